@@ -1,0 +1,194 @@
+-- Instants are UTC epoch seconds (INTEGER): they compare and index alike on
+-- both backends, whatever text format a driver would pick for a timestamp.
+
+CREATE TABLE teams (
+    id        TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    timezone  TEXT NOT NULL
+);
+
+CREATE TABLE employees (
+    id        TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    role      TEXT NOT NULL,
+    position  TEXT,
+    team_id   TEXT NOT NULL
+);
+
+CREATE TABLE ingest_runs (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    source       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    started_at   INTEGER NOT NULL,
+    finished_at  INTEGER,
+    rows_read    INTEGER NOT NULL DEFAULT 0,
+    inserted     INTEGER NOT NULL DEFAULT 0,
+    updated      INTEGER NOT NULL DEFAULT 0,
+    unchanged    INTEGER NOT NULL DEFAULT 0,
+    rejected     INTEGER NOT NULL DEFAULT 0,
+    unmapped     INTEGER NOT NULL DEFAULT 0
+);
+
+-- Rows set aside: one per (source, file, line); re-reading a file refreshes them.
+CREATE TABLE ingest_errors (
+    id      INTEGER PRIMARY KEY,
+    source  TEXT NOT NULL,
+    file    TEXT NOT NULL,
+    line    INTEGER NOT NULL,
+    reason  TEXT NOT NULL,
+    raw     TEXT NOT NULL,
+    run_id  INTEGER NOT NULL,
+    UNIQUE (source, file, line)
+);
+
+CREATE TABLE calls (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    external_id   TEXT NOT NULL,
+    employee_id   TEXT,
+    agent         TEXT,
+    direction     TEXT NOT NULL,
+    number        TEXT NOT NULL,
+    started_at    INTEGER NOT NULL,
+    answered_at   INTEGER,
+    ended_at      INTEGER NOT NULL,
+    talk_seconds  INTEGER NOT NULL,
+    disposition   TEXT NOT NULL,
+    deal_ext      TEXT,
+    kind          TEXT,
+    legs          INTEGER NOT NULL,
+    rank          INTEGER NOT NULL,
+    leg_key       TEXT NOT NULL,
+    row_hash      INTEGER NOT NULL,
+    created_run   INTEGER NOT NULL,
+    updated_run   INTEGER,
+    UNIQUE (source, external_id)
+);
+-- A person's day of calls; a number's history (warm or cold, new or existing).
+CREATE INDEX calls_employee_time ON calls (employee_id, started_at);
+CREATE INDEX calls_number_time ON calls (number, started_at);
+
+CREATE TABLE crm_users (
+    id           INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    external_id  TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    email        TEXT,
+    employee_id  TEXT,
+    row_hash     INTEGER NOT NULL,
+    created_run  INTEGER NOT NULL,
+    updated_run  INTEGER,
+    UNIQUE (source, external_id)
+);
+
+CREATE TABLE deals (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    external_id   TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    employee_id   TEXT,
+    owner_ext     TEXT,
+    stage         TEXT NOT NULL,
+    amount_minor  INTEGER NOT NULL,
+    currency      TEXT NOT NULL,
+    channel       TEXT,
+    temperature   TEXT,
+    client_ext    TEXT,
+    phone         TEXT,
+    created_at    INTEGER NOT NULL,
+    stage_since   INTEGER,
+    closed_at     INTEGER,
+    row_hash      INTEGER NOT NULL,
+    created_run   INTEGER NOT NULL,
+    updated_run   INTEGER,
+    UNIQUE (source, external_id)
+);
+CREATE INDEX deals_employee_stage ON deals (employee_id, stage);
+CREATE INDEX deals_phone ON deals (phone);
+
+CREATE TABLE stage_changes (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    external_id   TEXT NOT NULL,
+    deal_ext      TEXT NOT NULL,
+    from_stage    TEXT,
+    to_stage      TEXT NOT NULL,
+    changed_at    INTEGER NOT NULL,
+    employee_id   TEXT,
+    author_ext    TEXT,
+    row_hash      INTEGER NOT NULL,
+    created_run   INTEGER NOT NULL,
+    updated_run   INTEGER,
+    UNIQUE (source, external_id)
+);
+CREATE INDEX stage_changes_deal ON stage_changes (source, deal_ext, changed_at);
+CREATE INDEX stage_changes_time ON stage_changes (changed_at);
+
+CREATE TABLE tasks (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    external_id   TEXT NOT NULL,
+    deal_ext      TEXT,
+    employee_id   TEXT,
+    owner_ext     TEXT,
+    title         TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    due_at        INTEGER NOT NULL,
+    completed_at  INTEGER,
+    row_hash      INTEGER NOT NULL,
+    created_run   INTEGER NOT NULL,
+    updated_run   INTEGER,
+    UNIQUE (source, external_id)
+);
+CREATE INDEX tasks_employee_due ON tasks (employee_id, due_at);
+CREATE INDEX tasks_deal ON tasks (source, deal_ext);
+
+CREATE TABLE task_postponements (
+    id           INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    external_id  TEXT NOT NULL,
+    task_ext     TEXT NOT NULL,
+    old_due      INTEGER NOT NULL,
+    new_due      INTEGER NOT NULL,
+    changed_at   INTEGER NOT NULL,
+    row_hash     INTEGER NOT NULL,
+    created_run  INTEGER NOT NULL,
+    updated_run  INTEGER,
+    UNIQUE (source, external_id)
+);
+CREATE INDEX task_postponements_task ON task_postponements (source, task_ext);
+
+CREATE TABLE activities (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    external_id   TEXT NOT NULL,
+    deal_ext      TEXT,
+    employee_id   TEXT,
+    owner_ext     TEXT,
+    kind          TEXT NOT NULL,
+    at            INTEGER NOT NULL,
+    row_hash      INTEGER NOT NULL,
+    created_run   INTEGER NOT NULL,
+    updated_run   INTEGER,
+    UNIQUE (source, external_id)
+);
+CREATE INDEX activities_employee_time ON activities (employee_id, at);
+CREATE INDEX activities_deal ON activities (source, deal_ext, at);
+
+CREATE TABLE comments (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    external_id   TEXT NOT NULL,
+    deal_ext      TEXT,
+    employee_id   TEXT,
+    author_ext    TEXT,
+    at            INTEGER NOT NULL,
+    body          TEXT NOT NULL,
+    row_hash      INTEGER NOT NULL,
+    created_run   INTEGER NOT NULL,
+    updated_run   INTEGER,
+    UNIQUE (source, external_id)
+);
+CREATE INDEX comments_employee_time ON comments (employee_id, at);
+CREATE INDEX comments_deal ON comments (source, deal_ext, at);

@@ -1,0 +1,334 @@
+//! `salespulse demo`: generates a department's month, writes it as the files
+//! a real department would have (a PBX `Master.csv`, CRM exchange files) and a
+//! config for it, then ingests them into SQLite through the real path.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::config::Config;
+use crate::ingest::{self, FileReport};
+use crate::sources::demo::{self, CrmSink, DemoManager, DemoOptions, DemoSink, DemoStats};
+
+#[derive(Debug, Clone)]
+pub struct DemoPaths {
+    pub database: PathBuf,
+    pub data_dir: PathBuf,
+    pub config: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct DemoOutcome {
+    pub stats: DemoStats,
+    pub managers: Vec<DemoManager>,
+    pub reports: Vec<FileReport>,
+    pub table_counts: Vec<(String, i64)>,
+    pub paths: DemoPaths,
+}
+
+pub const TIMEZONE: Tz = chrono_tz::Europe::Moscow;
+
+/// The config of the generated department.
+pub fn config_text(managers: &[DemoManager], database: &Path) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# The demo department, written by `salespulse demo`.\n\
+         database_url = \"sqlite://{}\"\n",
+        database.display()
+    );
+    out.push_str(
+        r#"[[teams]]
+id = "moscow"
+name = "Отдел продаж «Москва»"
+timezone = "Europe/Moscow"
+locale = "ru"
+work_hours = "09:00-18:00"
+
+[[employees]]
+id = "head"
+name = "Петрова Анна"
+role = "head"
+team = "moscow"
+
+[[employees]]
+id = "owner"
+name = "Орлов Сергей"
+role = "owner"
+team = "moscow"
+"#,
+    );
+    for m in managers {
+        let _ = writeln!(
+            out,
+            "\n[[employees]]\nid = \"{}\"\nname = \"{}\"\nrole = \"manager\"\nposition = \"closer\"\nteam = \"moscow\"\nids = {{ pbx = \"{}\", crm = \"{}\" }}",
+            m.id, m.name, m.extension, m.crm_user
+        );
+    }
+    out.push_str(
+        r#"
+[[stages]]
+id = "new"
+name = "Новая заявка"
+stuck_after_days = 3
+
+[[stages]]
+id = "qualified"
+name = "Квалификация"
+stuck_after_days = 5
+
+[[stages]]
+id = "meeting"
+name = "Встреча проведена"
+stuck_after_days = 7
+
+[[stages]]
+id = "proposal"
+name = "КП отправлено"
+stuck_after_days = 10
+
+[[stages]]
+id = "won"
+name = "Договор"
+kind = "won"
+
+[[stages]]
+id = "lost"
+name = "Отказ"
+kind = "lost"
+
+[[plans]]
+role = "manager"
+daily = { cold_calls = 30, warm_calls = 10, proposals = 20 }
+
+[[sources]]
+name = "pbx"
+kind = "asterisk"
+timezone = "Europe/Moscow"
+trunks = ["SIP/trunk-*"]
+inbound_contexts = ["from-trunk"]
+outbound_contexts = ["from-internal"]
+
+[[sources]]
+name = "crm"
+kind = "crm_files"
+timezone = "Europe/Moscow"
+"#,
+    );
+    out
+}
+
+fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
+    let file =
+        File::create(path).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+    Ok(BufWriter::with_capacity(1 << 20, file))
+}
+
+/// Writes the generated files; returns the team and what was made.
+pub fn write_files(
+    opts: &DemoOptions,
+    data_dir: &Path,
+) -> anyhow::Result<(Vec<DemoManager>, DemoStats)> {
+    std::fs::create_dir_all(data_dir.join("crm"))
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", data_dir.display()))?;
+    let crm = |name: &str| create(&data_dir.join("crm").join(format!("{name}.jsonl")));
+    let mut cdr = create(&data_dir.join("Master.csv"))?;
+    let (
+        mut employees,
+        mut deals,
+        mut stage_changes,
+        mut tasks,
+        mut postponements,
+        mut activities,
+        mut comments,
+    ) = (
+        crm("employees")?,
+        crm("deals")?,
+        crm("stage_changes")?,
+        crm("tasks")?,
+        crm("task_postponements")?,
+        crm("activities")?,
+        crm("comments")?,
+    );
+    let mut sink = DemoSink {
+        master_csv: &mut cdr,
+        crm: Some(CrmSink {
+            employees: &mut employees,
+            deals: &mut deals,
+            stage_changes: &mut stage_changes,
+            tasks: &mut tasks,
+            task_postponements: &mut postponements,
+            activities: &mut activities,
+            comments: &mut comments,
+        }),
+        max_cdr_rows: None,
+    };
+    let generated = demo::generate(opts, &mut sink)?;
+    drop(sink);
+    for w in [
+        &mut cdr,
+        &mut employees,
+        &mut deals,
+        &mut stage_changes,
+        &mut tasks,
+        &mut postponements,
+        &mut activities,
+        &mut comments,
+    ] {
+        w.flush()?;
+    }
+    Ok(generated)
+}
+
+/// Removes a SQLite database with its WAL files, so the demo starts clean.
+fn remove_database(path: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!(
+                "cannot remove the old demo database {}: {e}",
+                PathBuf::from(p).display()
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Generates, writes and ingests the demo department.
+pub async fn run(
+    seed: u64,
+    managers: usize,
+    days: u32,
+    end: NaiveDate,
+    paths: DemoPaths,
+    show_progress: bool,
+) -> anyhow::Result<DemoOutcome> {
+    anyhow::ensure!(managers >= 1, "--managers must be at least 1");
+    anyhow::ensure!(days >= 1, "--days must be at least 1");
+    let opts = DemoOptions {
+        seed,
+        managers,
+        days,
+        end,
+        timezone: TIMEZONE,
+    };
+    let data_dir = paths.data_dir.clone();
+    let (team, stats) =
+        tokio::task::spawn_blocking(move || write_files(&opts, &data_dir)).await??;
+
+    std::fs::write(&paths.config, config_text(&team, &paths.database))
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", paths.config.display()))?;
+    let config = Config::load(&paths.config)?;
+    remove_database(&paths.database)?;
+    let store = crate::storage::open(config.database_url.expose()).await?;
+    super::sync_directory(store.as_ref(), &config).await?;
+
+    let mut reports = Vec::new();
+    let pbx = config
+        .source("pbx")
+        .ok_or_else(|| anyhow::anyhow!("demo config lacks the pbx source"))?;
+    reports.push(
+        ingest::ingest_file(
+            store.clone(),
+            &config,
+            pbx,
+            &paths.data_dir.join("Master.csv"),
+            show_progress,
+        )
+        .await?,
+    );
+    let crm = config
+        .source("crm")
+        .ok_or_else(|| anyhow::anyhow!("demo config lacks the crm source"))?;
+    for file in ingest::expand(&paths.data_dir.join("crm"))? {
+        reports.push(ingest::ingest_file(store.clone(), &config, crm, &file, show_progress).await?);
+    }
+    let table_counts = store.table_counts().await?;
+    store.close().await;
+    Ok(DemoOutcome {
+        stats,
+        managers: team,
+        reports,
+        table_counts,
+        paths,
+    })
+}
+
+impl DemoOutcome {
+    pub fn summary(&self) -> String {
+        let s = &self.stats;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Demo department: {} managers, a head and an owner; {} working days (Mon-Fri) in Europe/Moscow.",
+            self.managers.len(),
+            s.working_days
+        );
+        let _ = writeln!(
+            out,
+            "Generated: {} calls ({} CDR rows with ring-group legs), {} deals, {} stage changes, {} tasks ({} postponed), {} activities, {} comments.",
+            s.calls,
+            s.cdr_rows,
+            s.deals,
+            s.stage_changes,
+            s.tasks,
+            s.postponements,
+            s.activities,
+            s.comments
+        );
+        let planted = |pick: fn(&DemoManager) -> bool| {
+            self.managers
+                .iter()
+                .filter(|m| pick(m))
+                .map(|m| m.name.as_str())
+                .take(5)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "Planted patterns:");
+        let _ = writeln!(
+            out,
+            "  long idle gaps:              {}",
+            planted(|m| m.idles)
+        );
+        let _ = writeln!(
+            out,
+            "  calls without a CRM trace:   {}",
+            planted(|m| m.skips_crm)
+        );
+        let _ = writeln!(
+            out,
+            "  deals stuck at meeting held: {}",
+            planted(|m| m.stalls_at_meeting)
+        );
+        let _ = writeln!(out, "\nIngested:");
+        for r in &self.reports {
+            out.push_str("  ");
+            out.push_str(&r.summary(3));
+        }
+        let _ = writeln!(out, "\nTables:");
+        for (table, n) in &self.table_counts {
+            let _ = writeln!(out, "  {table:<20} {n:>9}");
+        }
+        let _ = writeln!(
+            out,
+            "\nFiles: database {}, config {}, source files in {}",
+            self.paths.database.display(),
+            self.paths.config.display(),
+            self.paths.data_dir.display()
+        );
+        let _ = writeln!(
+            out,
+            "Next: salespulse --config {} check-config",
+            self.paths.config.display()
+        );
+        out
+    }
+}

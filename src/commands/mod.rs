@@ -1,0 +1,183 @@
+//! What the CLI's commands do, so `main.rs` only parses arguments.
+
+pub mod demo;
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::config::{Config, EXAMPLE, redact_url};
+use crate::domain::{Employee, Team};
+use crate::ingest::{self, FileReport};
+use crate::sources::demo::{DemoOptions, DemoSink, generate};
+use crate::storage::Storage;
+
+/// Writes the config's teams and employees into the store.
+pub async fn sync_directory(store: &dyn Storage, config: &Config) -> anyhow::Result<()> {
+    let teams: Vec<Team> = config
+        .teams
+        .iter()
+        .map(|t| Team {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            timezone: t.timezone,
+        })
+        .collect();
+    let employees: Vec<Employee> = config
+        .employees
+        .iter()
+        .map(|e| Employee {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            role: e.role,
+            position: e.position.clone(),
+            team: e.team.clone(),
+        })
+        .collect();
+    store.sync_directory(&teams, &employees).await?;
+    Ok(())
+}
+
+/// `init`: writes the commented example config.
+pub fn init(path: &Path, force: bool) -> anyhow::Result<String> {
+    if path.exists() && !force {
+        anyhow::bail!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        );
+    }
+    std::fs::write(path, EXAMPLE).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(format!(
+        "Wrote {}. Edit it, then run `salespulse --config {} check-config`.",
+        path.display(),
+        path.display()
+    ))
+}
+
+/// `check-config`: validates and describes what the config sets up.
+pub fn check_config(config: &Config, path: &Path) -> String {
+    let mut out = format!("{} is valid.\n", path.display());
+    out.push_str(&format!(
+        "  database: {}\n",
+        redact_url(config.database_url.expose())
+    ));
+    for t in &config.teams {
+        let people = config.employees.iter().filter(|e| e.team == t.id).count();
+        out.push_str(&format!(
+            "  team {}: {} ({}), {} people, working hours {}-{}\n",
+            t.id,
+            t.name,
+            t.timezone.name(),
+            people,
+            t.work_start.format("%H:%M"),
+            t.work_end.format("%H:%M")
+        ));
+    }
+    out.push_str(&format!(
+        "  pipeline: {}\n",
+        config
+            .stages
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    ));
+    for s in &config.sources {
+        let mapped = config
+            .employees
+            .iter()
+            .filter(|e| e.source_ids.contains_key(&s.name))
+            .count();
+        out.push_str(&format!(
+            "  source {} ({}), {} employees mapped\n",
+            s.name,
+            s.kind.name(),
+            mapped
+        ));
+    }
+    if config.telegram.is_some() {
+        out.push_str("  telegram: token found in the environment\n");
+    }
+    if let Some(e) = &config.email {
+        out.push_str(&format!("  email: {}:{}\n", e.smtp_host, e.smtp_port));
+    }
+    out
+}
+
+/// `ingest`: reads files of one source into the store.
+pub async fn ingest(
+    config: &Config,
+    source_name: Option<&str>,
+    paths: &[PathBuf],
+    show_progress: bool,
+) -> anyhow::Result<Vec<FileReport>> {
+    let source = match source_name {
+        Some(name) => config.source(name).with_context(|| {
+            format!(
+                "no source named {name:?} in the config (known: {})",
+                config
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?,
+        None => match config.sources.as_slice() {
+            [only] => only,
+            [] => anyhow::bail!("the config has no [[sources]]; add one (see `salespulse init`)"),
+            _ => anyhow::bail!(
+                "the config has several sources; name one with --source ({})",
+                config
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    };
+    let store = crate::storage::open(config.database_url.expose()).await?;
+    sync_directory(store.as_ref(), config).await?;
+    let mut reports = Vec::new();
+    for path in paths {
+        for file in ingest::expand(path)? {
+            reports.push(
+                ingest::ingest_file(store.clone(), config, source, &file, show_progress).await?,
+            );
+        }
+    }
+    store.close().await;
+    Ok(reports)
+}
+
+/// `generate-cdr`: a large Master.csv for benchmarks.
+pub fn generate_cdr(rows: u64, out: &Path, seed: u64) -> anyhow::Result<String> {
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    // About 60 rows per manager-day: enough managers and days to reach `rows`.
+    let managers = 500;
+    let days = ((rows / (managers as u64 * 40)) + 2).min(3650) as u32 * 7 / 5 + 2;
+    let opts = DemoOptions {
+        seed,
+        managers,
+        days,
+        end: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default(),
+        timezone: demo::TIMEZONE,
+    };
+    let mut sink = DemoSink {
+        master_csv: &mut writer,
+        crm: None,
+        max_cdr_rows: Some(rows),
+    };
+    let (_, stats) = generate(&opts, &mut sink)?;
+    writer.flush()?;
+    Ok(format!(
+        "Wrote {} CDR rows ({} calls) to {}",
+        stats.cdr_rows,
+        stats.calls,
+        out.display()
+    ))
+}

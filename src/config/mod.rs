@@ -1,0 +1,326 @@
+//! The one TOML file an admin writes: database, teams, people, pipeline,
+//! thresholds, plans and sources. Loading validates everything up front and
+//! reports every problem with the key and what was expected, before anything
+//! starts. Secrets are never in the file: it names the env vars that hold them.
+
+mod raw;
+mod secret;
+mod validate;
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::domain::{Direction, Role, StageKind};
+pub use secret::{Secret, redact_url};
+
+/// The commented example that `salespulse init` writes.
+pub const EXAMPLE: &str = include_str!("example.toml");
+
+/// Env var that names the config file when `--config` is not given.
+pub const CONFIG_ENV: &str = "SALESPULSE_CONFIG";
+/// Env var that overrides `database_url` (handy for a password in the URL).
+pub const DATABASE_URL_ENV: &str = "SALESPULSE_DATABASE_URL";
+
+/// One problem in the config: where it is and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "cannot read the config file {path}: {source}\n  (write an example with `salespulse init`, or point --config / {CONFIG_ENV} at yours)"
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path} has {} problem(s):\n{}", issues.len(), issues.iter().map(|i| format!("  {i}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        issues: Vec<ConfigIssue>,
+    },
+}
+
+/// Thresholds of `METRICS.md`, with its defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    /// A connected call is a successful contact from this talk time on.
+    pub success_talk_secs: i64,
+    /// A pause longer than this ends an active zone.
+    pub idle_gap_mins: i64,
+    /// How long after a successful call a CRM trace must appear.
+    pub trace_window_mins: i64,
+    /// Comments shorter than this are weak.
+    pub weak_comment_min_chars: usize,
+    /// Comments made only of these phrases are weak.
+    pub weak_comment_phrases: Vec<String>,
+    /// Default "stuck after N days" for stages that do not set one.
+    pub stuck_after_days: i64,
+    /// Self-report tolerance: percent, and at least this many units.
+    pub self_report_tolerance_pct: f64,
+    pub self_report_tolerance_min: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            success_talk_secs: 40,
+            idle_gap_mins: 15,
+            trace_window_mins: 120,
+            weak_comment_min_chars: 20,
+            weak_comment_phrases: [
+                "called",
+                "contacted",
+                "call back",
+                "no answer",
+                "связался",
+                "позвонил",
+                "созвонились",
+                "перезвонить",
+                "не дозвонился",
+                "недозвон",
+            ]
+            .map(String::from)
+            .to_vec(),
+            stuck_after_days: 7,
+            self_report_tolerance_pct: 10.0,
+            self_report_tolerance_min: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    Ru,
+    En,
+}
+
+/// A team with its clock and its working calendar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamConfig {
+    pub id: String,
+    pub name: String,
+    pub timezone: Tz,
+    pub locale: Locale,
+    pub work_start: NaiveTime,
+    pub work_end: NaiveTime,
+    pub weekends: Vec<Weekday>,
+    pub holidays: Vec<NaiveDate>,
+    /// Days that are worked although they fall on a weekend.
+    pub working_days: Vec<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmployeeConfig {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub position: Option<String>,
+    pub team: String,
+    pub telegram_id: Option<i64>,
+    pub telegram_username: Option<String>,
+    pub email: Option<String>,
+    /// Their ids in each source, by source name: PBX extensions, CRM user ids.
+    pub source_ids: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageConfig {
+    pub id: String,
+    pub name: String,
+    pub kind: StageKind,
+    pub stuck_after_days: i64,
+    /// The ids CRMs use for this stage; the stage's own id always matches.
+    pub crm_ids: Vec<String>,
+}
+
+/// Who a plan applies to: every employee of a role, or one person (which
+/// wins over their role's plan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanTarget {
+    Role(Role),
+    Employee(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanConfig {
+    pub target: PlanTarget,
+    /// The first day the plan applies (inclusive), if it has one.
+    pub from: Option<NaiveDate>,
+    /// Daily minimums by figure name.
+    pub daily: BTreeMap<String, f64>,
+}
+
+/// How to tell the direction and the agent of an Asterisk CDR row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsteriskRules {
+    /// Channel patterns (`*` wildcard) of provider trunks: `SIP/trunk-*`.
+    pub trunks: Vec<String>,
+    pub inbound_contexts: Vec<String>,
+    pub outbound_contexts: Vec<String>,
+    /// Numbers with at most this many digits are internal extensions.
+    pub extension_max_digits: usize,
+}
+
+/// Column mapping of a generic calls CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallsCsvRules {
+    pub delimiter: u8,
+    pub date_format: String,
+    pub columns: CallsCsvColumns,
+    pub direction_values: HashMap<String, Direction>,
+    /// Status values that mean nobody answered (case-insensitive).
+    pub missed_values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallsCsvColumns {
+    pub id: String,
+    pub started_at: String,
+    pub direction: String,
+    pub agent: String,
+    pub number: String,
+    pub talk: String,
+    pub duration: Option<String>,
+    pub status: Option<String>,
+    pub deal: Option<String>,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    Asterisk(AsteriskRules),
+    CallsCsv(CallsCsvRules),
+    /// The exchange format for CRM data (one file per entity).
+    CrmFiles,
+}
+
+impl SourceKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceKind::Asterisk(_) => "asterisk",
+            SourceKind::CallsCsv(_) => "calls_csv",
+            SourceKind::CrmFiles => "crm_files",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    pub name: String,
+    /// The timezone of local times written by the source.
+    pub timezone: Tz,
+    pub kind: SourceKind,
+}
+
+/// Where the Telegram bot token comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TelegramConfig {
+    pub token: Secret,
+    pub admin_chat_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailConfig {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub from: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub database_url: Secret,
+    pub thresholds: Thresholds,
+    pub teams: Vec<TeamConfig>,
+    pub employees: Vec<EmployeeConfig>,
+    pub stages: Vec<StageConfig>,
+    pub plans: Vec<PlanConfig>,
+    pub sources: Vec<SourceConfig>,
+    pub telegram: Option<TelegramConfig>,
+    pub email: Option<EmailConfig>,
+}
+
+impl Config {
+    /// Reads and validates the file; env vars fill in the secrets.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path, &|name| std::env::var(name).ok())
+    }
+
+    /// Validates config text; `env` looks up env vars (tests pass their own).
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        validate::validate(raw, env).map_err(|issues| ConfigError::Invalid {
+            path: path.to_owned(),
+            issues,
+        })
+    }
+
+    /// The config file to use: the flag, then the env var, then the default.
+    pub fn path(flag: Option<PathBuf>) -> PathBuf {
+        flag.or_else(|| std::env::var_os(CONFIG_ENV).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("salespulse.toml"))
+    }
+
+    pub fn team(&self, id: &str) -> Option<&TeamConfig> {
+        self.teams.iter().find(|t| t.id == id)
+    }
+
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// Maps a source's user id (an extension, a CRM user id) to an employee id.
+    pub fn employee_index(&self, source: &str) -> HashMap<String, String> {
+        let mut index = HashMap::new();
+        for employee in &self.employees {
+            if let Some(ids) = employee.source_ids.get(source) {
+                for id in ids {
+                    index.insert(id.clone(), employee.id.clone());
+                }
+            }
+        }
+        index
+    }
+
+    /// Maps a CRM's stage ids (and our own stage ids) to our stage ids.
+    pub fn stage_index(&self) -> HashMap<String, String> {
+        let mut index = HashMap::new();
+        for stage in &self.stages {
+            index.insert(stage.id.clone(), stage.id.clone());
+            for crm_id in &stage.crm_ids {
+                index.insert(crm_id.clone(), stage.id.clone());
+            }
+        }
+        index
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,165 @@
+//! The file as written: every key optional where the product has a default,
+//! unknown keys refused (a typo must not silently mean "use the default").
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub database_url: Option<String>,
+    #[serde(default)]
+    pub thresholds: RawThresholds,
+    #[serde(default)]
+    pub teams: Vec<RawTeam>,
+    #[serde(default)]
+    pub employees: Vec<RawEmployee>,
+    #[serde(default)]
+    pub stages: Vec<RawStage>,
+    #[serde(default)]
+    pub plans: Vec<RawPlan>,
+    #[serde(default)]
+    pub sources: Vec<RawSource>,
+    pub telegram: Option<RawTelegram>,
+    pub email: Option<RawEmail>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawThresholds {
+    pub success_talk_secs: Option<i64>,
+    pub idle_gap_mins: Option<i64>,
+    pub trace_window_mins: Option<i64>,
+    pub weak_comment_min_chars: Option<i64>,
+    pub weak_comment_phrases: Option<Vec<String>>,
+    pub stuck_after_days: Option<i64>,
+    pub self_report_tolerance_pct: Option<f64>,
+    pub self_report_tolerance_min: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeam {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+    pub locale: Option<String>,
+    pub work_hours: Option<String>,
+    pub weekends: Option<Vec<String>>,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    #[serde(default)]
+    pub working_days: Vec<String>,
+}
+
+/// One id or several: `pbx = "101"` or `pbx = ["101", "201"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(IdValue),
+    Many(Vec<IdValue>),
+}
+
+/// Ids may be written as strings or numbers.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IdValue {
+    Text(String),
+    Number(i64),
+}
+
+impl IdValue {
+    pub fn into_string(self) -> String {
+        match self {
+            IdValue::Text(s) => s,
+            IdValue::Number(n) => n.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmployee {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub position: Option<String>,
+    pub team: Option<String>,
+    pub telegram_id: Option<i64>,
+    pub telegram_username: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub ids: BTreeMap<String, OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStage {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub stuck_after_days: Option<i64>,
+    #[serde(default)]
+    pub crm_ids: Vec<IdValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    pub role: Option<String>,
+    pub employee: Option<String>,
+    pub from: Option<String>,
+    #[serde(default)]
+    pub daily: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub timezone: Option<String>,
+    // asterisk
+    pub trunks: Option<Vec<String>>,
+    pub inbound_contexts: Option<Vec<String>>,
+    pub outbound_contexts: Option<Vec<String>>,
+    pub extension_max_digits: Option<i64>,
+    // calls_csv
+    pub delimiter: Option<String>,
+    pub date_format: Option<String>,
+    pub columns: Option<RawColumns>,
+    pub direction_values: Option<BTreeMap<String, Vec<String>>>,
+    pub missed_values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumns {
+    pub id: Option<String>,
+    pub started_at: Option<String>,
+    pub direction: Option<String>,
+    pub agent: Option<String>,
+    pub number: Option<String>,
+    pub talk: Option<String>,
+    pub duration: Option<String>,
+    pub status: Option<String>,
+    pub deal: Option<String>,
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelegram {
+    pub token_env: Option<String>,
+    pub admin_chat_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmail {
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<i64>,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub from: Option<String>,
+}

@@ -1,0 +1,132 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("test.toml"), &|_| None)
+}
+
+fn issues(text: &str) -> Vec<String> {
+    match parse(text) {
+        Err(ConfigError::Invalid { issues, .. }) => issues.iter().map(|i| i.to_string()).collect(),
+        other => panic!("expected validation issues, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_example_is_valid() {
+    let config = parse(EXAMPLE).expect("example validates");
+    assert_eq!(config.teams[0].timezone, chrono_tz::Europe::Moscow);
+    assert_eq!(config.thresholds.success_talk_secs, 40);
+    assert_eq!(
+        config.employee_index("pbx").get("202").map(String::as_str),
+        Some("sidorov")
+    );
+    assert_eq!(
+        config.stage_index().get("C1:NEW").map(String::as_str),
+        Some("new")
+    );
+    assert_eq!(config.stages[2].stuck_after_days, 7);
+    assert_eq!(config.stages[4].kind, crate::domain::StageKind::Won);
+}
+
+#[test]
+fn a_wrong_timezone_names_the_key_and_a_fix() {
+    let found = issues("[[teams]]\nid = \"m\"\ntimezone = \"Moscow\"\n");
+    assert_eq!(
+        found,
+        vec!["teams[0].timezone: \"Moscow\" is not an IANA timezone (try \"Europe/Moscow\")"]
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let found = issues(
+        r#"
+database_url = "mysql://x"
+[thresholds]
+idle_gap_mins = -5
+[[teams]]
+id = "m"
+timezone = "Europe/Moscow"
+work_hours = "18:00-09:00"
+weekends = ["sat", "funday"]
+[[employees]]
+id = "a"
+team = "nowhere"
+role = "boss"
+ids = { pbx = "101" }
+[[plans]]
+role = "manager"
+daily = { cold_cals = 30 }
+"#,
+    );
+    let joined = found.join("\n");
+    for key in [
+        "database_url:",
+        "thresholds.idle_gap_mins: -5 is not a positive whole number",
+        "teams[0].work_hours:",
+        "teams[0].weekends[1]: \"funday\"",
+        "employees[0].team: \"nowhere\" is not a team id (expected one of: m)",
+        "employees[0].role: unknown role \"boss\"",
+        "employees[0].ids.pbx: \"pbx\" is not a source name",
+        "plans[0].daily.cold_cals: is not a figure",
+    ] {
+        assert!(joined.contains(key), "missing {key:?} in:\n{joined}");
+    }
+    assert_eq!(found.len(), 8, "{joined}");
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    let err = parse("[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\ntimezon = \"x\"\n").unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("unknown field `timezon`"), "{text}");
+}
+
+#[test]
+fn secrets_come_from_env_and_never_print() {
+    let text = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[telegram]\ntoken_env = \"TOKEN_VAR\"\n";
+    let config = Config::parse(text, Path::new("t.toml"), &|name| {
+        (name == "TOKEN_VAR").then(|| "123456:SECRET-TOKEN".to_owned())
+    })
+    .expect("valid");
+    let token = &config.telegram.as_ref().expect("telegram").token;
+    assert_eq!(token.expose(), "123456:SECRET-TOKEN");
+    assert!(!format!("{config:?}").contains("SECRET-TOKEN"));
+
+    let missing = issues(text);
+    assert_eq!(
+        missing,
+        vec![
+            "telegram.token_env: names the env var TOKEN_VAR, which is not set (export it before starting)"
+        ]
+    );
+}
+
+#[test]
+fn one_extension_cannot_belong_to_two_people() {
+    let found = issues(
+        r#"
+[[teams]]
+id = "m"
+timezone = "UTC"
+[[sources]]
+name = "pbx"
+kind = "asterisk"
+timezone = "UTC"
+[[employees]]
+id = "a"
+team = "m"
+ids = { pbx = "101" }
+[[employees]]
+id = "b"
+team = "m"
+ids = { pbx = ["102", "101"] }
+"#,
+    );
+    assert_eq!(
+        found,
+        vec![
+            "employees[1].ids.pbx: \"101\" is already the id of employee \"a\" in source pbx (an id maps to one person)"
+        ]
+    );
+}

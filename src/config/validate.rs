@@ -1,0 +1,661 @@
+//! Turns the file as written into a `Config`, collecting every problem with
+//! its key instead of stopping at the first.
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::raw::{OneOrMany, RawConfig, RawSource, RawTeam};
+use super::*;
+use crate::domain::{Direction, PLAN_FIGURES, Role, StageKind};
+
+#[derive(Default)]
+struct Issues(Vec<ConfigIssue>);
+
+impl Issues {
+    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigIssue {
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A required string: present and not blank.
+    fn required(&mut self, key: &str, value: Option<String>) -> String {
+        match value {
+            Some(v) if !v.trim().is_empty() => v.trim().to_owned(),
+            Some(_) => {
+                self.add(key, "is empty (expected a non-empty string)");
+                String::new()
+            }
+            None => {
+                self.add(key, "is missing");
+                String::new()
+            }
+        }
+    }
+
+    fn positive(&mut self, key: &str, value: Option<i64>, default: i64) -> i64 {
+        match value {
+            None => default,
+            Some(v) if v > 0 => v,
+            Some(v) => {
+                self.add(key, format!("{v} is not a positive whole number"));
+                default
+            }
+        }
+    }
+}
+
+fn timezone(issues: &mut Issues, key: &str, raw: Option<&str>) -> Tz {
+    let Some(raw) = raw else {
+        issues.add(
+            key,
+            "is missing (expected an IANA timezone such as \"Europe/Moscow\")",
+        );
+        return Tz::UTC;
+    };
+    match raw.parse::<Tz>() {
+        Ok(tz) => tz,
+        Err(_) => {
+            let wanted = raw.trim().to_ascii_lowercase().replace(' ', "_");
+            let hint = chrono_tz::TZ_VARIANTS
+                .iter()
+                .map(|tz| tz.name())
+                .find(|name| {
+                    let lower = name.to_ascii_lowercase();
+                    lower == wanted || lower.rsplit('/').next() == Some(wanted.as_str())
+                });
+            let hint = match hint {
+                Some(name) => format!(" (try \"{name}\")"),
+                None => " (expected a name such as \"Europe/Moscow\")".to_owned(),
+            };
+            issues.add(key, format!("\"{raw}\" is not an IANA timezone{hint}"));
+            Tz::UTC
+        }
+    }
+}
+
+fn date(issues: &mut Issues, key: &str, raw: &str) -> Option<NaiveDate> {
+    match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+        Ok(d) => Some(d),
+        Err(_) => {
+            issues.add(
+                key,
+                format!("\"{raw}\" is not a date (expected YYYY-MM-DD)"),
+            );
+            None
+        }
+    }
+}
+
+fn weekday(raw: &str) -> Option<Weekday> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "mon" | "monday" | "пн" => Some(Weekday::Mon),
+        "tue" | "tuesday" | "вт" => Some(Weekday::Tue),
+        "wed" | "wednesday" | "ср" => Some(Weekday::Wed),
+        "thu" | "thursday" | "чт" => Some(Weekday::Thu),
+        "fri" | "friday" | "пт" => Some(Weekday::Fri),
+        "sat" | "saturday" | "сб" => Some(Weekday::Sat),
+        "sun" | "sunday" | "вс" => Some(Weekday::Sun),
+        _ => None,
+    }
+}
+
+fn work_hours(issues: &mut Issues, key: &str, raw: Option<&str>) -> (NaiveTime, NaiveTime) {
+    let default = (
+        NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+        NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
+    );
+    let Some(raw) = raw else { return default };
+    let parsed = raw.split_once('-').and_then(|(a, b)| {
+        let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+        let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
+        (a < b).then_some((a, b))
+    });
+    parsed.unwrap_or_else(|| {
+        issues.add(
+            key,
+            format!("\"{raw}\" is not a working-hours range (expected \"09:00-18:00\", start before end)"),
+        );
+        default
+    })
+}
+
+fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
+    let key = |k: &str| format!("teams[{i}].{k}");
+    let id = issues.required(&key("id"), raw.id);
+    let name = raw.name.unwrap_or_else(|| id.clone());
+    let timezone = timezone(issues, &key("timezone"), raw.timezone.as_deref());
+    let locale = match raw.locale.as_deref().map(str::trim) {
+        None | Some("ru") => Locale::Ru,
+        Some("en") => Locale::En,
+        Some(other) => {
+            issues.add(
+                key("locale"),
+                format!("\"{other}\" is not a locale (expected \"ru\" or \"en\")"),
+            );
+            Locale::Ru
+        }
+    };
+    let (work_start, work_end) = work_hours(issues, &key("work_hours"), raw.work_hours.as_deref());
+    let weekends = match raw.weekends {
+        None => vec![Weekday::Sat, Weekday::Sun],
+        Some(days) => days
+            .iter()
+            .enumerate()
+            .filter_map(|(j, d)| {
+                let day = weekday(d);
+                if day.is_none() {
+                    issues.add(
+                        format!("teams[{i}].weekends[{j}]"),
+                        format!("\"{d}\" is not a day of the week (expected mon, tue, wed, thu, fri, sat or sun)"),
+                    );
+                }
+                day
+            })
+            .collect(),
+    };
+    let holidays = raw
+        .holidays
+        .iter()
+        .enumerate()
+        .filter_map(|(j, d)| date(issues, &format!("teams[{i}].holidays[{j}]"), d))
+        .collect();
+    let working_days = raw
+        .working_days
+        .iter()
+        .enumerate()
+        .filter_map(|(j, d)| date(issues, &format!("teams[{i}].working_days[{j}]"), d))
+        .collect();
+    TeamConfig {
+        id,
+        name,
+        timezone,
+        locale,
+        work_start,
+        work_end,
+        weekends,
+        holidays,
+        working_days,
+    }
+}
+
+fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceConfig {
+    let key = |k: &str| format!("sources[{i}].{k}");
+    let name = issues.required(&key("name"), raw.name);
+    let timezone = timezone(issues, &key("timezone"), raw.timezone.as_deref());
+    let kind_name = issues.required(&key("kind"), raw.kind);
+    let kind = match kind_name.as_str() {
+        "asterisk" => SourceKind::Asterisk(AsteriskRules {
+            trunks: raw.trunks.unwrap_or_default(),
+            inbound_contexts: raw.inbound_contexts.unwrap_or_default(),
+            outbound_contexts: raw.outbound_contexts.unwrap_or_default(),
+            extension_max_digits: issues.positive(
+                &key("extension_max_digits"),
+                raw.extension_max_digits,
+                4,
+            ) as usize,
+        }),
+        "calls_csv" => {
+            let delimiter = match raw.delimiter.as_deref() {
+                None => b',',
+                Some("\\t") | Some("\t") => b'\t',
+                Some(d) if d.len() == 1 => d.as_bytes()[0],
+                Some(d) => {
+                    issues.add(
+                        key("delimiter"),
+                        format!(
+                            "\"{d}\" is not one ASCII character (expected \",\", \";\" or \"\\t\")"
+                        ),
+                    );
+                    b','
+                }
+            };
+            let date_format = raw
+                .date_format
+                .unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".to_owned());
+            if chrono::format::StrftimeItems::new(&date_format)
+                .any(|item| matches!(item, chrono::format::Item::Error))
+            {
+                issues.add(key("date_format"), format!("\"{date_format}\" is not a strftime format (expected e.g. \"%d.%m.%Y %H:%M:%S\")"));
+            }
+            let columns = match raw.columns {
+                None => {
+                    issues.add(key("columns"), "is missing (expected the header names: id, started_at, direction, agent, number, talk)");
+                    None
+                }
+                Some(c) => {
+                    let mut col = |k: &str, v: Option<String>| {
+                        issues.required(&format!("sources[{i}].columns.{k}"), v)
+                    };
+                    Some(CallsCsvColumns {
+                        id: col("id", c.id),
+                        started_at: col("started_at", c.started_at),
+                        direction: col("direction", c.direction),
+                        agent: col("agent", c.agent),
+                        number: col("number", c.number),
+                        talk: col("talk", c.talk),
+                        duration: c.duration,
+                        status: c.status,
+                        deal: c.deal,
+                        kind: c.kind,
+                    })
+                }
+            };
+            let mut direction_values = HashMap::new();
+            for (dir, values) in raw.direction_values.unwrap_or_default() {
+                match Direction::parse(&dir) {
+                    Ok(d) => {
+                        for v in values {
+                            direction_values.insert(v.trim().to_lowercase(), d);
+                        }
+                    }
+                    Err(_) => issues.add(
+                        format!("sources[{i}].direction_values.{dir}"),
+                        "is not a direction (expected inbound, outbound or internal)",
+                    ),
+                }
+            }
+            if direction_values.is_empty() {
+                for (v, d) in [
+                    ("in", Direction::Inbound),
+                    ("inbound", Direction::Inbound),
+                    ("incoming", Direction::Inbound),
+                    ("out", Direction::Outbound),
+                    ("outbound", Direction::Outbound),
+                    ("outgoing", Direction::Outbound),
+                    ("internal", Direction::Internal),
+                ] {
+                    direction_values.insert(v.to_owned(), d);
+                }
+            }
+            match columns {
+                Some(columns) => SourceKind::CallsCsv(CallsCsvRules {
+                    delimiter,
+                    date_format,
+                    columns,
+                    direction_values,
+                    missed_values: raw
+                        .missed_values
+                        .unwrap_or_else(|| {
+                            vec![
+                                "missed".into(),
+                                "no answer".into(),
+                                "busy".into(),
+                                "failed".into(),
+                            ]
+                        })
+                        .into_iter()
+                        .map(|v| v.trim().to_lowercase())
+                        .collect(),
+                }),
+                None => SourceKind::CrmFiles,
+            }
+        }
+        "crm_files" => SourceKind::CrmFiles,
+        "" => SourceKind::CrmFiles,
+        other => {
+            issues.add(
+                key("kind"),
+                format!(
+                    "\"{other}\" is not a source kind (expected asterisk, calls_csv or crm_files)"
+                ),
+            );
+            SourceKind::CrmFiles
+        }
+    };
+    SourceConfig {
+        name,
+        timezone,
+        kind,
+    }
+}
+
+fn env_secret(
+    issues: &mut Issues,
+    key: &str,
+    var: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Secret> {
+    let var = var?;
+    match env(&var) {
+        Some(value) if !value.is_empty() => Some(Secret::new(value)),
+        _ => {
+            issues.add(
+                key,
+                format!("names the env var {var}, which is not set (export it before starting)"),
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn validate(
+    raw: RawConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, Vec<ConfigIssue>> {
+    let mut issues = Issues::default();
+
+    let database_url = env(DATABASE_URL_ENV)
+        .or(raw.database_url)
+        .unwrap_or_else(|| "sqlite://salespulse.db".to_owned());
+    if !(database_url.starts_with("sqlite:")
+        || database_url.starts_with("postgres://")
+        || database_url.starts_with("postgresql://"))
+    {
+        issues.add(
+            "database_url",
+            format!(
+                "\"{}\" is not a database URL (expected sqlite://FILE or postgres://USER@HOST/DB)",
+                redact_url(&database_url)
+            ),
+        );
+    }
+
+    let d = Thresholds::default();
+    let t = raw.thresholds;
+    let thresholds = Thresholds {
+        success_talk_secs: issues.positive(
+            "thresholds.success_talk_secs",
+            t.success_talk_secs,
+            d.success_talk_secs,
+        ),
+        idle_gap_mins: issues.positive(
+            "thresholds.idle_gap_mins",
+            t.idle_gap_mins,
+            d.idle_gap_mins,
+        ),
+        trace_window_mins: issues.positive(
+            "thresholds.trace_window_mins",
+            t.trace_window_mins,
+            d.trace_window_mins,
+        ),
+        weak_comment_min_chars: issues.positive(
+            "thresholds.weak_comment_min_chars",
+            t.weak_comment_min_chars,
+            d.weak_comment_min_chars as i64,
+        ) as usize,
+        weak_comment_phrases: t
+            .weak_comment_phrases
+            .map(|p| p.into_iter().map(|s| s.trim().to_lowercase()).collect())
+            .unwrap_or(d.weak_comment_phrases),
+        stuck_after_days: issues.positive(
+            "thresholds.stuck_after_days",
+            t.stuck_after_days,
+            d.stuck_after_days,
+        ),
+        self_report_tolerance_pct: match t.self_report_tolerance_pct {
+            None => d.self_report_tolerance_pct,
+            Some(p) if (0.0..=100.0).contains(&p) => p,
+            Some(p) => {
+                issues.add(
+                    "thresholds.self_report_tolerance_pct",
+                    format!("{p} is not a percentage (expected 0 to 100)"),
+                );
+                d.self_report_tolerance_pct
+            }
+        },
+        self_report_tolerance_min: issues.positive(
+            "thresholds.self_report_tolerance_min",
+            t.self_report_tolerance_min,
+            d.self_report_tolerance_min,
+        ),
+    };
+
+    let teams: Vec<TeamConfig> = raw
+        .teams
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| team(&mut issues, i, t))
+        .collect();
+    if teams.is_empty() {
+        issues.add(
+            "teams",
+            "is empty (expected at least one [[teams]] with an id and a timezone)",
+        );
+    }
+    let mut seen = HashSet::new();
+    for (i, t) in teams.iter().enumerate() {
+        if !t.id.is_empty() && !seen.insert(t.id.clone()) {
+            issues.add(
+                format!("teams[{i}].id"),
+                format!(
+                    "\"{}\" is used by an earlier team (ids must be unique)",
+                    t.id
+                ),
+            );
+        }
+    }
+
+    let mut employees = Vec::new();
+    let mut employee_ids = HashSet::new();
+    let mut claimed: HashMap<(String, String), String> = HashMap::new();
+    for (i, e) in raw.employees.into_iter().enumerate() {
+        let key = |k: &str| format!("employees[{i}].{k}");
+        let id = issues.required(&key("id"), e.id);
+        if !id.is_empty() && !employee_ids.insert(id.clone()) {
+            issues.add(
+                key("id"),
+                format!("\"{id}\" is used by an earlier employee (ids must be unique)"),
+            );
+        }
+        let name = e.name.unwrap_or_else(|| id.clone());
+        let role = match e.role.as_deref().map(Role::parse) {
+            None => Role::Manager,
+            Some(Ok(r)) => r,
+            Some(Err(err)) => {
+                issues.add(key("role"), err.to_string());
+                Role::Manager
+            }
+        };
+        let team = issues.required(&key("team"), e.team);
+        if !team.is_empty() && !teams.iter().any(|t| t.id == team) {
+            let known: Vec<_> = teams.iter().map(|t| t.id.as_str()).collect();
+            issues.add(
+                key("team"),
+                format!(
+                    "\"{team}\" is not a team id (expected one of: {})",
+                    known.join(", ")
+                ),
+            );
+        }
+        let mut source_ids = BTreeMap::new();
+        for (src, ids) in e.ids {
+            let ids: Vec<String> = match ids {
+                OneOrMany::One(v) => vec![v.into_string()],
+                OneOrMany::Many(vs) => vs.into_iter().map(|v| v.into_string()).collect(),
+            };
+            for ext in &ids {
+                if let Some(other) = claimed.insert((src.clone(), ext.clone()), id.clone()) {
+                    issues.add(
+                        format!("employees[{i}].ids.{src}"),
+                        format!("\"{ext}\" is already the id of employee \"{other}\" in source {src} (an id maps to one person)"),
+                    );
+                }
+            }
+            source_ids.insert(src, ids);
+        }
+        employees.push(EmployeeConfig {
+            id,
+            name,
+            role,
+            position: e.position,
+            team,
+            telegram_id: e.telegram_id,
+            telegram_username: e
+                .telegram_username
+                .map(|u| u.trim_start_matches('@').to_owned()),
+            email: e.email,
+            source_ids,
+        });
+    }
+
+    let mut stages = Vec::new();
+    let mut stage_ids = HashSet::new();
+    for (i, s) in raw.stages.into_iter().enumerate() {
+        let key = |k: &str| format!("stages[{i}].{k}");
+        let id = issues.required(&key("id"), s.id);
+        if !id.is_empty() && !stage_ids.insert(id.clone()) {
+            issues.add(
+                key("id"),
+                format!("\"{id}\" is used by an earlier stage (ids must be unique)"),
+            );
+        }
+        let kind = match s.kind.as_deref().map(StageKind::parse) {
+            None => StageKind::Open,
+            Some(Ok(k)) => k,
+            Some(Err(err)) => {
+                issues.add(key("kind"), err.to_string());
+                StageKind::Open
+            }
+        };
+        stages.push(StageConfig {
+            name: s.name.unwrap_or_else(|| id.clone()),
+            id,
+            kind,
+            stuck_after_days: issues.positive(
+                &key("stuck_after_days"),
+                s.stuck_after_days,
+                thresholds.stuck_after_days,
+            ),
+            crm_ids: s.crm_ids.into_iter().map(|v| v.into_string()).collect(),
+        });
+    }
+
+    let mut plans = Vec::new();
+    for (i, p) in raw.plans.into_iter().enumerate() {
+        let key = |k: &str| format!("plans[{i}].{k}");
+        let target = match (p.role, p.employee) {
+            (Some(role), None) => match Role::parse(&role) {
+                Ok(r) => Some(PlanTarget::Role(r)),
+                Err(err) => {
+                    issues.add(key("role"), err.to_string());
+                    None
+                }
+            },
+            (None, Some(e)) => {
+                if !employee_ids.contains(&e) {
+                    issues.add(key("employee"), format!("\"{e}\" is not an employee id"));
+                }
+                Some(PlanTarget::Employee(e))
+            }
+            _ => {
+                issues.add(
+                    format!("plans[{i}]"),
+                    "needs exactly one of role = \"manager\" or employee = \"ID\"",
+                );
+                None
+            }
+        };
+        let from = p
+            .from
+            .as_deref()
+            .and_then(|d| date(&mut issues, &key("from"), d));
+        for (figure, target) in &p.daily {
+            if !PLAN_FIGURES.contains(&figure.as_str()) {
+                issues.add(
+                    format!("plans[{i}].daily.{figure}"),
+                    format!(
+                        "is not a figure (expected one of: {})",
+                        PLAN_FIGURES.join(", ")
+                    ),
+                );
+            } else if !target.is_finite() || *target < 0.0 {
+                issues.add(
+                    format!("plans[{i}].daily.{figure}"),
+                    format!("{target} is not a non-negative number"),
+                );
+            }
+        }
+        if let Some(target) = target {
+            plans.push(PlanConfig {
+                target,
+                from,
+                daily: p.daily,
+            });
+        }
+    }
+
+    let sources: Vec<SourceConfig> = raw
+        .sources
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| source(&mut issues, i, s))
+        .collect();
+    let mut names = HashSet::new();
+    for (i, s) in sources.iter().enumerate() {
+        if !s.name.is_empty() && !names.insert(s.name.clone()) {
+            issues.add(
+                format!("sources[{i}].name"),
+                format!(
+                    "\"{}\" is used by an earlier source (names must be unique)",
+                    s.name
+                ),
+            );
+        }
+    }
+    for (i, e) in employees.iter().enumerate() {
+        for src in e.source_ids.keys() {
+            if !names.contains(src) {
+                issues.add(
+                    format!("employees[{i}].ids.{src}"),
+                    format!(
+                        "\"{src}\" is not a source name (expected one of: {})",
+                        sources
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    let telegram = raw.telegram.and_then(|t| {
+        let token_env = t.token_env.or_else(|| {
+            issues.add(
+                "telegram.token_env",
+                "is missing (expected the name of the env var holding the bot token)",
+            );
+            None
+        });
+        env_secret(&mut issues, "telegram.token_env", token_env, env).map(|token| TelegramConfig {
+            token,
+            admin_chat_id: t.admin_chat_id,
+        })
+    });
+    let email = raw.email.map(|e| EmailConfig {
+        smtp_host: issues.required("email.smtp_host", e.smtp_host),
+        smtp_port: match e.smtp_port {
+            None => 587,
+            Some(p) => u16::try_from(p).ok().filter(|p| *p > 0).unwrap_or_else(|| {
+                issues.add(
+                    "email.smtp_port",
+                    format!("{p} is not a port (expected 1 to 65535)"),
+                );
+                587
+            }),
+        },
+        username: e.username,
+        password: env_secret(&mut issues, "email.password_env", e.password_env, env),
+        from: issues.required("email.from", e.from),
+    });
+
+    if issues.0.is_empty() {
+        Ok(Config {
+            database_url: Secret::new(database_url),
+            thresholds,
+            teams,
+            employees,
+            stages,
+            plans,
+            sources,
+            telegram,
+            email,
+        })
+    } else {
+        Err(issues.0)
+    }
+}

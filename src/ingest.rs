@@ -1,0 +1,314 @@
+//! Runs a source over a file and upserts what it yields: parsing on a
+//! blocking thread, writing on the async side, so the two overlap. Bad rows
+//! are set aside with file, line and reason; good rows go in. Every run is
+//! recorded with its totals.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio::sync::mpsc;
+
+use crate::config::{Config, SourceConfig, SourceKind};
+use crate::domain::TaskPostponement;
+use crate::sources::crm_files::{self, Entity, Format};
+use crate::sources::{Chunk, Mapping, Records, asterisk, calls_csv};
+use crate::storage::{Rejected, RunId, RunTotals, Storage, StorageError, Upserted};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: cannot tell which CRM entity this file holds: name it after one of {} (e.g. deals.jsonl), as .jsonl or .csv",
+        Entity::NAMES
+    )]
+    UnknownEntity { path: PathBuf },
+    #[error("{0}")]
+    Source(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What one file's run did.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub file: String,
+    pub run: RunId,
+    /// `calls`, or the CRM entity.
+    pub records: &'static str,
+    pub totals: RunTotals,
+    /// The rows set aside (all of them; the CLI shows the first few).
+    pub rejects: Vec<Rejected>,
+    /// Agents or owners not mapped to any employee, with their record counts.
+    pub unmapped: BTreeMap<String, u64>,
+    pub seconds: f64,
+}
+
+/// The files to read for a path: the file itself, or a folder's files in
+/// name order (CRM exchange files in entity order).
+pub fn expand(path: &Path) -> Result<Vec<PathBuf>, IngestError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|source| IngestError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    let order = |p: &PathBuf| {
+        Entity::from_path(p)
+            .map(|e| e as usize)
+            .unwrap_or(usize::MAX)
+    };
+    files.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.cmp(b)));
+    Ok(files)
+}
+
+fn records_name(records: &Records) -> &'static str {
+    match records {
+        Records::Calls(_) => "calls",
+        Records::CrmUsers(_) => "employees",
+        Records::Deals(_) => "deals",
+        Records::StageChanges(_) => "stage_changes",
+        Records::Tasks(_) => "tasks",
+        Records::Postponements(_) => "task_postponements",
+        Records::Activities(_) => "activities",
+        Records::Comments(_) => "comments",
+    }
+}
+
+/// Tasks whose stored due time is earlier than the one read now were
+/// postponed: record that, once.
+async fn detect_postponements(
+    store: &dyn Storage,
+    run: RunId,
+    source: &str,
+    tasks: &[crate::domain::Task],
+) -> Result<(), StorageError> {
+    let ids: Vec<&str> = tasks.iter().map(|t| t.external_id.as_str()).collect();
+    let stored: HashMap<String, chrono::DateTime<Utc>> =
+        store.task_dues(source, &ids).await?.into_iter().collect();
+    let moved: Vec<TaskPostponement> = tasks
+        .iter()
+        .filter_map(|t| {
+            let old = *stored.get(t.external_id.as_str())?;
+            (t.due_at > old && t.completed_at.is_none()).then(|| TaskPostponement {
+                source: source.to_owned(),
+                task_ext: t.external_id.clone(),
+                old_due: old,
+                new_due: t.due_at,
+                // Seen now; the source did not say when it happened.
+                changed_at: Utc::now(),
+            })
+        })
+        .collect();
+    if !moved.is_empty() {
+        store.upsert_postponements(run, moved).await?;
+    }
+    Ok(())
+}
+
+async fn store_chunk(
+    store: &dyn Storage,
+    run: RunId,
+    source: &str,
+    records: Records,
+) -> Result<Upserted, StorageError> {
+    match records {
+        Records::Calls(v) => store.upsert_calls(run, &v).await,
+        Records::CrmUsers(v) => store.upsert_crm_users(run, &v).await,
+        Records::Deals(v) => store.upsert_deals(run, &v).await,
+        Records::StageChanges(v) => store.upsert_stage_changes(run, &v).await,
+        Records::Tasks(v) => {
+            detect_postponements(store, run, source, &v).await?;
+            store.upsert_tasks(run, &v).await
+        }
+        Records::Postponements(v) => store.upsert_postponements(run, v).await,
+        Records::Activities(v) => store.upsert_activities(run, &v).await,
+        Records::Comments(v) => store.upsert_comments(run, &v).await,
+    }
+}
+
+/// A progress bar over the file's bytes, drawn only on a terminal.
+pub fn progress_bar(len: u64, label: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(label.to_owned());
+    bar
+}
+
+/// Reads one file of a source into the store.
+pub async fn ingest_file(
+    store: Arc<dyn Storage>,
+    config: &Config,
+    source: &SourceConfig,
+    path: &Path,
+    show_progress: bool,
+) -> Result<FileReport, IngestError> {
+    let started = std::time::Instant::now();
+    let file_label = path.display().to_string();
+    let open = || {
+        File::open(path).map_err(|source| IngestError::Open {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let input = open()?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let crm_kind = match &source.kind {
+        SourceKind::CrmFiles => {
+            let entity = Entity::from_path(path).ok_or_else(|| IngestError::UnknownEntity {
+                path: path.to_owned(),
+            })?;
+            let format = Format::from_path(path).unwrap_or(Format::JsonLines);
+            Some((entity, format))
+        }
+        _ => None,
+    };
+
+    let run = store
+        .start_run(&source.name, source.kind.name(), &file_label, Utc::now())
+        .await?;
+    let mapping = Mapping::new(config, source);
+    let (tx, mut rx) = mpsc::channel::<Chunk>(2);
+    let kind = source.kind.clone();
+    let label = file_label.clone();
+    let reader = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut emit = |chunk: Chunk| tx.blocking_send(chunk).is_ok();
+        match (&kind, crm_kind) {
+            (SourceKind::Asterisk(rules), _) => {
+                asterisk::read(input, &label, &mapping, rules, &mut emit)
+                    .map_err(|e| format!("{label}: {e}"))
+            }
+            (SourceKind::CallsCsv(rules), _) => {
+                calls_csv::read(input, &label, &mapping, rules, &mut emit)
+                    .map_err(|e| e.to_string())
+            }
+            (SourceKind::CrmFiles, Some((entity, format))) => {
+                crm_files::read(input, &label, entity, format, &mapping, &mut emit)
+                    .map_err(|e| e.to_string())
+            }
+            (SourceKind::CrmFiles, None) => Ok(()),
+        }
+    });
+
+    let bar = show_progress.then(|| progress_bar(size, &file_label));
+    let mut totals = RunTotals::default();
+    let mut rejects = Vec::new();
+    let mut unmapped = BTreeMap::new();
+    let mut records = "calls";
+    let mut failure = None;
+    while let Some(chunk) = rx.recv().await {
+        totals.rows_read += chunk.rows_read;
+        totals.rejected += chunk.rejects.len() as u64;
+        for (who, n) in chunk.unmapped {
+            totals.unmapped += n;
+            *unmapped.entry(who).or_insert(0) += n;
+        }
+        records = records_name(&chunk.records);
+        if !chunk.rejects.is_empty()
+            && let Err(e) = store
+                .record_rejects(run, &source.name, &chunk.rejects)
+                .await
+        {
+            failure = Some(e);
+            break;
+        }
+        rejects.extend(chunk.rejects);
+        match store_chunk(store.as_ref(), run, &source.name, chunk.records).await {
+            Ok(done) => totals.upserted += done,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        if let Some(bar) = &bar {
+            bar.set_position(chunk.bytes_read);
+        }
+    }
+    drop(rx);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let read_result = reader
+        .await
+        .map_err(|e| IngestError::Source(format!("{file_label}: the reader stopped: {e}")))?;
+    store.finish_run(run, &totals, Utc::now()).await?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    read_result.map_err(IngestError::Source)?;
+    Ok(FileReport {
+        file: file_label,
+        run,
+        records,
+        totals,
+        rejects,
+        unmapped,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+impl FileReport {
+    /// The summary a person reads after a run.
+    pub fn summary(&self, max_rejects: usize) -> String {
+        use std::fmt::Write;
+        let t = &self.totals;
+        let mut out = format!(
+            "{}: {} rows read -> {} {}: {} inserted, {} updated, {} unchanged; {} rejected ({:.2} s, {:.0} rows/s)\n",
+            self.file,
+            t.rows_read,
+            t.upserted.inserted + t.upserted.updated + t.upserted.unchanged,
+            self.records,
+            t.upserted.inserted,
+            t.upserted.updated,
+            t.upserted.unchanged,
+            t.rejected,
+            self.seconds,
+            t.rows_read as f64 / self.seconds.max(1e-9),
+        );
+        for r in self.rejects.iter().take(max_rejects) {
+            let _ = writeln!(out, "  rejected {}:{}: {}", r.file, r.line, r.reason);
+        }
+        if self.rejects.len() > max_rejects {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (all are in the ingest_errors table)",
+                self.rejects.len() - max_rejects
+            );
+        }
+        if !self.unmapped.is_empty() {
+            let list: Vec<String> = self
+                .unmapped
+                .iter()
+                .take(10)
+                .map(|(who, n)| format!("{who} ({n})"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  kept without an employee (add these ids to employees[].ids): {}{}",
+                list.join(", "),
+                if self.unmapped.len() > 10 {
+                    ", ..."
+                } else {
+                    ""
+                }
+            );
+        }
+        out
+    }
+}

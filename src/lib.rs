@@ -1,0 +1,11 @@
+//! salespulse: a reporting bot for sales departments. It pulls call records
+//! and CRM data into a database, computes activity, pulse, funnel, hygiene and
+//! KPI figures, and delivers them to chats and email.
+
+pub mod calendar;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod ingest;
+pub mod sources;
+pub mod storage;

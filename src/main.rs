@@ -1,0 +1,201 @@
+//! The `salespulse` command line. Parsing only: the work is in the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use salespulse::commands::{self, demo::DemoPaths};
+use salespulse::config::{CONFIG_ENV, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "salespulse",
+    version,
+    about = "Reports for heads of sales: call pulse, plan vs actual, funnel, CRM hygiene.",
+    long_about = "salespulse pulls call records and CRM data into a database and computes what a \
+                  sales department really does.\n\nStart with `salespulse demo`, then `salespulse init` \
+                  to write a config for your own department."
+)]
+struct Cli {
+    /// The config file [default: $SALESPULSE_CONFIG, else ./salespulse.toml]
+    #[arg(long, short, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a demo department's month, ingest it into SQLite, and say what it made.
+    ///
+    /// Writes the PBX and CRM files a real department would have, a config for them,
+    /// and a SQLite database, then ingests the files through the real path.
+    ///
+    /// Example: salespulse demo --seed 7 --managers 12 --days 30
+    Demo {
+        /// Seed of the generator: the same seed gives the same department.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Managers in the team (a head and an owner are added).
+        #[arg(long, default_value_t = 12)]
+        managers: usize,
+        /// Calendar days to generate, ending at --end.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// The last day generated [default: yesterday]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        end: Option<NaiveDate>,
+        /// The SQLite database to write (replaced if it exists).
+        #[arg(long, default_value = "salespulse-demo.db")]
+        db: PathBuf,
+        /// Where the generated source files go.
+        #[arg(long, default_value = "salespulse-demo-data")]
+        data_dir: PathBuf,
+        /// Where the demo's config goes.
+        #[arg(long, default_value = "salespulse-demo.toml")]
+        config_out: PathBuf,
+    },
+    /// Write a commented example config to start from.
+    ///
+    /// Example: salespulse init salespulse.toml
+    Init {
+        /// Where to write it [default: the --config path, else ./salespulse.toml]
+        path: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate the config and say what it sets up; every problem is named with its key.
+    ///
+    /// Example: salespulse --config salespulse.toml check-config
+    CheckConfig,
+    /// Create or update the database schema.
+    ///
+    /// Example: salespulse --config salespulse.toml migrate
+    Migrate,
+    /// Read files from a source into the database: an Asterisk Master.csv, a calls CSV,
+    /// or CRM exchange files (a folder of them works too).
+    ///
+    /// Reading the same file again changes nothing. Bad rows are set aside with file,
+    /// line and reason (table ingest_errors) while good rows go in.
+    ///
+    /// Examples:
+    ///   salespulse ingest --source pbx /var/log/asterisk/cdr-csv/Master.csv
+    ///   salespulse ingest --source crm exports/deals.jsonl exports/tasks.csv
+    #[command(verbatim_doc_comment)]
+    Ingest {
+        /// The source's name in the config [default: the only source]
+        #[arg(long, short)]
+        source: Option<String>,
+        /// Show every rejected row, not just the first ten.
+        #[arg(long)]
+        all_rejects: bool,
+        /// Files or folders to read.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Write a large generated Asterisk Master.csv, for benchmarks.
+    ///
+    /// Example: salespulse generate-cdr --rows 1000000 --out bench/Master.csv
+    GenerateCdr {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+fn load_config(flag: Option<PathBuf>) -> anyhow::Result<(Config, PathBuf)> {
+    let path = Config::path(flag);
+    let config = Config::load(&path)?;
+    Ok((config, path))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let progress = std::io::stderr().is_terminal();
+    match cli.command {
+        Command::Demo {
+            seed,
+            managers,
+            days,
+            end,
+            db,
+            data_dir,
+            config_out,
+        } => {
+            let end = end.unwrap_or_else(|| {
+                let today = chrono::Utc::now()
+                    .with_timezone(&commands::demo::TIMEZONE)
+                    .date_naive();
+                today.pred_opt().unwrap_or(today)
+            });
+            let paths = DemoPaths {
+                database: db,
+                data_dir,
+                config: config_out,
+            };
+            let outcome = commands::demo::run(seed, managers, days, end, paths, progress).await?;
+            print!("{}", outcome.summary());
+        }
+        Command::Init { path, force } => {
+            let path = path.unwrap_or_else(|| Config::path(cli.config));
+            println!("{}", commands::init(&path, force)?);
+        }
+        Command::CheckConfig => {
+            let (config, path) = load_config(cli.config)?;
+            print!("{}", commands::check_config(&config, &path));
+        }
+        Command::Migrate => {
+            let (config, _) = load_config(cli.config)?;
+            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            commands::sync_directory(store.as_ref(), &config).await?;
+            println!("The {} database is up to date.", store.backend());
+            store.close().await;
+        }
+        Command::Ingest {
+            source,
+            all_rejects,
+            paths,
+        } => {
+            let (config, _) = load_config(cli.config)?;
+            let reports = commands::ingest(&config, source.as_deref(), &paths, progress).await?;
+            for r in &reports {
+                print!("{}", r.summary(if all_rejects { usize::MAX } else { 10 }));
+            }
+        }
+        Command::GenerateCdr { rows, out, seed } => {
+            println!("{}", commands::generate_cdr(rows, &out, seed)?);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime");
+    let result = runtime.and_then(|rt| rt.block_on(run(cli)));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.chain().any(|c| c.to_string().contains("salespulse init")) {
+                eprintln!(
+                    "(the config file comes from --config, ${CONFIG_ENV}, or ./salespulse.toml)"
+                );
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

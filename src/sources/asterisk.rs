@@ -1,0 +1,369 @@
+//! Asterisk CDR `Master.csv` (the cdr_csv module). No header; the 16
+//! standard columns, optionally followed by uniqueid, userfield, then
+//! peeraccount, linkedid, sequence. Several rows can be one call: rows with
+//! one linkedid (or, without it, one uniqueid) are merged and the answered
+//! leg wins. Direction and agent come from the source's rules.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use crate::calendar::LocalClock;
+use crate::config::AsteriskRules;
+use crate::domain::{Call, CallFields, Direction, Disposition};
+use crate::storage::Rejected;
+
+use super::fields::{clean, iso_local};
+use super::{CHUNK_ROWS, Chunk, Mapping, Records};
+
+const SRC: usize = 1;
+const DST: usize = 2;
+const DCONTEXT: usize = 3;
+const CHANNEL: usize = 5;
+const DSTCHANNEL: usize = 6;
+const START: usize = 9;
+const ANSWER: usize = 10;
+const END: usize = 11;
+const DURATION: usize = 12;
+const BILLSEC: usize = 13;
+const DISPOSITION: usize = 14;
+const UNIQUEID: usize = 16;
+const LINKEDID: usize = 19;
+const SEQUENCE: usize = 20;
+
+/// The peer of a channel name: `SIP/101-0000abcd` → `101`,
+/// `PJSIP/trunk-mts-00000012` → `trunk-mts`, `Local/101@from-queue-1;2` → `101`.
+pub fn channel_peer(channel: &str) -> &str {
+    let Some((_, rest)) = channel.split_once('/') else {
+        return channel;
+    };
+    if let Some((peer, _)) = rest.split_once('@') {
+        return peer;
+    }
+    match rest.rfind('-') {
+        Some(i) => &rest[..i],
+        None => rest,
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern.eq_ignore_ascii_case(text);
+    }
+    let (text, pattern_lower) = (text.to_ascii_lowercase(), pattern.to_ascii_lowercase());
+    let parts: Vec<&str> = pattern_lower.split('*').collect();
+    let mut rest = text.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Which way a CDR row went and who on our side took part.
+struct Classified<'a> {
+    direction: Direction,
+    /// Candidates for our agent, best first (channel peer, then the number).
+    agents: [&'a str; 2],
+    /// The other side's number.
+    number: &'a str,
+}
+
+fn is_extension(number: &str, rules: &AsteriskRules) -> bool {
+    !number.is_empty()
+        && number.len() <= rules.extension_max_digits
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn classify<'a>(
+    rules: &AsteriskRules,
+    src: &'a str,
+    dst: &'a str,
+    dcontext: &str,
+    channel: &'a str,
+    dstchannel: &'a str,
+) -> Classified<'a> {
+    let is_trunk = |ch: &str| !ch.is_empty() && rules.trunks.iter().any(|p| glob_match(p, ch));
+    let inbound = Classified {
+        direction: Direction::Inbound,
+        agents: [channel_peer(dstchannel), dst],
+        number: src,
+    };
+    let outbound = Classified {
+        direction: Direction::Outbound,
+        agents: [channel_peer(channel), src],
+        number: dst,
+    };
+    match (is_trunk(channel), is_trunk(dstchannel)) {
+        (true, false) => return inbound,
+        (false, true) => return outbound,
+        _ => {}
+    }
+    if rules.inbound_contexts.iter().any(|c| c == dcontext) {
+        return inbound;
+    }
+    if rules.outbound_contexts.iter().any(|c| c == dcontext) {
+        return outbound;
+    }
+    match (is_extension(src, rules), is_extension(dst, rules)) {
+        (true, true) => Classified {
+            direction: Direction::Internal,
+            agents: [channel_peer(channel), src],
+            number: dst,
+        },
+        (true, false) => outbound,
+        _ => inbound,
+    }
+}
+
+/// Reads a Master.csv stream, handing over chunks of merged calls.
+/// `emit` returns false to stop early (the receiver is gone).
+pub fn read<R: Read>(
+    input: R,
+    file: &str,
+    mapping: &Mapping,
+    rules: &AsteriskRules,
+    emit: &mut dyn FnMut(Chunk) -> bool,
+) -> Result<(), csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
+    let mut clock = LocalClock::new(mapping.source.timezone);
+    let mut record = csv::ByteRecord::new();
+    let mut calls: HashMap<String, Call> = HashMap::with_capacity(CHUNK_ROWS);
+    let mut rejects = Vec::new();
+    let mut unmapped: HashMap<String, u64> = HashMap::new();
+    let mut rows = 0u64;
+    loop {
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(more) => more,
+            Err(e) => {
+                // A broken line (bad UTF-8 inside quotes, an unclosed quote):
+                // set it aside and go on with the next one.
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                rows += 1;
+                rejects.push(Rejected {
+                    file: file.to_owned(),
+                    line: line as i64,
+                    reason: format!("unreadable CSV: {e}"),
+                    raw: String::new(),
+                });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(e);
+                }
+                continue;
+            }
+        };
+        if !more {
+            break;
+        }
+        rows += 1;
+        let line = record.position().map(|p| p.line()).unwrap_or(rows);
+        if record.len() == 1
+            && record
+                .get(0)
+                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+        {
+            continue; // a blank line
+        }
+        match parse_row(&record, mapping, rules, &mut clock) {
+            Ok((call, unmapped_agent)) => {
+                if let Some(agent) = unmapped_agent {
+                    *unmapped.entry(agent).or_default() += 1;
+                }
+                match calls.get_mut(call.external_id.as_str()) {
+                    Some(existing) => existing.merge_leg(call),
+                    None => {
+                        calls.insert(call.external_id.as_str().to_owned(), call);
+                    }
+                }
+            }
+            Err(reason) => rejects.push(Rejected {
+                file: file.to_owned(),
+                line: line as i64,
+                reason,
+                raw: raw_line(&record),
+            }),
+        }
+        if rows % CHUNK_ROWS as u64 == 0 {
+            let chunk = Chunk {
+                records: Records::Calls(calls.drain().map(|(_, c)| c).collect()),
+                rejects: std::mem::take(&mut rejects),
+                rows_read: CHUNK_ROWS as u64,
+                bytes_read: reader.position().byte(),
+                unmapped: std::mem::take(&mut unmapped),
+            };
+            if !emit(chunk) {
+                return Ok(());
+            }
+        }
+    }
+    let chunk = Chunk {
+        records: Records::Calls(calls.drain().map(|(_, c)| c).collect()),
+        rejects,
+        rows_read: rows % CHUNK_ROWS as u64,
+        bytes_read: reader.position().byte(),
+        unmapped,
+    };
+    emit(chunk);
+    Ok(())
+}
+
+fn raw_line(record: &csv::ByteRecord) -> String {
+    let fields: Vec<String> = record
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    fields.join(",")
+}
+
+/// One CDR row as a call (one leg of it), and the agent id when it is not
+/// mapped to an employee.
+fn parse_row(
+    record: &csv::ByteRecord,
+    mapping: &Mapping,
+    rules: &AsteriskRules,
+    clock: &mut LocalClock,
+) -> Result<(Call, Option<String>), String> {
+    let n = record.len();
+    if !matches!(n, 16..=19 | 21) {
+        return Err(format!("{n} columns (expected 16, 17, 18, 19 or 21)"));
+    }
+    let f = |i: usize| clean(record.get(i).unwrap_or_default());
+    let (src, dst, dcontext, channel, dstchannel) =
+        (f(SRC), f(DST), f(DCONTEXT), f(CHANNEL), f(DSTCHANNEL));
+    let time = |i: usize, what: &str, clock: &mut LocalClock| {
+        let raw = f(i);
+        iso_local(&raw)
+            .map(|t| clock.to_utc(t))
+            .ok_or_else(|| format!("{what} {raw:?} is not a time (expected YYYY-MM-DD HH:MM:SS)"))
+    };
+    let start = time(START, "start", clock)?;
+    let answer_raw = f(ANSWER);
+    let answered_at = if answer_raw.is_empty() {
+        None
+    } else {
+        Some(time(ANSWER, "answer", clock)?)
+    };
+    let end = time(END, "end", clock)?;
+    let number = |i: usize, what: &str| {
+        let raw = f(i);
+        raw.parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| format!("{what} {raw:?} is not a whole number of seconds"))
+    };
+    let duration = number(DURATION, "duration")?;
+    let billsec = number(BILLSEC, "billsec")?;
+    if billsec > duration {
+        return Err(format!(
+            "billsec {billsec} is longer than duration {duration}"
+        ));
+    }
+    let disposition_raw = f(DISPOSITION);
+    let disposition = Disposition::parse(&disposition_raw).map_err(|e| e.to_string())?;
+    if end < start {
+        return Err(format!("end {} is before start {}", f(END), f(START)));
+    }
+    // Times are whole seconds but duration is measured finer: let the call
+    // last at least its duration.
+    let ended_at = end.max(start + chrono::Duration::seconds(duration));
+
+    let uniqueid = if n > UNIQUEID {
+        f(UNIQUEID)
+    } else {
+        Default::default()
+    };
+    let linkedid = if n > LINKEDID {
+        f(LINKEDID)
+    } else {
+        Default::default()
+    };
+    let sequence = if n > SEQUENCE {
+        f(SEQUENCE)
+    } else {
+        Default::default()
+    };
+    let external_id = if !linkedid.is_empty() {
+        linkedid.into_owned()
+    } else if !uniqueid.is_empty() {
+        uniqueid.to_string()
+    } else {
+        // No ids at all (16 columns): identical rows are one call.
+        format!("{}|{}|{}|{}", start.timestamp(), src, dst, channel)
+    };
+    let leg_key = if !uniqueid.is_empty() {
+        format!("{uniqueid}/{sequence}/{}", channel_peer(&dstchannel))
+    } else {
+        raw_line(record)
+    };
+
+    let c = classify(rules, &src, &dst, &dcontext, &channel, &dstchannel);
+    let agent = c
+        .agents
+        .iter()
+        .find(|a| mapping.employees.contains_key(**a))
+        .or_else(|| c.agents.iter().find(|a| is_extension(a, rules)))
+        .map(|a| (*a).to_owned());
+    let employee_id = agent
+        .as_ref()
+        .and_then(|a| mapping.employees.get(a))
+        .cloned();
+    let unmapped = match (&agent, &employee_id) {
+        (Some(a), None) if c.direction != Direction::Internal => Some(a.clone()),
+        _ => None,
+    };
+    let call = Call::new(CallFields {
+        source: mapping.source.name.clone(),
+        external_id,
+        employee_id,
+        agent,
+        direction: c.direction,
+        number: c.number.to_owned(),
+        started_at: start,
+        answered_at,
+        ended_at,
+        talk_seconds: billsec,
+        disposition,
+        deal_ext: None,
+        kind: None,
+        leg_key,
+    })
+    .map_err(|e| e.to_string())?;
+    Ok((call, unmapped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_peers() {
+        assert_eq!(channel_peer("SIP/101-0000abcd"), "101");
+        assert_eq!(channel_peer("PJSIP/trunk-mts-00000012"), "trunk-mts");
+        assert_eq!(channel_peer("Local/101@from-queue-0001;2"), "101");
+        assert_eq!(channel_peer(""), "");
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("SIP/trunk-*", "SIP/trunk-0000001"));
+        assert!(glob_match("*trunk*", "PJSIP/mytrunk-01"));
+        assert!(!glob_match("SIP/trunk-*", "SIP/101-0001"));
+        assert!(glob_match("SIP/101-0001", "sip/101-0001"));
+    }
+}

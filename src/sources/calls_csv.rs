@@ -1,0 +1,228 @@
+//! A calls CSV from another PBX or a cloud telephony export, read through
+//! the column mapping in the source's config (header names, date format,
+//! direction and status values).
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use chrono::NaiveDateTime;
+
+use crate::calendar::LocalClock;
+use crate::config::CallsCsvRules;
+use crate::domain::{Call, CallFields, CallKind, Disposition};
+use crate::storage::Rejected;
+
+use super::fields::{clean, seconds};
+use super::{CHUNK_ROWS, Chunk, Mapping, Records};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallsCsvError {
+    #[error("{file}: {source}")]
+    Csv { file: String, source: csv::Error },
+    #[error(
+        "{file}: the header has no column {column:?} (set sources.columns.{key}; the header has: {found})"
+    )]
+    MissingColumn {
+        file: String,
+        key: &'static str,
+        column: String,
+        found: String,
+    },
+}
+
+struct Positions {
+    id: usize,
+    started_at: usize,
+    direction: usize,
+    agent: usize,
+    number: usize,
+    talk: usize,
+    duration: Option<usize>,
+    status: Option<usize>,
+    deal: Option<usize>,
+    kind: Option<usize>,
+}
+
+pub fn read<R: Read>(
+    input: R,
+    file: &str,
+    mapping: &Mapping,
+    rules: &CallsCsvRules,
+    emit: &mut dyn FnMut(Chunk) -> bool,
+) -> Result<(), CallsCsvError> {
+    let csv_err = |source| CallsCsvError::Csv {
+        file: file.to_owned(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(rules.delimiter)
+        .flexible(true)
+        .from_reader(input);
+    let header: Vec<String> = reader
+        .byte_headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(|h| clean(h).trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let find = |key: &'static str, name: &str| {
+        header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+            .ok_or_else(|| CallsCsvError::MissingColumn {
+                file: file.to_owned(),
+                key,
+                column: name.to_owned(),
+                found: header.join(", "),
+            })
+    };
+    let optional =
+        |key: &'static str, name: &Option<String>| name.as_ref().map(|n| find(key, n)).transpose();
+    let c = &rules.columns;
+    let pos = Positions {
+        id: find("id", &c.id)?,
+        started_at: find("started_at", &c.started_at)?,
+        direction: find("direction", &c.direction)?,
+        agent: find("agent", &c.agent)?,
+        number: find("number", &c.number)?,
+        talk: find("talk", &c.talk)?,
+        duration: optional("duration", &c.duration)?,
+        status: optional("status", &c.status)?,
+        deal: optional("deal", &c.deal)?,
+        kind: optional("kind", &c.kind)?,
+    };
+
+    let mut clock = LocalClock::new(mapping.source.timezone);
+    let mut record = csv::ByteRecord::new();
+    let mut calls = Vec::new();
+    let mut rejects = Vec::new();
+    let mut unmapped = HashMap::new();
+    let mut rows = 0u64;
+    let mut chunk_rows = 0u64;
+    while reader.read_byte_record(&mut record).map_err(csv_err)? {
+        rows += 1;
+        chunk_rows += 1;
+        let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
+        match parse_row(&record, &pos, mapping, rules, &mut clock) {
+            Ok(call) => {
+                if call.employee_id.is_none()
+                    && let Some(agent) = &call.agent
+                {
+                    *unmapped.entry(agent.clone()).or_default() += 1;
+                }
+                calls.push(call);
+            }
+            Err(reason) => rejects.push(Rejected {
+                file: file.to_owned(),
+                line: line as i64,
+                reason,
+                raw: record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            }),
+        }
+        if calls.len() >= CHUNK_ROWS {
+            let chunk = Chunk {
+                records: Records::Calls(std::mem::take(&mut calls)),
+                rejects: std::mem::take(&mut rejects),
+                rows_read: std::mem::take(&mut chunk_rows),
+                bytes_read: reader.position().byte(),
+                unmapped: std::mem::take(&mut unmapped),
+            };
+            if !emit(chunk) {
+                return Ok(());
+            }
+        }
+    }
+    emit(Chunk {
+        records: Records::Calls(calls),
+        rejects,
+        rows_read: chunk_rows,
+        bytes_read: reader.position().byte(),
+        unmapped,
+    });
+    Ok(())
+}
+
+fn parse_row(
+    record: &csv::ByteRecord,
+    pos: &Positions,
+    mapping: &Mapping,
+    rules: &CallsCsvRules,
+    clock: &mut LocalClock,
+) -> Result<Call, String> {
+    let c = &rules.columns;
+    let f = |i: usize| clean(record.get(i).unwrap_or_default());
+    let opt = |i: Option<usize>| i.map(f).filter(|v| !v.is_empty());
+    let id = f(pos.id);
+    let started_raw = f(pos.started_at);
+    let started = NaiveDateTime::parse_from_str(&started_raw, &rules.date_format)
+        .map(|t| clock.to_utc(t))
+        .map_err(|_| {
+            format!(
+                "{} {started_raw:?} does not match the date format {:?}",
+                c.started_at, rules.date_format
+            )
+        })?;
+    let direction_raw = f(pos.direction);
+    let direction = *rules
+        .direction_values
+        .get(&direction_raw.to_lowercase())
+        .ok_or_else(|| {
+            let mut known: Vec<&str> = rules.direction_values.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            format!(
+                "{} {direction_raw:?} is not a known direction (expected one of: {})",
+                c.direction,
+                known.join(", ")
+            )
+        })?;
+    let talk_raw = f(pos.talk);
+    let talk = seconds(&talk_raw).ok_or_else(|| {
+        format!(
+            "{} {talk_raw:?} is not a duration (expected seconds or H:MM:SS)",
+            c.talk
+        )
+    })?;
+    let duration = match opt(pos.duration) {
+        Some(raw) => seconds(&raw).ok_or_else(|| {
+            format!(
+                "{} {raw:?} is not a duration (expected seconds or H:MM:SS)",
+                c.duration.as_deref().unwrap_or("duration")
+            )
+        })?,
+        None => talk,
+    };
+    let missed = opt(pos.status).is_some_and(|s| rules.missed_values.contains(&s.to_lowercase()));
+    let disposition = if talk > 0 && !missed {
+        Disposition::Answered
+    } else {
+        Disposition::NoAnswer
+    };
+    let talk = if missed { 0 } else { talk };
+    let kind = match opt(pos.kind) {
+        Some(raw) => Some(CallKind::parse(&raw).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let agent = f(pos.agent).into_owned();
+    let employee_id = mapping.employees.get(&agent).cloned();
+    let ended_at = started + chrono::Duration::seconds(duration.max(talk));
+    Call::new(CallFields {
+        source: mapping.source.name.clone(),
+        leg_key: id.to_string(),
+        external_id: id.into_owned(),
+        employee_id,
+        agent: Some(agent),
+        direction,
+        number: f(pos.number).into_owned(),
+        started_at: started,
+        answered_at: (talk > 0).then(|| ended_at - chrono::Duration::seconds(talk)),
+        ended_at,
+        talk_seconds: talk,
+        disposition,
+        deal_ext: opt(pos.deal).map(|d| d.into_owned()),
+        kind,
+    })
+    .map_err(|e| e.to_string())
+}

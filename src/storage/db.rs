@@ -1,0 +1,180 @@
+//! The two backends behind one small surface: run a statement with bound
+//! values, fetch rows. SQL is written once (`sql.rs`); only connecting,
+//! placeholders and binding differ between SQLite and Postgres.
+
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+/// A value bound into a statement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    Int(i64),
+    NullInt(Option<i64>),
+    Text(&'a str),
+    NullText(Option<&'a str>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// How many values one statement may carry.
+    pub fn max_params(self) -> usize {
+        match self {
+            Dialect::Sqlite => 32_000,
+            Dialect::Postgres => 65_000,
+        }
+    }
+
+    /// Writes the placeholder of the `n`-th (1-based) parameter.
+    pub fn placeholder(self, out: &mut String, n: usize) {
+        use std::fmt::Write;
+        match self {
+            Dialect::Sqlite => out.push('?'),
+            Dialect::Postgres => {
+                let _ = write!(out, "${n}");
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Binds values in order; the same for every query type of both backends.
+macro_rules! bind_values {
+    ($query:expr, $values:expr) => {{
+        let mut q = $query;
+        for v in $values {
+            q = match *v {
+                Value::Int(i) => q.bind(i),
+                Value::NullInt(i) => q.bind(i),
+                Value::Text(s) => q.bind(s),
+                Value::NullText(s) => q.bind(s),
+            };
+        }
+        q
+    }};
+}
+
+/// Rows that both backends can decode.
+pub trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl Pool {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn execute(&self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(p) => bind_values!(sqlx::query::<Sqlite>(sql), values)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Pool::Postgres(p) => bind_values!(sqlx::query::<Postgres>(sql), values)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all<T: AnyRow>(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Pool::Sqlite(p) => {
+                bind_values!(sqlx::query_as::<Sqlite, T>(sql), values)
+                    .fetch_all(p)
+                    .await
+            }
+            Pool::Postgres(p) => {
+                bind_values!(sqlx::query_as::<Postgres, T>(sql), values)
+                    .fetch_all(p)
+                    .await
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn execute(&mut self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(t) => bind_values!(sqlx::query::<Postgres>(sql), values)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Runs a statement whose rows carry one nullable integer column.
+    pub async fn fetch_opt_ints(
+        &mut self,
+        sql: &str,
+        values: &[Value<'_>],
+    ) -> Result<Vec<Option<i64>>, sqlx::Error> {
+        use sqlx::Row;
+        Ok(match self {
+            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values)
+                .fetch_all(&mut **t)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<Option<i64>, _>(0))
+                .collect::<Result<_, _>>()?,
+            Tx::Postgres(t) => bind_values!(sqlx::query::<Postgres>(sql), values)
+                .fetch_all(&mut **t)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<Option<i64>, _>(0))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Storage: one trait, with SQLite (the embedded default) and Postgres behind
+//! it, chosen once from the database URL. Records from sources are upserted
+//! under their unique `(source, external_id)`, in batched transactions with
+//! multi-row statements, so reading the same data twice changes nothing.
+
+mod db;
+mod postgres;
+mod records;
+mod sql_store;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use crate::config::redact_url;
+use crate::domain::{
+    Activity, Call, Comment, CrmUser, Deal, Employee, StageChange, Task, TaskPostponement, Team,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error(
+        "database URL {0} is neither sqlite://FILE nor postgres://USER@HOST/DB (set database_url in the config)"
+    )]
+    UnknownScheme(String),
+    #[error("cannot open the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error while {doing}: {source}")]
+    Query {
+        doing: &'static str,
+        source: sqlx::Error,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+fn query_err(doing: &'static str) -> impl FnOnce(sqlx::Error) -> StorageError {
+    move |source| StorageError::Query { doing, source }
+}
+
+/// What an upsert did with a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upserted {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for Upserted {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// A row set aside by ingestion: where it was and why.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Rejected {
+    pub file: String,
+    pub line: i64,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// The totals of one ingestion run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunTotals {
+    pub rows_read: u64,
+    pub upserted: Upserted,
+    pub rejected: u64,
+    /// Records kept without an employee: their agent or owner is not mapped.
+    pub unmapped: u64,
+}
+
+pub type RunId = i64;
+
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Brings the schema up to date.
+    async fn migrate(&self) -> Result<()>;
+    /// Writes the config's teams and employees, so reports can join on them.
+    async fn sync_directory(&self, teams: &[Team], employees: &[Employee]) -> Result<()>;
+
+    async fn start_run(
+        &self,
+        source: &str,
+        kind: &str,
+        target: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RunId>;
+    async fn finish_run(&self, run: RunId, totals: &RunTotals, at: DateTime<Utc>) -> Result<()>;
+    /// Records rows set aside; one entry per (source, file, line).
+    async fn record_rejects(&self, run: RunId, source: &str, rejects: &[Rejected]) -> Result<()>;
+    /// The rows set aside for a source, in file and line order.
+    async fn rejects(&self, source: &str) -> Result<Vec<Rejected>>;
+
+    async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted>;
+    async fn upsert_crm_users(&self, run: RunId, rows: &[CrmUser]) -> Result<Upserted>;
+    async fn upsert_deals(&self, run: RunId, rows: &[Deal]) -> Result<Upserted>;
+    async fn upsert_stage_changes(&self, run: RunId, rows: &[StageChange]) -> Result<Upserted>;
+    async fn upsert_tasks(&self, run: RunId, rows: &[Task]) -> Result<Upserted>;
+    async fn upsert_postponements(
+        &self,
+        run: RunId,
+        rows: Vec<TaskPostponement>,
+    ) -> Result<Upserted>;
+    async fn upsert_activities(&self, run: RunId, rows: &[Activity]) -> Result<Upserted>;
+    async fn upsert_comments(&self, run: RunId, rows: &[Comment]) -> Result<Upserted>;
+
+    /// Stored due times of the given tasks of a source, to notice postponements.
+    async fn task_dues(
+        &self,
+        source: &str,
+        external_ids: &[&str],
+    ) -> Result<Vec<(String, DateTime<Utc>)>>;
+
+    /// Row counts of every table, by name.
+    async fn table_counts(&self) -> Result<Vec<(String, i64)>>;
+
+    async fn close(&self);
+}
+
+/// Tables `table_counts` reports, in schema order.
+pub const TABLES: &[&str] = &[
+    "teams",
+    "employees",
+    "ingest_runs",
+    "ingest_errors",
+    "calls",
+    "crm_users",
+    "deals",
+    "stage_changes",
+    "tasks",
+    "task_postponements",
+    "activities",
+    "comments",
+];
+
+/// Opens the database the URL names (creating a SQLite file if missing) and
+/// brings its schema up to date.
+pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
+    let pool = if url.starts_with("sqlite:") {
+        sqlite::connect(url).await?
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        postgres::connect(url).await?
+    } else {
+        return Err(StorageError::UnknownScheme(redact_url(url)));
+    };
+    let store = sql_store::SqlStore::new(pool);
+    store.migrate().await?;
+    Ok(Arc::new(store))
+}

@@ -1,0 +1,435 @@
+//! The storage trait over either backend. Upserts go in one transaction per
+//! batch, as multi-row `INSERT ... ON CONFLICT DO UPDATE ... WHERE changed`
+//! statements sized to the backend's parameter limit: no per-row round trip.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+use super::db::{Dialect, Pool, Value};
+use super::records::{Record, StoredPostponement, content_hash};
+use super::*;
+
+pub(super) struct SqlStore {
+    pool: Pool,
+}
+
+impl SqlStore {
+    pub(super) fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.pool.dialect()
+    }
+
+    /// Upserts a batch of records: a record already stored with the same
+    /// content is left alone and counted unchanged.
+    async fn upsert<R: Record>(&self, run: RunId, rows: &[R]) -> Result<Upserted> {
+        // Within one statement a key may appear once: the last record wins.
+        let mut seen = HashSet::with_capacity(rows.len());
+        let mut unique: Vec<&R> = rows
+            .iter()
+            .rev()
+            .filter(|r| seen.insert((r.source(), r.external_id())))
+            .collect();
+        unique.reverse();
+        let mut counts = Upserted {
+            unchanged: (rows.len() - unique.len()) as u64,
+            ..Upserted::default()
+        };
+        if unique.is_empty() {
+            return Ok(counts);
+        }
+
+        let per_row = R::COLUMNS.len() + 4;
+        let chunk_rows = (self.dialect().max_params() / per_row).max(1);
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("starting a batch"))?;
+        let mut values: Vec<Value<'_>> = Vec::with_capacity(chunk_rows.min(unique.len()) * per_row);
+        let mut full_sql: Option<String> = None;
+        for chunk in unique.chunks(chunk_rows) {
+            values.clear();
+            for row in chunk {
+                values.push(Value::Text(row.source()));
+                values.push(Value::Text(row.external_id()));
+                let start = values.len();
+                row.push_values(&mut values);
+                let hash = content_hash(&values[start..]);
+                values.push(Value::Int(hash));
+                values.push(Value::Int(run));
+            }
+            let sql = if chunk.len() == chunk_rows {
+                full_sql.get_or_insert_with(|| upsert_sql::<R>(self.dialect(), chunk_rows))
+            } else {
+                &upsert_sql::<R>(self.dialect(), chunk.len())
+            };
+            let returned = tx
+                .fetch_opt_ints(sql, &values)
+                .await
+                .map_err(query_err("upserting records"))?;
+            let inserted = returned.iter().filter(|r| r.is_none()).count() as u64;
+            counts.inserted += inserted;
+            counts.updated += returned.len() as u64 - inserted;
+            counts.unchanged += (chunk.len() - returned.len()) as u64;
+        }
+        tx.commit().await.map_err(query_err("committing a batch"))?;
+        Ok(counts)
+    }
+}
+
+/// `INSERT INTO t (...) VALUES (...), ... ON CONFLICT DO UPDATE ... WHERE
+/// changed RETURNING updated_run`: NULL for an inserted row, the run for an
+/// updated one, nothing for an unchanged one.
+fn upsert_sql<R: Record>(dialect: Dialect, rows: usize) -> String {
+    let table = R::TABLE;
+    let mut sql = format!("INSERT INTO {table} (source, external_id, ");
+    for c in R::COLUMNS {
+        sql.push_str(c);
+        sql.push_str(", ");
+    }
+    sql.push_str("row_hash, created_run) VALUES ");
+    push_value_rows(&mut sql, dialect, rows, R::COLUMNS.len() + 4);
+    sql.push_str(" ON CONFLICT (source, external_id) DO UPDATE SET ");
+    for c in R::COLUMNS {
+        sql.push_str(c);
+        sql.push_str(" = excluded.");
+        sql.push_str(c);
+        sql.push_str(", ");
+    }
+    sql.push_str("row_hash = excluded.row_hash, updated_run = excluded.created_run WHERE ");
+    sql.push_str(&format!("{table}.row_hash <> excluded.row_hash"));
+    if let Some(wins) = R::WINS {
+        sql.push_str(" AND ");
+        sql.push_str(wins);
+    }
+    sql.push_str(" RETURNING updated_run");
+    sql
+}
+
+/// `(?, ?, ?), (?, ?, ?)` for `rows` rows of `width` values.
+fn push_value_rows(sql: &mut String, dialect: Dialect, rows: usize, width: usize) {
+    sql.reserve(rows * width * 4);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..width {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            dialect.placeholder(sql, n);
+        }
+        sql.push(')');
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskDue {
+    external_id: String,
+    due_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Count {
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    id: i64,
+}
+
+#[async_trait]
+impl Storage for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.dialect() {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlite::MIGRATOR.run(p).await?,
+            Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
+        }
+        Ok(())
+    }
+
+    async fn sync_directory(&self, teams: &[Team], employees: &[Employee]) -> Result<()> {
+        let d = self.dialect();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("syncing teams"))?;
+        if !teams.is_empty() {
+            let tz: Vec<&str> = teams.iter().map(|t| t.timezone.name()).collect();
+            let values: Vec<Value<'_>> = teams
+                .iter()
+                .zip(&tz)
+                .flat_map(|(t, tz)| [Value::Text(&t.id), Value::Text(&t.name), Value::Text(tz)])
+                .collect();
+            let mut sql = "INSERT INTO teams (id, name, timezone) VALUES ".to_owned();
+            push_value_rows(&mut sql, d, teams.len(), 3);
+            sql.push_str(
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone",
+            );
+            tx.execute(&sql, &values)
+                .await
+                .map_err(query_err("syncing teams"))?;
+        }
+        for chunk in employees.chunks(d.max_params() / 5) {
+            let values: Vec<Value<'_>> = chunk
+                .iter()
+                .flat_map(|e| {
+                    [
+                        Value::Text(&e.id),
+                        Value::Text(&e.name),
+                        Value::Text(e.role.as_str()),
+                        Value::NullText(e.position.as_deref()),
+                        Value::Text(&e.team),
+                    ]
+                })
+                .collect();
+            let mut sql =
+                "INSERT INTO employees (id, name, role, position, team_id) VALUES ".to_owned();
+            push_value_rows(&mut sql, d, chunk.len(), 5);
+            sql.push_str(
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, \
+                 position = excluded.position, team_id = excluded.team_id",
+            );
+            tx.execute(&sql, &values)
+                .await
+                .map_err(query_err("syncing employees"))?;
+        }
+        tx.commit().await.map_err(query_err("syncing employees"))
+    }
+
+    async fn start_run(
+        &self,
+        source: &str,
+        kind: &str,
+        target: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RunId> {
+        let mut sql =
+            "INSERT INTO ingest_runs (source, kind, target, started_at) VALUES ".to_owned();
+        push_value_rows(&mut sql, self.dialect(), 1, 4);
+        sql.push_str(" RETURNING id");
+        let rows: Vec<RunRow> = self
+            .pool
+            .fetch_all(
+                &sql,
+                &[
+                    Value::Text(source),
+                    Value::Text(kind),
+                    Value::Text(target),
+                    Value::Int(at.timestamp()),
+                ],
+            )
+            .await
+            .map_err(query_err("starting an ingest run"))?;
+        rows.first().map(|r| r.id).ok_or(StorageError::Query {
+            doing: "starting an ingest run",
+            source: sqlx::Error::RowNotFound,
+        })
+    }
+
+    async fn finish_run(&self, run: RunId, t: &RunTotals, at: DateTime<Utc>) -> Result<()> {
+        let d = self.dialect();
+        let mut sql = "UPDATE ingest_runs SET ".to_owned();
+        let cols = [
+            "finished_at",
+            "rows_read",
+            "inserted",
+            "updated",
+            "unchanged",
+            "rejected",
+            "unmapped",
+        ];
+        for (i, c) in cols.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(c);
+            sql.push_str(" = ");
+            d.placeholder(&mut sql, i + 1);
+        }
+        sql.push_str(" WHERE id = ");
+        d.placeholder(&mut sql, cols.len() + 1);
+        let n = |v: u64| Value::Int(i64::try_from(v).unwrap_or(i64::MAX));
+        self.pool
+            .execute(
+                &sql,
+                &[
+                    Value::Int(at.timestamp()),
+                    n(t.rows_read),
+                    n(t.upserted.inserted),
+                    n(t.upserted.updated),
+                    n(t.upserted.unchanged),
+                    n(t.rejected),
+                    n(t.unmapped),
+                    Value::Int(run),
+                ],
+            )
+            .await
+            .map_err(query_err("finishing an ingest run"))?;
+        Ok(())
+    }
+
+    async fn record_rejects(&self, run: RunId, source: &str, rejects: &[Rejected]) -> Result<()> {
+        if rejects.is_empty() {
+            return Ok(());
+        }
+        let d = self.dialect();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("recording rejected rows"))?;
+        // One entry per line: within a statement the last reason wins.
+        let mut seen = HashSet::new();
+        let unique: Vec<&Rejected> = rejects
+            .iter()
+            .rev()
+            .filter(|r| seen.insert((r.file.as_str(), r.line)))
+            .collect();
+        for chunk in unique.chunks(d.max_params() / 6) {
+            let values: Vec<Value<'_>> = chunk
+                .iter()
+                .flat_map(|r| {
+                    [
+                        Value::Text(source),
+                        Value::Text(&r.file),
+                        Value::Int(r.line),
+                        Value::Text(&r.reason),
+                        Value::Text(&r.raw),
+                        Value::Int(run),
+                    ]
+                })
+                .collect();
+            let mut sql =
+                "INSERT INTO ingest_errors (source, file, line, reason, raw, run_id) VALUES "
+                    .to_owned();
+            push_value_rows(&mut sql, d, chunk.len(), 6);
+            sql.push_str(
+                " ON CONFLICT (source, file, line) DO UPDATE SET reason = excluded.reason, \
+                 raw = excluded.raw, run_id = excluded.run_id",
+            );
+            tx.execute(&sql, &values)
+                .await
+                .map_err(query_err("recording rejected rows"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_err("recording rejected rows"))
+    }
+
+    async fn rejects(&self, source: &str) -> Result<Vec<Rejected>> {
+        let mut sql =
+            "SELECT file, line, reason, raw FROM ingest_errors WHERE source = ".to_owned();
+        self.dialect().placeholder(&mut sql, 1);
+        sql.push_str(" ORDER BY file, line");
+        self.pool
+            .fetch_all(&sql, &[Value::Text(source)])
+            .await
+            .map_err(query_err("listing rejected rows"))
+    }
+
+    async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+    async fn upsert_crm_users(&self, run: RunId, rows: &[CrmUser]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+    async fn upsert_deals(&self, run: RunId, rows: &[Deal]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+    async fn upsert_stage_changes(&self, run: RunId, rows: &[StageChange]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+    async fn upsert_tasks(&self, run: RunId, rows: &[Task]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+    async fn upsert_postponements(
+        &self,
+        run: RunId,
+        rows: Vec<TaskPostponement>,
+    ) -> Result<Upserted> {
+        let rows: Vec<StoredPostponement> = rows.into_iter().map(StoredPostponement::new).collect();
+        self.upsert(run, &rows).await
+    }
+    async fn upsert_activities(&self, run: RunId, rows: &[Activity]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+    async fn upsert_comments(&self, run: RunId, rows: &[Comment]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+
+    async fn task_dues(
+        &self,
+        source: &str,
+        external_ids: &[&str],
+    ) -> Result<Vec<(String, DateTime<Utc>)>> {
+        let d = self.dialect();
+        let mut out = Vec::with_capacity(external_ids.len());
+        for chunk in external_ids.chunks(d.max_params() - 1) {
+            let mut sql = "SELECT external_id, due_at FROM tasks WHERE source = ".to_owned();
+            d.placeholder(&mut sql, 1);
+            sql.push_str(" AND external_id IN (");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                d.placeholder(&mut sql, i + 2);
+            }
+            sql.push(')');
+            let mut values = vec![Value::Text(source)];
+            values.extend(chunk.iter().map(|id| Value::Text(id)));
+            let rows: Vec<TaskDue> = self
+                .pool
+                .fetch_all(&sql, &values)
+                .await
+                .map_err(query_err("reading task due times"))?;
+            out.extend(rows.into_iter().filter_map(|r| {
+                DateTime::from_timestamp(r.due_at, 0).map(|due| (r.external_id, due))
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn table_counts(&self) -> Result<Vec<(String, i64)>> {
+        // Numbered branches: UNION ALL alone does not promise an order.
+        let branches: Vec<String> = TABLES
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("SELECT {i} AS k, (SELECT COUNT(*) FROM {t}) AS n"))
+            .collect();
+        let sql = format!(
+            "SELECT n FROM ({}) AS counts ORDER BY k",
+            branches.join(" UNION ALL ")
+        );
+        let rows: Vec<Count> = self
+            .pool
+            .fetch_all(&sql, &[])
+            .await
+            .map_err(query_err("counting rows"))?;
+        Ok(TABLES
+            .iter()
+            .map(|t| (*t).to_owned())
+            .zip(rows.into_iter().map(|c| c.n))
+            .collect())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

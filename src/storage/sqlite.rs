@@ -1,0 +1,35 @@
+//! The embedded default: one SQLite file in WAL mode.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::db::Pool;
+use super::{Result, StorageError};
+use crate::config::redact_url;
+
+pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+pub(super) async fn connect(url: &str) -> Result<Pool> {
+    let connect_err = |source| StorageError::Connect {
+        url: redact_url(url),
+        source,
+    };
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(connect_err)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // WAL with NORMAL keeps the database consistent on power loss and
+        // makes commits cheap; a busy writer is waited for, not an error.
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-32768");
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .map_err(connect_err)?;
+    Ok(Pool::Sqlite(pool))
+}
