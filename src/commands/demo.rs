@@ -168,7 +168,6 @@ pub fn write_files(
         max_cdr_rows: None,
     };
     let generated = demo::generate(opts, &mut sink)?;
-    drop(sink);
     for w in [
         &mut cdr,
         &mut employees,

@@ -203,7 +203,7 @@ pub struct CallsCsvColumns {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     Asterisk(AsteriskRules),
-    CallsCsv(CallsCsvRules),
+    CallsCsv(Box<CallsCsvRules>),
     /// The exchange format for CRM data (one file per entity).
     CrmFiles,
 }

@@ -271,7 +271,7 @@ fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceConfig {
                 }
             }
             match columns {
-                Some(columns) => SourceKind::CallsCsv(CallsCsvRules {
+                Some(columns) => SourceKind::CallsCsv(Box::new(CallsCsvRules {
                     delimiter,
                     date_format,
                     columns,
@@ -289,7 +289,7 @@ fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceConfig {
                         .into_iter()
                         .map(|v| v.trim().to_lowercase())
                         .collect(),
-                }),
+                })),
                 None => SourceKind::CrmFiles,
             }
         }

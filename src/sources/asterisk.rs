@@ -199,7 +199,7 @@ pub fn read<R: Read>(
                 raw: raw_line(&record),
             }),
         }
-        if rows % CHUNK_ROWS as u64 == 0 {
+        if rows.is_multiple_of(CHUNK_ROWS as u64) {
             let chunk = Chunk {
                 records: Records::Calls(calls.drain().map(|(_, c)| c).collect()),
                 rejects: std::mem::take(&mut rejects),

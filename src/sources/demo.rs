@@ -290,13 +290,14 @@ impl Generator<'_, '_> {
         self.line.clear();
         let _ = write!(
             self.line,
-            "\"\",\"{src}\",\"{dst}\",\"{context}\",\"\"\"{src}\"\" <{src}>\",\"{channel}\",\"{dstchannel}\",\"Dial\",\"{dstchannel},60\",\"{}\",\"{answer}\",\"{}\",{},{talk},\"{disposition}\",\"DOCUMENTATION\",\"{}.{}\",\"\",\"\",\"{linkedid}\",{sequence}\n",
+            "\"\",\"{src}\",\"{dst}\",\"{context}\",\"\"\"{src}\"\" <{src}>\",\"{channel}\",\"{dstchannel}\",\"Dial\",\"{dstchannel},60\",\"{}\",\"{answer}\",\"{}\",{},{talk},\"{disposition}\",\"DOCUMENTATION\",\"{}.{}\",\"\",\"\",\"{linkedid}\",{sequence}",
             fmt(start),
             fmt(end),
             ring + talk,
             start.timestamp(),
             self.uniqueid,
         );
+        self.line.push('\n');
         self.sink.master_csv.write_all(self.line.as_bytes())?;
         self.stats.cdr_rows += 1;
         Ok(())
@@ -671,7 +672,7 @@ impl Generator<'_, '_> {
             .collect();
         // Leads that do not come from calls: site, referrals, fairs.
         if self.rng.chance(0.8) {
-            let channel = *self.rng.pick(&CHANNELS[..]);
+            let channel = *self.rng.pick(CHANNELS);
             let temperature = *self
                 .rng
                 .pick(&["hot", "warm", "warm", "cold", "cold", "cold"]);

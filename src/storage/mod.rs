@@ -28,6 +28,10 @@ pub enum StorageError {
     Connect { url: String, source: sqlx::Error },
     #[error("cannot bring the database schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "the database holds a record this version cannot read ({0}); was it written by a newer salespulse?"
+    )]
+    Corrupt(String),
     #[error("database error while {doing}: {source}")]
     Query {
         doing: &'static str,
@@ -119,6 +123,15 @@ pub trait Storage: Send + Sync {
         source: &str,
         external_ids: &[&str],
     ) -> Result<Vec<(String, DateTime<Utc>)>>;
+
+    /// Calls that started in `[from, to)`, of the given employees (all calls
+    /// when `employees` is empty), in start order.
+    async fn calls_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        employees: &[String],
+    ) -> Result<Vec<Call>>;
 
     /// Row counts of every table, by name.
     async fn table_counts(&self) -> Result<Vec<(String, i64)>>;

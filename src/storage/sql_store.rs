@@ -137,6 +137,63 @@ struct TaskDue {
 }
 
 #[derive(sqlx::FromRow)]
+struct CallRow {
+    source: String,
+    external_id: String,
+    employee_id: Option<String>,
+    agent: Option<String>,
+    direction: String,
+    number: String,
+    started_at: i64,
+    answered_at: Option<i64>,
+    ended_at: i64,
+    talk_seconds: i64,
+    disposition: String,
+    deal_ext: Option<String>,
+    kind: Option<String>,
+    legs: i64,
+    rank: i64,
+    leg_key: String,
+}
+
+fn instant(secs: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0)
+        .ok_or_else(|| StorageError::Corrupt(format!("instant {secs}")))
+}
+
+impl CallRow {
+    fn into_call(self) -> Result<Call> {
+        use crate::domain::{CallKind, Direction, Disposition, ExternalId, Phone};
+        let corrupt = |e: crate::domain::DomainError| {
+            StorageError::Corrupt(format!("call {}: {e}", self.external_id))
+        };
+        Ok(Call {
+            direction: Direction::parse(&self.direction).map_err(corrupt)?,
+            disposition: Disposition::parse(&self.disposition).map_err(corrupt)?,
+            kind: self
+                .kind
+                .as_deref()
+                .map(CallKind::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            external_id: ExternalId::parse(&self.external_id, "call id").map_err(corrupt)?,
+            number: Phone::normalize(&self.number),
+            started_at: instant(self.started_at)?,
+            answered_at: self.answered_at.map(instant).transpose()?,
+            ended_at: instant(self.ended_at)?,
+            source: self.source,
+            employee_id: self.employee_id,
+            agent: self.agent,
+            talk_seconds: self.talk_seconds,
+            deal_ext: self.deal_ext,
+            legs: self.legs,
+            rank: self.rank,
+            leg_key: self.leg_key,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 struct Count {
     n: i64,
 }
@@ -404,6 +461,41 @@ impl Storage for SqlStore {
             }));
         }
         Ok(out)
+    }
+
+    async fn calls_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        employees: &[String],
+    ) -> Result<Vec<Call>> {
+        let d = self.dialect();
+        let mut sql = "SELECT source, external_id, employee_id, agent, direction, number, started_at, \
+                       answered_at, ended_at, talk_seconds, disposition, deal_ext, kind, legs, rank, leg_key \
+                       FROM calls WHERE started_at >= "
+            .to_owned();
+        d.placeholder(&mut sql, 1);
+        sql.push_str(" AND started_at < ");
+        d.placeholder(&mut sql, 2);
+        let mut values = vec![Value::Int(from.timestamp()), Value::Int(to.timestamp())];
+        if !employees.is_empty() {
+            sql.push_str(" AND employee_id IN (");
+            for (i, e) in employees.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                d.placeholder(&mut sql, i + 3);
+                values.push(Value::Text(e));
+            }
+            sql.push(')');
+        }
+        sql.push_str(" ORDER BY started_at, id");
+        let rows: Vec<CallRow> = self
+            .pool
+            .fetch_all(&sql, &values)
+            .await
+            .map_err(query_err("loading calls"))?;
+        rows.into_iter().map(CallRow::into_call).collect()
     }
 
     async fn table_counts(&self) -> Result<Vec<(String, i64)>> {

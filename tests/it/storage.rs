@@ -1,0 +1,253 @@
+//! The storage suite: every test runs on SQLite and on Postgres.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use salespulse::domain::{
+    Call, CallFields, Deal, Direction, Disposition, Employee, ExternalId, Role, Team,
+};
+use salespulse::storage::{Rejected, Storage, Upserted};
+
+use crate::helpers::backends;
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 16, h, m, 0).unwrap()
+}
+
+fn deal(id: &str, stage: &str, amount: i64) -> Deal {
+    Deal {
+        source: "crm".into(),
+        external_id: ExternalId::parse(id, "id").unwrap(),
+        title: format!("Deal {id}"),
+        employee_id: Some("ivanov".into()),
+        owner_ext: Some("17".into()),
+        stage: stage.into(),
+        amount_minor: amount,
+        currency: "RUB".into(),
+        channel: None,
+        temperature: None,
+        client_ext: None,
+        phone: None,
+        created_at: at(9, 0),
+        stage_since: None,
+        closed_at: None,
+    }
+}
+
+fn leg(agent: &str, talk: i64, disposition: Disposition) -> Call {
+    Call::new(CallFields {
+        source: "pbx".into(),
+        external_id: "linked.1".into(),
+        employee_id: Some(agent.into()),
+        agent: Some(agent.into()),
+        direction: Direction::Inbound,
+        number: "79031112233".into(),
+        started_at: at(10, 0),
+        answered_at: None,
+        ended_at: at(10, 0) + Duration::seconds(300),
+        talk_seconds: talk,
+        disposition,
+        deal_ext: None,
+        kind: None,
+        leg_key: format!("leg-{agent}"),
+    })
+    .unwrap()
+}
+
+async fn count(store: &dyn Storage, table: &str) -> i64 {
+    store
+        .table_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| t == table)
+        .map(|(_, n)| n)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn upserts_count_inserted_updated_unchanged() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let run = s
+            .start_run("crm", "crm_files", "deals.jsonl", at(8, 0))
+            .await
+            .unwrap();
+        let first = vec![
+            deal("1", "new", 100),
+            deal("2", "new", 200),
+            deal("3", "meeting", 300),
+        ];
+        let done = s.upsert_deals(run, &first).await.unwrap();
+        assert_eq!(
+            done,
+            Upserted {
+                inserted: 3,
+                updated: 0,
+                unchanged: 0
+            },
+            "{}",
+            db.name
+        );
+
+        let again = s.upsert_deals(run, &first).await.unwrap();
+        assert_eq!(
+            again,
+            Upserted {
+                inserted: 0,
+                updated: 0,
+                unchanged: 3
+            },
+            "{}",
+            db.name
+        );
+
+        let mut changed = first.clone();
+        changed[1].stage = "meeting".into();
+        changed.push(deal("4", "new", 400));
+        let done = s.upsert_deals(run, &changed).await.unwrap();
+        assert_eq!(
+            done,
+            Upserted {
+                inserted: 1,
+                updated: 1,
+                unchanged: 2
+            },
+            "{}",
+            db.name
+        );
+        assert_eq!(count(s, "deals").await, 4, "{}", db.name);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_key_twice_in_one_batch_is_stored_once() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let run = s
+            .start_run("crm", "crm_files", "x", at(8, 0))
+            .await
+            .unwrap();
+        let done = s
+            .upsert_deals(run, &[deal("1", "new", 100), deal("1", "meeting", 100)])
+            .await
+            .unwrap();
+        assert_eq!(done.inserted, 1, "{}", db.name);
+        assert_eq!(done.unchanged, 1, "{}", db.name);
+        assert_eq!(count(s, "deals").await, 1, "{}", db.name);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_answered_leg_wins_whatever_order_legs_arrive_in() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let run = s
+            .start_run("pbx", "asterisk", "Master.csv", at(8, 0))
+            .await
+            .unwrap();
+        let answered = leg("202", 200, Disposition::Answered);
+        let missed = leg("101", 0, Disposition::NoAnswer);
+
+        // Missed leg first, then the answered one replaces it.
+        let a = s
+            .upsert_calls(run, std::slice::from_ref(&missed))
+            .await
+            .unwrap();
+        let b = s
+            .upsert_calls(run, std::slice::from_ref(&answered))
+            .await
+            .unwrap();
+        assert_eq!((a.inserted, b.updated), (1, 1), "{}", db.name);
+        // A late missed leg does not undo it, and re-reading changes nothing.
+        let c = s
+            .upsert_calls(run, &[missed.clone(), answered.clone()][..1])
+            .await
+            .unwrap();
+        let d = s
+            .upsert_calls(run, std::slice::from_ref(&answered))
+            .await
+            .unwrap();
+        assert_eq!((c.unchanged, d.unchanged), (1, 1), "{}", db.name);
+        assert_eq!(count(s, "calls").await, 1, "{}", db.name);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn rejects_are_kept_once_per_line() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let reject = |line: i64, reason: &str| Rejected {
+            file: "Master.csv".into(),
+            line,
+            reason: reason.into(),
+            raw: "raw".into(),
+        };
+        for _ in 0..2 {
+            let run = s
+                .start_run("pbx", "asterisk", "Master.csv", at(8, 0))
+                .await
+                .unwrap();
+            s.record_rejects(
+                run,
+                "pbx",
+                &[reject(8, "5 columns"), reject(3, "bad start")],
+            )
+            .await
+            .unwrap();
+        }
+        let listed = s.rejects("pbx").await.unwrap();
+        assert_eq!(
+            listed.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![3, 8],
+            "{}",
+            db.name
+        );
+        assert_eq!(listed[0].reason, "bad start");
+        assert!(s.rejects("crm").await.unwrap().is_empty());
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_directory_syncs_idempotently() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let teams = vec![Team {
+            id: "moscow".into(),
+            name: "Москва".into(),
+            timezone: chrono_tz::Europe::Moscow,
+        }];
+        let mut people = vec![Employee {
+            id: "ivanov".into(),
+            name: "Иванов".into(),
+            role: Role::Manager,
+            position: None,
+            team: "moscow".into(),
+        }];
+        s.sync_directory(&teams, &people).await.unwrap();
+        people[0].role = Role::Head;
+        s.sync_directory(&teams, &people).await.unwrap();
+        assert_eq!(count(s, "employees").await, 1, "{}", db.name);
+        assert_eq!(count(s, "teams").await, 1, "{}", db.name);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn large_batches_split_under_the_parameter_limit() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let run = s
+            .start_run("crm", "crm_files", "big", at(8, 0))
+            .await
+            .unwrap();
+        let many: Vec<Deal> = (0..7_000).map(|i| deal(&i.to_string(), "new", i)).collect();
+        let done = s.upsert_deals(run, &many).await.unwrap();
+        assert_eq!(done.inserted, 7_000, "{}", db.name);
+        let again = s.upsert_deals(run, &many).await.unwrap();
+        assert_eq!(again.unchanged, 7_000, "{}", db.name);
+        db.finish().await;
+    }
+}
