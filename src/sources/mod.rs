@@ -83,4 +83,4 @@ impl Mapping {
 
 /// Rows per chunk handed to the store: large enough for few, big
 /// transactions, small enough to keep memory flat on huge files.
-pub const CHUNK_ROWS: usize = 50_000;
+pub const CHUNK_ROWS: usize = 20_000;

@@ -44,7 +44,12 @@ impl Dialect {
 
 #[derive(Clone)]
 pub enum Pool {
-    Sqlite(SqlitePool),
+    /// SQLite allows one writer at a time: writes go through one connection
+    /// (which also keeps one warm page cache), reads through a pool beside it.
+    Sqlite {
+        writer: SqlitePool,
+        readers: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -82,21 +87,21 @@ impl<T> AnyRow for T where
 impl Pool {
     pub fn dialect(&self) -> Dialect {
         match self {
-            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Sqlite { .. } => Dialect::Sqlite,
             Pool::Postgres(_) => Dialect::Postgres,
         }
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn execute(&self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(p) => bind_values!(sqlx::query::<Sqlite>(sql), values)
+            Pool::Sqlite { writer: p, .. } => bind_values!(sqlx::query::<Sqlite>(sql), values)
                 .execute(p)
                 .await?
                 .rows_affected(),
@@ -113,7 +118,7 @@ impl Pool {
         values: &[Value<'_>],
     ) -> Result<Vec<T>, sqlx::Error> {
         match self {
-            Pool::Sqlite(p) => {
+            Pool::Sqlite { readers: p, .. } => {
                 bind_values!(sqlx::query_as::<Sqlite, T>(sql), values)
                     .fetch_all(p)
                     .await
@@ -128,7 +133,10 @@ impl Pool {
 
     pub async fn close(&self) {
         match self {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite { writer, readers } => {
+                writer.close().await;
+                readers.close().await;
+            }
             Pool::Postgres(p) => p.close().await,
         }
     }

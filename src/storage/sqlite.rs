@@ -24,12 +24,20 @@ pub(super) async fn connect(url: &str) -> Result<Pool> {
         // makes commits cheap; a busy writer is waited for, not an error.
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("temp_store", "memory")
-        .pragma("cache_size", "-32768");
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
+        .pragma("cache_size", "-16384");
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
         .await
         .map_err(connect_err)?;
-    Ok(Pool::Sqlite(pool))
+    let readers = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(
+            options
+                .create_if_missing(false)
+                .pragma("cache_size", "-8192"),
+        )
+        .await
+        .map_err(connect_err)?;
+    Ok(Pool::Sqlite { writer, readers })
 }

@@ -251,3 +251,37 @@ async fn large_batches_split_under_the_parameter_limit() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_bulk_load_cut_short_gets_its_indexes_back_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
+    let indexes = || async {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let names: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'calls' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        names.into_iter().map(|n| n.0).collect::<Vec<_>>()
+    };
+    let store = salespulse::storage::open(&url).await.unwrap();
+    assert_eq!(
+        indexes().await,
+        vec!["calls_employee_time", "calls_number_time"]
+    );
+    // A small load keeps its indexes; a large one into an empty table drops them.
+    assert!(!store.begin_bulk_load("calls", 1_000).await.unwrap());
+    assert!(store.begin_bulk_load("calls", 1_000_000).await.unwrap());
+    assert!(indexes().await.is_empty());
+    store.close().await;
+    // The process died before end_bulk_load: opening the database heals it.
+    let store = salespulse::storage::open(&url).await.unwrap();
+    assert_eq!(
+        indexes().await,
+        vec!["calls_employee_time", "calls_number_time"]
+    );
+    store.close().await;
+}

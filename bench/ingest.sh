@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Ingest benchmark: 1,000,000 generated Asterisk CDR rows into SQLite, next to
+# sqlite3's own .import of the same file into a plain table with a unique index.
+# Usage: bash bench/ingest.sh [ROWS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-1000000}
+data=bench/data
+bin=target/release/salespulse
+mkdir -p "$data"
+cargo build --release --quiet
+
+if [ ! -f "$data/Master-$rows.csv" ]; then
+  "$bin" generate-cdr --rows "$rows" --out "$data/Master-$rows.csv"
+fi
+ls -l "$data/Master-$rows.csv"
+
+# A config with 500 managers mapped to their extensions (the demo's), and a fresh database.
+"$bin" demo --managers 500 --days 1 --end 2026-11-20 --db "$data/config-only.db" \
+  --data-dir "$data/demo" --config-out "$data/bench.toml" > /dev/null
+rm -f "$data/ingest.db" "$data/ingest.db-wal" "$data/ingest.db-shm"
+
+echo "== salespulse ingest (SQLite, WAL, indexes built after the load)"
+SALESPULSE_DATABASE_URL="sqlite://$data/ingest.db" /usr/bin/time -f "wall %e s, peak memory %M KB" \
+  "$bin" --config "$data/bench.toml" ingest --source pbx "$data/Master-$rows.csv"
+
+echo "== sqlite3 .import into a plain table with a unique index"
+rm -f "$data/import.db"
+cols=$(printf 'c%d TEXT,' $(seq 1 21)); cols=${cols%,}
+sqlite3 "$data/import.db" "CREATE TABLE cdr ($cols); CREATE UNIQUE INDEX cdr_uniqueid ON cdr (c17);"
+/usr/bin/time -f "wall %e s, peak memory %M KB" \
+  sqlite3 "$data/import.db" ".mode csv" ".import $data/Master-$rows.csv cdr"
+sqlite3 "$data/import.db" "SELECT COUNT(*) || ' rows imported' FROM cdr"
