@@ -7,5 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod ingest;
+pub mod metrics;
+pub mod report;
 pub mod sources;
 pub mod storage;

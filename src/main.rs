@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 
 use salespulse::commands::{self, demo::DemoPaths};
 use salespulse::config::{CONFIG_ENV, Config};
+use salespulse::report::figures::{self, Scope};
+use salespulse::report::figures_text;
 
 #[derive(Parser)]
 #[command(
@@ -97,6 +99,9 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Reports. `report figures` prints every figure of a person or a team.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Write a large generated Asterisk Master.csv, for benchmarks.
     ///
     /// Example: salespulse generate-cdr --rows 1000000 --out bench/Master.csv
@@ -108,6 +113,44 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Every figure of a person or a team over a period, as a text table or JSON.
+    ///
+    /// Examples:
+    ///   salespulse report figures --team moscow --from 2026-11-16 --to 2026-11-16
+    ///   salespulse report figures --employee Иванов --from 2026-11-01 --to 2026-11-30 --format json
+    #[command(verbatim_doc_comment)]
+    Figures {
+        /// A person: their id, a unique part of their name, or @username.
+        #[arg(long, conflicts_with = "team", required_unless_present = "team")]
+        employee: Option<String>,
+        /// A team id: all its managers.
+        #[arg(long)]
+        team: Option<String>,
+        /// The first day (team time).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: NaiveDate,
+        /// The last day, included [default: the first day]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Add every figure's rule with the numbers put in (text format).
+        #[arg(long)]
+        explain: bool,
+        /// The moment overdue and stuck are judged at [default: now]
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 fn load_config(flag: Option<PathBuf>) -> anyhow::Result<(Config, PathBuf)> {
@@ -166,6 +209,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let reports = commands::ingest(&config, source.as_deref(), &paths, progress).await?;
             for r in &reports {
                 print!("{}", r.summary(if all_rejects { usize::MAX } else { 10 }));
+            }
+        }
+        Command::Report(ReportCommand::Figures {
+            employee,
+            team,
+            from,
+            to,
+            format,
+            explain,
+            now,
+        }) => {
+            let (config, _) = load_config(cli.config)?;
+            let scope = match (employee, team) {
+                (Some(e), _) => Scope::Employee(e),
+                (None, Some(t)) => Scope::Team(t),
+                (None, None) => anyhow::bail!("name --employee or --team"),
+            };
+            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let report = figures::build(
+                store.as_ref(),
+                &config,
+                &scope,
+                from,
+                to.unwrap_or(from),
+                now,
+            )
+            .await?;
+            store.close().await;
+            match format {
+                Format::Text => print!("{}", figures_text::render(&report, explain)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
             }
         }
         Command::GenerateCdr { rows, out, seed } => {

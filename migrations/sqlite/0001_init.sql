@@ -122,7 +122,7 @@ CREATE TABLE stage_changes (
     updated_run   INTEGER,
     UNIQUE (source, external_id)
 );
-CREATE INDEX stage_changes_deal ON stage_changes (source, deal_ext, changed_at);
+CREATE INDEX stage_changes_deal ON stage_changes (deal_ext, changed_at);
 CREATE INDEX stage_changes_time ON stage_changes (changed_at);
 
 CREATE TABLE tasks (
@@ -142,7 +142,7 @@ CREATE TABLE tasks (
     UNIQUE (source, external_id)
 );
 CREATE INDEX tasks_employee_due ON tasks (employee_id, due_at);
-CREATE INDEX tasks_deal ON tasks (source, deal_ext);
+CREATE INDEX tasks_deal ON tasks (deal_ext);
 
 CREATE TABLE task_postponements (
     id           INTEGER PRIMARY KEY,
@@ -157,7 +157,7 @@ CREATE TABLE task_postponements (
     updated_run  INTEGER,
     UNIQUE (source, external_id)
 );
-CREATE INDEX task_postponements_task ON task_postponements (source, task_ext);
+CREATE INDEX task_postponements_task ON task_postponements (task_ext);
 
 CREATE TABLE activities (
     id            INTEGER PRIMARY KEY,
@@ -174,7 +174,7 @@ CREATE TABLE activities (
     UNIQUE (source, external_id)
 );
 CREATE INDEX activities_employee_time ON activities (employee_id, at);
-CREATE INDEX activities_deal ON activities (source, deal_ext, at);
+CREATE INDEX activities_deal ON activities (deal_ext, at);
 
 CREATE TABLE comments (
     id            INTEGER PRIMARY KEY,
@@ -191,4 +191,4 @@ CREATE TABLE comments (
     UNIQUE (source, external_id)
 );
 CREATE INDEX comments_employee_time ON comments (employee_id, at);
-CREATE INDEX comments_deal ON comments (source, deal_ext, at);
+CREATE INDEX comments_deal ON comments (deal_ext, at);

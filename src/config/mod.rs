@@ -155,6 +155,15 @@ pub enum PlanTarget {
     Employee(String),
 }
 
+/// A plan that rises step by step from `from`: `start` of the target on the
+/// first day, `step` more every `every_days` days, up to the full target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ramp {
+    pub start: f64,
+    pub step: f64,
+    pub every_days: i64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanConfig {
     pub target: PlanTarget,
@@ -162,7 +171,15 @@ pub struct PlanConfig {
     pub from: Option<NaiveDate>,
     /// Daily minimums by figure name.
     pub daily: BTreeMap<String, f64>,
+    pub ramp: Option<Ramp>,
+    /// The sales plan above the activity plan: revenue (in currency units)
+    /// and deals won per month.
+    pub monthly_revenue: Option<f64>,
+    pub monthly_deals_won: Option<f64>,
 }
+
+/// Figure groups a head may hide from managers (their own figures).
+pub const FIGURE_GROUPS: &[&str] = &["telephony", "pulse", "plan", "funnel", "hygiene"];
 
 /// How to tell the direction and the agent of an Asterisk CDR row.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,9 +271,17 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     pub telegram: Option<TelegramConfig>,
     pub email: Option<EmailConfig>,
+    /// Figure groups managers do not see of their own figures.
+    pub hidden_from_managers: Vec<String>,
 }
 
 impl Config {
+    /// Whether a person of `role` may see the figure group `group` of the
+    /// figures they are allowed to look at (METRICS.md, section 7).
+    pub fn visible(&self, role: Role, group: &str) -> bool {
+        role != Role::Manager || !self.hidden_from_managers.iter().any(|g| g == group)
+    }
+
     /// Reads and validates the file; env vars fill in the secrets.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -22,6 +22,15 @@ pub struct RawConfig {
     pub sources: Vec<RawSource>,
     pub telegram: Option<RawTelegram>,
     pub email: Option<RawEmail>,
+    #[serde(default)]
+    pub visibility: RawVisibility,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawVisibility {
+    #[serde(default)]
+    pub hide_from_managers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -111,6 +120,11 @@ pub struct RawPlan {
     pub from: Option<String>,
     #[serde(default)]
     pub daily: BTreeMap<String, f64>,
+    pub ramp_start_pct: Option<f64>,
+    pub ramp_step_pct: Option<f64>,
+    pub ramp_every_days: Option<i64>,
+    pub monthly_revenue: Option<f64>,
+    pub monthly_deals_won: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

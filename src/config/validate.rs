@@ -568,11 +568,48 @@ pub(super) fn validate(
                 );
             }
         }
+        let ramp = match (p.ramp_start_pct, p.ramp_step_pct, p.ramp_every_days) {
+            (None, None, None) => None,
+            (Some(start), Some(step), Some(every)) => {
+                if from.is_none() {
+                    issues.add(key("from"), "is missing (a ramp rises from this date)");
+                }
+                if !(0.0..=100.0).contains(&start) || !(0.0..=100.0).contains(&step) || every < 1 {
+                    issues.add(
+                        format!("plans[{i}]"),
+                        "ramp_start_pct and ramp_step_pct must be 0 to 100, ramp_every_days at least 1",
+                    );
+                }
+                Some(Ramp {
+                    start: start / 100.0,
+                    step: step / 100.0,
+                    every_days: every,
+                })
+            }
+            _ => {
+                issues.add(
+                    format!("plans[{i}]"),
+                    "a ramp needs all of ramp_start_pct, ramp_step_pct and ramp_every_days",
+                );
+                None
+            }
+        };
+        for (name, value) in [
+            ("monthly_revenue", p.monthly_revenue),
+            ("monthly_deals_won", p.monthly_deals_won),
+        ] {
+            if value.is_some_and(|v| !v.is_finite() || v < 0.0) {
+                issues.add(key(name), "is not a non-negative number");
+            }
+        }
         if let Some(target) = target {
             plans.push(PlanConfig {
                 target,
                 from,
                 daily: p.daily,
+                ramp,
+                monthly_revenue: p.monthly_revenue,
+                monthly_deals_won: p.monthly_deals_won,
             });
         }
     }
@@ -643,8 +680,21 @@ pub(super) fn validate(
         from: issues.required("email.from", e.from),
     });
 
+    for (i, group) in raw.visibility.hide_from_managers.iter().enumerate() {
+        if !FIGURE_GROUPS.contains(&group.as_str()) {
+            issues.add(
+                format!("visibility.hide_from_managers[{i}]"),
+                format!(
+                    "\"{group}\" is not a figure group (expected one of: {})",
+                    FIGURE_GROUPS.join(", ")
+                ),
+            );
+        }
+    }
+
     if issues.0.is_empty() {
         Ok(Config {
+            hidden_from_managers: raw.visibility.hide_from_managers,
             database_url: Secret::new(database_url),
             thresholds,
             teams,

@@ -4,6 +4,7 @@
 //! multi-row statements, so reading the same data twice changes nothing.
 
 mod db;
+mod load;
 mod postgres;
 mod records;
 mod sql_store;
@@ -17,6 +18,7 @@ use crate::config::redact_url;
 use crate::domain::{
     Activity, Call, Comment, CrmUser, Deal, Employee, StageChange, Task, TaskPostponement, Team,
 };
+pub use load::{Dataset, ScopeQuery};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -140,6 +142,10 @@ pub trait Storage: Send + Sync {
     async fn begin_bulk_load(&self, table: &str, expected_rows: u64) -> Result<bool>;
     /// Rebuilds any secondary index that is missing.
     async fn end_bulk_load(&self) -> Result<()>;
+
+    /// Everything the figures of a scope and a period need, in a fixed
+    /// number of indexed queries.
+    async fn load_scope(&self, query: &ScopeQuery) -> Result<Dataset>;
 
     /// Row counts of every table, by name.
     async fn table_counts(&self) -> Result<Vec<(String, i64)>>;

@@ -619,6 +619,16 @@ impl Storage for SqlStore {
         Ok(())
     }
 
+    async fn load_scope(&self, query: &ScopeQuery) -> Result<Dataset> {
+        if query.employees.is_empty() {
+            return Ok(Dataset::default());
+        }
+        let calls = self
+            .calls_between(query.from, query.to, &query.employees)
+            .await?;
+        super::load::load_scope(&self.pool, query, calls).await
+    }
+
     async fn table_counts(&self) -> Result<Vec<(String, i64)>> {
         // Numbered branches: UNION ALL alone does not promise an order.
         let branches: Vec<String> = TABLES

@@ -1,0 +1,400 @@
+//! The funnel (METRICS.md, section 4): open deals per stage, conversion
+//! between stages, the bottleneck against the team, stuck deals, lead
+//! temperature against benchmarks, channels.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Figure, RecordKind, RecordRef, Unit};
+use crate::config::StageConfig;
+use crate::domain::{Deal, StageChange, StageKind, Temperature};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageRow {
+    pub stage: String,
+    pub name: String,
+    pub open_deals: usize,
+    pub open_amount_minor: i64,
+    /// Deals that entered the stage in the period.
+    pub entered: usize,
+    /// Of those, the ones that reached a later stage (or won) by the period's end.
+    pub went_on: usize,
+    pub conversion: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StuckDeal {
+    pub source: String,
+    pub deal: String,
+    pub title: String,
+    pub employee_id: Option<String>,
+    pub stage: String,
+    pub days_in_stage: i64,
+    pub threshold_days: i64,
+    pub amount_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemperatureRow {
+    pub temperature: Temperature,
+    pub closed: usize,
+    pub won: usize,
+    pub win_rate: Option<f64>,
+    /// The benchmark range of the win rate, as shares.
+    pub benchmark: (f64, f64),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelRow {
+    pub channel: String,
+    pub leads: usize,
+    pub won: usize,
+    pub revenue_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Funnel {
+    pub stages: Vec<StageRow>,
+    pub won: Figure,
+    pub lost: Figure,
+    pub win_rate: Figure,
+    pub revenue: Figure,
+    pub stuck: Vec<StuckDeal>,
+    pub stuck_deals: Figure,
+    pub temperature: Vec<TemperatureRow>,
+    pub channels: Vec<ChannelRow>,
+}
+
+/// When a deal reached its current stage: the CRM's word, else its last
+/// stage change into that stage, else its creation.
+pub fn stage_since(deal: &Deal, changes: &[&StageChange]) -> DateTime<Utc> {
+    deal.stage_since.unwrap_or_else(|| {
+        changes
+            .iter()
+            .filter(|c| c.to_stage == deal.stage)
+            .map(|c| c.changed_at)
+            .max()
+            .unwrap_or(deal.created_at)
+    })
+}
+
+fn in_period(t: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    t >= from && t < to
+}
+
+/// When a deal was closed: its `closed_at`, else its change into a won or
+/// lost stage.
+fn closed_at(deal: &Deal, kind: StageKind, changes: &[&StageChange]) -> Option<DateTime<Utc>> {
+    if kind == StageKind::Open {
+        return None;
+    }
+    deal.closed_at.or_else(|| {
+        changes
+            .iter()
+            .filter(|c| c.to_stage == deal.stage)
+            .map(|c| c.changed_at)
+            .max()
+    })
+}
+
+/// The funnel of `deals` (a person's or a team's) over `[from, to)`, as of `now`.
+pub fn funnel(
+    deals: &[&Deal],
+    changes: &[StageChange],
+    stages: &[StageConfig],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Funnel {
+    let order: HashMap<&str, usize> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let kind: HashMap<&str, StageKind> = stages.iter().map(|s| (s.id.as_str(), s.kind)).collect();
+    let mut by_deal: HashMap<(&str, &str), Vec<&StageChange>> = HashMap::new();
+    for c in changes {
+        by_deal
+            .entry((c.source.as_str(), c.deal_ext.as_str()))
+            .or_default()
+            .push(c);
+    }
+    let history = |d: &Deal| {
+        by_deal
+            .get(&(d.source.as_str(), d.external_id.as_str()))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let first_open = stages
+        .iter()
+        .find(|s| s.kind == StageKind::Open)
+        .map(|s| s.id.as_str());
+
+    let mut rows: Vec<StageRow> = stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Open)
+        .map(|s| StageRow {
+            stage: s.id.clone(),
+            name: s.name.clone(),
+            open_deals: 0,
+            open_amount_minor: 0,
+            entered: 0,
+            went_on: 0,
+            conversion: None,
+        })
+        .collect();
+    let mut stuck = Vec::new();
+    let mut won = Vec::new();
+    let mut lost = Vec::new();
+    let mut temperature: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut channels: BTreeMap<String, ChannelRow> = BTreeMap::new();
+    for deal in deals {
+        let h = history(deal);
+        let stage_kind = kind
+            .get(deal.stage.as_str())
+            .copied()
+            .unwrap_or(StageKind::Open);
+        if stage_kind == StageKind::Open && deal.created_at <= now {
+            if let Some(row) = rows.iter_mut().find(|r| r.stage == deal.stage) {
+                row.open_deals += 1;
+                row.open_amount_minor += deal.amount_minor;
+            }
+            let since = stage_since(deal, &h);
+            let days = (now - since).num_days();
+            let threshold = stages
+                .iter()
+                .find(|s| s.id == deal.stage)
+                .map(|s| s.stuck_after_days);
+            if let Some(threshold) = threshold
+                && days > threshold
+            {
+                stuck.push(StuckDeal {
+                    source: deal.source.clone(),
+                    deal: deal.external_id.to_string(),
+                    title: deal.title.clone(),
+                    employee_id: deal.employee_id.clone(),
+                    stage: deal.stage.clone(),
+                    days_in_stage: days,
+                    threshold_days: threshold,
+                    amount_minor: deal.amount_minor,
+                });
+            }
+        }
+        // Conversion: entries into each open stage in the period.
+        let mut entries: Vec<(&str, DateTime<Utc>)> = h
+            .iter()
+            .filter(|c| in_period(c.changed_at, from, to))
+            .map(|c| (c.to_stage.as_str(), c.changed_at))
+            .collect();
+        if in_period(deal.created_at, from, to) {
+            let first = h
+                .iter()
+                .min_by_key(|c| c.changed_at)
+                .and_then(|c| c.from_stage.as_deref())
+                .or(first_open)
+                .unwrap_or(deal.stage.as_str());
+            entries.push((first, deal.created_at));
+        }
+        for (stage, at) in entries {
+            let Some(row) = rows.iter_mut().find(|r| r.stage == stage) else {
+                continue;
+            };
+            row.entered += 1;
+            let here = order.get(stage).copied().unwrap_or(0);
+            let moved_on = h.iter().any(|c| {
+                c.changed_at >= at
+                    && c.changed_at < to
+                    && match kind.get(c.to_stage.as_str()) {
+                        Some(StageKind::Won) => true,
+                        Some(StageKind::Open) => {
+                            order.get(c.to_stage.as_str()).is_some_and(|o| *o > here)
+                        }
+                        _ => false,
+                    }
+            });
+            if moved_on {
+                row.went_on += 1;
+            }
+        }
+        // Closed in the period.
+        if let Some(closed) = closed_at(deal, stage_kind, &h)
+            && in_period(closed, from, to)
+        {
+            let is_won = stage_kind == StageKind::Won;
+            if is_won {
+                won.push(*deal);
+            } else {
+                lost.push(*deal);
+            }
+            if let Some(t) = deal.temperature {
+                let e = temperature.entry(t.as_str()).or_default();
+                e.0 += 1;
+                e.1 += usize::from(is_won);
+            }
+            let channel = deal.channel.clone().unwrap_or_else(|| "—".to_owned());
+            let row = channels
+                .entry(channel.clone())
+                .or_insert_with(|| ChannelRow {
+                    channel,
+                    leads: 0,
+                    won: 0,
+                    revenue_minor: 0,
+                });
+            if is_won {
+                row.won += 1;
+                row.revenue_minor += deal.amount_minor;
+            }
+        }
+        if in_period(deal.created_at, from, to) {
+            let channel = deal.channel.clone().unwrap_or_else(|| "—".to_owned());
+            channels
+                .entry(channel.clone())
+                .or_insert_with(|| ChannelRow {
+                    channel,
+                    leads: 0,
+                    won: 0,
+                    revenue_minor: 0,
+                })
+                .leads += 1;
+        }
+    }
+    for row in &mut rows {
+        row.conversion = (row.entered > 0).then(|| row.went_on as f64 / row.entered as f64);
+    }
+    stuck.sort_by(|a, b| {
+        b.days_in_stage
+            .cmp(&a.days_in_stage)
+            .then_with(|| a.deal.cmp(&b.deal))
+    });
+
+    let deal_refs = |ds: &[&Deal]| -> Vec<RecordRef> {
+        ds.iter()
+            .map(|d| RecordRef {
+                kind: RecordKind::Deal,
+                source: d.source.clone(),
+                id: d.external_id.to_string(),
+            })
+            .collect()
+    };
+    let closed = won.len() + lost.len();
+    let rate = (closed > 0).then(|| won.len() as f64 / closed as f64);
+    let revenue: i64 = won.iter().map(|d| d.amount_minor).sum();
+    let temperature = [
+        (Temperature::Hot, (0.85, 0.95)),
+        (Temperature::Warm, (0.20, 0.30)),
+        (Temperature::Cold, (0.01, 0.03)),
+    ]
+    .into_iter()
+    .map(|(t, benchmark)| {
+        let (closed, won) = temperature.get(t.as_str()).copied().unwrap_or((0, 0));
+        TemperatureRow {
+            temperature: t,
+            closed,
+            won,
+            win_rate: (closed > 0).then(|| won as f64 / closed as f64),
+            benchmark,
+        }
+    })
+    .collect();
+    Funnel {
+        stages: rows,
+        won: Figure::count(
+            "deals_won",
+            format!("deals won in the period = {}", won.len()),
+            deal_refs(&won),
+        ),
+        lost: Figure::count(
+            "deals_lost",
+            format!("deals lost in the period = {}", lost.len()),
+            deal_refs(&lost),
+        ),
+        win_rate: Figure {
+            key: "win_rate",
+            value: rate.unwrap_or(0.0),
+            unit: Unit::Ratio,
+            rule: match rate {
+                Some(r) => format!(
+                    "win rate = {} won / {closed} closed = {:.0} %",
+                    won.len(),
+                    r * 100.0
+                ),
+                None => "win rate: no deals closed in the period".to_owned(),
+            },
+            records: Vec::new(),
+        },
+        revenue: Figure {
+            key: "revenue",
+            value: revenue as f64,
+            unit: Unit::Money,
+            rule: format!(
+                "revenue = sum of {} deals won = {:.2}",
+                won.len(),
+                revenue as f64 / 100.0
+            ),
+            records: deal_refs(&won),
+        },
+        stuck_deals: Figure {
+            key: "stuck_deals",
+            value: stuck.len() as f64,
+            unit: Unit::Count,
+            rule: format!(
+                "stuck deals = open deals longer in their stage than its threshold = {}",
+                stuck.len()
+            ),
+            records: stuck
+                .iter()
+                .map(|s| RecordRef {
+                    kind: RecordKind::Deal,
+                    source: s.source.clone(),
+                    id: s.deal.clone(),
+                })
+                .collect(),
+        },
+        stuck,
+        temperature,
+        channels: channels.into_values().collect(),
+    }
+}
+
+/// The bottleneck of a person against the team: the open stage where their
+/// share of open deals most exceeds the team's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bottleneck {
+    pub stage: String,
+    pub share: f64,
+    pub team_share: f64,
+    pub rule: String,
+}
+
+pub fn bottleneck(person: &Funnel, team: &Funnel) -> Option<Bottleneck> {
+    let total = |f: &Funnel| f.stages.iter().map(|r| r.open_deals).sum::<usize>();
+    let (mine, all) = (total(person), total(team));
+    if mine == 0 || all == 0 {
+        return None;
+    }
+    person
+        .stages
+        .iter()
+        .zip(&team.stages)
+        .map(|(p, t)| {
+            let share = p.open_deals as f64 / mine as f64;
+            let team_share = t.open_deals as f64 / all as f64;
+            (p, share, team_share)
+        })
+        .filter(|(_, share, team_share)| share > team_share)
+        .max_by(|a, b| (a.1 - a.2).total_cmp(&(b.1 - b.2)))
+        .map(|(p, share, team_share)| Bottleneck {
+            stage: p.stage.clone(),
+            share,
+            team_share,
+            rule: format!(
+                "bottleneck = \"{}\": {} of their {mine} open deals ({:.0} %) wait there, against {:.0} % for the team",
+                p.name,
+                p.open_deals,
+                share * 100.0,
+                team_share * 100.0
+            ),
+        })
+}

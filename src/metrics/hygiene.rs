@@ -1,0 +1,492 @@
+//! CRM hygiene (METRICS.md, section 5): cards touched, overdue tasks,
+//! tasks postponed without action, deals without a next task, calls without
+//! a CRM trace, weak comments, unfinished tasks.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::telephony::is_successful;
+use super::{Figure, RecordKind, RecordRef, Unit};
+use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
+
+/// The CRM records one computation looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct CrmRecords<'a> {
+    pub deals: &'a [Deal],
+    pub stage_changes: &'a [StageChange],
+    pub tasks: &'a [Task],
+    pub postponements: &'a [TaskPostponement],
+    pub activities: &'a [Activity],
+    pub comments: &'a [Comment],
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HygieneRules<'a> {
+    pub success_secs: i64,
+    pub trace_window_secs: i64,
+    pub weak_comment_min_chars: usize,
+    pub weak_comment_phrases: &'a [String],
+    /// Stage ids that are open (not won or lost).
+    pub open_stages: &'a [String],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hygiene {
+    pub cards_touched: Figure,
+    pub overdue_tasks: Figure,
+    /// Days the oldest overdue task is late.
+    pub oldest_overdue_days: Figure,
+    pub postponed_without_action: Figure,
+    pub deals_without_next_task: Figure,
+    pub open_tasks_per_open_deal: Figure,
+    pub calls_without_trace: Figure,
+    pub weak_comments: Figure,
+    pub weak_comment_share: Figure,
+    pub unfinished_tasks: Figure,
+}
+
+impl Hygiene {
+    pub fn all(&self) -> [&Figure; 10] {
+        [
+            &self.cards_touched,
+            &self.overdue_tasks,
+            &self.oldest_overdue_days,
+            &self.postponed_without_action,
+            &self.deals_without_next_task,
+            &self.open_tasks_per_open_deal,
+            &self.calls_without_trace,
+            &self.weak_comments,
+            &self.weak_comment_share,
+            &self.unfinished_tasks,
+        ]
+    }
+}
+
+fn rref(kind: RecordKind, source: &str, id: &str) -> RecordRef {
+    RecordRef {
+        kind,
+        source: source.to_owned(),
+        id: id.to_owned(),
+    }
+}
+
+fn in_period(t: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    t >= from && t < to
+}
+
+fn is_open_at(task: &Task, at: DateTime<Utc>) -> bool {
+    task.completed_at.is_none_or(|done| done > at)
+}
+
+/// A comment is weak when it is short or says nothing but stock phrases.
+pub fn is_weak_comment(text: &str, min_chars: usize, phrases: &[String]) -> bool {
+    let trimmed = text.trim();
+    if trimmed.chars().count() < min_chars {
+        return true;
+    }
+    let mut rest: String = trimmed
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_whitespace() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    // Longest phrases first, so "не дозвонился" goes before "дозвонился".
+    let mut sorted: Vec<&String> = phrases.iter().collect();
+    sorted.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+    for phrase in sorted {
+        rest = rest.replace(phrase.as_str(), " ");
+    }
+    rest.trim().is_empty()
+}
+
+/// The deals a call is about: the one the source linked, and those whose
+/// phone is the call's number.
+pub fn deals_of_call<'d>(
+    call: &Call,
+    by_phone: &HashMap<&str, Vec<&'d Deal>>,
+    by_id: &HashMap<&str, &'d Deal>,
+) -> Vec<&'d Deal> {
+    let mut deals: Vec<&Deal> = by_phone
+        .get(call.number.as_str())
+        .cloned()
+        .unwrap_or_default();
+    if let Some(d) = call.deal_ext.as_deref().and_then(|id| by_id.get(id)) {
+        deals.push(d);
+    }
+    deals
+}
+
+/// Hygiene of one person over `[from, to)`, as of `now`. `calls` are their
+/// calls in the period; `crm` holds their records and the records of the
+/// deals their calls are about (actions on those may be anyone's).
+pub fn hygiene(
+    employee_id: &str,
+    calls: &[Call],
+    crm: CrmRecords<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    rules: &HygieneRules<'_>,
+) -> Hygiene {
+    let mine = |e: &Option<String>| e.as_deref() == Some(employee_id);
+
+    // Cards touched: distinct deals the person changed in the period.
+    let mut touched: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for c in crm
+        .comments
+        .iter()
+        .filter(|c| mine(&c.employee_id) && in_period(c.at, from, to))
+    {
+        if let Some(d) = &c.deal_ext {
+            touched.insert((&c.source, d));
+        }
+    }
+    for a in crm
+        .activities
+        .iter()
+        .filter(|a| mine(&a.employee_id) && in_period(a.at, from, to))
+    {
+        if let Some(d) = &a.deal_ext {
+            touched.insert((&a.source, d));
+        }
+    }
+    for s in crm
+        .stage_changes
+        .iter()
+        .filter(|s| mine(&s.employee_id) && in_period(s.changed_at, from, to))
+    {
+        touched.insert((&s.source, s.deal_ext.as_str()));
+    }
+    for t in crm.tasks.iter().filter(|t| mine(&t.employee_id)) {
+        let acted = in_period(t.created_at, from, to)
+            || t.completed_at.is_some_and(|c| in_period(c, from, to));
+        if let (true, Some(d)) = (acted, &t.deal_ext) {
+            touched.insert((&t.source, d));
+        }
+    }
+    let cards_touched = Figure::count(
+        "cards_touched",
+        format!(
+            "cards touched = distinct deals with a comment, activity, stage change or task of theirs = {}",
+            touched.len()
+        ),
+        touched
+            .iter()
+            .map(|(s, d)| rref(RecordKind::Deal, s, d))
+            .collect(),
+    );
+
+    // Overdue: open now, due before now.
+    let my_tasks: Vec<&Task> = crm.tasks.iter().filter(|t| mine(&t.employee_id)).collect();
+    let mut overdue: Vec<&Task> = my_tasks
+        .iter()
+        .copied()
+        .filter(|t| is_open_at(t, now) && t.due_at < now)
+        .collect();
+    overdue.sort_by_key(|t| t.due_at);
+    let oldest_days = overdue
+        .first()
+        .map(|t| (now - t.due_at).num_days())
+        .unwrap_or(0);
+    let overdue_tasks = Figure::count(
+        "overdue_tasks",
+        format!(
+            "overdue tasks = open tasks past their due time = {}{}",
+            overdue.len(),
+            overdue
+                .first()
+                .map(|t| format!(", the oldest {oldest_days} days late (\"{}\")", t.title))
+                .unwrap_or_default()
+        ),
+        overdue
+            .iter()
+            .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))
+            .collect(),
+    );
+    let oldest_overdue_days = Figure {
+        key: "oldest_overdue_days",
+        value: oldest_days as f64,
+        unit: Unit::Count,
+        rule: format!("the oldest overdue task is {oldest_days} days late"),
+        records: overdue
+            .first()
+            .map(|t| vec![rref(RecordKind::Task, &t.source, t.external_id.as_str())])
+            .unwrap_or_default(),
+    };
+
+    // Postponed without action: moved later with no call or activity on the
+    // deal since the task was set (or last moved).
+    let tasks_by_id: HashMap<(&str, &str), &Task> = my_tasks
+        .iter()
+        .map(|t| ((t.source.as_str(), t.external_id.as_str()), *t))
+        .collect();
+    let deals_by_id: HashMap<&str, &Deal> = crm
+        .deals
+        .iter()
+        .map(|d| (d.external_id.as_str(), d))
+        .collect();
+    let mut postponed = Vec::new();
+    let mut moves_in_period = 0;
+    let mut sorted_moves: Vec<&TaskPostponement> = crm.postponements.iter().collect();
+    sorted_moves.sort_by_key(|p| p.changed_at);
+    for (i, p) in sorted_moves.iter().enumerate() {
+        let Some(task) = tasks_by_id.get(&(p.source.as_str(), p.task_ext.as_str())) else {
+            continue;
+        };
+        if !in_period(p.changed_at, from, to) {
+            continue;
+        }
+        moves_in_period += 1;
+        let since = sorted_moves[..i]
+            .iter()
+            .rev()
+            .find(|q| q.task_ext == p.task_ext && q.source == p.source)
+            .map(|q| q.changed_at)
+            .unwrap_or(task.created_at);
+        let deal = task.deal_ext.as_deref();
+        let phone = deal
+            .and_then(|d| deals_by_id.get(d))
+            .and_then(|d| d.phone.as_ref());
+        let acted = crm.activities.iter().any(|a| {
+            a.deal_ext.as_deref() == deal && deal.is_some() && a.at >= since && a.at <= p.changed_at
+        }) || calls.iter().any(|c| {
+            let about = (deal.is_some() && c.deal_ext.as_deref() == deal)
+                || phone.is_some_and(|ph| *ph == c.number);
+            about && c.started_at >= since && c.started_at <= p.changed_at
+        });
+        if !acted {
+            postponed.push(*p);
+        }
+    }
+    let postponed_without_action = Figure::count(
+        "postponed_without_action",
+        format!(
+            "postponed without action = tasks moved later with no call or activity on the deal in between = {} of {moves_in_period} moves",
+            postponed.len()
+        ),
+        postponed
+            .iter()
+            .map(|p| rref(RecordKind::Task, &p.source, p.task_ext.as_str()))
+            .collect(),
+    );
+
+    // Deals without a next task.
+    let open_deals: Vec<&Deal> = crm
+        .deals
+        .iter()
+        .filter(|d| {
+            mine(&d.employee_id) && rules.open_stages.contains(&d.stage) && d.created_at <= now
+        })
+        .collect();
+    let open_tasks: Vec<&Task> = my_tasks
+        .iter()
+        .copied()
+        .filter(|t| is_open_at(t, now) && t.created_at <= now)
+        .collect();
+    let with_task: BTreeSet<(&str, &str)> = crm
+        .tasks
+        .iter()
+        .filter(|t| is_open_at(t, now) && t.created_at <= now)
+        .filter_map(|t| t.deal_ext.as_deref().map(|d| (t.source.as_str(), d)))
+        .collect();
+    let without: Vec<&Deal> = open_deals
+        .iter()
+        .copied()
+        .filter(|d| !with_task.contains(&(d.source.as_str(), d.external_id.as_str())))
+        .collect();
+    let deals_without_next_task = Figure::count(
+        "deals_without_next_task",
+        format!(
+            "open deals with no open task = {} of {}",
+            without.len(),
+            open_deals.len()
+        ),
+        without
+            .iter()
+            .map(|d| rref(RecordKind::Deal, &d.source, d.external_id.as_str()))
+            .collect(),
+    );
+    let per_deal = if open_deals.is_empty() {
+        0.0
+    } else {
+        open_tasks.len() as f64 / open_deals.len() as f64
+    };
+    let open_tasks_per_open_deal = Figure {
+        key: "open_tasks_per_open_deal",
+        value: per_deal,
+        unit: Unit::Ratio,
+        rule: format!(
+            "open tasks per open deal = {} / {} = {per_deal:.2}",
+            open_tasks.len(),
+            open_deals.len()
+        ),
+        records: Vec::new(),
+    };
+
+    // Calls without a CRM trace.
+    let mut by_phone: HashMap<&str, Vec<&Deal>> = HashMap::new();
+    for d in crm.deals {
+        if let Some(p) = &d.phone {
+            by_phone.entry(p.as_str()).or_default().push(d);
+        }
+    }
+    let window = Duration::seconds(rules.trace_window_secs);
+    let mut linked = 0;
+    let mut untraced = Vec::new();
+    for call in calls
+        .iter()
+        .filter(|c| is_successful(c, rules.success_secs))
+    {
+        let deals = deals_of_call(call, &by_phone, &deals_by_id);
+        if deals.is_empty() {
+            continue;
+        }
+        linked += 1;
+        let (start, end) = (call.ended_at, call.ended_at + window);
+        let on = |deal: &Option<String>, at: DateTime<Utc>| {
+            at >= start
+                && at <= end
+                && deals
+                    .iter()
+                    .any(|d| deal.as_deref() == Some(d.external_id.as_str()))
+        };
+        let traced = crm.comments.iter().any(|c| on(&c.deal_ext, c.at))
+            || crm.activities.iter().any(|a| on(&a.deal_ext, a.at))
+            || crm.tasks.iter().any(|t| on(&t.deal_ext, t.created_at))
+            || crm
+                .stage_changes
+                .iter()
+                .any(|s| on(&Some(s.deal_ext.to_string()), s.changed_at));
+        if !traced {
+            untraced.push(call);
+        }
+    }
+    let calls_without_trace = Figure::count(
+        "calls_without_trace",
+        format!(
+            "calls without a CRM trace = successful calls about a deal with no comment, activity, task or stage change on it within {} min = {} of {linked}",
+            rules.trace_window_secs / 60,
+            untraced.len()
+        ),
+        untraced
+            .iter()
+            .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
+            .collect(),
+    );
+
+    // Weak comments.
+    let my_comments: Vec<&Comment> = crm
+        .comments
+        .iter()
+        .filter(|c| mine(&c.employee_id) && in_period(c.at, from, to))
+        .collect();
+    let weak: Vec<&Comment> = my_comments
+        .iter()
+        .copied()
+        .filter(|c| {
+            is_weak_comment(
+                &c.text,
+                rules.weak_comment_min_chars,
+                rules.weak_comment_phrases,
+            )
+        })
+        .collect();
+    let share = if my_comments.is_empty() {
+        0.0
+    } else {
+        weak.len() as f64 / my_comments.len() as f64
+    };
+    let weak_comments = Figure::count(
+        "weak_comments",
+        format!(
+            "weak comments = shorter than {} characters or only stock phrases = {} of {}",
+            rules.weak_comment_min_chars,
+            weak.len(),
+            my_comments.len()
+        ),
+        weak.iter()
+            .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
+            .collect(),
+    );
+    let weak_comment_share = Figure {
+        key: "weak_comment_share",
+        value: share,
+        unit: Unit::Ratio,
+        rule: format!(
+            "weak comment share = {} / {} = {:.0} %",
+            weak.len(),
+            my_comments.len(),
+            share * 100.0
+        ),
+        records: Vec::new(),
+    };
+
+    // Unfinished: due in the period, still open at its end.
+    let unfinished: Vec<&Task> = my_tasks
+        .iter()
+        .copied()
+        .filter(|t| in_period(t.due_at, from, to) && t.due_at < now && is_open_at(t, to.min(now)))
+        .collect();
+    let due_in_period = my_tasks
+        .iter()
+        .filter(|t| in_period(t.due_at, from, to))
+        .count();
+    let unfinished_tasks = Figure::count(
+        "unfinished_tasks",
+        format!(
+            "unfinished tasks = due in the period and still open at its end = {} of {due_in_period}",
+            unfinished.len()
+        ),
+        unfinished
+            .iter()
+            .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))
+            .collect(),
+    );
+
+    Hygiene {
+        cards_touched,
+        overdue_tasks,
+        oldest_overdue_days,
+        postponed_without_action,
+        deals_without_next_task,
+        open_tasks_per_open_deal,
+        calls_without_trace,
+        weak_comments,
+        weak_comment_share,
+        unfinished_tasks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phrases() -> Vec<String> {
+        ["позвонил", "связался", "не дозвонился", "called"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn stock_phrases_and_short_notes_are_weak() {
+        assert!(is_weak_comment("позвонил", 20, &phrases()));
+        assert!(is_weak_comment(
+            "Позвонил, связался!!! не дозвонился",
+            5,
+            &phrases()
+        ));
+        assert!(!is_weak_comment(
+            "Обсудили объём, ждут КП до пятницы",
+            20,
+            &phrases()
+        ));
+        assert!(is_weak_comment("ок", 20, &phrases()));
+    }
+}

@@ -1,0 +1,409 @@
+//! Every figure of a scope (one person or a team) over a period: loads the
+//! records once, then computes per person off the async runtime.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::calendar::{day_range, local_day};
+use crate::config::{Config, EmployeeConfig, TeamConfig};
+use crate::domain::{ActivityKind, Call, Deal, Role, StageKind};
+use crate::metrics::funnel::{Bottleneck, Funnel, bottleneck, funnel};
+use crate::metrics::hygiene::{CrmRecords, Hygiene, HygieneRules, hygiene};
+use crate::metrics::plan::{PlanResult, plan_vs_actual};
+use crate::metrics::pulse::{DayPulse, HeatRow, PulseRules, day_pulse, heat_map};
+use crate::metrics::telephony::{Telephony, telephony};
+use crate::metrics::{Figure, RecordKind, RecordRef};
+use crate::storage::{Dataset, ScopeQuery, Storage};
+
+/// The version of the JSON schema below; bumped on any incompatible change.
+pub const SCHEMA: &str = "salespulse.figures/1";
+
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Employee(String),
+    Team(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FiguresError {
+    #[error("no employee {0:?} in the config (use their id or a unique part of their name)")]
+    UnknownEmployee(String),
+    #[error("{0:?} matches several employees: {1} (be more specific)")]
+    Ambiguous(String, String),
+    #[error("no team {0:?} in the config (known: {1})")]
+    UnknownTeam(String, String),
+    #[error("the period ends ({1}) before it starts ({0})")]
+    BadPeriod(NaiveDate, NaiveDate),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error("computing figures stopped: {0}")]
+    Compute(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Period {
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub timezone: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EmployeeFigures {
+    pub employee_id: String,
+    pub name: String,
+    pub role: Role,
+    pub telephony: Telephony,
+    /// Activities logged in the CRM: proposals, meetings, emails.
+    pub activities: Vec<Figure>,
+    pub plan: PlanResult,
+    pub pulse: Vec<DayPulse>,
+    pub hygiene: Hygiene,
+    pub funnel: Funnel,
+    pub bottleneck: Option<Bottleneck>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FiguresReport {
+    pub schema: &'static str,
+    pub team: String,
+    pub team_name: String,
+    pub period: Period,
+    pub now: DateTime<Utc>,
+    pub employees: Vec<EmployeeFigures>,
+    pub team_funnel: Funnel,
+    pub heat_map: Vec<HeatRow>,
+}
+
+/// Finds an employee by id, or by a unique, case-insensitive part of their name.
+pub fn find_employee<'c>(
+    config: &'c Config,
+    who: &str,
+) -> Result<&'c EmployeeConfig, FiguresError> {
+    if let Some(e) = config.employees.iter().find(|e| e.id == who) {
+        return Ok(e);
+    }
+    let needle = who.trim_start_matches('@').to_lowercase();
+    let matches: Vec<&EmployeeConfig> = config
+        .employees
+        .iter()
+        .filter(|e| {
+            e.name.to_lowercase().contains(&needle)
+                || e.telegram_username
+                    .as_deref()
+                    .is_some_and(|u| u.to_lowercase() == needle)
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(FiguresError::UnknownEmployee(who.to_owned())),
+        many => Err(FiguresError::Ambiguous(
+            who.to_owned(),
+            many.iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
+    }
+}
+
+/// Loads and computes every figure of the scope for the days `[first, last]`.
+pub async fn build(
+    store: &dyn Storage,
+    config: &Config,
+    scope: &Scope,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<FiguresReport, FiguresError> {
+    if last < first {
+        return Err(FiguresError::BadPeriod(first, last));
+    }
+    let (team, people): (&TeamConfig, Vec<EmployeeConfig>) = match scope {
+        Scope::Employee(who) => {
+            let e = find_employee(config, who)?;
+            let team = config
+                .team(&e.team)
+                .ok_or_else(|| FiguresError::UnknownTeam(e.team.clone(), String::new()))?;
+            (team, vec![e.clone()])
+        }
+        Scope::Team(id) => {
+            let team = config.team(id).ok_or_else(|| {
+                FiguresError::UnknownTeam(
+                    id.clone(),
+                    config
+                        .teams
+                        .iter()
+                        .map(|t| t.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })?;
+            let people = config
+                .employees
+                .iter()
+                .filter(|e| e.team == team.id && e.role == Role::Manager)
+                .cloned()
+                .collect();
+            (team, people)
+        }
+    };
+    let (from, _) = day_range(team.timezone, first);
+    let (_, to) = day_range(team.timezone, last);
+    let open_stages: Vec<String> = config
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Open)
+        .map(|s| s.id.clone())
+        .collect();
+    // The team's funnel is the yardstick for each person's bottleneck.
+    let team_people: Vec<String> = config
+        .employees
+        .iter()
+        .filter(|e| e.team == team.id && e.role == Role::Manager)
+        .map(|e| e.id.clone())
+        .collect();
+    let query = ScopeQuery {
+        employees: people.iter().map(|e| e.id.clone()).collect(),
+        from,
+        to,
+        now,
+        success_secs: config.thresholds.success_talk_secs,
+        trace_window_secs: config.thresholds.trace_window_mins * 60,
+        open_stages: open_stages.clone(),
+    };
+    let data = store.load_scope(&query).await?;
+    let team_deals = if team_people.len() == people.len() {
+        None
+    } else {
+        let q = ScopeQuery {
+            employees: team_people,
+            ..query.clone()
+        };
+        Some(store.load_scope(&q).await?)
+    };
+    let config = config.clone();
+    let team = team.clone();
+    tokio::task::spawn_blocking(move || {
+        compute(
+            &config,
+            &team,
+            people,
+            data,
+            team_deals,
+            first,
+            last,
+            from,
+            to,
+            now,
+            open_stages,
+        )
+    })
+    .await
+    .map_err(|e| FiguresError::Compute(e.to_string()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compute(
+    config: &Config,
+    team: &TeamConfig,
+    people: Vec<EmployeeConfig>,
+    data: Dataset,
+    team_data: Option<Dataset>,
+    first: NaiveDate,
+    last: NaiveDate,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    open_stages: Vec<String>,
+) -> FiguresReport {
+    let th = &config.thresholds;
+    let tz = team.timezone;
+    let mut calls_of: HashMap<&str, Vec<Call>> = HashMap::new();
+    for c in &data.calls {
+        if let Some(e) = &c.employee_id {
+            calls_of.entry(e.as_str()).or_default().push(c.clone());
+        }
+    }
+    let team_source = team_data.as_ref().unwrap_or(&data);
+    let team_deal_refs: Vec<&Deal> = team_source
+        .deals
+        .iter()
+        .filter(|d| {
+            d.employee_id.as_deref().is_some_and(|e| {
+                config
+                    .employees
+                    .iter()
+                    .any(|p| p.id == e && p.team == team.id)
+            })
+        })
+        .collect();
+    let team_funnel = funnel(
+        &team_deal_refs,
+        &team_source.stage_changes,
+        &config.stages,
+        from,
+        to,
+        now,
+    );
+    let crm = CrmRecords {
+        deals: &data.deals,
+        stage_changes: &data.stage_changes,
+        tasks: &data.tasks,
+        postponements: &data.postponements,
+        activities: &data.activities,
+        comments: &data.comments,
+    };
+    let hygiene_rules = HygieneRules {
+        success_secs: th.success_talk_secs,
+        trace_window_secs: th.trace_window_mins * 60,
+        weak_comment_min_chars: th.weak_comment_min_chars,
+        weak_comment_phrases: &th.weak_comment_phrases,
+        open_stages: &open_stages,
+    };
+    let pulse_rules = PulseRules {
+        timezone: tz,
+        work_start: team.work_start,
+        work_end: team.work_end,
+        idle_gap_secs: th.idle_gap_mins * 60,
+        success_secs: th.success_talk_secs,
+    };
+    let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+
+    let employees: Vec<EmployeeFigures> = people
+        .iter()
+        .map(|person| {
+            let calls = calls_of
+                .get(person.id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let tel = telephony(calls, &data.numbers, th.success_talk_secs);
+            let mine = |e: &Option<String>| e.as_deref() == Some(person.id.as_str());
+            let in_period = |t: DateTime<Utc>| t >= from && t < to;
+            let activity = |kind: ActivityKind, key: &'static str, label: &str| {
+                let found: Vec<RecordRef> = data
+                    .activities
+                    .iter()
+                    .filter(|a| a.kind == kind && mine(&a.employee_id) && in_period(a.at))
+                    .map(|a| RecordRef {
+                        kind: RecordKind::Activity,
+                        source: a.source.clone(),
+                        id: a.external_id.to_string(),
+                    })
+                    .collect();
+                Figure::count(
+                    key,
+                    format!(
+                        "{label} = {kind} activities logged in the CRM = {}",
+                        found.len()
+                    ),
+                    found,
+                )
+            };
+            let activities = vec![
+                activity(ActivityKind::Proposal, "proposals", "proposals sent"),
+                activity(ActivityKind::Meeting, "meetings", "meetings"),
+                activity(ActivityKind::Email, "emails", "emails"),
+            ];
+            let hyg = hygiene(&person.id, calls, crm, from, to, now, &hygiene_rules);
+            let my_deals: Vec<&Deal> = data.deals.iter().filter(|d| mine(&d.employee_id)).collect();
+            let fun = funnel(
+                &my_deals,
+                &data.stage_changes,
+                &config.stages,
+                from,
+                to,
+                now,
+            );
+            let neck = bottleneck(&fun, &team_funnel);
+
+            let mut actuals: BTreeMap<String, f64> = BTreeMap::new();
+            for f in tel
+                .all()
+                .into_iter()
+                .chain(activities.iter())
+                .chain(hyg.all())
+            {
+                actuals.insert(f.key.to_owned(), f.value);
+            }
+            actuals.insert("talk_minutes".into(), tel.talk_time.value / 60.0);
+            actuals.insert("deals_won".into(), fun.won.value);
+            let comments = data
+                .comments
+                .iter()
+                .filter(|c| mine(&c.employee_id) && in_period(c.at))
+                .count();
+            actuals.insert("comments".into(), comments as f64);
+            let plan = plan_vs_actual(
+                &config.plans,
+                &person.id,
+                person.role,
+                team,
+                first,
+                last,
+                &actuals,
+                fun.revenue.value as i64,
+                fun.won.records.len(),
+            );
+
+            let pulse = days
+                .iter()
+                .filter(|d| {
+                    team.is_working_day(**d)
+                        || calls.iter().any(|c| local_day(tz, c.started_at) == **d)
+                })
+                .map(|d| {
+                    let of_day: Vec<Call> = calls
+                        .iter()
+                        .filter(|c| local_day(tz, c.started_at) == *d)
+                        .cloned()
+                        .collect();
+                    day_pulse(*d, &of_day, &pulse_rules)
+                })
+                .collect();
+            EmployeeFigures {
+                employee_id: person.id.clone(),
+                name: person.name.clone(),
+                role: person.role,
+                telephony: tel,
+                activities,
+                plan,
+                pulse,
+                hygiene: hyg,
+                funnel: fun,
+                bottleneck: neck,
+            }
+        })
+        .collect();
+    let heat = heat_map(
+        people.iter().map(|p| {
+            (
+                p.id.as_str(),
+                calls_of
+                    .get(p.id.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )
+        }),
+        tz,
+    );
+    FiguresReport {
+        schema: SCHEMA,
+        team: team.id.clone(),
+        team_name: team.name.clone(),
+        period: Period {
+            first_day: first,
+            last_day: last,
+            timezone: tz.name().to_owned(),
+            from,
+            to,
+        },
+        now,
+        employees,
+        team_funnel,
+        heat_map: heat,
+    }
+}

@@ -1,0 +1,250 @@
+//! The figures report as a readable text table for the terminal.
+
+use std::fmt::Write;
+
+use chrono_tz::Tz;
+
+use super::figures::{EmployeeFigures, FiguresReport};
+use crate::metrics::human_duration;
+use crate::metrics::plan::PlanStatus;
+
+fn pct(v: f64) -> String {
+    format!("{:.0} %", v * 100.0)
+}
+
+fn hm(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
+    let t = &e.telephony;
+    let n = |f: &crate::metrics::Figure| f.value as i64;
+    let _ = writeln!(out, "\n{} ({})", e.name, e.employee_id);
+    let _ = writeln!(
+        out,
+        "  Calls       out {} · in {} · missed {} · connected {} · successful {} · talk {} (mean {} s, median {} s)",
+        n(&t.calls_out),
+        n(&t.calls_in),
+        n(&t.missed),
+        n(&t.connected),
+        n(&t.successful_contacts),
+        human_duration(n(&t.talk_time)),
+        n(&t.talk_mean),
+        n(&t.talk_median),
+    );
+    let _ = writeln!(
+        out,
+        "              under 1 min {} · 1-3 min {} · over 3 min {} · cold {} · warm {} · new clients {} · existing {}",
+        n(&t.short_calls),
+        n(&t.medium_calls),
+        n(&t.long_calls),
+        n(&t.cold_calls),
+        n(&t.warm_calls),
+        n(&t.new_client_calls),
+        n(&t.existing_client_calls),
+    );
+    let _ = writeln!(
+        out,
+        "  Activities  {}",
+        e.activities
+            .iter()
+            .map(|f| format!("{} {}", f.key, f.value))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    );
+    let status = match e.plan.status {
+        PlanStatus::Met => "met",
+        PlanStatus::Missed => "missed",
+        PlanStatus::Info => "missed, sales plan met",
+        PlanStatus::NoPlan => "no plan",
+    };
+    let lines: Vec<String> = e
+        .plan
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}/{:.0} {}",
+                l.figure,
+                l.actual,
+                l.target,
+                if l.met { "ok" } else { "LOW" }
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "  Plan        {} ({status}, {} working days): {}",
+        e.plan.completion.map(pct).unwrap_or_else(|| "-".into()),
+        e.plan.working_days,
+        lines.join(" · ")
+    );
+    for day in &e.pulse {
+        let longest = day
+            .longest_idle
+            .map(|g| {
+                format!(
+                    ", longest {} {}-{}",
+                    human_duration(g.seconds()),
+                    hm(g.start, tz),
+                    hm(g.end, tz)
+                )
+            })
+            .unwrap_or_default();
+        let first = day
+            .first_call
+            .map(|t| hm(t, tz))
+            .unwrap_or_else(|| "-".into());
+        let last = day
+            .last_call_end
+            .map(|t| hm(t, tz))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "  Pulse {}  {} calls {first}-{last} · {} zones · idle {} ({}{longest}) · in calls {} · wrap-up {} / {} s · peak {} ({} calls, utilisation {})",
+            day.day.format("%d.%m"),
+            day.calls,
+            day.active_zones.len(),
+            day.idle_gaps.len(),
+            human_duration(day.idle_total_secs),
+            pct(day.share_in_calls),
+            day.wrapup_unsuccessful_median
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into()),
+            day.wrapup_successful_median
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into()),
+            day.peak_hour
+                .map(|h| format!("{h:02}:00"))
+                .unwrap_or_else(|| "-".into()),
+            day.peak_calls,
+            day.utilisation.map(pct).unwrap_or_else(|| "-".into()),
+        );
+    }
+    let h = &e.hygiene;
+    let _ = writeln!(
+        out,
+        "  Hygiene     cards {} · overdue {} (oldest {} d) · postponed without action {} · deals without task {} · calls without trace {} · weak comments {} ({}) · unfinished {}",
+        n(&h.cards_touched),
+        n(&h.overdue_tasks),
+        n(&h.oldest_overdue_days),
+        n(&h.postponed_without_action),
+        n(&h.deals_without_next_task),
+        n(&h.calls_without_trace),
+        n(&h.weak_comments),
+        pct(h.weak_comment_share.value),
+        n(&h.unfinished_tasks),
+    );
+    let f = &e.funnel;
+    let open: Vec<String> = f
+        .stages
+        .iter()
+        .map(|s| format!("{} {}", s.stage, s.open_deals))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  Funnel      open: {} · won {} · lost {} · stuck {}{}",
+        open.join(", "),
+        n(&f.won),
+        n(&f.lost),
+        f.stuck.len(),
+        e.bottleneck
+            .as_ref()
+            .map(|b| format!(
+                " · bottleneck {} ({} vs team {})",
+                b.stage,
+                pct(b.share),
+                pct(b.team_share)
+            ))
+            .unwrap_or_default()
+    );
+}
+
+/// The report as text; `explain` adds every figure's rule.
+pub fn render(report: &FiguresReport, explain: bool) -> String {
+    let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
+    let mut out = format!(
+        "{} — {} to {} ({})\n",
+        report.team_name, report.period.first_day, report.period.last_day, report.period.timezone
+    );
+    for e in &report.employees {
+        person(&mut out, e, tz);
+        if explain {
+            for f in e
+                .telephony
+                .all()
+                .into_iter()
+                .chain(e.activities.iter())
+                .chain(e.hygiene.all())
+                .chain([
+                    &e.funnel.won,
+                    &e.funnel.lost,
+                    &e.funnel.win_rate,
+                    &e.funnel.revenue,
+                    &e.funnel.stuck_deals,
+                ])
+                .chain(e.pulse.iter().flat_map(|d| d.figures.iter()))
+            {
+                let _ = writeln!(out, "    why {}: {}", f.key, f.rule);
+            }
+            for l in &e.plan.lines {
+                let _ = writeln!(out, "    why plan {}", l.rule);
+            }
+            if let Some(b) = &e.bottleneck {
+                let _ = writeln!(out, "    why {}", b.rule);
+            }
+        }
+    }
+    let f = &report.team_funnel;
+    let _ = writeln!(out, "\nTeam funnel");
+    for s in &f.stages {
+        let _ = writeln!(
+            out,
+            "  {:<12} open {:>4} ({:>12.2}) · entered {:>4} · went on {:>4} · conversion {}",
+            s.stage,
+            s.open_deals,
+            s.open_amount_minor as f64 / 100.0,
+            s.entered,
+            s.went_on,
+            s.conversion.map(pct).unwrap_or_else(|| "-".into())
+        );
+    }
+    let _ = writeln!(out, "  {}", f.win_rate.rule);
+    for t in &f.temperature {
+        let _ = writeln!(
+            out,
+            "  {} leads: {} won of {} closed ({}), benchmark {}-{}",
+            t.temperature,
+            t.won,
+            t.closed,
+            t.win_rate.map(pct).unwrap_or_else(|| "-".into()),
+            pct(t.benchmark.0),
+            pct(t.benchmark.1)
+        );
+    }
+    for c in &f.channels {
+        let _ = writeln!(
+            out,
+            "  channel {}: {} leads, {} won, revenue {:.2}",
+            c.channel,
+            c.leads,
+            c.won,
+            c.revenue_minor as f64 / 100.0
+        );
+    }
+    let _ = writeln!(out, "  stuck deals: {}", f.stuck.len());
+    for s in f.stuck.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "    {} \"{}\" at {} for {} days (threshold {}), {:.2}, owner {}",
+            s.deal,
+            s.title,
+            s.stage,
+            s.days_in_stage,
+            s.threshold_days,
+            s.amount_minor as f64 / 100.0,
+            s.employee_id.as_deref().unwrap_or("-")
+        );
+    }
+    out
+}

@@ -1,0 +1,4 @@
+//! Report models assembled from the figures, and their text forms.
+
+pub mod figures;
+pub mod figures_text;
