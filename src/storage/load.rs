@@ -12,7 +12,7 @@ use crate::domain::{
     Activity, ActivityKind, Call, Comment, Deal, ExternalId, Phone, StageChange, Task,
     TaskPostponement, Temperature,
 };
-use crate::metrics::telephony::{NumberFacts, NumberHistory};
+use crate::metrics::telephony::NumberHistory;
 
 /// What to load: the people, the period, and the settings that decide how
 /// far around the period to look.
