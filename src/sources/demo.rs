@@ -636,13 +636,13 @@ impl Generator<'_, '_> {
                         if self.rng.chance(0.5) { "hot" } else { "warm" },
                     )
                 };
-                Some(self.new_deal(
-                    m,
-                    number.clone(),
-                    ended + Duration::minutes(2),
-                    channel,
-                    temperature,
-                ))
+                // The careless manager opens the deal the next morning, not right away.
+                let at = if self.team[m].skips_crm {
+                    ended + Duration::hours(20)
+                } else {
+                    ended + Duration::minutes(2)
+                };
+                Some(self.new_deal(m, number.clone(), at, channel, temperature))
             }
             None => None,
         };
