@@ -141,6 +141,9 @@ enum ReportCommand {
         /// Add every figure's rule with the numbers put in (text format).
         #[arg(long)]
         explain: bool,
+        /// Keep the ids of the records behind each figure in the JSON.
+        #[arg(long)]
+        with_records: bool,
         /// The moment overdue and stuck are judged at [default: now]
         #[arg(long, value_name = "RFC3339")]
         now: Option<chrono::DateTime<chrono::Utc>>,
@@ -218,6 +221,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             to,
             format,
             explain,
+            with_records,
             now,
         }) => {
             let (config, _) = load_config(cli.config)?;
@@ -237,6 +241,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 now,
             )
             .await?;
+            let report = if with_records {
+                report
+            } else {
+                report.without_records()
+            };
             store.close().await;
             match format {
                 Format::Text => print!("{}", figures_text::render(&report, explain)),

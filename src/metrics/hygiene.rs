@@ -30,6 +30,8 @@ pub struct HygieneRules<'a> {
     pub weak_comment_phrases: &'a [String],
     /// Stage ids that are open (not won or lost).
     pub open_stages: &'a [String],
+    /// A postponement looks back at most this many days for an action.
+    pub postponement_lookback_days: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -249,7 +251,8 @@ pub fn hygiene(
             .rev()
             .find(|q| q.task_ext == p.task_ext && q.source == p.source)
             .map(|q| q.changed_at)
-            .unwrap_or(task.created_at);
+            .unwrap_or(task.created_at)
+            .max(p.changed_at - Duration::days(rules.postponement_lookback_days));
         let deal = task.deal_ext.as_deref();
         let phone = deal
             .and_then(|d| deals_by_id.get(d))

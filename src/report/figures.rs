@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::slices::Slices;
 use crate::calendar::{day_range, local_day};
 use crate::config::{Config, EmployeeConfig, TeamConfig};
 use crate::domain::{ActivityKind, Call, Deal, Role, StageKind};
@@ -76,6 +77,74 @@ pub struct FiguresReport {
     pub employees: Vec<EmployeeFigures>,
     pub team_funnel: Funnel,
     pub heat_map: Vec<HeatRow>,
+}
+
+impl FiguresReport {
+    /// Drops the record lists behind every figure: the JSON of a month for
+    /// hundreds of people is otherwise mostly call ids.
+    pub fn without_records(mut self) -> Self {
+        for e in &mut self.employees {
+            let t = &mut e.telephony;
+            for f in [
+                &mut t.calls_out,
+                &mut t.calls_in,
+                &mut t.missed,
+                &mut t.connected,
+                &mut t.successful_contacts,
+                &mut t.talk_time,
+                &mut t.talk_mean,
+                &mut t.talk_median,
+                &mut t.short_calls,
+                &mut t.medium_calls,
+                &mut t.long_calls,
+                &mut t.cold_calls,
+                &mut t.warm_calls,
+                &mut t.new_client_calls,
+                &mut t.existing_client_calls,
+            ] {
+                f.records.clear();
+            }
+            let h = &mut e.hygiene;
+            for f in [
+                &mut h.cards_touched,
+                &mut h.overdue_tasks,
+                &mut h.oldest_overdue_days,
+                &mut h.postponed_without_action,
+                &mut h.deals_without_next_task,
+                &mut h.open_tasks_per_open_deal,
+                &mut h.calls_without_trace,
+                &mut h.weak_comments,
+                &mut h.weak_comment_share,
+                &mut h.unfinished_tasks,
+            ] {
+                f.records.clear();
+            }
+            for f in e
+                .activities
+                .iter_mut()
+                .chain(e.pulse.iter_mut().flat_map(|d| d.figures.iter_mut()))
+            {
+                f.records.clear();
+            }
+            for f in [
+                &mut e.funnel.won,
+                &mut e.funnel.lost,
+                &mut e.funnel.revenue,
+                &mut e.funnel.stuck_deals,
+            ] {
+                f.records.clear();
+            }
+        }
+        for f in [
+            &mut self.team_funnel.won,
+            &mut self.team_funnel.lost,
+            &mut self.team_funnel.revenue,
+            &mut self.team_funnel.stuck_deals,
+        ] {
+            f.records.clear();
+        }
+        self
+    }
 }
 
 /// Finds an employee by id, or by a unique, case-insensitive part of their name.
@@ -249,20 +318,14 @@ fn compute(
         to,
         now,
     );
-    let crm = CrmRecords {
-        deals: &data.deals,
-        stage_changes: &data.stage_changes,
-        tasks: &data.tasks,
-        postponements: &data.postponements,
-        activities: &data.activities,
-        comments: &data.comments,
-    };
+    let slices = Slices::new(&data);
     let hygiene_rules = HygieneRules {
         success_secs: th.success_talk_secs,
         trace_window_secs: th.trace_window_mins * 60,
         weak_comment_min_chars: th.weak_comment_min_chars,
         weak_comment_phrases: &th.weak_comment_phrases,
         open_stages: &open_stages,
+        postponement_lookback_days: crate::storage::POSTPONEMENT_LOOKBACK_DAYS,
     };
     let pulse_rules = PulseRules {
         timezone: tz,
@@ -280,11 +343,12 @@ fn compute(
                 .get(person.id.as_str())
                 .map(Vec::as_slice)
                 .unwrap_or_default();
+            let records = slices.person(&person.id, calls);
             let tel = telephony(calls, &data.numbers, th.success_talk_secs);
             let mine = |e: &Option<String>| e.as_deref() == Some(person.id.as_str());
             let in_period = |t: DateTime<Utc>| t >= from && t < to;
             let activity = |kind: ActivityKind, key: &'static str, label: &str| {
-                let found: Vec<RecordRef> = data
+                let found: Vec<RecordRef> = records
                     .activities
                     .iter()
                     .filter(|a| a.kind == kind && mine(&a.employee_id) && in_period(a.at))
@@ -308,11 +372,23 @@ fn compute(
                 activity(ActivityKind::Meeting, "meetings", "meetings"),
                 activity(ActivityKind::Email, "emails", "emails"),
             ];
+            let crm = CrmRecords {
+                deals: &records.deals,
+                stage_changes: &records.stage_changes,
+                tasks: &records.tasks,
+                postponements: &records.postponements,
+                activities: &records.activities,
+                comments: &records.comments,
+            };
             let hyg = hygiene(&person.id, calls, crm, from, to, now, &hygiene_rules);
-            let my_deals: Vec<&Deal> = data.deals.iter().filter(|d| mine(&d.employee_id)).collect();
+            let my_deals: Vec<&Deal> = records
+                .deals
+                .iter()
+                .filter(|d| mine(&d.employee_id))
+                .collect();
             let fun = funnel(
                 &my_deals,
-                &data.stage_changes,
+                &records.stage_changes,
                 &config.stages,
                 from,
                 to,
@@ -331,7 +407,7 @@ fn compute(
             }
             actuals.insert("talk_minutes".into(), tel.talk_time.value / 60.0);
             actuals.insert("deals_won".into(), fun.won.value);
-            let comments = data
+            let comments = records
                 .comments
                 .iter()
                 .filter(|c| mine(&c.employee_id) && in_period(c.at))

@@ -2,3 +2,4 @@
 
 pub mod figures;
 pub mod figures_text;
+pub mod slices;

@@ -695,6 +695,16 @@ impl Generator<'_, '_> {
                 .max(self.deals[d].stage_since + Duration::minutes(10));
             let stage = self.deals[d].stage;
             let temperature = self.deals[d].temperature;
+            // Leads nobody engaged for a month are closed as lost in a cleanup.
+            let idle_days = (at - self.deals[d].stage_since).num_days();
+            if stage < 2 && idle_days > 30 && self.rng.chance(0.15) {
+                self.stage_change(d, "lost", at)?;
+                self.deals[d].closed = Some((false, at));
+                if let Some(t) = self.deals[d].open_task.take() {
+                    self.tasks[t].completed_at = Some(at);
+                }
+                continue;
+            }
             let win_rate = match temperature {
                 "hot" => 0.9,
                 "warm" => 0.25,

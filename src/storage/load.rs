@@ -227,6 +227,9 @@ impl InList<'_> {
     }
 }
 
+/// How far back a postponed task is checked for a call or activity on its deal.
+pub const POSTPONEMENT_LOOKBACK_DAYS: i64 = 7;
+
 const DEAL_COLUMNS: &str = "source, external_id, title, employee_id, owner_ext, stage, amount_minor, currency, \
                             channel, temperature, client_ext, phone, created_at, stage_since, closed_at";
 
@@ -325,13 +328,15 @@ pub(super) async fn load_scope(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) ->
     }
     let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
 
+    // Stage changes of those deals from a month before the period on: the
+    // period's moves, and when open deals reached their stage.
     let stage_changes: Vec<StageChangeRow> = list
         .fetch(
             "SELECT source, external_id, deal_ext, from_stage, to_stage, changed_at, employee_id, author_ext \
-             FROM stage_changes WHERE ",
+             FROM stage_changes WHERE changed_at >= {} AND ",
             "deal_ext",
             &deal_ids,
-            &[],
+            &[Value::Int((q.from - chrono::Duration::days(31)).timestamp())],
             " ORDER BY changed_at",
             "loading stage changes",
         )
@@ -354,12 +359,17 @@ pub(super) async fn load_scope(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) ->
 
     // Tasks: the people's, and those on the deals loaded.
     const TASK_COLUMNS: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at FROM tasks WHERE ";
+    // The people's tasks that matter to the period: open ones, and any
+    // created, due or done since the period began.
+    let since_from = Value::Int(q.from.timestamp());
     let mut task_rows: Vec<TaskRow> = list
         .fetch(
-            TASK_COLUMNS,
+            &format!(
+                "{TASK_COLUMNS}(completed_at IS NULL OR completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}}) AND "
+            ),
             "employee_id",
             &people,
-            &[],
+            &[since_from, since_from, since_from],
             "",
             "loading tasks",
         )
@@ -417,9 +427,10 @@ pub(super) async fn load_scope(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) ->
         })
         .collect::<Result<Vec<_>>>()?;
 
-    // Activities and comments: the people's around the period (a month back,
+    // Activities and comments: the people's around the period (a week back,
     // for postponements), and anyone's on the deals loaded.
-    let since = Value::Int((q.from - chrono::Duration::days(31)).timestamp());
+    let since =
+        Value::Int((q.from - chrono::Duration::days(POSTPONEMENT_LOOKBACK_DAYS)).timestamp());
     let until = Value::Int((q.to + chrono::Duration::seconds(q.trace_window_secs)).timestamp());
     const ACTIVITY: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, kind, at FROM activities WHERE at >= {} AND at < {} AND ";
     let mut activity_rows: Vec<ActivityRow> = list

@@ -18,7 +18,7 @@ use crate::config::redact_url;
 use crate::domain::{
     Activity, Call, Comment, CrmUser, Deal, Employee, StageChange, Task, TaskPostponement, Team,
 };
-pub use load::{Dataset, ScopeQuery};
+pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -156,3 +156,102 @@ fn demo_builds_a_department_and_says_what_it_made() {
         .unwrap();
     assert!(check.status.success(), "{}", text(&check));
 }
+
+#[test]
+fn report_figures_on_the_demo_shows_the_planted_patterns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = salespulse(dir.path())
+        .args([
+            "demo",
+            "--managers",
+            "12",
+            "--days",
+            "21",
+            "--end",
+            "2026-11-20",
+            "--seed",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = salespulse(dir.path())
+        .args([
+            "--config",
+            "salespulse-demo.toml",
+            "report",
+            "figures",
+            "--team",
+            "moscow",
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-20",
+            "--now",
+            "2026-11-21T06:00:00Z",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["schema"], "salespulse.figures/1");
+    let people = report["employees"].as_array().unwrap();
+    assert_eq!(people.len(), 12);
+    let by_id = |id: &str| people.iter().find(|p| p["employee_id"] == id).unwrap();
+
+    // m003 idles: the longest pause of the week is theirs, over an hour and a half.
+    // Pauses between calls (not the stretch before the first or after the last).
+    let longest = |p: &serde_json::Value| {
+        let mut best = 0;
+        for day in p["pulse"].as_array().unwrap() {
+            let shift = &day["working_hours"];
+            for g in day["idle_gaps"].as_array().unwrap() {
+                if g["start"] == shift["start"] || g["end"] == shift["end"] {
+                    continue;
+                }
+                let s = chrono::DateTime::parse_from_rfc3339(g["start"].as_str().unwrap()).unwrap();
+                let e = chrono::DateTime::parse_from_rfc3339(g["end"].as_str().unwrap()).unwrap();
+                best = best.max((e - s).num_minutes());
+            }
+        }
+        best
+    };
+    let idle = longest(by_id("m003"));
+    assert!(idle >= 90, "m003's longest idle gap is {idle} min");
+    let others = people
+        .iter()
+        .filter(|p| p["employee_id"] != "m003")
+        .map(longest)
+        .max()
+        .unwrap();
+    assert!(
+        idle > others,
+        "m003 idles {idle} min, someone else {others} min"
+    );
+    // m004 leaves calls without a CRM trace far more often than anyone else.
+    let untraced = |p: &serde_json::Value| {
+        let f = &p["hygiene"]["calls_without_trace"];
+        let rule = f["rule"].as_str().unwrap();
+        let of: f64 = rule.rsplit(" of ").next().unwrap().parse().unwrap();
+        f["value"].as_f64().unwrap() / of.max(1.0)
+    };
+    let worst = people
+        .iter()
+        .max_by(|a, b| untraced(a).total_cmp(&untraced(b)))
+        .unwrap();
+    assert_eq!(worst["employee_id"], "m004");
+    assert!(untraced(worst) > 0.5);
+    // m005's deals pile up at "meeting held".
+    assert_eq!(by_id("m005")["bottleneck"]["stage"], "meeting");
+    // Overdue and postponed tasks exist across the team.
+    let sum = |path: &str| {
+        people
+            .iter()
+            .map(|p| p["hygiene"][path]["value"].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert!(sum("overdue_tasks") > 0.0);
+    assert!(sum("postponed_without_action") > 0.0);
+}

@@ -514,6 +514,7 @@ fn hygiene_counted_by_hand() {
         weak_comment_min_chars: 20,
         weak_comment_phrases: &config.thresholds.weak_comment_phrases,
         open_stages: &open,
+        postponement_lookback_days: 7,
     };
     let crm = CrmRecords {
         deals: &deals,
