@@ -574,7 +574,7 @@ fn funnel_counted_by_hand() {
     let config = config();
     let week = t(0, 0, 0);
     let (from, to, now) = (week, week + Duration::days(7), week + Duration::days(7));
-    let mut deals = vec![
+    let mut deals = [
         // Created in the week, moved new -> meeting, then won.
         deal("A", "ivanov", "won", week + Duration::days(1), None),
         // Created in the week, still new.
