@@ -244,7 +244,18 @@ pub async fn build(
         trace_window_secs: config.thresholds.trace_window_mins * 60,
         open_stages: open_stages.clone(),
     };
+    let started = std::time::Instant::now();
     let data = store.load_scope(&query).await?;
+    tracing::info!(
+        calls = data.calls.len(),
+        deals = data.deals.len(),
+        stage_changes = data.stage_changes.len(),
+        tasks = data.tasks.len(),
+        activities = data.activities.len(),
+        comments = data.comments.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "loaded the scope"
+    );
     let team_deals = if team_people.len() == people.len() {
         None
     } else {
