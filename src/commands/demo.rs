@@ -28,6 +28,8 @@ pub struct DemoOutcome {
     pub reports: Vec<FileReport>,
     pub table_counts: Vec<(String, i64)>,
     pub paths: DemoPaths,
+    /// The last working day generated.
+    pub last_day: NaiveDate,
 }
 
 pub const TIMEZONE: Tz = chrono_tz::Europe::Moscow;
@@ -251,7 +253,9 @@ pub async fn run(
     }
     let table_counts = store.table_counts().await?;
     store.close().await;
+    let last_day = demo::working_days(end, days).last().copied().unwrap_or(end);
     Ok(DemoOutcome {
+        last_day,
         stats,
         managers: team,
         reports,
@@ -325,8 +329,9 @@ impl DemoOutcome {
         );
         let _ = writeln!(
             out,
-            "Next: salespulse --config {} check-config",
-            self.paths.config.display()
+            "Next: salespulse --config {} report figures --team moscow --from {} --explain",
+            self.paths.config.display(),
+            self.last_day
         );
         out
     }

@@ -130,3 +130,21 @@ ids = { pbx = ["102", "101"] }
         ]
     );
 }
+
+#[test]
+fn heads_choose_what_managers_see_of_their_own_figures() {
+    let text = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[visibility]\nhide_from_managers = [\"pulse\"]\n";
+    let config = parse(text).expect("valid");
+    assert!(!config.visible(crate::domain::Role::Manager, "pulse"));
+    assert!(config.visible(crate::domain::Role::Manager, "plan"));
+    assert!(config.visible(crate::domain::Role::Head, "pulse"));
+    let bad = issues(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[visibility]\nhide_from_managers = [\"pulses\"]\n",
+    );
+    assert_eq!(
+        bad,
+        vec![
+            "visibility.hide_from_managers[0]: \"pulses\" is not a figure group (expected one of: telephony, pulse, plan, funnel, hygiene)"
+        ]
+    );
+}

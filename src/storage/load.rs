@@ -359,14 +359,15 @@ pub(super) async fn load_scope(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) ->
 
     // Tasks: the people's, and those on the deals loaded.
     const TASK_COLUMNS: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at FROM tasks WHERE ";
-    // The people's tasks that matter to the period: open ones, and any
-    // created, due or done since the period began.
+    // The tasks that matter to the period, the people's and those on the
+    // deals loaded: open ones, and any created, due or done since it began.
     let since_from = Value::Int(q.from.timestamp());
+    let recent_tasks = format!(
+        "{TASK_COLUMNS}(completed_at IS NULL OR completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}}) AND "
+    );
     let mut task_rows: Vec<TaskRow> = list
         .fetch(
-            &format!(
-                "{TASK_COLUMNS}(completed_at IS NULL OR completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}}) AND "
-            ),
+            &recent_tasks,
             "employee_id",
             &people,
             &[since_from, since_from, since_from],
@@ -376,10 +377,10 @@ pub(super) async fn load_scope(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) ->
         .await?;
     task_rows.extend(
         list.fetch::<TaskRow>(
-            TASK_COLUMNS,
+            &recent_tasks,
             "deal_ext",
             &deal_ids,
-            &[],
+            &[since_from, since_from, since_from],
             "",
             "loading tasks of deals",
         )
