@@ -17,7 +17,7 @@ ls -l "$data/Master-$rows.csv"
 
 # A config with 500 managers mapped to their extensions (the demo's), and a fresh database.
 "$bin" demo --managers 500 --days 1 --end 2026-11-20 --db "$data/config-only.db" \
-  --data-dir "$data/demo" --config-out "$data/bench.toml" > /dev/null
+  --data-dir "$data/demo" --config-out "$data/bench.toml" --out "$data/out" > /dev/null
 rm -f "$data/ingest.db" "$data/ingest.db-wal" "$data/ingest.db-shm"
 
 echo "== salespulse ingest (SQLite, WAL, indexes built after the load)"

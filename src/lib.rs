@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod ingest;
 pub mod metrics;
+pub mod render;
 pub mod report;
 pub mod sources;
 pub mod storage;

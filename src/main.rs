@@ -59,6 +59,9 @@ enum Command {
         /// Where the demo's config goes.
         #[arg(long, default_value = "salespulse-demo.toml")]
         config_out: PathBuf,
+        /// Where the rendered reports go.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
     },
     /// Write a commented example config to start from.
     ///
@@ -148,6 +151,22 @@ enum ReportCommand {
         #[arg(long, value_name = "RFC3339")]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// The morning digest of a team for a day, as Telegram HTML (split to Telegram's
+    /// 4096-character limit) and plain text, written to files and printed.
+    ///
+    /// Example: salespulse report digest --team moscow --date 2026-11-19 --out out/
+    Digest {
+        #[arg(long)]
+        team: String,
+        /// The day the digest is about [default: the last working day before today]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<NaiveDate>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// The moment overdue and stuck are judged at [default: now]
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -173,6 +192,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             data_dir,
             config_out,
+            out,
         } => {
             let end = end.unwrap_or_else(|| {
                 let today = chrono::Utc::now()
@@ -184,6 +204,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 database: db,
                 data_dir,
                 config: config_out,
+                out_dir: out,
             };
             let outcome = commands::demo::run(seed, managers, days, end, paths, progress).await?;
             print!("{}", outcome.summary());
@@ -250,6 +271,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match format {
                 Format::Text => print!("{}", figures_text::render(&report, explain)),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+        }
+        Command::Report(ReportCommand::Digest {
+            team,
+            date,
+            out,
+            now,
+        }) => {
+            let (config, _) = load_config(cli.config)?;
+            let team_config = config
+                .team(&team)
+                .with_context(|| format!("no team {team:?} in the config"))?
+                .clone();
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let day = date.unwrap_or_else(|| {
+                let today = now.with_timezone(&team_config.timezone).date_naive();
+                salespulse::report::digest::digest_day(today, |d| team_config.is_working_day(d))
+            });
+            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            let files =
+                commands::digest::write_digest(store.as_ref(), &config, &team, day, now, &out)
+                    .await?;
+            store.close().await;
+            print!("{}", files.text_body);
+            for f in files.telegram_messages.iter().chain([&files.text]) {
+                eprintln!("wrote {}", f.display());
             }
         }
         Command::GenerateCdr { rows, out, seed } => {

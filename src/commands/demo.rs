@@ -19,6 +19,8 @@ pub struct DemoPaths {
     pub database: PathBuf,
     pub data_dir: PathBuf,
     pub config: PathBuf,
+    /// Where rendered reports go.
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug)]
@@ -30,6 +32,7 @@ pub struct DemoOutcome {
     pub paths: DemoPaths,
     /// The last working day generated.
     pub last_day: NaiveDate,
+    pub digest: super::digest::DigestFiles,
 }
 
 pub const TIMEZONE: Tz = chrono_tz::Europe::Moscow;
@@ -252,9 +255,26 @@ pub async fn run(
         reports.push(ingest::ingest_file(store.clone(), &config, crm, &file, show_progress).await?);
     }
     let table_counts = store.table_counts().await?;
-    store.close().await;
+    // The morning digest of the last day, as its head would get it at 09:00.
     let last_day = demo::working_days(end, days).last().copied().unwrap_or(end);
+    let morning = crate::calendar::local_to_utc(
+        TIMEZONE,
+        (last_day + chrono::Duration::days(1))
+            .and_hms_opt(9, 0, 0)
+            .unwrap_or_default(),
+    );
+    let digest = super::digest::write_digest(
+        store.as_ref(),
+        &config,
+        "moscow",
+        last_day,
+        morning,
+        &paths.out_dir,
+    )
+    .await?;
+    store.close().await;
     Ok(DemoOutcome {
+        digest,
         last_day,
         stats,
         managers: team,
@@ -322,7 +342,24 @@ impl DemoOutcome {
         }
         let _ = writeln!(
             out,
-            "\nFiles: database {}, config {}, source files in {}",
+            "\nMorning digest for {} (as the head gets it at 09:00):\n",
+            self.last_day
+        );
+        out.push_str(&self.digest.text_body);
+        let _ = writeln!(
+            out,
+            "\nReports written: {}",
+            self.digest
+                .telegram_messages
+                .iter()
+                .chain([&self.digest.text])
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "Files: database {}, config {}, source files in {}",
             self.paths.database.display(),
             self.paths.config.display(),
             self.paths.data_dir.display()

@@ -1,6 +1,7 @@
 //! What the CLI's commands do, so `main.rs` only parses arguments.
 
 pub mod demo;
+pub mod digest;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -273,6 +273,8 @@ pub struct Config {
     pub email: Option<EmailConfig>,
     /// Figure groups managers do not see of their own figures.
     pub hidden_from_managers: Vec<String>,
+    /// A folder of edited report templates, used before the built-in ones.
+    pub templates_dir: Option<PathBuf>,
 }
 
 impl Config {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub database_url: Option<String>,
+    pub templates_dir: Option<std::path::PathBuf>,
     #[serde(default)]
     pub thresholds: RawThresholds,
     #[serde(default)]

@@ -692,8 +692,21 @@ pub(super) fn validate(
         }
     }
 
+    if let Some(dir) = &raw.templates_dir
+        && !dir.is_dir()
+    {
+        issues.add(
+            "templates_dir",
+            format!(
+                "{} is not a folder (expected one laid out like report-templates/)",
+                dir.display()
+            ),
+        );
+    }
+
     if issues.0.is_empty() {
         Ok(Config {
+            templates_dir: raw.templates_dir,
             hidden_from_managers: raw.visibility.hide_from_managers,
             database_url: Secret::new(database_url),
             thresholds,

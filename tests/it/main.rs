@@ -5,4 +5,5 @@ mod cli;
 mod figures;
 mod helpers;
 mod ingest;
+mod render;
 mod storage;

@@ -1,0 +1,118 @@
+//! Rendering report models into text: minijinja templates from
+//! `report-templates/` (an admin's override folder first, the built-in copies
+//! embedded in the binary as the fallback), and Telegram's message limits.
+
+pub mod telegram;
+
+use std::path::PathBuf;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::config::Locale;
+
+/// The built-in templates, by name: `<locale>/<report>.<form>`.
+const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "ru/digest.telegram.html",
+        include_str!("../../report-templates/ru/digest.telegram.html"),
+    ),
+    (
+        "ru/digest.txt",
+        include_str!("../../report-templates/ru/digest.txt"),
+    ),
+    (
+        "en/digest.telegram.html",
+        include_str!("../../report-templates/en/digest.telegram.html"),
+    ),
+    (
+        "en/digest.txt",
+        include_str!("../../report-templates/en/digest.txt"),
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template {name}: {source:#}")]
+    Template {
+        name: String,
+        source: minijinja::Error,
+    },
+}
+
+pub fn locale_dir(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Ru => "ru",
+        Locale::En => "en",
+    }
+}
+
+/// The template set: strict about undefined variables, escaping HTML forms.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// `override_dir` holds an admin's edited copies; a template missing there
+    /// comes from the built-in set.
+    pub fn new(override_dir: Option<PathBuf>) -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.add_filter("pad", |value: minijinja::Value, width: usize| {
+            let text = value.to_string();
+            let n = text.chars().count();
+            format!("{text}{}", " ".repeat(width.saturating_sub(n)))
+        });
+        env.add_filter("lpad", |value: minijinja::Value, width: usize| {
+            let text = value.to_string();
+            let n = text.chars().count();
+            format!("{}{text}", " ".repeat(width.saturating_sub(n)))
+        });
+        env.add_filter("status_icon", |status: String| {
+            match status.as_str() {
+                "met" => "✅",
+                "missed" => "⚠️",
+                "info" => "ℹ️",
+                _ => "—",
+            }
+            .to_owned()
+        });
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_loader(move |name| {
+            if let Some(dir) = &override_dir {
+                let path = dir.join(name);
+                if path.is_file() {
+                    return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            format!("cannot read {}: {e}", path.display()),
+                        )
+                    });
+                }
+            }
+            Ok(BUILT_IN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| (*text).to_owned()))
+        });
+        Self { env }
+    }
+
+    /// Renders `name` (e.g. `ru/digest.txt`) with `context`.
+    pub fn render<S: Serialize>(&self, name: &str, context: S) -> Result<String, RenderError> {
+        let err = |source| RenderError::Template {
+            name: name.to_owned(),
+            source,
+        };
+        let template = self.env.get_template(name).map_err(err)?;
+        template.render(context).map_err(err)
+    }
+}

@@ -1,0 +1,281 @@
+//! The morning digest for a head of sales: yesterday's plan vs actual per
+//! manager as a compact table, best and weakest, then the alerts, worst news
+//! first, each with the command that opens it.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::figures::{EmployeeFigures, FiguresReport};
+use crate::config::{Locale, StageConfig};
+use crate::metrics::plan::PlanStatus;
+
+/// Talk time as `1:42` (hours:minutes), narrow enough for a phone table.
+pub fn hours_minutes(seconds: f64) -> String {
+    let minutes = (seconds / 60.0).round() as i64;
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// `1 ч 05 мин` / `1 h 05 min`, `40 мин` / `40 min`.
+pub fn duration_words(seconds: i64, locale: Locale) -> String {
+    let (h, m) = (seconds / 3600, (seconds % 3600) / 60);
+    match (locale, h > 0) {
+        (Locale::Ru, true) => format!("{h} ч {m:02} мин"),
+        (Locale::Ru, false) => format!("{m} мин"),
+        (Locale::En, true) => format!("{h} h {m:02} min"),
+        (Locale::En, false) => format!("{m} min"),
+    }
+}
+
+/// `вт 17.11` / `Tue 17.11`.
+pub fn day_label(day: NaiveDate, locale: Locale) -> String {
+    let ru = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"];
+    let en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let i = day.weekday().num_days_from_monday() as usize;
+    let name = if locale == Locale::Ru { ru[i] } else { en[i] };
+    format!("{name} {}", day.format("%d.%m"))
+}
+
+/// The short name a table row shows: the surname.
+pub fn short_name(name: &str) -> String {
+    name.split_whitespace().next().unwrap_or(name).to_owned()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestRow {
+    pub name: String,
+    /// `met`, `missed`, `info` or `no_plan`.
+    pub status: &'static str,
+    pub cold: i64,
+    pub warm: i64,
+    pub proposals: i64,
+    pub successful: i64,
+    pub talk: String,
+    pub completion_pct: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IdleAlert {
+    pub name: String,
+    pub duration: String,
+    pub start: String,
+    pub end: String,
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceAlert {
+    pub name: String,
+    pub untraced: i64,
+    pub linked: i64,
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Digest {
+    pub team_name: String,
+    pub day: String,
+    pub met: usize,
+    pub managers: usize,
+    pub rows: Vec<DigestRow>,
+    pub totals: DigestRow,
+    /// The plan's totals for the team (cold, warm, proposals).
+    pub plan_cold: i64,
+    pub plan_warm: i64,
+    pub plan_proposals: i64,
+    pub best: Option<String>,
+    pub weakest: Option<String>,
+    pub idle: Vec<IdleAlert>,
+    pub untraced: Vec<TraceAlert>,
+    pub stuck_deals: usize,
+    pub stuck_top_stage: Option<String>,
+    pub stuck_top_stage_count: usize,
+    pub overdue_tasks: i64,
+    pub oldest_overdue_days: i64,
+}
+
+/// Alerts start at these sizes.
+pub const IDLE_ALERT_SECS: i64 = 90 * 60;
+pub const TRACE_ALERT_SHARE: f64 = 0.5;
+pub const TRACE_ALERT_MIN: i64 = 3;
+
+fn row(e: &EmployeeFigures) -> DigestRow {
+    let t = &e.telephony;
+    let proposals = e
+        .activities
+        .iter()
+        .find(|f| f.key == "proposals")
+        .map(|f| f.value)
+        .unwrap_or(0.0);
+    DigestRow {
+        name: short_name(&e.name),
+        status: match e.plan.status {
+            PlanStatus::Met => "met",
+            PlanStatus::Missed => "missed",
+            PlanStatus::Info => "info",
+            PlanStatus::NoPlan => "no_plan",
+        },
+        cold: t.cold_calls.value as i64,
+        warm: t.warm_calls.value as i64,
+        proposals: proposals as i64,
+        successful: t.successful_contacts.value as i64,
+        talk: hours_minutes(t.talk_time.value),
+        completion_pct: e.plan.completion.map(|c| (c * 100.0).round() as i64),
+    }
+}
+
+fn hm(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// Builds the digest of one day from the team's figures of that day.
+pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) -> Digest {
+    let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
+    let rows: Vec<DigestRow> = report.employees.iter().map(row).collect();
+    let sum = |f: fn(&DigestRow) -> i64| rows.iter().map(f).sum::<i64>();
+    let talk: f64 = report
+        .employees
+        .iter()
+        .map(|e| e.telephony.talk_time.value)
+        .sum();
+    let plan_total = |figure: &str| -> i64 {
+        report
+            .employees
+            .iter()
+            .flat_map(|e| e.plan.lines.iter())
+            .filter(|l| l.figure == figure)
+            .map(|l| l.target)
+            .sum::<f64>()
+            .round() as i64
+    };
+    let ranked: Vec<&EmployeeFigures> = {
+        let mut v: Vec<&EmployeeFigures> = report
+            .employees
+            .iter()
+            .filter(|e| e.plan.completion.is_some())
+            .collect();
+        v.sort_by(|a, b| {
+            b.plan
+                .completion
+                .partial_cmp(&a.plan.completion)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        v
+    };
+
+    // Long pauses between calls (not before the first or after the last).
+    let mut idle: Vec<(i64, IdleAlert)> = Vec::new();
+    for e in &report.employees {
+        for day in &e.pulse {
+            let inner = day
+                .idle_gaps
+                .iter()
+                .filter(|g| g.start != day.working_hours.start && g.end != day.working_hours.end)
+                .max_by_key(|g| g.seconds());
+            if let Some(g) = inner
+                && g.seconds() >= IDLE_ALERT_SECS
+            {
+                let name = short_name(&e.name);
+                idle.push((
+                    g.seconds(),
+                    IdleAlert {
+                        command: format!("/pulse {name}"),
+                        name,
+                        duration: duration_words(g.seconds(), locale),
+                        start: hm(g.start, tz),
+                        end: hm(g.end, tz),
+                    },
+                ));
+            }
+        }
+    }
+    idle.sort_by_key(|a| std::cmp::Reverse(a.0));
+
+    let mut untraced: Vec<TraceAlert> = report
+        .employees
+        .iter()
+        .filter_map(|e| {
+            let f = &e.hygiene.calls_without_trace;
+            let linked: i64 = f.rule.rsplit(" of ").next()?.trim().parse().ok()?;
+            let n = f.value as i64;
+            (n >= TRACE_ALERT_MIN && n as f64 >= TRACE_ALERT_SHARE * linked as f64).then(|| {
+                let name = short_name(&e.name);
+                TraceAlert {
+                    command: format!("/why trace {name}"),
+                    name,
+                    untraced: n,
+                    linked,
+                }
+            })
+        })
+        .collect();
+    untraced.sort_by_key(|a| std::cmp::Reverse(a.untraced));
+
+    let stuck = &report.team_funnel.stuck;
+    let mut per_stage: Vec<(String, usize)> = stages
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                stuck.iter().filter(|d| d.stage == s.id).count(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    per_stage.sort_by_key(|a| std::cmp::Reverse(a.1));
+    let overdue: i64 = report
+        .employees
+        .iter()
+        .map(|e| e.hygiene.overdue_tasks.value as i64)
+        .sum();
+    let oldest = report
+        .employees
+        .iter()
+        .map(|e| e.hygiene.oldest_overdue_days.value as i64)
+        .max()
+        .unwrap_or(0);
+
+    Digest {
+        team_name: report.team_name.clone(),
+        day: day_label(report.period.first_day, locale),
+        met: rows.iter().filter(|r| r.status == "met").count(),
+        managers: rows.len(),
+        totals: DigestRow {
+            name: String::new(),
+            status: "",
+            cold: sum(|r| r.cold),
+            warm: sum(|r| r.warm),
+            proposals: sum(|r| r.proposals),
+            successful: sum(|r| r.successful),
+            talk: hours_minutes(talk),
+            completion_pct: None,
+        },
+        plan_cold: plan_total("cold_calls"),
+        plan_warm: plan_total("warm_calls"),
+        plan_proposals: plan_total("proposals"),
+        best: ranked.first().map(|e| short_name(&e.name)),
+        weakest: (ranked.len() > 1)
+            .then(|| ranked.last().map(|e| short_name(&e.name)))
+            .flatten(),
+        rows,
+        idle: idle.into_iter().map(|(_, a)| a).take(3).collect(),
+        untraced: untraced.into_iter().take(3).collect(),
+        stuck_deals: stuck.len(),
+        stuck_top_stage_count: per_stage.first().map(|s| s.1).unwrap_or(0),
+        stuck_top_stage: per_stage.into_iter().next().map(|s| s.0),
+        overdue_tasks: overdue,
+        oldest_overdue_days: oldest,
+    }
+}
+
+/// The day a morning digest is about: the last working day before `today`.
+pub fn digest_day(today: NaiveDate, is_working: impl Fn(NaiveDate) -> bool) -> NaiveDate {
+    let mut day = today.pred_opt().unwrap_or(today);
+    for _ in 0..14 {
+        if is_working(day) {
+            return day;
+        }
+        day = day.pred_opt().unwrap_or(day);
+    }
+    today.pred_opt().unwrap_or(today)
+}

@@ -1,0 +1,195 @@
+//! The morning digest rendered from real figures: content, escaping,
+//! Telegram's message limit, and strict templates.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use salespulse::commands::digest::write_digest;
+use salespulse::config::Config;
+use salespulse::domain::{Call, CallFields, Direction, Disposition};
+
+use crate::helpers::sqlite;
+
+fn config(extra_people: usize, templates_dir: Option<&std::path::Path>) -> Config {
+    let mut text = String::from(
+        r#"
+[[teams]]
+id = "t"
+name = "Sales <North> & Co"
+timezone = "UTC"
+locale = "en"
+[[employees]]
+id = "oneil"
+name = "O'Neil<A&B> Jr"
+team = "t"
+[[stages]]
+id = "new"
+[[plans]]
+role = "manager"
+daily = { cold_calls = 3 }
+"#,
+    );
+    for i in 0..extra_people {
+        text.push_str(&format!(
+            "[[employees]]\nid = \"p{i}\"\nname = \"Person{i:03}\"\nteam = \"t\"\n"
+        ));
+    }
+    if let Some(dir) = templates_dir {
+        text = format!("templates_dir = \"{}\"\n{text}", dir.display());
+    }
+    Config::parse(&text, std::path::Path::new("render.toml"), &|_| None).unwrap()
+}
+
+fn outbound(key: &str, minute: i64, talk: i64) -> Call {
+    let start = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap() + Duration::minutes(minute);
+    Call::new(CallFields {
+        source: "pbx".into(),
+        external_id: key.into(),
+        employee_id: Some("oneil".into()),
+        agent: None,
+        direction: Direction::Outbound,
+        number: format!("7900000000{minute}"),
+        started_at: start,
+        answered_at: None,
+        ended_at: start + Duration::seconds(talk + 5),
+        talk_seconds: talk,
+        disposition: if talk > 0 {
+            Disposition::Answered
+        } else {
+            Disposition::NoAnswer
+        },
+        deal_ext: None,
+        kind: None,
+        leg_key: key.into(),
+    })
+    .unwrap()
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 16).unwrap()
+}
+
+#[tokio::test]
+async fn the_digest_shows_the_figures_and_escapes_names() {
+    let db = sqlite().await;
+    let run = db
+        .store
+        .start_run("pbx", "asterisk", "x", Utc::now())
+        .await
+        .unwrap();
+    db.store
+        .upsert_calls(
+            run,
+            &[
+                outbound("a", 0, 120),
+                outbound("b", 10, 0),
+                outbound("c", 20, 50),
+            ],
+        )
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+    let files = write_digest(
+        db.store.as_ref(),
+        &config(0, None),
+        "t",
+        day(),
+        now,
+        out.path(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(files.telegram_messages.len(), 1);
+    let html = std::fs::read_to_string(&files.telegram_messages[0]).unwrap();
+    // Three cold calls against a plan of three: met; two successful; 2:50 of talk rounds to 0:03.
+    let row = html
+        .lines()
+        .find(|l| l.starts_with("O&#x27;Neil"))
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(row.contains("O&#x27;Neil&lt;A&amp;B&gt;"), "{row}");
+    assert!(row.contains("✅"), "{row}");
+    let numbers: Vec<&str> = row.split_whitespace().skip(2).collect();
+    assert_eq!(numbers, ["3", "0", "0", "2", "0:03"], "{row}");
+    assert!(
+        html.contains("<b>Sales &lt;North&gt; &amp; Co</b> — Mon 16.11"),
+        "{html}"
+    );
+    assert!(html.contains("Activity plan met by 1 of 1"), "{html}");
+    // The plain text is not escaped.
+    let text = std::fs::read_to_string(&files.text).unwrap();
+    assert!(text.contains("O'Neil<A&B>"), "{text}");
+    assert!(!text.contains("<pre>"));
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_long_digest_splits_between_rows_under_telegrams_limit() {
+    let db = sqlite().await;
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+    let files = write_digest(
+        db.store.as_ref(),
+        &config(150, None),
+        "t",
+        day(),
+        now,
+        out.path(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        files.telegram_messages.len() >= 2,
+        "{}",
+        files.telegram_messages.len()
+    );
+    let mut rows = 0;
+    for path in &files.telegram_messages {
+        let part = std::fs::read_to_string(path).unwrap();
+        assert!(
+            part.chars().count() <= 4096,
+            "{} is {} characters",
+            path.display(),
+            part.chars().count()
+        );
+        assert_eq!(
+            part.matches("<pre>").count(),
+            part.matches("</pre>").count(),
+            "{part}"
+        );
+        rows += part
+            .lines()
+            .filter(|l| l.trim_start_matches("<pre>").starts_with("Person"))
+            .count();
+    }
+    assert_eq!(rows, 150, "every manager's row once, whole");
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_template_naming_an_unknown_variable_fails_to_render() {
+    let db = sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("en")).unwrap();
+    std::fs::write(
+        dir.path().join("en/digest.telegram.html"),
+        "Hello {{ team_nam }}",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+    let err = write_digest(
+        db.store.as_ref(),
+        &config(0, Some(dir.path())),
+        "t",
+        day(),
+        now,
+        out.path(),
+    )
+    .await
+    .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("en/digest.telegram.html") && text.contains("undefined"),
+        "{text}"
+    );
+    db.finish().await;
+}
