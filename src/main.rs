@@ -295,7 +295,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await?;
             store.close().await;
             print!("{}", files.text_body);
-            for f in files.telegram_messages.iter().chain([&files.text]) {
+            for f in files
+                .telegram_messages
+                .iter()
+                .chain([&files.text])
+                .chain(&files.charts)
+            {
                 eprintln!("wrote {}", f.display());
             }
         }

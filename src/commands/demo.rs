@@ -353,6 +353,7 @@ impl DemoOutcome {
                 .telegram_messages
                 .iter()
                 .chain([&self.digest.text])
+                .chain(&self.digest.charts)
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")

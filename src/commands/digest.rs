@@ -6,10 +6,19 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::config::Config;
+use std::collections::HashMap;
+
+use chrono::Timelike;
+
+use crate::config::{Config, Locale, TeamConfig};
+use crate::domain::Call;
+use crate::metrics::pulse::HeatRow;
+use crate::render::charts;
 use crate::render::telegram::{MESSAGE_LIMIT, split_message};
 use crate::render::{Templates, locale_dir};
 use crate::report::digest::digest;
+use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, short_name};
+use crate::report::figures::FiguresReport;
 use crate::report::figures::{self, Scope};
 use crate::storage::Storage;
 
@@ -19,6 +28,125 @@ pub struct DigestFiles {
     pub telegram_messages: Vec<PathBuf>,
     pub text: PathBuf,
     pub text_body: String,
+    /// PNG charts: the team pulse heat map first (the digest's photo).
+    pub charts: Vec<PathBuf>,
+}
+
+/// Teams up to this size get a pulse chart for everyone; larger ones only for
+/// the people the digest flags.
+const PULSE_CHARTS_FOR_ALL: usize = 20;
+
+/// Draws the digest's charts (off the async runtime's threads).
+fn draw_charts(
+    report: &FiguresReport,
+    calls: &[Call],
+    team: &TeamConfig,
+    success_secs: i64,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let tz = team.timezone;
+    let day = report.period.first_day;
+    let names: HashMap<&str, &str> = report
+        .employees
+        .iter()
+        .map(|e| (e.employee_id.as_str(), e.name.as_str()))
+        .collect();
+    let (ru, locale) = (team.locale == Locale::Ru, team.locale);
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let timed = |name: String, started: std::time::Instant, png: Vec<u8>| {
+        tracing::info!(chart = %name, millis = started.elapsed().as_secs_f64() * 1000.0, bytes = png.len(), "chart");
+        (name, png)
+    };
+    let heat_rows: Vec<(String, HeatRow)> = report
+        .heat_map
+        .iter()
+        .map(|r| {
+            (
+                short_name(
+                    names
+                        .get(r.employee_id.as_str())
+                        .copied()
+                        .unwrap_or(&r.employee_id),
+                ),
+                r.clone(),
+            )
+        })
+        .collect();
+    let first_hour = team.work_start.hour().saturating_sub(1);
+    let last_hour = team.work_end.hour().min(23);
+    let title = if ru {
+        format!("Пульс отдела — {}", day_label(day, locale))
+    } else {
+        format!("Team pulse — {}", day_label(day, locale))
+    };
+    let t = std::time::Instant::now();
+    out.push(timed(
+        "heatmap".to_owned(),
+        t,
+        charts::heat_map_chart(&title, &heat_rows, first_hour, last_hour)?,
+    ));
+    let title = if ru {
+        "Воронка отдела: открытые сделки и конверсия"
+    } else {
+        "Team funnel: open deals and conversion"
+    };
+    let t = std::time::Instant::now();
+    out.push(timed(
+        "funnel".to_owned(),
+        t,
+        charts::funnel_chart(title, &report.team_funnel, None)?,
+    ));
+    let plan_rows: Vec<(String, Vec<(String, f64)>)> = report
+        .employees
+        .iter()
+        .map(|e| {
+            let lines = e
+                .plan
+                .lines
+                .iter()
+                .filter_map(|l| l.completion.map(|c| (figure_label(&l.figure, locale), c)))
+                .collect();
+            (short_name(&e.name), lines)
+        })
+        .collect();
+    let title = if ru {
+        format!("План / факт — {}", day_label(day, locale))
+    } else {
+        format!("Plan vs actual — {}", day_label(day, locale))
+    };
+    let t = std::time::Instant::now();
+    out.push(timed(
+        "plan".to_owned(),
+        t,
+        charts::plan_chart(&title, &plan_rows)?,
+    ));
+    let everyone = report.employees.len() <= PULSE_CHARTS_FOR_ALL;
+    for e in &report.employees {
+        let Some(pulse) = e.pulse.iter().find(|p| p.day == day) else {
+            continue;
+        };
+        let flagged = pulse.idle_gaps.iter().any(|g| {
+            g.start != pulse.working_hours.start
+                && g.end != pulse.working_hours.end
+                && g.seconds() >= IDLE_ALERT_SECS
+        });
+        if !(everyone || flagged) {
+            continue;
+        }
+        let mine: Vec<Call> = calls
+            .iter()
+            .filter(|c| c.employee_id.as_deref() == Some(e.employee_id.as_str()))
+            .cloned()
+            .collect();
+        let title = if ru {
+            format!("{} — пульс звонков, {}", e.name, day_label(day, locale))
+        } else {
+            format!("{} — call pulse, {}", e.name, day_label(day, locale))
+        };
+        let t = std::time::Instant::now();
+        let png = charts::pulse_chart(&title, pulse, &mine, tz, success_secs, locale)?;
+        out.push(timed(format!("pulse-{}", e.employee_id), t, png));
+    }
+    Ok(out)
 }
 
 /// Renders the digest of `team` for `day` into `out_dir`.
@@ -52,7 +180,28 @@ pub async fn write_digest(
     let text_path = out_dir.join(format!("digest-{team}-{day}.txt"));
     std::fs::write(&text_path, &text)
         .with_context(|| format!("cannot write {}", text_path.display()))?;
+
+    let (from, to) = (report.period.from, report.period.to);
+    let ids: Vec<String> = report
+        .employees
+        .iter()
+        .map(|e| e.employee_id.clone())
+        .collect();
+    let calls = store.calls_between(from, to, &ids).await?;
+    let success = config.thresholds.success_talk_secs;
+    let team_owned = team_config.clone();
+    let drawn =
+        tokio::task::spawn_blocking(move || draw_charts(&report, &calls, &team_owned, success))
+            .await??;
+    tracing::info!(charts = drawn.len(), "drew the digest's charts");
+    let mut charts = Vec::new();
+    for (name, bytes) in drawn {
+        let path = out_dir.join(format!("{name}-{team}-{day}.png"));
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        charts.push(path);
+    }
     Ok(DigestFiles {
+        charts,
         telegram_messages,
         text: text_path,
         text_body: text,

@@ -36,6 +36,31 @@ pub fn day_label(day: NaiveDate, locale: Locale) -> String {
     format!("{name} {}", day.format("%d.%m"))
 }
 
+/// A plan figure's name for people: `cold_calls` → `холодные звонки`.
+pub fn figure_label(key: &str, locale: Locale) -> String {
+    let ru = match key {
+        "calls_out" => "исходящие",
+        "calls_in" => "входящие",
+        "connected" => "соединения",
+        "successful_contacts" => "результативные",
+        "talk_minutes" => "минуты разговоров",
+        "cold_calls" => "холодные",
+        "warm_calls" => "тёплые",
+        "new_client_calls" => "новые клиенты",
+        "meetings" => "встречи",
+        "proposals" => "КП",
+        "emails" => "письма",
+        "cards_touched" => "карточки",
+        "comments" => "комментарии",
+        "deals_won" => "сделки",
+        other => other,
+    };
+    match locale {
+        Locale::Ru => ru.to_owned(),
+        Locale::En => key.replace('_', " "),
+    }
+}
+
 /// The short name a table row shows: the surname.
 pub fn short_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or(name).to_owned()

@@ -114,6 +114,49 @@ async fn the_digest_shows_the_figures_and_escapes_names() {
         "{html}"
     );
     assert!(html.contains("Activity plan met by 1 of 1"), "{html}");
+    // The charts: the team pulse first (the digest's photo), then the funnel,
+    // the plan, and a pulse per person; each a PNG that decodes.
+    let names: Vec<String> = files
+        .charts
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "heatmap-t-2026-11-16.png",
+            "funnel-t-2026-11-16.png",
+            "plan-t-2026-11-16.png",
+            "pulse-oneil-t-2026-11-16.png"
+        ]
+    );
+    for path in &files.charts {
+        let bytes = std::fs::read(path).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let reader = decoder
+            .read_info()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let info = reader.info();
+        assert!(
+            info.width >= 600 && info.height >= 100,
+            "{}: {}x{}",
+            path.display(),
+            info.width,
+            info.height
+        );
+    }
+    // Oneil's pulse: two successful calls (green) and one unanswered (grey), nothing short (orange).
+    let pulse = std::fs::read(&files.charts[3]).unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(pulse))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    reader.next_frame(&mut pixels).unwrap();
+    let count = |rgb: [u8; 3]| pixels.chunks(3).filter(|p| *p == rgb).count();
+    assert!(count([46, 160, 67]) > 100, "green bars");
+    assert!(count([160, 160, 160]) > 50, "grey bars");
+    // The legend square alone is orange: 18 x 18 pixels.
+    assert_eq!(count([240, 140, 0]), 18 * 18, "no orange bars");
     // The plain text is not escaped.
     let text = std::fs::read_to_string(&files.text).unwrap();
     assert!(text.contains("O'Neil<A&B>"), "{text}");
