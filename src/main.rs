@@ -151,6 +151,26 @@ enum ReportCommand {
         #[arg(long, value_name = "RFC3339")]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// One manager's card (what `/me` answers) for a day or a period, as Telegram HTML
+    /// and text, with the day's call pulse chart, written to files and printed.
+    ///
+    /// Example: salespulse report manager --employee Иванов --date 2026-11-19 --out out/
+    Manager {
+        /// Their id, a unique part of their name, or @username.
+        #[arg(long)]
+        employee: String,
+        /// The (first) day.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: NaiveDate,
+        /// The last day of a period [default: --date]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<NaiveDate>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// The moment overdue and stuck are judged at [default: now]
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// The morning digest of a team for a day, as Telegram HTML (split to Telegram's
     /// 4096-character limit) and plain text, written to files and printed.
     ///
@@ -271,6 +291,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match format {
                 Format::Text => print!("{}", figures_text::render(&report, explain)),
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+        }
+        Command::Report(ReportCommand::Manager {
+            employee,
+            date,
+            to,
+            out,
+            now,
+        }) => {
+            let (config, _) = load_config(cli.config)?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            let files = commands::digest::write_manager_card(
+                store.as_ref(),
+                &config,
+                &employee,
+                date,
+                to.unwrap_or(date),
+                now,
+                &out,
+            )
+            .await?;
+            store.close().await;
+            print!("{}", files.text_body);
+            for f in files
+                .telegram_messages
+                .iter()
+                .chain([&files.text])
+                .chain(&files.charts)
+            {
+                eprintln!("wrote {}", f.display());
             }
         }
         Command::Report(ReportCommand::Digest {

@@ -17,7 +17,7 @@ use crate::render::charts;
 use crate::render::telegram::{MESSAGE_LIMIT, split_message};
 use crate::render::{Templates, locale_dir};
 use crate::report::digest::digest;
-use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, short_name};
+use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, manager_card, short_name};
 use crate::report::figures::FiguresReport;
 use crate::report::figures::{self, Scope};
 use crate::storage::Storage;
@@ -205,5 +205,85 @@ pub async fn write_digest(
         telegram_messages,
         text: text_path,
         text_body: text,
+    })
+}
+
+/// `report manager`: one person's card for a day or a period, as Telegram
+/// HTML and text, with their pulse chart for a single day.
+pub async fn write_manager_card(
+    store: &dyn Storage,
+    config: &Config,
+    who: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+    out_dir: &Path,
+) -> anyhow::Result<DigestFiles> {
+    let person = figures::find_employee(config, who)?;
+    let team_config = config
+        .team(&person.team)
+        .with_context(|| format!("no team {:?} in the config", person.team))?
+        .clone();
+    let locale = team_config.locale;
+    let report = figures::build(
+        store,
+        config,
+        &Scope::Employee(person.id.clone()),
+        first,
+        last,
+        now,
+    )
+    .await?;
+    let e = report
+        .employees
+        .first()
+        .with_context(|| format!("no figures for {}", person.id))?;
+    let success = config.thresholds.success_talk_secs;
+    let card = manager_card(e, &report, success, locale);
+    let templates = Templates::new(config.templates_dir.clone());
+    let dir = locale_dir(locale);
+    let html = templates.render(&format!("{dir}/manager.telegram.html"), &card)?;
+    let text = templates.render(&format!("{dir}/manager.txt"), &card)?;
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let stem = if first == last {
+        format!("manager-{}-{first}", person.id)
+    } else {
+        format!("manager-{}-{first}-{last}", person.id)
+    };
+    let mut telegram_messages = Vec::new();
+    for (i, part) in split_message(&html, MESSAGE_LIMIT).iter().enumerate() {
+        let path = out_dir.join(format!("{stem}.telegram.{}.html", i + 1));
+        std::fs::write(&path, part).with_context(|| format!("cannot write {}", path.display()))?;
+        telegram_messages.push(path);
+    }
+    let text_path = out_dir.join(format!("{stem}.txt"));
+    std::fs::write(&text_path, &text)
+        .with_context(|| format!("cannot write {}", text_path.display()))?;
+    let mut charts = Vec::new();
+    if first == last
+        && let Some(pulse) = e.pulse.iter().find(|p| p.day == first).cloned()
+    {
+        let calls = store
+            .calls_between(report.period.from, report.period.to, &[person.id.clone()])
+            .await?;
+        let title = match locale {
+            Locale::Ru => format!("{} — пульс звонков, {}", e.name, day_label(first, locale)),
+            Locale::En => format!("{} — call pulse, {}", e.name, day_label(first, locale)),
+        };
+        let tz = team_config.timezone;
+        let png = tokio::task::spawn_blocking(move || {
+            charts::pulse_chart(&title, &pulse, &calls, tz, success, locale)
+        })
+        .await??;
+        let path = out_dir.join(format!("{stem}.pulse.png"));
+        std::fs::write(&path, png).with_context(|| format!("cannot write {}", path.display()))?;
+        charts.push(path);
+    }
+    Ok(DigestFiles {
+        telegram_messages,
+        text: text_path,
+        text_body: text,
+        charts,
     })
 }

@@ -136,6 +136,14 @@ pub fn plan_vs_actual(
             *won_target.get_or_insert(0.0) += w / month_days;
         }
     }
+    // Lines in the order figures are listed in, cold calls before proposals.
+    let mut targets: Vec<(String, f64)> = targets.into_iter().collect();
+    targets.sort_by_key(|(figure, _)| {
+        crate::domain::PLAN_FIGURES
+            .iter()
+            .position(|f| f == figure)
+            .unwrap_or(usize::MAX)
+    });
     let lines: Vec<PlanLine> = targets
         .into_iter()
         .map(|(figure, target)| {

@@ -12,24 +12,23 @@ use serde::Serialize;
 
 use crate::config::Locale;
 
+/// Embeds templates from `report-templates/` under their relative names.
+macro_rules! built_in {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../report-templates/", $name)))),*]
+    };
+}
+
 /// The built-in templates, by name: `<locale>/<report>.<form>`.
-const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "ru/digest.telegram.html",
-        include_str!("../../report-templates/ru/digest.telegram.html"),
-    ),
-    (
-        "ru/digest.txt",
-        include_str!("../../report-templates/ru/digest.txt"),
-    ),
-    (
-        "en/digest.telegram.html",
-        include_str!("../../report-templates/en/digest.telegram.html"),
-    ),
-    (
-        "en/digest.txt",
-        include_str!("../../report-templates/en/digest.txt"),
-    ),
+const BUILT_IN: &[(&str, &str)] = built_in![
+    "ru/digest.telegram.html",
+    "ru/digest.txt",
+    "ru/manager.telegram.html",
+    "ru/manager.txt",
+    "en/digest.telegram.html",
+    "en/digest.txt",
+    "en/manager.telegram.html",
+    "en/manager.txt",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -39,25 +39,32 @@ pub fn day_label(day: NaiveDate, locale: Locale) -> String {
 /// A plan figure's name for people: `cold_calls` → `холодные звонки`.
 pub fn figure_label(key: &str, locale: Locale) -> String {
     let ru = match key {
-        "calls_out" => "исходящие",
-        "calls_in" => "входящие",
-        "connected" => "соединения",
-        "successful_contacts" => "результативные",
-        "talk_minutes" => "минуты разговоров",
-        "cold_calls" => "холодные",
-        "warm_calls" => "тёплые",
-        "new_client_calls" => "новые клиенты",
-        "meetings" => "встречи",
+        "calls_out" => "Исходящие",
+        "calls_in" => "Входящие",
+        "connected" => "Соединения",
+        "successful_contacts" => "Результативные",
+        "talk_minutes" => "Минуты разговоров",
+        "cold_calls" => "Холодные",
+        "warm_calls" => "Тёплые",
+        "new_client_calls" => "Новые клиенты",
+        "meetings" => "Встречи",
         "proposals" => "КП",
-        "emails" => "письма",
-        "cards_touched" => "карточки",
-        "comments" => "комментарии",
-        "deals_won" => "сделки",
+        "emails" => "Письма",
+        "cards_touched" => "Карточки",
+        "comments" => "Комментарии",
+        "deals_won" => "Сделки",
         other => other,
     };
     match locale {
         Locale::Ru => ru.to_owned(),
-        Locale::En => key.replace('_', " "),
+        Locale::En => {
+            let words = key.replace('_', " ");
+            let mut chars = words.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        }
     }
 }
 
@@ -303,4 +310,109 @@ pub fn digest_day(today: NaiveDate, is_working: impl Fn(NaiveDate) -> bool) -> N
         day = day.pred_opt().unwrap_or(day);
     }
     today.pred_opt().unwrap_or(today)
+}
+
+/// One line of a manager's plan: `Холодные 27/30`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardLine {
+    pub label: String,
+    pub actual: i64,
+    pub target: i64,
+    pub met: bool,
+}
+
+/// The manager card (`/me`): one person, a day or a period.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManagerCard {
+    pub name: String,
+    pub period: String,
+    pub single_day: bool,
+    pub completion_pct: Option<i64>,
+    pub plan: Vec<CardLine>,
+    pub successful: i64,
+    pub success_secs: i64,
+    pub connected: i64,
+    pub calls: i64,
+    pub talk: String,
+    pub first_call: Option<String>,
+    pub last_call: Option<String>,
+    pub peak_hour: Option<u32>,
+    pub peak_calls: usize,
+    pub potential: usize,
+    pub longest_idle: Option<String>,
+    pub calls_without_trace: i64,
+    pub overdue_tasks: i64,
+}
+
+/// The card of one person from their figures.
+pub fn manager_card(
+    e: &EmployeeFigures,
+    report: &FiguresReport,
+    success_secs: i64,
+    locale: Locale,
+) -> ManagerCard {
+    let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
+    let (first, last) = (report.period.first_day, report.period.last_day);
+    let single_day = first == last;
+    let t = &e.telephony;
+    let day = e.pulse.iter().find(|p| p.day == last);
+    let longest = e
+        .pulse
+        .iter()
+        .flat_map(|p| {
+            p.idle_gaps
+                .iter()
+                .filter(move |g| g.start != p.working_hours.start && g.end != p.working_hours.end)
+        })
+        .max_by_key(|g| g.seconds());
+    ManagerCard {
+        name: e.name.clone(),
+        period: if single_day {
+            day_label(first, locale)
+        } else {
+            format!("{} – {}", day_label(first, locale), day_label(last, locale))
+        },
+        single_day,
+        completion_pct: e.plan.completion.map(|c| (c * 100.0).round() as i64),
+        plan: e
+            .plan
+            .lines
+            .iter()
+            .map(|l| CardLine {
+                label: figure_label(&l.figure, locale),
+                actual: l.actual.round() as i64,
+                target: l.target.round() as i64,
+                met: l.met,
+            })
+            .collect(),
+        successful: t.successful_contacts.value as i64,
+        success_secs,
+        connected: t.connected.value as i64,
+        calls: (t.calls_out.value + t.calls_in.value) as i64,
+        talk: duration_words(t.talk_time.value as i64, locale),
+        first_call: day
+            .filter(|_| single_day)
+            .and_then(|d| d.first_call)
+            .map(|c| hm(c, tz)),
+        last_call: day
+            .filter(|_| single_day)
+            .and_then(|d| d.last_call_end)
+            .map(|c| hm(c, tz)),
+        peak_hour: day.filter(|_| single_day).and_then(|d| d.peak_hour),
+        peak_calls: day
+            .filter(|_| single_day)
+            .map(|d| d.peak_calls)
+            .unwrap_or(0),
+        potential: day.filter(|_| single_day).map(|d| d.potential).unwrap_or(0),
+        longest_idle: longest.map(|g| {
+            format!(
+                "{} ({}–{})",
+                duration_words(g.seconds(), locale),
+                hm(g.start, tz),
+                hm(g.end, tz)
+            )
+        }),
+        calls_without_trace: e.hygiene.calls_without_trace.value as i64,
+        overdue_tasks: e.hygiene.overdue_tasks.value as i64,
+    }
 }

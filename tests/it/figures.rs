@@ -262,8 +262,8 @@ async fn a_morning_of_eight_calls_counted_by_hand_on_every_backend() {
             lines,
             [
                 ("cold_calls", 5.0, 5.0),
-                ("proposals", 0.0, 1.0),
-                ("warm_calls", 2.0, 2.0)
+                ("warm_calls", 2.0, 2.0),
+                ("proposals", 0.0, 1.0)
             ]
         );
         assert_eq!(e.plan.status, PlanStatus::Missed);
@@ -670,8 +670,8 @@ fn plans_use_working_days_ramps_and_the_sales_plan() {
         lines,
         [
             ("cold_calls", 20.0, true),
-            ("proposals", 4.0, false),
-            ("warm_calls", 8.0, true)
+            ("warm_calls", 8.0, true),
+            ("proposals", 4.0, false)
         ]
     );
     assert_eq!(r.status, PlanStatus::Missed);

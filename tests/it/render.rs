@@ -236,3 +236,59 @@ async fn a_template_naming_an_unknown_variable_fails_to_render() {
     );
     db.finish().await;
 }
+
+#[tokio::test]
+async fn the_manager_card_reads_like_the_mock_up() {
+    let db = sqlite().await;
+    let run = db
+        .store
+        .start_run("pbx", "asterisk", "x", Utc::now())
+        .await
+        .unwrap();
+    db.store
+        .upsert_calls(
+            run,
+            &[
+                outbound("a", 0, 120),
+                outbound("b", 10, 0),
+                outbound("c", 20, 50),
+            ],
+        )
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+    let files = salespulse::commands::digest::write_manager_card(
+        db.store.as_ref(),
+        &config(0, None),
+        "oneil",
+        day(),
+        day(),
+        now,
+        out.path(),
+    )
+    .await
+    .unwrap();
+    let text = files.text_body;
+    assert!(
+        text.starts_with("O'Neil<A&B> Jr, Mon 16.11 — plan 100 % done"),
+        "{text}"
+    );
+    assert!(text.contains("Cold calls 3/3"), "{text}");
+    assert!(
+        text.contains("Successful contacts 2 (≥ 40 s) of 2 connected (3 calls)"),
+        "{text}"
+    );
+    assert!(text.contains("first call 09:00, last 09:20"), "{text}");
+    assert!(
+        text.contains("Peak: 09:00–10:00, 3 calls — a potential of 27 a day"),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(&files.telegram_messages[0]).unwrap();
+    assert!(
+        html.starts_with("<b>O&#x27;Neil&lt;A&amp;B&gt; Jr</b>"),
+        "{html}"
+    );
+    assert_eq!(files.charts.len(), 1);
+    db.finish().await;
+}
