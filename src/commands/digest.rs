@@ -265,7 +265,11 @@ pub async fn write_manager_card(
         && let Some(pulse) = e.pulse.iter().find(|p| p.day == first).cloned()
     {
         let calls = store
-            .calls_between(report.period.from, report.period.to, &[person.id.clone()])
+            .calls_between(
+                report.period.from,
+                report.period.to,
+                std::slice::from_ref(&person.id),
+            )
             .await?;
         let title = match locale {
             Locale::Ru => format!("{} — пульс звонков, {}", e.name, day_label(first, locale)),
