@@ -195,6 +195,19 @@ enum Format {
     Json,
 }
 
+/// Prints a rendered report and says which files it went to.
+fn print_written(files: &commands::digest::DigestFiles) {
+    print!("{}", files.text_body);
+    for f in files
+        .telegram_messages
+        .iter()
+        .chain([&files.text])
+        .chain(&files.charts)
+    {
+        eprintln!("wrote {}", f.display());
+    }
+}
+
 fn load_config(flag: Option<PathBuf>) -> anyhow::Result<(Config, PathBuf)> {
     let path = Config::path(flag);
     let config = Config::load(&path)?;
@@ -314,15 +327,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             store.close().await;
-            print!("{}", files.text_body);
-            for f in files
-                .telegram_messages
-                .iter()
-                .chain([&files.text])
-                .chain(&files.charts)
-            {
-                eprintln!("wrote {}", f.display());
-            }
+            print_written(&files);
         }
         Command::Report(ReportCommand::Digest {
             team,
@@ -345,15 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 commands::digest::write_digest(store.as_ref(), &config, &team, day, now, &out)
                     .await?;
             store.close().await;
-            print!("{}", files.text_body);
-            for f in files
-                .telegram_messages
-                .iter()
-                .chain([&files.text])
-                .chain(&files.charts)
-            {
-                eprintln!("wrote {}", f.display());
-            }
+            print_written(&files);
         }
         Command::GenerateCdr { rows, out, seed } => {
             println!("{}", commands::generate_cdr(rows, &out, seed)?);

@@ -106,6 +106,16 @@ pub fn check_config(config: &Config, path: &Path) -> String {
     out
 }
 
+/// The config's source names, for messages: `pbx, cloud, crm`.
+fn source_names(config: &Config) -> String {
+    config
+        .sources
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `ingest`: reads files of one source into the store.
 pub async fn ingest(
     config: &Config,
@@ -117,12 +127,7 @@ pub async fn ingest(
         Some(name) => config.source(name).with_context(|| {
             format!(
                 "no source named {name:?} in the config (known: {})",
-                config
-                    .sources
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                source_names(config)
             )
         })?,
         None => match config.sources.as_slice() {
@@ -130,12 +135,7 @@ pub async fn ingest(
             [] => anyhow::bail!("the config has no [[sources]]; add one (see `salespulse init`)"),
             _ => anyhow::bail!(
                 "the config has several sources; name one with --source ({})",
-                config
-                    .sources
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                source_names(config)
             ),
         },
     };

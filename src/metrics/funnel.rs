@@ -67,17 +67,21 @@ pub struct Funnel {
     pub channels: Vec<ChannelRow>,
 }
 
+/// The last time a deal moved into the stage it is in now.
+fn last_move_into_stage(deal: &Deal, changes: &[&StageChange]) -> Option<DateTime<Utc>> {
+    changes
+        .iter()
+        .filter(|c| c.to_stage == deal.stage)
+        .map(|c| c.changed_at)
+        .max()
+}
+
 /// When a deal reached its current stage: the CRM's word, else its last
 /// stage change into that stage, else its creation.
 pub fn stage_since(deal: &Deal, changes: &[&StageChange]) -> DateTime<Utc> {
-    deal.stage_since.unwrap_or_else(|| {
-        changes
-            .iter()
-            .filter(|c| c.to_stage == deal.stage)
-            .map(|c| c.changed_at)
-            .max()
-            .unwrap_or(deal.created_at)
-    })
+    deal.stage_since
+        .or_else(|| last_move_into_stage(deal, changes))
+        .unwrap_or(deal.created_at)
 }
 
 fn in_period(t: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
@@ -90,13 +94,8 @@ fn closed_at(deal: &Deal, kind: StageKind, changes: &[&StageChange]) -> Option<D
     if kind == StageKind::Open {
         return None;
     }
-    deal.closed_at.or_else(|| {
-        changes
-            .iter()
-            .filter(|c| c.to_stage == deal.stage)
-            .map(|c| c.changed_at)
-            .max()
-    })
+    deal.closed_at
+        .or_else(|| last_move_into_stage(deal, changes))
 }
 
 /// The funnel of `deals` (a person's or a team's) over `[from, to)`, as of `now`.

@@ -5,75 +5,95 @@
 pub const MESSAGE_LIMIT: usize = 4096;
 pub const CAPTION_LIMIT: usize = 1024;
 
-/// Splits rendered Telegram HTML into messages of at most `limit` characters.
-/// A single line longer than the limit is cut at the limit (outside tags when
-/// the line has them is not guaranteed; templates keep lines short).
-pub fn split_message(html: &str, limit: usize) -> Vec<String> {
-    let limit = limit.max(64);
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut current_len = 0usize;
-    let mut in_pre = false;
-    const OPEN: &str = "<pre>";
-    const CLOSE: &str = "</pre>";
-    for line in html.split('\n') {
+const OPEN: &str = "<pre>";
+const CLOSE: &str = "</pre>";
+
+/// Messages being filled, one line at a time.
+struct Parts {
+    limit: usize,
+    done: Vec<String>,
+    current: String,
+    /// Characters in `current` (Telegram counts characters, not bytes).
+    len: usize,
+    in_pre: bool,
+}
+
+impl Parts {
+    /// Room left in the current message, keeping space to close a `<pre>`.
+    fn room(&self) -> usize {
+        let closing = if self.in_pre { CLOSE.len() } else { 0 };
+        self.limit.saturating_sub(self.len + closing)
+    }
+
+    /// Ends the current message (closing an open `<pre>`) and starts the next
+    /// (reopening it).
+    fn break_here(&mut self) {
+        if self.in_pre {
+            self.current.push_str(CLOSE);
+        }
+        self.done.push(std::mem::take(&mut self.current));
+        self.len = 0;
+        if self.in_pre {
+            self.current.push_str(OPEN);
+            self.len = OPEN.len();
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        self.current.push_str(text);
+        self.len += text.chars().count();
+    }
+
+    /// Adds one line: to this message if it fits, else to the next; a line
+    /// longer than a whole message is cut by characters.
+    fn add_line(&mut self, line: &str) {
         let line_len = line.chars().count();
-        // Room needed: the line, its newline, and a closing </pre> if we are in one.
-        let closing = if in_pre { CLOSE.len() } else { 0 };
-        if current_len > 0 && current_len + 1 + line_len + closing > limit {
-            if in_pre {
-                current.push_str(CLOSE);
-            }
-            parts.push(std::mem::take(&mut current));
-            current_len = 0;
-            if in_pre {
-                current.push_str(OPEN);
-                current_len = OPEN.len();
-            }
+        let fresh = self.len == 0
+            || (self.in_pre && self.len == OPEN.len() && self.current.ends_with(OPEN));
+        if !fresh && line_len + 1 > self.room() {
+            self.break_here();
         }
-        if current_len > 0 && !(in_pre && current.ends_with(OPEN) && current_len == OPEN.len()) {
-            current.push('\n');
-            current_len += 1;
+        let fresh = self.len == 0
+            || (self.in_pre && self.len == OPEN.len() && self.current.ends_with(OPEN));
+        if !fresh {
+            self.push("\n");
         }
-        if line_len > limit - closing - current_len {
-            // A line that cannot fit anywhere: cut it by characters.
-            let mut chars = line.chars().peekable();
-            while chars.peek().is_some() {
-                let room = (limit - closing - current_len).max(1);
-                let piece: String = chars.by_ref().take(room).collect();
-                current_len += piece.chars().count();
-                current.push_str(&piece);
-                if chars.peek().is_some() {
-                    if in_pre {
-                        current.push_str(CLOSE);
-                    }
-                    parts.push(std::mem::take(&mut current));
-                    current_len = 0;
-                    if in_pre {
-                        current.push_str(OPEN);
-                        current_len = OPEN.len();
-                    }
-                }
-            }
-        } else {
-            current.push_str(line);
-            current_len += line_len;
+        let mut rest: Vec<char> = line.chars().collect();
+        while rest.len() > self.room() {
+            let take = self.room().max(1);
+            let piece: String = rest.drain(..take).collect();
+            self.push(&piece);
+            self.break_here();
         }
-        // Track <pre> state after the line.
-        let opens = line.matches(OPEN).count();
-        let closes = line.matches(CLOSE).count();
-        if opens > closes {
-            in_pre = true;
-        } else if closes > opens {
-            in_pre = false;
+        let piece: String = rest.into_iter().collect();
+        self.push(&piece);
+        let (opens, closes) = (line.matches(OPEN).count(), line.matches(CLOSE).count());
+        if opens != closes {
+            self.in_pre = opens > closes;
         }
     }
-    let trimmed = current.trim_end();
-    if !trimmed.is_empty() && trimmed != OPEN {
-        parts.push(trimmed.to_owned());
+}
+
+/// Splits rendered Telegram HTML into messages of at most `limit` characters,
+/// between lines; a `<pre>` block cut in two is closed and reopened.
+pub fn split_message(html: &str, limit: usize) -> Vec<String> {
+    let mut parts = Parts {
+        limit: limit.max(64),
+        done: Vec::new(),
+        current: String::new(),
+        len: 0,
+        in_pre: false,
+    };
+    for line in html.split('\n') {
+        parts.add_line(line);
     }
-    parts.retain(|p| !p.trim().is_empty());
-    parts
+    let last = parts.current.trim_end().to_owned();
+    let mut done = parts.done;
+    if !last.is_empty() && last != OPEN {
+        done.push(last);
+    }
+    done.retain(|p| !p.trim().is_empty());
+    done
 }
 
 /// Cuts a caption to Telegram's limit at a line boundary, with an ellipsis.
@@ -133,6 +153,15 @@ mod tests {
                 "{r}"
             );
         }
+    }
+
+    #[test]
+    fn a_line_longer_than_a_message_is_cut_by_characters() {
+        let line = "ж".repeat(10_000);
+        let parts = split_message(&line, 4096);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.chars().count() <= 4096));
+        assert_eq!(parts.concat(), line);
     }
 
     #[test]
