@@ -171,6 +171,22 @@ enum ReportCommand {
         #[arg(long, value_name = "RFC3339")]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// The owner's weekly report of a team: an HTML page (the email body) with its charts,
+    /// and the XLSX workbook (managers by day, stuck deals, overdue tasks).
+    ///
+    /// Example: salespulse report weekly --team moscow --date 2026-11-16 --out out/
+    Weekly {
+        #[arg(long)]
+        team: String,
+        /// Any day of the week [default: a day of last week]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<NaiveDate>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// The moment overdue and stuck are judged at [default: now]
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// The morning digest of a team for a day, as Telegram HTML (split to Telegram's
     /// 4096-character limit) and plain text, written to files and printed.
     ///
@@ -328,6 +344,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await?;
             store.close().await;
             print_written(&files);
+        }
+        Command::Report(ReportCommand::Weekly {
+            team,
+            date,
+            out,
+            now,
+        }) => {
+            let (config, _) = load_config(cli.config)?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let day = date.unwrap_or_else(|| (now - chrono::Duration::days(7)).date_naive());
+            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            let files =
+                commands::weekly::write_weekly(store.as_ref(), &config, &team, day, now, &out)
+                    .await?;
+            store.close().await;
+            println!("{}", files.subject);
+            for f in [&files.html, &files.xlsx].into_iter().chain(&files.charts) {
+                eprintln!("wrote {}", f.display());
+            }
         }
         Command::Report(ReportCommand::Digest {
             team,

@@ -33,6 +33,7 @@ pub struct DemoOutcome {
     /// The last working day generated.
     pub last_day: NaiveDate,
     pub digest: super::digest::DigestFiles,
+    pub weekly: super::weekly::WeeklyFiles,
 }
 
 pub const TIMEZONE: Tz = chrono_tz::Europe::Moscow;
@@ -263,6 +264,15 @@ pub async fn run(
             .and_hms_opt(9, 0, 0)
             .unwrap_or_default(),
     );
+    let weekly = super::weekly::write_weekly(
+        store.as_ref(),
+        &config,
+        "moscow",
+        last_day,
+        morning,
+        &paths.out_dir,
+    )
+    .await?;
     let digest = super::digest::write_digest(
         store.as_ref(),
         &config,
@@ -274,6 +284,7 @@ pub async fn run(
     .await?;
     store.close().await;
     Ok(DemoOutcome {
+        weekly,
         digest,
         last_day,
         stats,
@@ -346,6 +357,7 @@ impl DemoOutcome {
             self.last_day
         );
         out.push_str(&self.digest.text_body);
+        let _ = writeln!(out, "\nWeekly owner report: {}", self.weekly.subject);
         let _ = writeln!(
             out,
             "\nReports written: {}",
@@ -354,6 +366,8 @@ impl DemoOutcome {
                 .iter()
                 .chain([&self.digest.text])
                 .chain(&self.digest.charts)
+                .chain([&self.weekly.html, &self.weekly.xlsx])
+                .chain(&self.weekly.charts)
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")

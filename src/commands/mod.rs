@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod digest;
+pub mod weekly;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

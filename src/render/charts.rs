@@ -377,3 +377,69 @@ pub fn plan_chart(
         Ok(())
     })
 }
+
+/// Weekly trends: a value per day, this week's bars beside last week's.
+pub fn trend_chart(
+    title: &str,
+    days: &[String],
+    this_week: &[f64],
+    last_week: &[f64],
+    legend: [&str; 2],
+) -> Result<Vec<u8>, ChartError> {
+    let (w, h) = (1000u32, 460u32);
+    let (left, right, top, bottom) = (70i32, w as i32 - 30, 100i32, h as i32 - 60);
+    let max = this_week
+        .iter()
+        .chain(last_week)
+        .copied()
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let slot = f64::from(right - left) / days.len().max(1) as f64;
+    let y = |v: f64| bottom - ((v / max) * f64::from(bottom - top)) as i32;
+    png(w, h, |root| {
+        root.draw(&Text::new(title.to_owned(), (20, 16), text(28, &INK)))
+            .map_err(draw_err)?;
+        for (i, (color, label)) in [(BLUE, legend[0]), (GREY, legend[1])]
+            .into_iter()
+            .enumerate()
+        {
+            let lx = left + 260 * i as i32;
+            root.draw(&Rectangle::new([(lx, 64), (lx + 18, 82)], color.filled()))
+                .map_err(draw_err)?;
+            root.draw(&Text::new(label, (lx + 24, 62), text(20, &INK)))
+                .map_err(draw_err)?;
+        }
+        root.draw(&PathElement::new(
+            vec![(left, bottom), (right, bottom)],
+            INK.stroke_width(2),
+        ))
+        .map_err(draw_err)?;
+        for (i, day) in days.iter().enumerate() {
+            let x0 = left + (slot * i as f64) as i32 + 10;
+            let bar = ((slot - 30.0) / 2.0) as i32;
+            for (k, (values, color)) in [(this_week, BLUE), (last_week, GREY)]
+                .into_iter()
+                .enumerate()
+            {
+                let v = values.get(i).copied().unwrap_or(0.0);
+                let bx = x0 + k as i32 * (bar + 4);
+                root.draw(&Rectangle::new(
+                    [(bx, y(v)), (bx + bar, bottom)],
+                    color.filled(),
+                ))
+                .map_err(draw_err)?;
+                if k == 0 {
+                    root.draw(&Text::new(
+                        format!("{v:.0}"),
+                        (bx, y(v) - 24),
+                        text(20, &INK),
+                    ))
+                    .map_err(draw_err)?;
+                }
+            }
+            root.draw(&Text::new(day.clone(), (x0, bottom + 12), text(22, &INK)))
+                .map_err(draw_err)?;
+        }
+        Ok(())
+    })
+}

@@ -3,6 +3,7 @@
 //! embedded in the binary as the fallback), and Telegram's message limits.
 
 pub mod charts;
+pub mod spreadsheet;
 pub mod telegram;
 
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ const BUILT_IN: &[(&str, &str)] = built_in![
     "en/digest.txt",
     "en/manager.telegram.html",
     "en/manager.txt",
+    "ru/weekly.html",
+    "en/weekly.html",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -4,3 +4,4 @@ pub mod digest;
 pub mod figures;
 pub mod figures_text;
 pub mod slices;
+pub mod weekly;

@@ -292,3 +292,69 @@ async fn the_manager_card_reads_like_the_mock_up() {
     assert_eq!(files.charts.len(), 1);
     db.finish().await;
 }
+
+#[tokio::test]
+async fn the_weekly_report_has_its_page_charts_and_workbook() {
+    let db = sqlite().await;
+    let run = db
+        .store
+        .start_run("pbx", "asterisk", "x", Utc::now())
+        .await
+        .unwrap();
+    // Monday the 16th this week, Monday the 9th the week before.
+    let mut calls = vec![
+        outbound("a", 0, 120),
+        outbound("b", 10, 0),
+        outbound("c", 20, 50),
+    ];
+    let mut earlier = outbound("d", 30, 90);
+    earlier.started_at -= Duration::days(7);
+    earlier.ended_at -= Duration::days(7);
+    calls.push(earlier);
+    db.store.upsert_calls(run, &calls).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap();
+    let files = salespulse::commands::weekly::write_weekly(
+        db.store.as_ref(),
+        &config(0, None),
+        "t",
+        NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
+        now,
+        out.path(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        files.subject.starts_with("Sales, week 47: revenue RUB 0.0"),
+        "{}",
+        files.subject
+    );
+    let html = std::fs::read_to_string(&files.html).unwrap();
+    // Successful contacts: 2 this week, 1 the week before: up 100 %.
+    let row = html
+        .split("<tr")
+        .find(|r| r.contains("Successful contacts</td>"))
+        .unwrap_or_else(|| panic!("{html}"));
+    assert!(
+        row.contains("<b>2</b>") && row.contains(">1</td>") && row.contains("▲ 100 %"),
+        "{row}"
+    );
+    assert!(
+        html.contains("O&#x27;Neil&lt;A&amp;B&gt;"),
+        "names are escaped"
+    );
+    for chart in &files.charts {
+        let name = chart.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            html.contains(&format!("src=\"{name}\"")),
+            "{name} is on the page"
+        );
+        assert!(std::fs::read(chart).unwrap().starts_with(b"\x89PNG"));
+    }
+    // The workbook: a zip whose first sheet has a header and 7 days x 1 manager.
+    let book = std::fs::read(&files.xlsx).unwrap();
+    assert!(book.starts_with(b"PK"));
+    let text = String::from_utf8_lossy(&book);
+    assert!(text.contains("xl/worksheets/sheet3.xml"), "three sheets");
+    db.finish().await;
+}

@@ -1,0 +1,176 @@
+//! `report weekly`: the owner's weekly report as an HTML page with its
+//! charts beside it, and the XLSX workbook.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::config::{Config, Locale};
+use crate::render::charts;
+use crate::render::spreadsheet::weekly_workbook;
+use crate::render::{Templates, locale_dir};
+use crate::report::digest::{day_label, figure_label, short_name};
+use crate::report::figures::{self, FiguresReport, Scope};
+use crate::report::weekly::{week_start, weekly};
+use crate::storage::Storage;
+
+#[derive(Debug)]
+pub struct WeeklyFiles {
+    pub subject: String,
+    pub html: PathBuf,
+    pub xlsx: PathBuf,
+    pub charts: Vec<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct ChartFiles {
+    trends: String,
+    plan: String,
+    funnel: String,
+}
+
+async fn days(
+    store: &dyn Storage,
+    config: &Config,
+    team: &str,
+    first: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<FiguresReport>> {
+    let mut out = Vec::new();
+    for i in 0..7 {
+        let day = first + Duration::days(i);
+        out.push(
+            figures::build(store, config, &Scope::Team(team.to_owned()), day, day, now).await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Renders the weekly report of the week that holds `day` into `out_dir`.
+pub async fn write_weekly(
+    store: &dyn Storage,
+    config: &Config,
+    team: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    out_dir: &Path,
+) -> anyhow::Result<WeeklyFiles> {
+    let team_config = config
+        .team(team)
+        .with_context(|| format!("no team {team:?} in the config"))?
+        .clone();
+    let locale = team_config.locale;
+    let monday = week_start(day);
+    let (sunday, last_monday) = (monday + Duration::days(6), monday - Duration::days(7));
+    let scope = Scope::Team(team.to_owned());
+    let this = figures::build(store, config, &scope, monday, sunday, now).await?;
+    let last = figures::build(
+        store,
+        config,
+        &scope,
+        last_monday,
+        monday - Duration::days(1),
+        now,
+    )
+    .await?;
+    let this_days = days(store, config, team, monday, now).await?;
+    let last_days = days(store, config, team, last_monday, now).await?;
+    let model = weekly(&this, &last, locale);
+
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let stem = format!("weekly-{team}-{monday}");
+    let names = ChartFiles {
+        trends: format!("{stem}.trends.png"),
+        plan: format!("{stem}.plan.png"),
+        funnel: format!("{stem}.funnel.png"),
+    };
+    let ru = locale == Locale::Ru;
+    let successful = |reports: &[FiguresReport]| -> Vec<f64> {
+        reports
+            .iter()
+            .map(|r| {
+                r.employees
+                    .iter()
+                    .map(|e| e.telephony.successful_contacts.value)
+                    .sum()
+            })
+            .collect()
+    };
+    let working: Vec<usize> = (0..7)
+        .filter(|i| team_config.is_working_day(monday + Duration::days(*i as i64)))
+        .collect();
+    let labels: Vec<String> = working
+        .iter()
+        .map(|i| day_label(monday + Duration::days(*i as i64), locale))
+        .collect();
+    let pick = |v: Vec<f64>| working.iter().map(|i| v[*i]).collect::<Vec<_>>();
+    let (now_series, then_series) = (pick(successful(&this_days)), pick(successful(&last_days)));
+    let plan_rows: Vec<(String, Vec<(String, f64)>)> = this
+        .employees
+        .iter()
+        .map(|e| {
+            let lines = e
+                .plan
+                .lines
+                .iter()
+                .filter_map(|l| l.completion.map(|c| (figure_label(&l.figure, locale), c)))
+                .collect();
+            (short_name(&e.name), lines)
+        })
+        .collect();
+    let (trend_title, legend, plan_title, funnel_title) = if ru {
+        (
+            "Результативные контакты по дням",
+            ["эта неделя", "прошлая неделя"],
+            "План / факт за неделю",
+            "Воронка: открытые сделки и конверсия за неделю",
+        )
+    } else {
+        (
+            "Successful contacts by day",
+            ["this week", "last week"],
+            "Plan vs actual, the week",
+            "Funnel: open deals and the week's conversion",
+        )
+    };
+    let funnel = this.team_funnel.clone();
+    let drawn = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Vec<u8>>> {
+        Ok(vec![
+            charts::trend_chart(trend_title, &labels, &now_series, &then_series, legend)?,
+            charts::plan_chart(plan_title, &plan_rows)?,
+            charts::funnel_chart(funnel_title, &funnel, None)?,
+        ])
+    })
+    .await??;
+    let mut chart_paths = Vec::new();
+    for (name, bytes) in [&names.trends, &names.plan, &names.funnel]
+        .into_iter()
+        .zip(drawn)
+    {
+        let path = out_dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        chart_paths.push(path);
+    }
+
+    let templates = Templates::new(config.templates_dir.clone());
+    let html = templates.render(
+        &format!("{}/weekly.html", locale_dir(locale)),
+        minijinja::context! { charts => names, ..minijinja::Value::from_serialize(&model) },
+    )?;
+    let html_path = out_dir.join(format!("{stem}.html"));
+    std::fs::write(&html_path, html)
+        .with_context(|| format!("cannot write {}", html_path.display()))?;
+    let book = weekly_workbook(&this_days, &this)?;
+    let xlsx_path = out_dir.join(format!("{stem}.xlsx"));
+    std::fs::write(&xlsx_path, book)
+        .with_context(|| format!("cannot write {}", xlsx_path.display()))?;
+    Ok(WeeklyFiles {
+        subject: model.subject,
+        html: html_path,
+        xlsx: xlsx_path,
+        charts: chart_paths,
+    })
+}

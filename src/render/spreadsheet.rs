@@ -1,0 +1,145 @@
+//! The owner's workbook: managers by day, stuck deals, overdue tasks.
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::report::figures::FiguresReport;
+
+#[derive(Debug, thiserror::Error)]
+#[error("writing the spreadsheet failed: {0}")]
+pub struct SpreadsheetError(#[from] XlsxError);
+
+/// One sheet row per manager per day, from the team's figures of each day;
+/// stuck deals and overdue tasks as of the week's end.
+pub fn weekly_workbook(
+    days: &[FiguresReport],
+    week: &FiguresReport,
+) -> Result<Vec<u8>, SpreadsheetError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Managers by day")?;
+    let header = [
+        "Date",
+        "Manager",
+        "Calls out",
+        "Calls in",
+        "Missed",
+        "Connected",
+        "Successful",
+        "Talk, min",
+        "Cold",
+        "Warm",
+        "Proposals",
+        "Meetings",
+        "Plan, %",
+        "Idle, min",
+        "Longest idle, min",
+        "Without CRM trace",
+        "Overdue tasks",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    let mut row = 1u32;
+    for day in days {
+        for e in &day.employees {
+            let t = &e.telephony;
+            let pulse = e.pulse.iter().find(|p| p.day == day.period.first_day);
+            let activity = |key: &str| {
+                e.activities
+                    .iter()
+                    .find(|f| f.key == key)
+                    .map(|f| f.value)
+                    .unwrap_or(0.0)
+            };
+            sheet.write_string(row, 0, day.period.first_day.to_string())?;
+            sheet.write_string(row, 1, &e.name)?;
+            let numbers = [
+                t.calls_out.value,
+                t.calls_in.value,
+                t.missed.value,
+                t.connected.value,
+                t.successful_contacts.value,
+                (t.talk_time.value / 60.0).round(),
+                t.cold_calls.value,
+                t.warm_calls.value,
+                activity("proposals"),
+                activity("meetings"),
+                e.plan
+                    .completion
+                    .map(|c| (c * 100.0).round())
+                    .unwrap_or(0.0),
+                pulse
+                    .map(|p| (p.idle_total_secs / 60) as f64)
+                    .unwrap_or(0.0),
+                pulse
+                    .and_then(|p| p.longest_idle)
+                    .map(|g| (g.seconds() / 60) as f64)
+                    .unwrap_or(0.0),
+                e.hygiene.calls_without_trace.value,
+                e.hygiene.overdue_tasks.value,
+            ];
+            for (c, v) in numbers.iter().enumerate() {
+                sheet.write_number(row, (c + 2) as u16, *v)?;
+            }
+            row += 1;
+        }
+    }
+    sheet.autofit();
+
+    let names: std::collections::HashMap<&str, &str> = week
+        .employees
+        .iter()
+        .map(|e| (e.employee_id.as_str(), e.name.as_str()))
+        .collect();
+    let stuck = book.add_worksheet();
+    stuck.set_name("Stuck deals")?;
+    for (c, h) in [
+        "Deal",
+        "Title",
+        "Manager",
+        "Stage",
+        "Days in stage",
+        "Threshold, days",
+        "Amount",
+    ]
+    .iter()
+    .enumerate()
+    {
+        stuck.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, d) in week.team_funnel.stuck.iter().enumerate() {
+        let r = i as u32 + 1;
+        stuck.write_string(r, 0, &d.deal)?;
+        stuck.write_string(r, 1, &d.title)?;
+        let owner = d
+            .employee_id
+            .as_deref()
+            .map(|id| names.get(id).copied().unwrap_or(id))
+            .unwrap_or("");
+        stuck.write_string(r, 2, owner)?;
+        stuck.write_string(r, 3, &d.stage)?;
+        stuck.write_number(r, 4, d.days_in_stage as f64)?;
+        stuck.write_number(r, 5, d.threshold_days as f64)?;
+        stuck.write_number(r, 6, d.amount_minor as f64 / 100.0)?;
+    }
+    stuck.autofit();
+
+    let overdue = book.add_worksheet();
+    overdue.set_name("Overdue tasks")?;
+    for (c, h) in ["Manager", "Overdue tasks", "Oldest, days late", "Why"]
+        .iter()
+        .enumerate()
+    {
+        overdue.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, e) in week.employees.iter().enumerate() {
+        let r = i as u32 + 1;
+        overdue.write_string(r, 0, &e.name)?;
+        overdue.write_number(r, 1, e.hygiene.overdue_tasks.value)?;
+        overdue.write_number(r, 2, e.hygiene.oldest_overdue_days.value)?;
+        overdue.write_string(r, 3, &e.hygiene.overdue_tasks.rule)?;
+    }
+    overdue.autofit();
+    Ok(book.save_to_buffer()?)
+}
