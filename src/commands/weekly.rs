@@ -66,17 +66,14 @@ pub async fn write_weekly(
     let (sunday, last_monday) = (monday + Duration::days(6), monday - Duration::days(7));
     let scope = Scope::Team(team.to_owned());
     let this = figures::build(store, config, &scope, monday, sunday, now).await?;
-    let last = figures::build(
-        store,
-        config,
-        &scope,
-        last_monday,
-        monday - Duration::days(1),
-        now,
-    )
-    .await?;
+    // Last week as it stood when it ended: its overdue tasks and stuck deals.
+    let week_began = crate::calendar::day_range(team_config.timezone, monday)
+        .0
+        .min(now);
+    let last_sunday = monday - Duration::days(1);
+    let last = figures::build(store, config, &scope, last_monday, last_sunday, week_began).await?;
     let this_days = days(store, config, team, monday, now).await?;
-    let last_days = days(store, config, team, last_monday, now).await?;
+    let last_days = days(store, config, team, last_monday, week_began).await?;
     let model = weekly(&this, &last, locale);
 
     std::fs::create_dir_all(out_dir)
