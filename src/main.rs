@@ -360,7 +360,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await?;
             store.close().await;
             println!("{}", files.subject);
-            for f in [&files.html, &files.xlsx].into_iter().chain(&files.charts) {
+            for f in [&files.html, &files.xlsx]
+                .into_iter()
+                .chain(&files.eml)
+                .chain(&files.charts)
+            {
                 eprintln!("wrote {}", f.display());
             }
         }

@@ -66,6 +66,7 @@ id = "owner"
 name = "Орлов Сергей"
 role = "owner"
 team = "moscow"
+email = "owner@example.com"
 "#,
     );
     for m in managers {
@@ -367,6 +368,7 @@ impl DemoOutcome {
                 .chain([&self.digest.text])
                 .chain(&self.digest.charts)
                 .chain([&self.weekly.html, &self.weekly.xlsx])
+                .chain(&self.weekly.eml)
                 .chain(&self.weekly.charts)
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()

@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::config::{Config, Locale};
+use crate::domain::Role;
 use crate::render::charts;
+use crate::render::email::{EmailContent, XLSX, build_message};
 use crate::render::spreadsheet::weekly_workbook;
 use crate::render::{Templates, locale_dir};
 use crate::report::digest::{day_label, figure_label, short_name};
@@ -22,6 +24,26 @@ pub struct WeeklyFiles {
     pub html: PathBuf,
     pub xlsx: PathBuf,
     pub charts: Vec<PathBuf>,
+    /// The email, when the team has an owner (or head) with an address.
+    pub eml: Option<PathBuf>,
+}
+
+/// Who gets the weekly email: the owners with an address, else the heads.
+pub fn recipients(config: &Config, team: &str) -> Vec<String> {
+    let with_role = |role: Role| -> Vec<String> {
+        config
+            .employees
+            .iter()
+            .filter(|e| e.role == role && (role == Role::Owner || e.team == team))
+            .filter_map(|e| e.email.as_ref().map(|m| format!("{} <{m}>", e.name)))
+            .collect()
+    };
+    let owners = with_role(Role::Owner);
+    if owners.is_empty() {
+        with_role(Role::Head)
+    } else {
+        owners
+    }
 }
 
 #[derive(Serialize)]
@@ -153,18 +175,64 @@ pub async fn write_weekly(
     }
 
     let templates = Templates::new(config.templates_dir.clone());
-    let html = templates.render(
-        &format!("{}/weekly.html", locale_dir(locale)),
-        minijinja::context! { charts => names, ..minijinja::Value::from_serialize(&model) },
-    )?;
+    let dir = locale_dir(locale);
+    let page = |charts: &ChartFiles| {
+        templates.render(
+            &format!("{dir}/weekly.html"),
+            minijinja::context! { charts => charts, ..minijinja::Value::from_serialize(&model) },
+        )
+    };
+    let html = page(&names)?;
     let html_path = out_dir.join(format!("{stem}.html"));
     std::fs::write(&html_path, html)
         .with_context(|| format!("cannot write {}", html_path.display()))?;
     let book = weekly_workbook(&this_days, &this)?;
     let xlsx_path = out_dir.join(format!("{stem}.xlsx"));
-    std::fs::write(&xlsx_path, book)
+    std::fs::write(&xlsx_path, &book)
         .with_context(|| format!("cannot write {}", xlsx_path.display()))?;
+
+    // The email: the same page with its charts inline by Content-ID.
+    let to = recipients(config, team);
+    let eml = if to.is_empty() {
+        tracing::info!(
+            team,
+            "no owner or head with an email address: no .eml written"
+        );
+        None
+    } else {
+        let cids = ChartFiles {
+            trends: "cid:trends".into(),
+            plan: "cid:plan".into(),
+            funnel: "cid:funnel".into(),
+        };
+        let mut images = Vec::new();
+        for (cid, path) in ["trends", "plan", "funnel"].into_iter().zip(&chart_paths) {
+            images.push((
+                cid.to_owned(),
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+            ));
+        }
+        let from = config
+            .email
+            .as_ref()
+            .map(|e| e.from.clone())
+            .unwrap_or_else(|| "salespulse <reports@localhost>".to_owned());
+        let message = build_message(EmailContent {
+            from: &from,
+            to: &to,
+            subject: &model.subject,
+            html: page(&cids)?,
+            text: templates.render(&format!("{dir}/weekly.txt"), &model)?,
+            images,
+            attachment: Some((format!("{stem}.xlsx"), book, XLSX)),
+        })?;
+        let path = out_dir.join(format!("{stem}.eml"));
+        std::fs::write(&path, message.formatted())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Some(path)
+    };
     Ok(WeeklyFiles {
+        eml,
         subject: model.subject,
         html: html_path,
         xlsx: xlsx_path,

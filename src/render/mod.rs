@@ -3,6 +3,7 @@
 //! embedded in the binary as the fallback), and Telegram's message limits.
 
 pub mod charts;
+pub mod email;
 pub mod spreadsheet;
 pub mod telegram;
 
@@ -31,7 +32,9 @@ const BUILT_IN: &[(&str, &str)] = built_in![
     "en/manager.telegram.html",
     "en/manager.txt",
     "ru/weekly.html",
+    "ru/weekly.txt",
     "en/weekly.html",
+    "en/weekly.txt",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -20,6 +20,12 @@ locale = "en"
 id = "oneil"
 name = "O'Neil<A&B> Jr"
 team = "t"
+[[employees]]
+id = "boss"
+name = "Boss"
+role = "owner"
+team = "t"
+email = "boss@example.com"
 [[stages]]
 id = "new"
 [[plans]]
@@ -356,5 +362,22 @@ async fn the_weekly_report_has_its_page_charts_and_workbook() {
     assert!(book.starts_with(b"PK"));
     let text = String::from_utf8_lossy(&book);
     assert!(text.contains("xl/worksheets/sheet3.xml"), "three sheets");
+    // The email: to the owner, HTML and plain text, charts inline, workbook attached.
+    let eml =
+        std::fs::read_to_string(files.eml.as_ref().expect("the owner has an address")).unwrap();
+    assert!(
+        eml.contains("To: Boss <boss@example.com>"),
+        "{}",
+        &eml[..400]
+    );
+    assert!(
+        eml.contains("multipart/alternative")
+            && eml.contains("text/plain")
+            && eml.contains("text/html")
+    );
+    for cid in ["trends", "plan", "funnel"] {
+        assert!(eml.contains(&format!("Content-ID: <{cid}>")), "{cid}");
+    }
+    assert!(eml.contains("filename=\"weekly-t-2026-11-16.xlsx\""));
     db.finish().await;
 }
