@@ -5,15 +5,19 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::raw::{OneOrMany, RawConfig, RawSource, RawTeam};
+use super::raw::{OneOrMany, RawConfig, RawTeam};
 use super::*;
-use crate::domain::{Direction, PLAN_FIGURES, Role, StageKind};
+use crate::domain::{PLAN_FIGURES, Role, StageKind};
+
+#[path = "validate_sources.rs"]
+mod sources;
+use sources::source;
 
 #[derive(Default)]
-struct Issues(Vec<ConfigIssue>);
+pub(super) struct Issues(Vec<ConfigIssue>);
 
 impl Issues {
-    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.0.push(ConfigIssue {
             key: key.into(),
             message: message.into(),
@@ -21,7 +25,7 @@ impl Issues {
     }
 
     /// A required string: present and not blank.
-    fn required(&mut self, key: &str, value: Option<String>) -> String {
+    pub(super) fn required(&mut self, key: &str, value: Option<String>) -> String {
         match value {
             Some(v) if !v.trim().is_empty() => v.trim().to_owned(),
             Some(_) => {
@@ -35,7 +39,7 @@ impl Issues {
         }
     }
 
-    fn positive(&mut self, key: &str, value: Option<i64>, default: i64) -> i64 {
+    pub(super) fn positive(&mut self, key: &str, value: Option<i64>, default: i64) -> i64 {
         match value {
             None => default,
             Some(v) if v > 0 => v,
@@ -47,7 +51,7 @@ impl Issues {
     }
 }
 
-fn timezone(issues: &mut Issues, key: &str, raw: Option<&str>) -> Tz {
+pub(super) fn timezone(issues: &mut Issues, key: &str, raw: Option<&str>) -> Tz {
     let Some(raw) = raw else {
         issues.add(
             key,
@@ -178,137 +182,6 @@ fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
         weekends,
         holidays,
         working_days,
-    }
-}
-
-fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceConfig {
-    let key = |k: &str| format!("sources[{i}].{k}");
-    let name = issues.required(&key("name"), raw.name);
-    let timezone = timezone(issues, &key("timezone"), raw.timezone.as_deref());
-    let kind_name = issues.required(&key("kind"), raw.kind);
-    let kind = match kind_name.as_str() {
-        "asterisk" => SourceKind::Asterisk(AsteriskRules {
-            trunks: raw.trunks.unwrap_or_default(),
-            inbound_contexts: raw.inbound_contexts.unwrap_or_default(),
-            outbound_contexts: raw.outbound_contexts.unwrap_or_default(),
-            extension_max_digits: issues.positive(
-                &key("extension_max_digits"),
-                raw.extension_max_digits,
-                4,
-            ) as usize,
-        }),
-        "calls_csv" => {
-            let delimiter = match raw.delimiter.as_deref() {
-                None => b',',
-                Some("\\t") | Some("\t") => b'\t',
-                Some(d) if d.len() == 1 => d.as_bytes()[0],
-                Some(d) => {
-                    issues.add(
-                        key("delimiter"),
-                        format!(
-                            "\"{d}\" is not one ASCII character (expected \",\", \";\" or \"\\t\")"
-                        ),
-                    );
-                    b','
-                }
-            };
-            let date_format = raw
-                .date_format
-                .unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".to_owned());
-            if chrono::format::StrftimeItems::new(&date_format)
-                .any(|item| matches!(item, chrono::format::Item::Error))
-            {
-                issues.add(key("date_format"), format!("\"{date_format}\" is not a strftime format (expected e.g. \"%d.%m.%Y %H:%M:%S\")"));
-            }
-            let columns = match raw.columns {
-                None => {
-                    issues.add(key("columns"), "is missing (expected the header names: id, started_at, direction, agent, number, talk)");
-                    None
-                }
-                Some(c) => {
-                    let mut col = |k: &str, v: Option<String>| {
-                        issues.required(&format!("sources[{i}].columns.{k}"), v)
-                    };
-                    Some(CallsCsvColumns {
-                        id: col("id", c.id),
-                        started_at: col("started_at", c.started_at),
-                        direction: col("direction", c.direction),
-                        agent: col("agent", c.agent),
-                        number: col("number", c.number),
-                        talk: col("talk", c.talk),
-                        duration: c.duration,
-                        status: c.status,
-                        deal: c.deal,
-                        kind: c.kind,
-                    })
-                }
-            };
-            let mut direction_values = HashMap::new();
-            for (dir, values) in raw.direction_values.unwrap_or_default() {
-                match Direction::parse(&dir) {
-                    Ok(d) => {
-                        for v in values {
-                            direction_values.insert(v.trim().to_lowercase(), d);
-                        }
-                    }
-                    Err(_) => issues.add(
-                        format!("sources[{i}].direction_values.{dir}"),
-                        "is not a direction (expected inbound, outbound or internal)",
-                    ),
-                }
-            }
-            if direction_values.is_empty() {
-                for (v, d) in [
-                    ("in", Direction::Inbound),
-                    ("inbound", Direction::Inbound),
-                    ("incoming", Direction::Inbound),
-                    ("out", Direction::Outbound),
-                    ("outbound", Direction::Outbound),
-                    ("outgoing", Direction::Outbound),
-                    ("internal", Direction::Internal),
-                ] {
-                    direction_values.insert(v.to_owned(), d);
-                }
-            }
-            match columns {
-                Some(columns) => SourceKind::CallsCsv(Box::new(CallsCsvRules {
-                    delimiter,
-                    date_format,
-                    columns,
-                    direction_values,
-                    missed_values: raw
-                        .missed_values
-                        .unwrap_or_else(|| {
-                            vec![
-                                "missed".into(),
-                                "no answer".into(),
-                                "busy".into(),
-                                "failed".into(),
-                            ]
-                        })
-                        .into_iter()
-                        .map(|v| v.trim().to_lowercase())
-                        .collect(),
-                })),
-                None => SourceKind::CrmFiles,
-            }
-        }
-        "crm_files" => SourceKind::CrmFiles,
-        "" => SourceKind::CrmFiles,
-        other => {
-            issues.add(
-                key("kind"),
-                format!(
-                    "\"{other}\" is not a source kind (expected asterisk, calls_csv or crm_files)"
-                ),
-            );
-            SourceKind::CrmFiles
-        }
-    };
-    SourceConfig {
-        name,
-        timezone,
-        kind,
     }
 }
 
