@@ -3,6 +3,7 @@
 //! under their unique `(source, external_id)`, in batched transactions with
 //! multi-row statements, so reading the same data twice changes nothing.
 
+mod call_row;
 mod db;
 mod load;
 mod postgres;
