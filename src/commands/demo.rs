@@ -34,6 +34,7 @@ pub struct DemoOutcome {
     pub last_day: NaiveDate,
     pub digest: super::digest::DigestFiles,
     pub weekly: super::weekly::WeeklyFiles,
+    pub card: Option<super::digest::DigestFiles>,
 }
 
 pub const TIMEZONE: Tz = chrono_tz::Europe::Moscow;
@@ -274,6 +275,22 @@ pub async fn run(
         &paths.out_dir,
     )
     .await?;
+    // The card of the manager who idles, as they would see it with /me.
+    let card = match team.iter().find(|m| m.idles) {
+        Some(m) => Some(
+            super::digest::write_manager_card(
+                store.as_ref(),
+                &config,
+                &m.id,
+                last_day,
+                last_day,
+                morning,
+                &paths.out_dir,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let digest = super::digest::write_digest(
         store.as_ref(),
         &config,
@@ -285,6 +302,7 @@ pub async fn run(
     .await?;
     store.close().await;
     Ok(DemoOutcome {
+        card,
         weekly,
         digest,
         last_day,
@@ -370,6 +388,13 @@ impl DemoOutcome {
                 .chain([&self.weekly.html, &self.weekly.xlsx])
                 .chain(&self.weekly.eml)
                 .chain(&self.weekly.charts)
+                .chain(
+                    self.card.iter().flat_map(|c| c
+                        .telegram_messages
+                        .iter()
+                        .chain([&c.text])
+                        .chain(&c.charts))
+                )
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")

@@ -261,6 +261,19 @@ pub async fn write_manager_card(
     std::fs::write(&text_path, &text)
         .with_context(|| format!("cannot write {}", text_path.display()))?;
     let mut charts = Vec::new();
+    // Their funnel, with the stage where they fall behind the team marked.
+    let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());
+    let funnel_title = match locale {
+        Locale::Ru => format!("{} — воронка", e.name),
+        Locale::En => format!("{} — funnel", e.name),
+    };
+    let png = tokio::task::spawn_blocking(move || {
+        charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
+    })
+    .await??;
+    let path = out_dir.join(format!("{stem}.funnel.png"));
+    std::fs::write(&path, png).with_context(|| format!("cannot write {}", path.display()))?;
+    charts.push(path);
     if first == last
         && let Some(pulse) = e.pulse.iter().find(|p| p.day == first).cloned()
     {

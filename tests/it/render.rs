@@ -295,7 +295,8 @@ async fn the_manager_card_reads_like_the_mock_up() {
         html.starts_with("<b>O&#x27;Neil&lt;A&amp;B&gt; Jr</b>"),
         "{html}"
     );
-    assert_eq!(files.charts.len(), 1);
+    // Their funnel and their day's pulse.
+    assert_eq!(files.charts.len(), 2);
     db.finish().await;
 }
 
