@@ -36,6 +36,26 @@ pub struct DigestFiles {
 /// the people the digest flags.
 const PULSE_CHARTS_FOR_ALL: usize = 20;
 
+/// Per manager, each plan line's completion, for the plan vs actual chart.
+pub(super) fn plan_chart_rows(
+    report: &FiguresReport,
+    locale: Locale,
+) -> Vec<(String, Vec<(String, f64)>)> {
+    report
+        .employees
+        .iter()
+        .map(|e| {
+            let lines = e
+                .plan
+                .lines
+                .iter()
+                .filter_map(|l| l.completion.map(|c| (figure_label(&l.figure, locale), c)))
+                .collect();
+            (short_name(&e.name), lines)
+        })
+        .collect()
+}
+
 /// Draws the digest's charts (off the async runtime's threads).
 fn draw_charts(
     report: &FiguresReport,
@@ -95,19 +115,7 @@ fn draw_charts(
         t,
         charts::funnel_chart(title, &report.team_funnel, None)?,
     ));
-    let plan_rows: Vec<(String, Vec<(String, f64)>)> = report
-        .employees
-        .iter()
-        .map(|e| {
-            let lines = e
-                .plan
-                .lines
-                .iter()
-                .filter_map(|l| l.completion.map(|c| (figure_label(&l.figure, locale), c)))
-                .collect();
-            (short_name(&e.name), lines)
-        })
-        .collect();
+    let plan_rows = plan_chart_rows(report, locale);
     let title = if ru {
         format!("План / факт — {}", day_label(day, locale))
     } else {

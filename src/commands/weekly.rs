@@ -13,7 +13,7 @@ use crate::render::charts;
 use crate::render::email::{EmailContent, XLSX, build_message};
 use crate::render::spreadsheet::weekly_workbook;
 use crate::render::{Templates, locale_dir};
-use crate::report::digest::{day_label, figure_label, short_name};
+use crate::report::digest::day_label;
 use crate::report::figures::{self, FiguresReport, Scope};
 use crate::report::weekly::{week_start, weekly};
 use crate::storage::Storage;
@@ -127,19 +127,7 @@ pub async fn write_weekly(
         .collect();
     let pick = |v: Vec<f64>| working.iter().map(|i| v[*i]).collect::<Vec<_>>();
     let (now_series, then_series) = (pick(successful(&this_days)), pick(successful(&last_days)));
-    let plan_rows: Vec<(String, Vec<(String, f64)>)> = this
-        .employees
-        .iter()
-        .map(|e| {
-            let lines = e
-                .plan
-                .lines
-                .iter()
-                .filter_map(|l| l.completion.map(|c| (figure_label(&l.figure, locale), c)))
-                .collect();
-            (short_name(&e.name), lines)
-        })
-        .collect();
+    let plan_rows = super::digest::plan_chart_rows(&this, locale);
     let (trend_title, legend, plan_title, funnel_title) = if ru {
         (
             "Результативные контакты по дням",

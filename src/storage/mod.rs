@@ -10,6 +10,7 @@ mod postgres;
 mod records;
 mod sql_store;
 mod sqlite;
+mod upsert_sql;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

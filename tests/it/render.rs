@@ -69,6 +69,24 @@ fn outbound(key: &str, minute: i64, talk: i64) -> Call {
     .unwrap()
 }
 
+/// Two successful calls and one unanswered, Monday 16.11 from 09:00.
+fn the_morning() -> Vec<Call> {
+    vec![
+        outbound("a", 0, 120),
+        outbound("b", 10, 0),
+        outbound("c", 20, 50),
+    ]
+}
+
+async fn store_calls(db: &crate::helpers::TestDb, calls: &[Call]) {
+    let run = db
+        .store
+        .start_run("pbx", "asterisk", "x", Utc::now())
+        .await
+        .unwrap();
+    db.store.upsert_calls(run, calls).await.unwrap();
+}
+
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 16).unwrap()
 }
@@ -76,22 +94,7 @@ fn day() -> NaiveDate {
 #[tokio::test]
 async fn the_digest_shows_the_figures_and_escapes_names() {
     let db = sqlite().await;
-    let run = db
-        .store
-        .start_run("pbx", "asterisk", "x", Utc::now())
-        .await
-        .unwrap();
-    db.store
-        .upsert_calls(
-            run,
-            &[
-                outbound("a", 0, 120),
-                outbound("b", 10, 0),
-                outbound("c", 20, 50),
-            ],
-        )
-        .await
-        .unwrap();
+    store_calls(&db, &the_morning()).await;
     let out = tempfile::tempdir().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
     let files = write_digest(
@@ -246,22 +249,7 @@ async fn a_template_naming_an_unknown_variable_fails_to_render() {
 #[tokio::test]
 async fn the_manager_card_reads_like_the_mock_up() {
     let db = sqlite().await;
-    let run = db
-        .store
-        .start_run("pbx", "asterisk", "x", Utc::now())
-        .await
-        .unwrap();
-    db.store
-        .upsert_calls(
-            run,
-            &[
-                outbound("a", 0, 120),
-                outbound("b", 10, 0),
-                outbound("c", 20, 50),
-            ],
-        )
-        .await
-        .unwrap();
+    store_calls(&db, &the_morning()).await;
     let out = tempfile::tempdir().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
     let files = salespulse::commands::digest::write_manager_card(
@@ -303,22 +291,13 @@ async fn the_manager_card_reads_like_the_mock_up() {
 #[tokio::test]
 async fn the_weekly_report_has_its_page_charts_and_workbook() {
     let db = sqlite().await;
-    let run = db
-        .store
-        .start_run("pbx", "asterisk", "x", Utc::now())
-        .await
-        .unwrap();
     // Monday the 16th this week, Monday the 9th the week before.
-    let mut calls = vec![
-        outbound("a", 0, 120),
-        outbound("b", 10, 0),
-        outbound("c", 20, 50),
-    ];
+    let mut calls = the_morning();
     let mut earlier = outbound("d", 30, 90);
     earlier.started_at -= Duration::days(7);
     earlier.ended_at -= Duration::days(7);
     calls.push(earlier);
-    db.store.upsert_calls(run, &calls).await.unwrap();
+    store_calls(&db, &calls).await;
     let out = tempfile::tempdir().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap();
     let files = salespulse::commands::weekly::write_weekly(
