@@ -44,13 +44,17 @@ pub struct Hygiene {
     pub deals_without_next_task: Figure,
     pub open_tasks_per_open_deal: Figure,
     pub calls_without_trace: Figure,
+    /// Successful calls about a deal: what `calls_without_trace` is out of.
+    pub calls_about_deals: Figure,
     pub weak_comments: Figure,
+    /// Their comments in the period: what `weak_comments` is out of.
+    pub comments: Figure,
     pub weak_comment_share: Figure,
     pub unfinished_tasks: Figure,
 }
 
 impl Hygiene {
-    pub fn all(&self) -> [&Figure; 10] {
+    pub fn all(&self) -> [&Figure; 12] {
         [
             &self.cards_touched,
             &self.overdue_tasks,
@@ -59,7 +63,9 @@ impl Hygiene {
             &self.deals_without_next_task,
             &self.open_tasks_per_open_deal,
             &self.calls_without_trace,
+            &self.calls_about_deals,
             &self.weak_comments,
+            &self.comments,
             &self.weak_comment_share,
             &self.unfinished_tasks,
         ]
@@ -342,6 +348,7 @@ pub fn hygiene(
     }
     let window = Duration::seconds(rules.trace_window_secs);
     let mut linked = 0;
+    let mut about_deals = Vec::new();
     let mut untraced = Vec::new();
     for call in calls
         .iter()
@@ -352,6 +359,7 @@ pub fn hygiene(
             continue;
         }
         linked += 1;
+        about_deals.push(call);
         let (start, end) = (call.ended_at, call.ended_at + window);
         let on = |deal: &Option<String>, at: DateTime<Utc>| {
             at >= start
@@ -379,6 +387,15 @@ pub fn hygiene(
             untraced.len()
         ),
         untraced
+            .iter()
+            .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
+            .collect(),
+    );
+
+    let calls_about_deals = Figure::count(
+        "calls_about_deals",
+        format!("successful calls whose number is a deal's phone (or linked to a deal) = {linked}"),
+        about_deals
             .iter()
             .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
             .collect(),
@@ -431,6 +448,15 @@ pub fn hygiene(
         records: Vec::new(),
     };
 
+    let comments = Figure::count(
+        "comments",
+        format!("comments written in the period = {}", my_comments.len()),
+        my_comments
+            .iter()
+            .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
+            .collect(),
+    );
+
     // Unfinished: due in the period, still open at its end.
     let unfinished: Vec<&Task> = my_tasks
         .iter()
@@ -461,7 +487,9 @@ pub fn hygiene(
         deals_without_next_task,
         open_tasks_per_open_deal,
         calls_without_trace,
+        calls_about_deals,
         weak_comments,
+        comments,
         weak_comment_share,
         unfinished_tasks,
     }

@@ -228,7 +228,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         .iter()
         .filter_map(|e| {
             let f = &e.hygiene.calls_without_trace;
-            let linked: i64 = f.rule.rsplit(" of ").next()?.trim().parse().ok()?;
+            let linked = e.hygiene.calls_about_deals.value as i64;
             let n = f.value as i64;
             (n >= TRACE_ALERT_MIN && n as f64 >= TRACE_ALERT_SHARE * linked as f64).then(|| {
                 let name = short_name(&e.name);

@@ -113,6 +113,8 @@ impl FiguresReport {
                 &mut h.deals_without_next_task,
                 &mut h.open_tasks_per_open_deal,
                 &mut h.calls_without_trace,
+                &mut h.calls_about_deals,
+                &mut h.comments,
                 &mut h.weak_comments,
                 &mut h.weak_comment_share,
                 &mut h.unfinished_tasks,
@@ -418,12 +420,6 @@ fn compute(
             }
             actuals.insert("talk_minutes".into(), tel.talk_time.value / 60.0);
             actuals.insert("deals_won".into(), fun.won.value);
-            let comments = records
-                .comments
-                .iter()
-                .filter(|c| mine(&c.employee_id) && in_period(c.at))
-                .count();
-            actuals.insert("comments".into(), comments as f64);
             let plan = plan_vs_actual(
                 &config.plans,
                 &person.id,

@@ -278,13 +278,7 @@ pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Wee
             below: t.win_rate.is_some_and(|r| r < t.benchmark.0),
         })
         .collect();
-    let comments: f64 = total(this, |e| {
-        let rule = &e.hygiene.weak_comments.rule;
-        rule.rsplit(" of ")
-            .next()
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or(0.0)
-    });
+    let comments = total(this, count(|e| &e.hygiene.comments));
     let weak = total(this, count(|e| &e.hygiene.weak_comments));
     Weekly {
         team_name: this.team_name.clone(),

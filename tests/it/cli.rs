@@ -233,8 +233,7 @@ fn report_figures_on_the_demo_shows_the_planted_patterns() {
     // m004 leaves calls without a CRM trace far more often than anyone else.
     let untraced = |p: &serde_json::Value| {
         let f = &p["hygiene"]["calls_without_trace"];
-        let rule = f["rule"].as_str().unwrap();
-        let of: f64 = rule.rsplit(" of ").next().unwrap().parse().unwrap();
+        let of = p["hygiene"]["calls_about_deals"]["value"].as_f64().unwrap();
         f["value"].as_f64().unwrap() / of.max(1.0)
     };
     let worst = people

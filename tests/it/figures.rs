@@ -551,7 +551,9 @@ fn hygiene_counted_by_hand() {
     assert!((h.open_tasks_per_open_deal.value - 4.0 / 3.0).abs() < 1e-9);
     assert_eq!(ids(&h.calls_without_trace), ["k2"]);
     assert!(h.calls_without_trace.rule.ends_with("= 1 of 2"));
+    assert_eq!(ids(&h.calls_about_deals), ["k1", "k2"]);
     assert_eq!(ids(&h.weak_comments), ["K2"]);
+    assert_eq!(h.comments.value, 2.0);
     assert_eq!(h.weak_comment_share.value, 0.5);
     assert_eq!(ids(&h.unfinished_tasks), ["T3"]);
 }
