@@ -102,7 +102,7 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Reports. `report figures` prints every figure of a person or a team.
+    /// Reports: every figure, the morning digest, the manager card, the weekly owner report.
     #[command(subcommand)]
     Report(ReportCommand),
     /// Write a large generated Asterisk Master.csv, for benchmarks.
