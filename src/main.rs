@@ -375,10 +375,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             now,
         }) => {
             let (config, _) = load_config(cli.config)?;
-            let team_config = config
-                .team(&team)
-                .with_context(|| format!("no team {team:?} in the config"))?
-                .clone();
+            let team_config = commands::team(&config, &team)?.clone();
             let now = now.unwrap_or_else(chrono::Utc::now);
             let day = date.unwrap_or_else(|| {
                 let today = now.with_timezone(&team_config.timezone).date_naive();

@@ -157,6 +157,26 @@ fn draw_charts(
     Ok(out)
 }
 
+/// Writes a rendered message as Telegram parts (`<stem>.telegram.N.html`,
+/// each within Telegram's limit) and as plain text (`<stem>.txt`).
+fn write_messages(
+    out_dir: &Path,
+    stem: &str,
+    html: &str,
+    text: &str,
+) -> anyhow::Result<(Vec<PathBuf>, PathBuf)> {
+    let mut parts = Vec::new();
+    for (i, part) in split_message(html, MESSAGE_LIMIT).iter().enumerate() {
+        let path = out_dir.join(format!("{stem}.telegram.{}.html", i + 1));
+        std::fs::write(&path, part).with_context(|| format!("cannot write {}", path.display()))?;
+        parts.push(path);
+    }
+    let text_path = out_dir.join(format!("{stem}.txt"));
+    std::fs::write(&text_path, text)
+        .with_context(|| format!("cannot write {}", text_path.display()))?;
+    Ok((parts, text_path))
+}
+
 /// Renders the digest of `team` for `day` into `out_dir`.
 pub async fn write_digest(
     store: &dyn Storage,
@@ -166,9 +186,7 @@ pub async fn write_digest(
     now: DateTime<Utc>,
     out_dir: &Path,
 ) -> anyhow::Result<DigestFiles> {
-    let team_config = config
-        .team(team)
-        .with_context(|| format!("no team {team:?} in the config"))?;
+    let team_config = super::team(config, team)?;
     let locale = team_config.locale;
     let report =
         figures::build(store, config, &Scope::Team(team.to_owned()), day, day, now).await?;
@@ -179,15 +197,8 @@ pub async fn write_digest(
     let text = templates.render(&format!("{dir}/digest.txt"), &model)?;
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let mut telegram_messages = Vec::new();
-    for (i, part) in split_message(&html, MESSAGE_LIMIT).iter().enumerate() {
-        let path = out_dir.join(format!("digest-{team}-{day}.telegram.{}.html", i + 1));
-        std::fs::write(&path, part).with_context(|| format!("cannot write {}", path.display()))?;
-        telegram_messages.push(path);
-    }
-    let text_path = out_dir.join(format!("digest-{team}-{day}.txt"));
-    std::fs::write(&text_path, &text)
-        .with_context(|| format!("cannot write {}", text_path.display()))?;
+    let (telegram_messages, text_path) =
+        write_messages(out_dir, &format!("digest-{team}-{day}"), &html, &text)?;
 
     let (from, to) = (report.period.from, report.period.to);
     let ids: Vec<String> = report
@@ -228,10 +239,7 @@ pub async fn write_manager_card(
     out_dir: &Path,
 ) -> anyhow::Result<DigestFiles> {
     let person = figures::find_employee(config, who)?;
-    let team_config = config
-        .team(&person.team)
-        .with_context(|| format!("no team {:?} in the config", person.team))?
-        .clone();
+    let team_config = super::team(config, &person.team)?.clone();
     let locale = team_config.locale;
     let report = figures::build(
         store,
@@ -259,15 +267,7 @@ pub async fn write_manager_card(
     } else {
         format!("manager-{}-{first}-{last}", person.id)
     };
-    let mut telegram_messages = Vec::new();
-    for (i, part) in split_message(&html, MESSAGE_LIMIT).iter().enumerate() {
-        let path = out_dir.join(format!("{stem}.telegram.{}.html", i + 1));
-        std::fs::write(&path, part).with_context(|| format!("cannot write {}", path.display()))?;
-        telegram_messages.push(path);
-    }
-    let text_path = out_dir.join(format!("{stem}.txt"));
-    std::fs::write(&text_path, &text)
-        .with_context(|| format!("cannot write {}", text_path.display()))?;
+    let (telegram_messages, text_path) = write_messages(out_dir, &stem, &html, &text)?;
     let mut charts = Vec::new();
     // Their funnel, with the stage where they fall behind the team marked.
     let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());

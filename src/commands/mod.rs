@@ -107,6 +107,14 @@ pub fn check_config(config: &Config, path: &Path) -> String {
     out
 }
 
+/// A team of the config by id, or an error that lists the teams there are.
+pub fn team<'c>(config: &'c Config, id: &str) -> anyhow::Result<&'c crate::config::TeamConfig> {
+    config.team(id).with_context(|| {
+        let known: Vec<&str> = config.teams.iter().map(|t| t.id.as_str()).collect();
+        format!("no team {id:?} in the config (known: {})", known.join(", "))
+    })
+}
+
 /// The config's source names, for messages: `pbx, cloud, crm`.
 fn source_names(config: &Config) -> String {
     config

@@ -79,10 +79,7 @@ pub async fn write_weekly(
     now: DateTime<Utc>,
     out_dir: &Path,
 ) -> anyhow::Result<WeeklyFiles> {
-    let team_config = config
-        .team(team)
-        .with_context(|| format!("no team {team:?} in the config"))?
-        .clone();
+    let team_config = super::team(config, team)?.clone();
     let locale = team_config.locale;
     let monday = week_start(day);
     let (sunday, last_monday) = (monday + Duration::days(6), monday - Duration::days(7));

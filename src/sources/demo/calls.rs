@@ -98,7 +98,7 @@ impl Generator<'_, '_> {
             1,
         )?;
         self.stats.calls += 1;
-        let successful = talk >= 40;
+        let successful = talk >= super::SUCCESS_TALK_SECS;
         if successful {
             self.after_successful(
                 m,
@@ -162,7 +162,7 @@ impl Generator<'_, '_> {
             3,
         )?;
         self.stats.calls += 1;
-        let successful = talk >= 40;
+        let successful = talk >= super::SUCCESS_TALK_SECS;
         if successful {
             self.after_successful(
                 m,

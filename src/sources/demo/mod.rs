@@ -108,6 +108,9 @@ const WEAK_COMMENTS: &[&str] = &[
     "недозвон",
     "called",
 ];
+/// The demo's own idea of a real conversation (the config default), deciding
+/// when a CRM trace or a new deal follows a call.
+const SUCCESS_TALK_SECS: i64 = 40;
 const STAGES: &[&str] = &["new", "qualified", "meeting", "proposal"];
 
 /// What to generate.
