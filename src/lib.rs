@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod commands;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod ingest;
 pub mod metrics;

@@ -172,9 +172,11 @@ enum ReportCommand {
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// The owner's weekly report of a team: an HTML page (the email body) with its charts,
-    /// and the XLSX workbook (managers by day, stuck deals, overdue tasks).
+    /// and the XLSX workbook (managers by day, stuck deals, overdue tasks); the email
+    /// written as .eml or sent over SMTP.
     ///
     /// Example: salespulse report weekly --team moscow --date 2026-11-16 --out out/
+    ///          salespulse report weekly --team moscow --deliver email
     Weekly {
         #[arg(long)]
         team: String,
@@ -186,6 +188,10 @@ enum ReportCommand {
         /// The moment overdue and stuck are judged at [default: now]
         #[arg(long, value_name = "RFC3339")]
         now: Option<chrono::DateTime<chrono::Utc>>,
+        /// `file` writes the email as an .eml beside the page; `email` sends it
+        /// over SMTP now (the [email] section of the config)
+        #[arg(long, value_enum, default_value = "file")]
+        deliver: commands::weekly::Deliver,
     },
     /// The morning digest of a team for a day, as Telegram HTML (split to Telegram's
     /// 4096-character limit) and plain text, written to files and printed.
@@ -350,14 +356,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             date,
             out,
             now,
+            deliver,
         }) => {
             let (config, _) = load_config(cli.config)?;
+            if deliver == commands::weekly::Deliver::Email && config.email.is_none() {
+                anyhow::bail!(
+                    "--deliver email needs an [email] section in the config (smtp_host, from; see `salespulse init`)"
+                );
+            }
             let now = now.unwrap_or_else(chrono::Utc::now);
             let day = date.unwrap_or_else(|| (now - chrono::Duration::days(7)).date_naive());
             let store = salespulse::storage::open(config.database_url.expose()).await?;
-            let files =
-                commands::weekly::write_weekly(store.as_ref(), &config, &team, day, now, &out)
-                    .await?;
+            let files = commands::weekly::write_weekly(
+                store.as_ref(),
+                &config,
+                &team,
+                day,
+                now,
+                &out,
+                deliver,
+            )
+            .await?;
             store.close().await;
             println!("{}", files.subject);
             for f in [&files.html, &files.xlsx]
@@ -366,6 +385,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .chain(&files.charts)
             {
                 eprintln!("wrote {}", f.display());
+            }
+            if deliver == commands::weekly::Deliver::Email {
+                let Some(email) = &files.email else {
+                    anyhow::bail!(
+                        "nobody to send the weekly report of team {team} to: give an owner or a head of the team an `email`, or set email.to"
+                    );
+                };
+                let deliveries = commands::weekly::send_weekly(&config, email).await?;
+                let failed = deliveries.iter().filter(|d| d.result.is_err()).count();
+                for d in &deliveries {
+                    match &d.result {
+                        Ok(answer) => println!("sent to {} ({answer})", d.to),
+                        Err(e) => eprintln!("not sent to {}: {e}", d.to),
+                    }
+                }
+                if failed > 0 {
+                    anyhow::bail!(
+                        "{failed} of {} recipients did not get the weekly report",
+                        deliveries.len()
+                    );
+                }
             }
         }
         Command::Report(ReportCommand::Digest {

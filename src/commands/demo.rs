@@ -273,6 +273,7 @@ pub async fn run(
         last_day,
         morning,
         &paths.out_dir,
+        super::weekly::Deliver::File,
     )
     .await?;
     // The card of the manager who idles, as they would see it with /me.

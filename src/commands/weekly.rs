@@ -24,12 +24,36 @@ pub struct WeeklyFiles {
     pub html: PathBuf,
     pub xlsx: PathBuf,
     pub charts: Vec<PathBuf>,
-    /// The email, when the team has an owner (or head) with an address.
+    /// The `.eml` file, when asked for and there is someone to send to.
     pub eml: Option<PathBuf>,
+    /// The email, when there is someone to send it to.
+    pub email: Option<WeeklyEmail>,
 }
 
-/// Who gets the weekly email: the owners with an address, else the heads.
+/// The weekly report as an email, ready to send or to write as `.eml`.
+#[derive(Debug, Clone)]
+pub struct WeeklyEmail {
+    pub message: lettre::Message,
+    pub recipients: Vec<String>,
+}
+
+/// What to do with the weekly email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Deliver {
+    /// Write it as an `.eml` file beside the page.
+    File,
+    /// Send it now over SMTP (`[email]` in the config).
+    Email,
+}
+
+/// Who gets the weekly email: `email.to` when set, else the owners with an
+/// address, else the team's heads.
 pub fn recipients(config: &Config, team: &str) -> Vec<String> {
+    if let Some(email) = &config.email
+        && !email.to.is_empty()
+    {
+        return email.to.clone();
+    }
     let with_role = |role: Role| -> Vec<String> {
         config
             .employees
@@ -78,6 +102,7 @@ pub async fn write_weekly(
     day: NaiveDate,
     now: DateTime<Utc>,
     out_dir: &Path,
+    deliver: Deliver,
 ) -> anyhow::Result<WeeklyFiles> {
     let team_config = super::team(config, team)?.clone();
     let locale = team_config.locale;
@@ -94,6 +119,12 @@ pub async fn write_weekly(
     let this_days = days(store, config, team, monday, now).await?;
     let last_days = days(store, config, team, last_monday, week_began).await?;
     let model = weekly(&this, &last, locale);
+    let templates = Templates::new(config.templates_dir.clone());
+    let dir = locale_dir(locale);
+    let subject = templates
+        .render(&format!("{dir}/weekly.subject.txt"), &model)?
+        .trim()
+        .to_owned();
 
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
@@ -159,13 +190,15 @@ pub async fn write_weekly(
         chart_paths.push(path);
     }
 
-    let templates = Templates::new(config.templates_dir.clone());
-    let dir = locale_dir(locale);
+    let context = |charts: Option<&ChartFiles>| {
+        minijinja::context! {
+            charts => charts,
+            subject => &subject,
+            ..minijinja::Value::from_serialize(&model)
+        }
+    };
     let page = |charts: &ChartFiles| {
-        templates.render(
-            &format!("{dir}/weekly.html"),
-            minijinja::context! { charts => charts, ..minijinja::Value::from_serialize(&model) },
-        )
+        templates.render(&format!("{dir}/weekly.html"), context(Some(charts)))
     };
     let html = page(&names)?;
     let html_path = out_dir.join(format!("{stem}.html"));
@@ -178,10 +211,10 @@ pub async fn write_weekly(
 
     // The email: the same page with its charts inline by Content-ID.
     let to = recipients(config, team);
-    let eml = if to.is_empty() {
+    let email = if to.is_empty() {
         tracing::info!(
             team,
-            "no owner or head with an email address: no .eml written"
+            "no owner or head with an email address: no weekly email"
         );
         None
     } else {
@@ -197,30 +230,53 @@ pub async fn write_weekly(
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
             ));
         }
-        let from = config
-            .email
-            .as_ref()
+        let email = config.email.as_ref();
+        let from = email
             .map(|e| e.from.clone())
             .unwrap_or_else(|| "salespulse <reports@localhost>".to_owned());
         let message = build_message(EmailContent {
             from: &from,
             to: &to,
-            subject: &model.subject,
+            reply_to: email.and_then(|e| e.reply_to.as_deref()),
+            subject: &subject,
             html: page(&cids)?,
-            text: templates.render(&format!("{dir}/weekly.txt"), &model)?,
+            text: templates.render(&format!("{dir}/weekly.txt"), context(None))?,
             images,
             attachment: Some((format!("{stem}.xlsx"), book, XLSX)),
         })?;
-        let path = out_dir.join(format!("{stem}.eml"));
-        std::fs::write(&path, message.formatted())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Some(path)
+        Some(WeeklyEmail {
+            message,
+            recipients: to,
+        })
+    };
+    let eml = match (&email, deliver) {
+        (Some(email), Deliver::File) => {
+            let path = out_dir.join(format!("{stem}.eml"));
+            std::fs::write(&path, email.message.formatted())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Some(path)
+        }
+        _ => None,
     };
     Ok(WeeklyFiles {
         eml,
-        subject: model.subject,
+        email,
+        subject,
         html: html_path,
         xlsx: xlsx_path,
         charts: chart_paths,
     })
+}
+
+/// Sends the weekly email over SMTP to each recipient; the failures are
+/// in the result beside the successes.
+pub async fn send_weekly(
+    config: &Config,
+    email: &WeeklyEmail,
+) -> anyhow::Result<Vec<crate::delivery::email::Delivery>> {
+    let smtp = config.email.as_ref().context(
+        "sending email needs an [email] section in the config (smtp_host, from; see `salespulse init`)",
+    )?;
+    let mailer = crate::delivery::email::Mailer::new(smtp)?;
+    Ok(mailer.send(&email.message, &email.recipients).await)
 }

@@ -250,13 +250,51 @@ pub struct TelegramConfig {
     pub admin_chat_id: Option<i64>,
 }
 
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); refused without it.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or network (port 25).
+    None,
+}
+
+impl SmtpSecurity {
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpSecurity::StartTls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        }
+    }
+}
+
+/// The SMTP server and the envelope of the weekly email.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailConfig {
     pub smtp_host: String,
     pub smtp_port: u16,
+    pub security: SmtpSecurity,
     pub username: Option<String>,
     pub password: Option<Secret>,
+    /// The env var the password came from, to name it in errors.
+    pub password_env: Option<String>,
     pub from: String,
+    pub reply_to: Option<String>,
+    /// Recipients of the weekly report; when empty, the owners with an
+    /// address, else the team's heads.
+    pub to: Vec<String>,
+    /// A PEM file of certificates to trust besides the usual roots (a
+    /// company CA, or a relay's own certificate).
+    pub ca_file: Option<PathBuf>,
+    /// Limit for connecting and for each SMTP command.
+    pub timeout: std::time::Duration,
+    /// Tries per recipient on temporary failures, the first included.
+    pub attempts: u32,
+    /// Wait before the second try; doubled after each further failure.
+    pub backoff: std::time::Duration,
 }
 
 /// The validated configuration.

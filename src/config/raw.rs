@@ -174,7 +174,15 @@ pub struct RawTelegram {
 pub struct RawEmail {
     pub smtp_host: Option<String>,
     pub smtp_port: Option<i64>,
+    pub security: Option<String>,
     pub username: Option<String>,
     pub password_env: Option<String>,
     pub from: Option<String>,
+    pub reply_to: Option<String>,
+    #[serde(default)]
+    pub to: Vec<String>,
+    pub ca_file: Option<std::path::PathBuf>,
+    pub timeout_secs: Option<i64>,
+    pub attempts: Option<i64>,
+    pub backoff_ms: Option<i64>,
 }

@@ -148,3 +148,45 @@ fn heads_choose_what_managers_see_of_their_own_figures() {
         ]
     );
 }
+
+#[test]
+fn the_email_section_names_each_bad_key() {
+    let found = issues(
+        "[email]\nsmtp_host = \"smtp.example.com\"\nsecurity = \"ssl\"\nsmtp_port = 70000\n\
+         username = \"reports\"\nfrom = \"not an address\"\nto = [\"owner@example.com\", \"nobody\"]\n\
+         timeout_secs = 0\nca_file = \"/nonexistent/ca.pem\"\n",
+    );
+    let keys: Vec<&str> = found
+        .iter()
+        .map(|i| i.split(':').next().unwrap_or_default())
+        .collect();
+    for key in [
+        "email.security",
+        "email.smtp_port",
+        "email.from",
+        "email.to[1]",
+        "email.password_env",
+        "email.timeout_secs",
+        "email.ca_file",
+    ] {
+        assert!(keys.contains(&key), "{key} in {found:#?}");
+    }
+    assert!(
+        found
+            .iter()
+            .any(|i| i.contains("\"starttls\" (port 587), \"tls\" (port 465)")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_smtp_port_follows_the_security_unless_given() {
+    let config = parse(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n\
+         [email]\nsmtp_host = \"smtp.example.com\"\nsecurity = \"tls\"\nfrom = \"r@example.com\"\n",
+    )
+    .unwrap();
+    let email = config.email.unwrap();
+    assert_eq!((email.security, email.smtp_port), (SmtpSecurity::Tls, 465));
+    assert_eq!(email.attempts, 4);
+}

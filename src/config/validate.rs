@@ -9,6 +9,8 @@ use super::raw::{OneOrMany, RawConfig, RawTeam};
 use super::*;
 use crate::domain::{PLAN_FIGURES, Role, StageKind};
 
+#[path = "validate_delivery.rs"]
+mod delivery;
 #[path = "validate_sources.rs"]
 mod sources;
 use sources::source;
@@ -185,7 +187,7 @@ fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
     }
 }
 
-fn env_secret(
+pub(super) fn env_secret(
     issues: &mut Issues,
     key: &str,
     var: Option<String>,
@@ -536,22 +538,7 @@ pub(super) fn validate(
             admin_chat_id: t.admin_chat_id,
         })
     });
-    let email = raw.email.map(|e| EmailConfig {
-        smtp_host: issues.required("email.smtp_host", e.smtp_host),
-        smtp_port: match e.smtp_port {
-            None => 587,
-            Some(p) => u16::try_from(p).ok().filter(|p| *p > 0).unwrap_or_else(|| {
-                issues.add(
-                    "email.smtp_port",
-                    format!("{p} is not a port (expected 1 to 65535)"),
-                );
-                587
-            }),
-        },
-        username: e.username,
-        password: env_secret(&mut issues, "email.password_env", e.password_env, env),
-        from: issues.required("email.from", e.from),
-    });
+    let email = raw.email.map(|e| delivery::email(&mut issues, e, env));
 
     for (i, group) in raw.visibility.hide_from_managers.iter().enumerate() {
         if !FIGURE_GROUPS.contains(&group.as_str()) {

@@ -21,6 +21,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 pub struct EmailContent<'a> {
     pub from: &'a str,
     pub to: &'a [String],
+    pub reply_to: Option<&'a str>,
     pub subject: &'a str,
     /// The HTML body, with images referenced as `cid:<name>`.
     pub html: String,
@@ -60,6 +61,9 @@ pub fn build_message(c: EmailContent<'_>) -> Result<Message, EmailError> {
     let mut builder = Message::builder()
         .from(mailbox("from", c.from)?)
         .subject(c.subject);
+    if let Some(reply_to) = c.reply_to {
+        builder = builder.reply_to(mailbox("reply_to", reply_to)?);
+    }
     for to in c.to {
         builder = builder.to(mailbox("to", to)?);
     }

@@ -33,8 +33,10 @@ const BUILT_IN: &[(&str, &str)] = built_in![
     "en/manager.txt",
     "ru/weekly.html",
     "ru/weekly.txt",
+    "ru/weekly.subject.txt",
     "en/weekly.html",
     "en/weekly.txt",
+    "en/weekly.subject.txt",
 ];
 
 #[derive(Debug, thiserror::Error)]

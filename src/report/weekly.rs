@@ -89,7 +89,11 @@ pub struct Weekly {
     pub team_name: String,
     pub week_number: u32,
     pub period: String,
-    pub subject: String,
+    /// The week's revenue, written out, for the subject line.
+    pub revenue: String,
+    /// Revenue as a share of the revenue plan, when there is one.
+    pub revenue_plan_pct: Option<i64>,
+    pub deals_won: i64,
     pub headlines: Vec<Headline>,
     pub rows: Vec<WeeklyRow>,
     pub stages: Vec<StageLine>,
@@ -210,28 +214,10 @@ pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Wee
     );
 
     let week_number = this.period.first_day.iso_week().week();
-    let plan_part = if revenue_target > 0.0 {
-        format!(
-            " ({} % {})",
-            (revenue_now / revenue_target * 100.0).round(),
-            word("плана", "of plan")
-        )
-    } else {
-        String::new()
-    };
-    let subject = if ru {
-        format!(
-            "Продажи, неделя {week_number}: выручка {}{plan_part}, выиграно сделок {}",
-            money(revenue_now, locale),
-            this.team_funnel.won.value
-        )
-    } else {
-        format!(
-            "Sales, week {week_number}: revenue {}{plan_part}, {} deals won",
-            money(revenue_now, locale),
-            this.team_funnel.won.value
-        )
-    };
+    let revenue_plan_pct =
+        (revenue_target > 0.0).then(|| (revenue_now / revenue_target * 100.0).round() as i64);
+    let revenue = money(revenue_now, locale);
+    let deals_won = this.team_funnel.won.value as i64;
 
     let rows = this
         .employees
@@ -288,7 +274,9 @@ pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Wee
             day_label(this.period.first_day, locale),
             day_label(this.period.last_day, locale)
         ),
-        subject,
+        revenue,
+        revenue_plan_pct,
+        deals_won,
         headlines,
         rows,
         stages: this

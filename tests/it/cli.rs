@@ -4,7 +4,7 @@ use std::process::Command;
 
 use crate::helpers::fixture;
 
-fn salespulse(dir: &std::path::Path) -> Command {
+pub fn salespulse(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_salespulse"));
     cmd.current_dir(dir)
         .env_remove("SALESPULSE_CONFIG")
@@ -12,7 +12,7 @@ fn salespulse(dir: &std::path::Path) -> Command {
     cmd
 }
 
-fn text(out: &std::process::Output) -> String {
+pub fn text(out: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -2,6 +2,7 @@
 //! names a server, the real Postgres; the real binary for the CLI.
 
 mod cli;
+mod email;
 mod figures;
 mod helpers;
 mod ingest;

@@ -1,0 +1,132 @@
+//! The `[email]` section: the SMTP server and the envelope.
+
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+
+use super::super::raw::RawEmail;
+use super::super::{EmailConfig, SmtpSecurity};
+use super::{Issues, env_secret};
+
+/// A number within `range`, or the default; out of range is named.
+fn bounded(
+    issues: &mut Issues,
+    key: &str,
+    value: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+) -> i64 {
+    match value {
+        None => default,
+        Some(v) if range.contains(&v) => v,
+        Some(v) => {
+            issues.add(
+                key,
+                format!(
+                    "{v} is out of range (expected {} to {})",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            default
+        }
+    }
+}
+
+fn address(issues: &mut Issues, key: &str, value: &str) {
+    if value.parse::<Mailbox>().is_err() {
+        issues.add(
+            key,
+            format!(
+                "{value:?} is not an email address (expected \"Name <user@example.com>\" or \"user@example.com\")"
+            ),
+        );
+    }
+}
+
+pub(super) fn email(
+    issues: &mut Issues,
+    e: RawEmail,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> EmailConfig {
+    let security = match e.security.as_deref() {
+        None | Some("starttls") => SmtpSecurity::StartTls,
+        Some("tls") => SmtpSecurity::Tls,
+        Some("none") => SmtpSecurity::None,
+        Some(other) => {
+            issues.add(
+                "email.security",
+                format!(
+                    "\"{other}\" is not a connection kind (expected \"starttls\" (port 587), \"tls\" (port 465) or \"none\" (a local relay, port 25))"
+                ),
+            );
+            SmtpSecurity::StartTls
+        }
+    };
+    let port = bounded(
+        issues,
+        "email.smtp_port",
+        e.smtp_port,
+        1..=65535,
+        security.default_port().into(),
+    );
+    let from = issues.required("email.from", e.from);
+    if !from.is_empty() {
+        address(issues, "email.from", &from);
+    }
+    if let Some(reply_to) = &e.reply_to {
+        address(issues, "email.reply_to", reply_to);
+    }
+    for (i, to) in e.to.iter().enumerate() {
+        address(issues, &format!("email.to[{i}]"), to);
+    }
+    if e.username.is_some() != e.password_env.is_some() {
+        issues.add(
+            if e.username.is_some() {
+                "email.password_env"
+            } else {
+                "email.username"
+            },
+            "is missing: AUTH needs both username and password_env (or neither, for a relay without login)",
+        );
+    }
+    if let Some(path) = &e.ca_file
+        && !path.is_file()
+    {
+        issues.add(
+            "email.ca_file",
+            format!(
+                "{} is not a file (expected a PEM file of certificates to trust)",
+                path.display()
+            ),
+        );
+    }
+    let password = env_secret(issues, "email.password_env", e.password_env.clone(), env);
+    EmailConfig {
+        smtp_host: issues.required("email.smtp_host", e.smtp_host),
+        smtp_port: u16::try_from(port).unwrap_or(security.default_port()),
+        security,
+        username: e.username,
+        password,
+        password_env: e.password_env,
+        from,
+        reply_to: e.reply_to,
+        to: e.to,
+        ca_file: e.ca_file,
+        timeout: Duration::from_secs(bounded(
+            issues,
+            "email.timeout_secs",
+            e.timeout_secs,
+            1..=600,
+            30,
+        ) as u64),
+        attempts: bounded(issues, "email.attempts", e.attempts, 1..=10, 4) as u32,
+        backoff: Duration::from_millis(bounded(
+            issues,
+            "email.backoff_ms",
+            e.backoff_ms,
+            0..=600_000,
+            2_000,
+        ) as u64),
+    }
+}

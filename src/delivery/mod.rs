@@ -1,0 +1,4 @@
+//! Sending what `report` built and `render` drew: email over SMTP now;
+//! Telegram and the outbox come beside it.
+
+pub mod email;
