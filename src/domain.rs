@@ -24,6 +24,47 @@ pub const PLAN_FIGURES: &[&str] = &[
     "deals_won",
 ];
 
+/// The figures a KPI indicator can pay on: the month's value of each.
+pub const KPI_FIGURES: &[&str] = &[
+    "calls_out",
+    "calls_in",
+    "missed",
+    "connected",
+    "successful_contacts",
+    "talk_time",
+    "talk_minutes",
+    "talk_mean",
+    "talk_median",
+    "short_calls",
+    "medium_calls",
+    "long_calls",
+    "cold_calls",
+    "warm_calls",
+    "new_client_calls",
+    "existing_client_calls",
+    "proposals",
+    "meetings",
+    "emails",
+    "cards_touched",
+    "overdue_tasks",
+    "oldest_overdue_days",
+    "postponed_without_action",
+    "deals_without_next_task",
+    "open_tasks_per_open_deal",
+    "calls_without_trace",
+    "calls_about_deals",
+    "weak_comments",
+    "comments",
+    "weak_comment_share",
+    "unfinished_tasks",
+    "deals_won",
+    "deals_lost",
+    "win_rate",
+    "revenue",
+    "stuck_deals",
+    "plan_completion",
+];
+
 /// Why a record was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {

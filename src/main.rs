@@ -151,6 +151,37 @@ enum ReportCommand {
         #[arg(long, value_name = "RFC3339")]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// KPI and bonus for a month: the bonus table (ranked), each amount opened into
+    /// its rule with the numbers put in; for the month under way, the forecast at
+    /// the pace so far.
+    ///
+    /// Examples:
+    ///   salespulse report kpi --month 2026-11 --team moscow
+    ///   salespulse report kpi --month 2026-11 --employee Иванов --explain
+    ///   salespulse report kpi --month 2026-11 --team moscow --by meetings
+    #[command(verbatim_doc_comment)]
+    Kpi {
+        /// The month: 2026-11 [default: the month under way]
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+        /// A person: their id, a unique part of their name, or @username.
+        #[arg(long, conflicts_with = "team", required_unless_present = "team")]
+        employee: Option<String>,
+        /// A team id: all its managers.
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Add each figure's own rule and the records behind it (text format).
+        #[arg(long)]
+        explain: bool,
+        /// Rank by bonus, plan (completion) or any figure's key
+        #[arg(long, default_value = "bonus")]
+        by: salespulse::report::kpi::RankBy,
+        /// The moment the month is judged at [default: now]
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// One manager's card (what `/me` answers) for a day or a period, as Telegram HTML
     /// and text, with the day's call pulse chart, written to files and printed.
     ///
@@ -271,11 +302,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig => {
             let (config, path) = load_config(cli.config)?;
             print!("{}", commands::check_config(&config, &path));
+            if !config.kpi.schemes.is_empty() {
+                // The schemes against those already in force: read only.
+                match salespulse::storage::open(config.database_url.expose()).await {
+                    Ok(store) => {
+                        let recorded = store.kpi_schemes().await?;
+                        store.close().await;
+                        let today = commands::kpi::today(&config, chrono::Utc::now());
+                        let issues = commands::kpi::scheme_changes(&config, &recorded, today);
+                        if !issues.is_empty() {
+                            anyhow::bail!(
+                                "{} KPI scheme problem(s):\n  {}",
+                                issues.len(),
+                                issues.join("\n  ")
+                            );
+                        }
+                        println!(
+                            "  KPI schemes: {} version(s), none changes a month already begun",
+                            config.kpi.schemes.len()
+                        );
+                    }
+                    Err(e) => println!(
+                        "  KPI schemes not checked against those in force: the database cannot be opened ({e})"
+                    ),
+                }
+            }
         }
         Command::Migrate => {
             let (config, _) = load_config(cli.config)?;
             let store = salespulse::storage::open(config.database_url.expose()).await?;
             commands::sync_directory(store.as_ref(), &config).await?;
+            commands::kpi::guard(store.as_ref(), &config, chrono::Utc::now()).await?;
             println!("The {} database is up to date.", store.backend());
             store.close().await;
         }
@@ -306,8 +363,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (None, Some(t)) => Scope::Team(t),
                 (None, None) => anyhow::bail!("name --employee or --team"),
             };
-            let store = salespulse::storage::open(config.database_url.expose()).await?;
             let now = now.unwrap_or_else(chrono::Utc::now);
+            let store = commands::kpi::open_guarded(&config, now).await?;
             let report = figures::build(
                 store.as_ref(),
                 &config,
@@ -328,6 +385,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
             }
         }
+        Command::Report(ReportCommand::Kpi {
+            month,
+            employee,
+            team,
+            format,
+            explain,
+            by,
+            now,
+        }) => {
+            let (config, _) = load_config(cli.config)?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let month = match month {
+                Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+                    .with_context(|| format!("--month {m:?} is not a month (expected YYYY-MM)"))?,
+                None => commands::kpi::today(&config, now),
+            };
+            let scope = match (employee, team) {
+                (Some(e), _) => Scope::Employee(e),
+                (None, Some(t)) => Scope::Team(t),
+                (None, None) => anyhow::bail!("name --employee or --team"),
+            };
+            let store = commands::kpi::open_guarded(&config, now).await?;
+            let report =
+                salespulse::report::kpi::build(store.as_ref(), &config, &scope, month, now).await?;
+            store.close().await;
+            let places = salespulse::report::kpi::leaderboard(&report, &by);
+            match format {
+                Format::Text => {
+                    let all: Vec<_> = places.iter().collect();
+                    print!("{}", commands::kpi::render_text(&report, &all, explain));
+                }
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "report": report,
+                        "leaderboard": places,
+                    }))?
+                ),
+            }
+        }
         Command::Report(ReportCommand::Manager {
             employee,
             date,
@@ -337,7 +434,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let (config, _) = load_config(cli.config)?;
             let now = now.unwrap_or_else(chrono::Utc::now);
-            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            let store = commands::kpi::open_guarded(&config, now).await?;
             let files = commands::digest::write_manager_card(
                 store.as_ref(),
                 &config,
@@ -366,7 +463,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let now = now.unwrap_or_else(chrono::Utc::now);
             let day = date.unwrap_or_else(|| (now - chrono::Duration::days(7)).date_naive());
-            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            let store = commands::kpi::open_guarded(&config, now).await?;
             let files = commands::weekly::write_weekly(
                 store.as_ref(),
                 &config,
@@ -421,7 +518,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let today = now.with_timezone(&team_config.timezone).date_naive();
                 salespulse::report::digest::digest_day(today, |d| team_config.is_working_day(d))
             });
-            let store = salespulse::storage::open(config.database_url.expose()).await?;
+            let store = commands::kpi::open_guarded(&config, now).await?;
             let files =
                 commands::digest::write_digest(store.as_ref(), &config, &team, day, now, &out)
                     .await?;

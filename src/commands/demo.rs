@@ -40,7 +40,7 @@ pub struct DemoOutcome {
 pub const TIMEZONE: Tz = chrono_tz::Europe::Moscow;
 
 /// The config of the generated department.
-pub fn config_text(managers: &[DemoManager], database: &Path) -> String {
+pub fn config_text(managers: &[DemoManager], database: &Path, first_month: NaiveDate) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -70,15 +70,33 @@ team = "moscow"
 email = "owner@example.com"
 "#,
     );
-    for m in managers {
+    let month = first_month.format("%Y-%m");
+    for (i, m) in managers.iter().enumerate() {
+        // Every fourth finds leads; the second became a closer on the second
+        // day of a month, so that month still pays them as a lead generator.
+        let position = if i % 4 == 3 {
+            "lead_generator"
+        } else {
+            "closer"
+        };
         let _ = writeln!(
             out,
-            "\n[[employees]]\nid = \"{}\"\nname = \"{}\"\nrole = \"manager\"\nposition = \"closer\"\nteam = \"moscow\"\nids = {{ pbx = \"{}\", crm = \"{}\" }}",
+            "\n[[employees]]\nid = \"{}\"\nname = \"{}\"\nrole = \"manager\"\nposition = \"{position}\"\nteam = \"moscow\"\nids = {{ pbx = \"{}\", crm = \"{}\" }}",
             m.id, m.name, m.extension, m.crm_user
         );
+        if i == 1 {
+            let since = first_month
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.succ_opt())
+                .unwrap_or(first_month);
+            let _ = writeln!(
+                out,
+                "position_since = \"{since}\"\nprevious_position = \"lead_generator\""
+            );
+        }
     }
     out.push_str(
-        r#"
+        &r#"
 [[stages]]
 id = "new"
 name = "Новая заявка"
@@ -113,6 +131,77 @@ kind = "lost"
 role = "manager"
 daily = { cold_calls = 30, warm_calls = 10, proposals = 20 }
 
+[kpi]
+currency = "₽"
+in_digest = true
+leaderboard = "own"
+
+# Closers: a share of revenue, steps for deals won and a fee per meeting,
+# paid when the activity plan is kept to at least 80 %.
+[[kpi.schemes]]
+position = "closer"
+from = "MONTH_PLACEHOLDER"
+
+[[kpi.schemes.indicators]]
+id = "plan"
+name = "план активности"
+figure = "plan_completion"
+rule = "gate"
+target = 80
+
+[[kpi.schemes.indicators]]
+id = "revenue"
+name = "выручка"
+figure = "revenue"
+rule = "linear"
+target = 5000000
+pay = 30000
+floor_pct = 50
+cap_pct = 150
+
+[[kpi.schemes.indicators]]
+id = "won"
+name = "выиграно сделок"
+figure = "deals_won"
+rule = "steps"
+steps = [{ at = 5, amount = 5000 }, { at = 10, amount = 12000 }, { at = 20, amount = 25000 }]
+
+[[kpi.schemes.indicators]]
+id = "meetings"
+name = "встречи"
+figure = "meetings"
+rule = "per_unit"
+amount = 300
+
+# Lead generators: a fee per successful contact, at most 20 000 ₽, and per
+# meeting set up; nothing when more than 30 calls are left without a CRM trace.
+[[kpi.schemes]]
+position = "lead_generator"
+from = "MONTH_PLACEHOLDER"
+
+[[kpi.schemes.indicators]]
+id = "trace"
+name = "звонки без следа в CRM"
+figure = "calls_without_trace"
+rule = "gate"
+target = 30
+at_most = true
+
+[[kpi.schemes.indicators]]
+id = "contacts"
+name = "результативные контакты"
+figure = "successful_contacts"
+rule = "per_unit"
+amount = 40
+max = 20000
+
+[[kpi.schemes.indicators]]
+id = "meetings"
+name = "встречи"
+figure = "meetings"
+rule = "per_unit"
+amount = 500
+
 [[sources]]
 name = "pbx"
 kind = "asterisk"
@@ -125,7 +214,8 @@ outbound_contexts = ["from-internal"]
 name = "crm"
 kind = "crm_files"
 timezone = "Europe/Moscow"
-"#,
+"#
+        .replace("MONTH_PLACEHOLDER", &month.to_string()),
     );
     out
 }
@@ -230,12 +320,22 @@ pub async fn run(
     let (team, stats) =
         tokio::task::spawn_blocking(move || write_files(&opts, &data_dir)).await??;
 
-    std::fs::write(&paths.config, config_text(&team, &paths.database))
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", paths.config.display()))?;
+    let first_month = crate::config::kpi::month_of(
+        demo::working_days(end, days)
+            .first()
+            .copied()
+            .unwrap_or(end),
+    );
+    std::fs::write(
+        &paths.config,
+        config_text(&team, &paths.database, first_month),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", paths.config.display()))?;
     let config = Config::load(&paths.config)?;
     remove_database(&paths.database)?;
     let store = crate::storage::open(config.database_url.expose()).await?;
     super::sync_directory(store.as_ref(), &config).await?;
+    super::kpi::guard(store.as_ref(), &config, chrono::Utc::now()).await?;
 
     let mut reports = Vec::new();
     let pbx = config

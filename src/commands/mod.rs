@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod digest;
+pub mod kpi;
 pub mod weekly;
 
 use std::io::{BufWriter, Write};

@@ -3,6 +3,7 @@
 //! reports every problem with the key and what was expected, before anything
 //! starts. Secrets are never in the file: it names the env vars that hold them.
 
+pub mod kpi;
 mod raw;
 mod secret;
 mod validate;
@@ -13,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::domain::{Direction, Role, StageKind};
+pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
 pub use secret::{Secret, redact_url};
 
 /// The commented example that `salespulse init` writes.
@@ -129,12 +131,30 @@ pub struct EmployeeConfig {
     pub name: String,
     pub role: Role,
     pub position: Option<String>,
+    /// The day `position` began, when it changed lately; before it the
+    /// person held `previous_position`.
+    pub position_since: Option<NaiveDate>,
+    pub previous_position: Option<String>,
     pub team: String,
     pub telegram_id: Option<i64>,
     pub telegram_username: Option<String>,
     pub email: Option<String>,
     /// Their ids in each source, by source name: PBX extensions, CRM user ids.
     pub source_ids: BTreeMap<String, Vec<String>>,
+}
+
+impl EmployeeConfig {
+    /// The position whose KPI scheme pays the month of `day`: the one held
+    /// on the month's first day. A change mid-month takes effect on the
+    /// next month, as a scheme change does, so a month is paid under one
+    /// set of rules.
+    pub fn position_for_month(&self, day: NaiveDate) -> Option<&str> {
+        let first = kpi::month_of(day);
+        match (self.position_since, &self.previous_position) {
+            (Some(since), Some(previous)) if since > first => Some(previous),
+            _ => self.position.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +333,7 @@ pub struct Config {
     pub hidden_from_managers: Vec<String>,
     /// A folder of edited report templates, used before the built-in ones.
     pub templates_dir: Option<PathBuf>,
+    pub kpi: KpiConfig,
 }
 
 impl Config {

@@ -25,6 +25,7 @@ pub struct RawConfig {
     pub email: Option<RawEmail>,
     #[serde(default)]
     pub visibility: RawVisibility,
+    pub kpi: Option<super::kpi::RawKpi>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -94,6 +95,10 @@ pub struct RawEmployee {
     pub name: Option<String>,
     pub role: Option<String>,
     pub position: Option<String>,
+    /// The day the current position began, when it changed lately.
+    pub position_since: Option<String>,
+    /// The position held before `position_since`.
+    pub previous_position: Option<String>,
     pub team: Option<String>,
     pub telegram_id: Option<i64>,
     pub telegram_username: Option<String>,

@@ -190,3 +190,62 @@ fn the_smtp_port_follows_the_security_unless_given() {
     assert_eq!((email.security, email.smtp_port), (SmtpSecurity::Tls, 465));
     assert_eq!(email.attempts, 4);
 }
+
+#[test]
+fn kpi_schemes_name_each_bad_key() {
+    let found = issues(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n\
+         [kpi]\nleaderboard = \"all\"\n\
+         [[kpi.schemes]]\nposition = \"closer\"\nfrom = \"November\"\n\
+         [[kpi.schemes.indicators]]\nfigure = \"meetingz\"\nrule = \"per_unit\"\n\
+         [[kpi.schemes.indicators]]\nid = \"rev\"\nfigure = \"revenue\"\nrule = \"linear\"\ntarget = 100\n\
+         [[kpi.schemes.indicators]]\nid = \"won\"\nfigure = \"deals_won\"\nrule = \"steps\"\nsteps = [{ at = 5, amount = 1 }, { at = 3, amount = 2 }]\n\
+         [[kpi.schemes.indicators]]\nid = \"g\"\nfigure = \"plan_completion\"\nrule = \"gate\"\ntarget = 80\napplies_to = [\"nope\"]\n\
+         [[kpi.schemes.indicators]]\nid = \"q\"\nfigure = \"meetings\"\nperiod = \"quarter\"\nrule = \"bonus\"\n",
+    );
+    for expected in [
+        "kpi.leaderboard: \"all\" is not a choice",
+        "kpi.schemes[0].from: \"November\" is not a month (expected \"YYYY-MM\"",
+        "kpi.schemes[0].indicators[0].figure: \"meetingz\" is not a figure",
+        "kpi.schemes[0].indicators[0].amount: is missing",
+        "kpi.schemes[0].indicators[1].pay: is missing",
+        "kpi.schemes[0].indicators[2].steps: are not in rising order",
+        "kpi.schemes[0].indicators[3].applies_to: \"nope\" is not another indicator",
+        "kpi.schemes[0].indicators[4].period: \"quarter\" is not supported",
+        "kpi.schemes[0].indicators[4].rule: \"bonus\" is not a rule",
+    ] {
+        assert!(
+            found.iter().any(|i| i.starts_with(expected)),
+            "{expected}\n{found:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_position_taken_mid_month_pays_from_the_next_month() {
+    let config = parse(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n\
+         [[employees]]\nid = \"a\"\nname = \"A\"\nteam = \"m\"\nposition = \"closer\"\n\
+         position_since = \"2026-11-16\"\nprevious_position = \"farmer\"\n\
+         [[employees]]\nid = \"b\"\nname = \"B\"\nteam = \"m\"\nposition = \"closer\"\n\
+         position_since = \"2026-11-01\"\nprevious_position = \"farmer\"\n",
+    )
+    .unwrap();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let a = &config.employees[0];
+    assert_eq!(a.position_for_month(day(11, 20)), Some("farmer"));
+    assert_eq!(a.position_for_month(day(12, 1)), Some("closer"));
+    // Taken on the month's first day: that month already.
+    assert_eq!(
+        config.employees[1].position_for_month(day(11, 5)),
+        Some("closer")
+    );
+    let missing = issues(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n\
+         [[employees]]\nid = \"a\"\nname = \"A\"\nteam = \"m\"\nposition_since = \"2026-11-16\"\n",
+    );
+    assert!(
+        missing[0].starts_with("employees[0].previous_position: goes with position_since"),
+        "{missing:?}"
+    );
+}

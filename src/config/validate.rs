@@ -11,6 +11,8 @@ use crate::domain::{PLAN_FIGURES, Role, StageKind};
 
 #[path = "validate_delivery.rs"]
 mod delivery;
+#[path = "validate_kpi.rs"]
+mod kpi;
 #[path = "validate_sources.rs"]
 mod sources;
 use sources::source;
@@ -351,11 +353,23 @@ pub(super) fn validate(
             }
             source_ids.insert(src, ids);
         }
+        let position_since = e
+            .position_since
+            .as_deref()
+            .and_then(|d| date(&mut issues, &format!("employees[{i}].position_since"), d));
+        if position_since.is_some() != e.previous_position.is_some() {
+            issues.add(
+                format!("employees[{i}].previous_position"),
+                "goes with position_since (expected both: the position held before, and the day the current one began)",
+            );
+        }
         employees.push(EmployeeConfig {
             id,
             name,
             role,
             position: e.position,
+            position_since,
+            previous_position: e.previous_position,
             team,
             telegram_id: e.telegram_id,
             telegram_username: e
@@ -564,8 +578,11 @@ pub(super) fn validate(
         );
     }
 
+    let kpi = kpi::kpi(&mut issues, raw.kpi);
+
     if issues.0.is_empty() {
         Ok(Config {
+            kpi,
             templates_dir: raw.templates_dir,
             hidden_from_managers: raw.visibility.hide_from_managers,
             database_url: Secret::new(database_url),

@@ -5,6 +5,7 @@
 
 pub mod funnel;
 pub mod hygiene;
+pub mod kpi;
 pub mod plan;
 pub mod pulse;
 pub mod telephony;

@@ -85,7 +85,7 @@ pub fn ramp_factor(plan: &PlanConfig, day: NaiveDate) -> f64 {
     (ramp.start + ramp.step * steps).clamp(0.0, 1.0)
 }
 
-fn working_days_in_month(team: &TeamConfig, day: NaiveDate) -> u32 {
+pub fn working_days_in_month(team: &TeamConfig, day: NaiveDate) -> u32 {
     let first = day.with_day(1).unwrap_or(day);
     let next = if first.month() == 12 {
         NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)

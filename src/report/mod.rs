@@ -3,5 +3,6 @@
 pub mod digest;
 pub mod figures;
 pub mod figures_text;
+pub mod kpi;
 pub mod slices;
 pub mod weekly;

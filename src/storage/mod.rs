@@ -74,6 +74,17 @@ pub struct Rejected {
     pub raw: String,
 }
 
+/// A KPI scheme as recorded when its month arrived.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordedScheme {
+    pub position: String,
+    /// `2026-11`.
+    pub from_month: String,
+    /// The scheme's canonical JSON.
+    pub scheme: String,
+    pub recorded_at: i64,
+}
+
 /// The totals of one ingestion run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunTotals {
@@ -120,6 +131,13 @@ pub trait Storage: Send + Sync {
     ) -> Result<Upserted>;
     async fn upsert_activities(&self, run: RunId, rows: &[Activity]) -> Result<Upserted>;
     async fn upsert_comments(&self, run: RunId, rows: &[Comment]) -> Result<Upserted>;
+
+    /// The KPI schemes recorded so far.
+    async fn kpi_schemes(&self) -> Result<Vec<RecordedScheme>>;
+    /// Records schemes: those of months after `after` (`2026-11`) are
+    /// replaced wholesale by the ones given (the future may change); a
+    /// recorded scheme of `after` or earlier is never changed.
+    async fn record_kpi_schemes(&self, after: &str, schemes: &[RecordedScheme]) -> Result<()>;
 
     /// Stored due times of the given tasks of a source, to notice postponements.
     async fn task_dues(

@@ -254,3 +254,95 @@ fn report_figures_on_the_demo_shows_the_planted_patterns() {
     assert!(sum("overdue_tasks") > 0.0);
     assert!(sum("postponed_without_action") > 0.0);
 }
+
+#[test]
+fn report_kpi_on_the_demo_adds_up_and_check_config_guards_the_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = salespulse(dir.path())
+        .args([
+            "demo",
+            "--managers",
+            "4",
+            "--days",
+            "10",
+            "--end",
+            "2026-11-20",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let kpi = |format: &str| {
+        salespulse(dir.path())
+            .args([
+                "--config",
+                "salespulse-demo.toml",
+                "report",
+                "kpi",
+                "--team",
+                "moscow",
+                "--month",
+                "2026-11",
+                "--now",
+                "2026-11-21T06:00:00Z",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = kpi("json");
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = &json["report"];
+    assert_eq!(report["schema"], "salespulse.kpi/1");
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    let mut total = 0.0;
+    for row in rows {
+        let result = &row["result"];
+        let amounts: f64 = result["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["amount"].as_f64().unwrap())
+            .sum();
+        let bonus = result["bonus"].as_f64().unwrap();
+        assert!((amounts - bonus).abs() < 0.01, "{row}");
+        total += bonus;
+        // The fourth manager finds leads; the second was one on the 1st.
+        let position = row["position"].as_str().unwrap();
+        if ["m002", "m004"].contains(&row["employee_id"].as_str().unwrap()) {
+            assert_eq!(position, "lead_generator", "{row}");
+        } else {
+            assert_eq!(position, "closer", "{row}");
+        }
+    }
+    assert!((report["total_bonus"].as_f64().unwrap() - total).abs() < 0.01);
+    assert_eq!(json["leaderboard"][0]["rank"], 1);
+    // The text form opens every amount into its rule.
+    let out = kpi("text");
+    let said = text(&out);
+    assert!(
+        said.contains("KPI of Отдел продаж «Москва» for 2026-11"),
+        "{said}"
+    );
+    assert!(said.contains("встречи: "), "{said}");
+    assert!(said.contains(" × 300 ₽ = "), "{said}");
+    assert!(said.contains("forecast at the pace of"), "{said}");
+
+    // Raising the meeting fee in the month under way is refused by
+    // check-config, naming the scheme and the month to use instead.
+    let path = dir.path().join("salespulse-demo.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, config.replace("amount = 300", "amount = 400")).unwrap();
+    let check = salespulse(dir.path())
+        .args(["--config", "salespulse-demo.toml", "check-config"])
+        .output()
+        .unwrap();
+    let said = text(&check);
+    assert!(!check.status.success(), "{said}");
+    assert!(
+        said.contains("kpi.schemes[0]: the scheme for \"closer\" from 2026-11 is in force"),
+        "{said}"
+    );
+}

@@ -6,5 +6,6 @@ mod email;
 mod figures;
 mod helpers;
 mod ingest;
+mod kpi;
 mod render;
 mod storage;

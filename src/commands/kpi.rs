@@ -1,0 +1,292 @@
+//! `report kpi` and the guard that keeps a month's KPI rules fixed: a
+//! scheme is recorded in the database when its month arrives, and a config
+//! that changes a recorded scheme, or slips a new one under a month already
+//! under way, is refused with what to do instead.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::config::Config;
+use crate::config::kpi::month_of;
+use crate::metrics::kpi::number;
+use crate::report::kpi::{KpiReport, Place};
+use crate::storage::{RecordedScheme, Storage};
+
+/// The config's today: the first team's calendar day at `now`.
+pub fn today(config: &Config, now: DateTime<Utc>) -> NaiveDate {
+    config
+        .teams
+        .first()
+        .map(|t| crate::calendar::local_day(t.timezone, now))
+        .unwrap_or_else(|| now.date_naive())
+}
+
+fn next_month(month: NaiveDate) -> String {
+    month
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(month)
+        .format("%Y-%m")
+        .to_string()
+}
+
+/// What in the config's `[kpi]` would change the rules of a month already
+/// begun, against the schemes recorded so far; empty when nothing would.
+pub fn scheme_changes(
+    config: &Config,
+    recorded: &[RecordedScheme],
+    today: NaiveDate,
+) -> Vec<String> {
+    let current = month_of(today);
+    let label = current.format("%Y-%m").to_string();
+    let stored: BTreeMap<(&str, &str), &RecordedScheme> = recorded
+        .iter()
+        .map(|r| ((r.position.as_str(), r.from_month.as_str()), r))
+        .collect();
+    let mut issues = Vec::new();
+    for (i, s) in config.kpi.schemes.iter().enumerate() {
+        if s.from > current {
+            continue;
+        }
+        let from = s.month_label();
+        match stored.get(&(s.position.as_str(), from.as_str())) {
+            Some(r) if r.scheme != s.canonical() => issues.push(format!(
+                "kpi.schemes[{i}]: the scheme for \"{}\" from {from} is in force (recorded {}) and this config changes it; the rules of a month do not change while people work under them: keep this one as it was and put the change in a new [[kpi.schemes]] with from = \"{}\"",
+                s.position,
+                DateTime::from_timestamp(r.recorded_at, 0)
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                next_month(current)
+            )),
+            Some(_) => {}
+            None => {
+                let earlier = recorded
+                    .iter()
+                    .filter(|r| r.position == s.position && r.from_month.as_str() <= label.as_str())
+                    .map(|r| r.from_month.clone())
+                    .max();
+                if let Some(earlier) = earlier {
+                    issues.push(format!(
+                        "kpi.schemes[{i}]: from = \"{from}\" would change the rules of \"{}\" in a month already begun ({label} is under way, paid under the scheme from {earlier}); a new scheme takes effect from the next month at the earliest: from = \"{}\"",
+                        s.position,
+                        next_month(current)
+                    ));
+                }
+            }
+        }
+    }
+    for r in recorded
+        .iter()
+        .filter(|r| r.from_month.as_str() <= label.as_str())
+    {
+        let kept = config
+            .kpi
+            .schemes
+            .iter()
+            .any(|s| s.position == r.position && s.month_label() == r.from_month);
+        if !kept {
+            issues.push(format!(
+                "kpi: the scheme for \"{}\" from {} was in force and is gone from the config; past months keep the scheme they had: put it back (its recorded copy is in the table kpi_schemes)",
+                r.position, r.from_month
+            ));
+        }
+    }
+    issues
+}
+
+/// Refuses a config that changes a month's rules; records the schemes
+/// whose month has arrived.
+pub async fn guard(store: &dyn Storage, config: &Config, now: DateTime<Utc>) -> anyhow::Result<()> {
+    if config.kpi.schemes.is_empty() {
+        return Ok(());
+    }
+    let today = today(config, now);
+    let recorded = store.kpi_schemes().await?;
+    let issues = scheme_changes(config, &recorded, today);
+    if !issues.is_empty() {
+        anyhow::bail!(
+            "the KPI schemes in the config are refused:\n  {}",
+            issues.join("\n  ")
+        );
+    }
+    // Schemes of months to come are recorded as they stand, so that one
+    // set up ahead is not mistaken, when its month comes, for one slipped
+    // into a month under way.
+    let current = month_of(today);
+    let new: Vec<RecordedScheme> = config
+        .kpi
+        .schemes
+        .iter()
+        .filter(|s| {
+            s.from > current
+                || !recorded
+                    .iter()
+                    .any(|r| r.position == s.position && r.from_month == s.month_label())
+        })
+        .map(|s| RecordedScheme {
+            position: s.position.clone(),
+            from_month: s.month_label(),
+            scheme: s.canonical(),
+            recorded_at: now.timestamp(),
+        })
+        .collect();
+    store
+        .record_kpi_schemes(&current.format("%Y-%m").to_string(), &new)
+        .await?;
+    Ok(())
+}
+
+/// Opens the database and checks the KPI schemes against it.
+pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Arc<dyn Storage>> {
+    let store = crate::storage::open(config.database_url.expose()).await?;
+    guard(store.as_ref(), config, now).await?;
+    Ok(store)
+}
+
+/// The KPI report as text: the bonus table, then each person's amounts
+/// opened into their rules; with `explain`, each figure's own rule and the
+/// records behind it.
+pub fn render_text(report: &KpiReport, places: &[&Place], explain: bool) -> String {
+    let mut out = String::new();
+    let cur = &report.currency;
+    let _ = writeln!(
+        out,
+        "KPI of {} for {} (figures through {}: {} of {} working days)",
+        report.team_name,
+        report.month,
+        report.through,
+        report.working_days_gone,
+        report.working_days
+    );
+    let forecast = report.total_forecast.is_some();
+    let _ = writeln!(
+        out,
+        "\n{:>3}  {:<28} {:>14}{}",
+        "#",
+        "",
+        "bonus",
+        if forecast { "       forecast" } else { "" }
+    );
+    for place in places {
+        let Some(row) = report
+            .rows
+            .iter()
+            .find(|r| r.employee_id == place.employee_id)
+        else {
+            continue;
+        };
+        let bonus = row
+            .result
+            .as_ref()
+            .map(|r| format!("{} {cur}", number(r.bonus)))
+            .unwrap_or_else(|| "no scheme".into());
+        let ahead = row
+            .forecast
+            .as_ref()
+            .map(|f| format!("{:>15}", format!("{} {cur}", number(f.bonus))))
+            .unwrap_or_default();
+        let who = format!(
+            "{} ({})",
+            row.name,
+            row.position.as_deref().unwrap_or("no position")
+        );
+        let _ = writeln!(out, "{:>3}  {:<28} {:>14}{ahead}", place.rank, who, bonus);
+    }
+    let _ = writeln!(
+        out,
+        "     {:<28} {:>14}{}",
+        "Total",
+        format!("{} {cur}", number(report.total_bonus)),
+        report
+            .total_forecast
+            .map(|f| format!("{:>15}", format!("{} {cur}", number(f))))
+            .unwrap_or_default()
+    );
+    for place in places {
+        let Some(row) = report
+            .rows
+            .iter()
+            .find(|r| r.employee_id == place.employee_id)
+        else {
+            continue;
+        };
+        let Some(result) = &row.result else {
+            let _ = writeln!(
+                out,
+                "\n{}: no KPI scheme in force for position {:?} in {}",
+                row.name,
+                row.position.as_deref().unwrap_or("(none)"),
+                report.month
+            );
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "\n{} — {}, scheme from {}: {} {cur}",
+            row.name,
+            row.position.as_deref().unwrap_or_default(),
+            row.scheme_from.as_deref().unwrap_or_default(),
+            number(result.bonus)
+        );
+        for ind in &result.indicators {
+            let _ = writeln!(out, "  {}", ind.rule);
+            if explain {
+                let _ = writeln!(out, "      {}", ind.figure_rule);
+                if !ind.records.is_empty() {
+                    let shown: Vec<String> = ind
+                        .records
+                        .iter()
+                        .take(12)
+                        .map(|r| format!("{}:{}", r.source, r.id))
+                        .collect();
+                    let more = ind.records.len().saturating_sub(shown.len());
+                    let _ = writeln!(
+                        out,
+                        "      records ({}): {}{}",
+                        ind.records.len(),
+                        shown.join(", "),
+                        if more > 0 {
+                            format!(", … {more} more")
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  = {} {cur}",
+            result
+                .indicators
+                .iter()
+                .filter(|i| i.passed.is_none())
+                .map(|i| number(i.amount))
+                .collect::<Vec<_>>()
+                .join(" + ")
+                + &format!(" = {}", number(result.bonus))
+        );
+        if let Some(f) = &row.forecast {
+            let _ = writeln!(
+                out,
+                "  forecast at the pace of {} of {} working days: {} {cur} ({})",
+                report.working_days_gone,
+                report.working_days,
+                number(f.bonus),
+                f.indicators
+                    .iter()
+                    .map(|i| match i.passed {
+                        None => format!("{} {}", i.name, number(i.actual)),
+                        Some(true) => format!("gate {} passed", i.name),
+                        Some(false) =>
+                            format!("gate {} not passed at {}", i.name, number(i.actual)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,594 @@
+//! KPI and bonus (`METRICS.md`, section 6): each indicator of a scheme
+//! applied to the month's figure, with the rule written out with the
+//! numbers put in; the bonus is their sum. Pure: the figures come in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Figure, RecordRef, Unit};
+use crate::config::kpi::{KpiRule, KpiScheme};
+
+/// Figures that add up over a month, so that the month's pace carries them
+/// forward; the others (shares, means, snapshots such as overdue tasks)
+/// are forecast as they stand.
+pub const CUMULATIVE: &[&str] = &[
+    "calls_out",
+    "calls_in",
+    "missed",
+    "connected",
+    "successful_contacts",
+    "talk_time",
+    "talk_minutes",
+    "short_calls",
+    "medium_calls",
+    "long_calls",
+    "cold_calls",
+    "warm_calls",
+    "new_client_calls",
+    "existing_client_calls",
+    "proposals",
+    "meetings",
+    "emails",
+    "cards_touched",
+    "calls_without_trace",
+    "calls_about_deals",
+    "weak_comments",
+    "comments",
+    "deals_won",
+    "deals_lost",
+    "revenue",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorResult {
+    pub id: String,
+    pub name: String,
+    pub figure: String,
+    /// The figure in the rule's terms: counts as they are, shares in
+    /// percent, money in currency units, durations in seconds.
+    pub actual: f64,
+    /// What it pays, in currency units.
+    pub amount: f64,
+    /// The rule with the numbers put in.
+    pub rule: String,
+    /// For a gate: whether it was passed.
+    pub passed: Option<bool>,
+    /// The gate that held this indicator's pay back.
+    pub blocked_by: Option<String>,
+    /// The figure's own explanation.
+    pub figure_rule: String,
+    pub records: Vec<RecordRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemeResult {
+    pub indicators: Vec<IndicatorResult>,
+    /// The sum of the indicators' amounts.
+    pub bonus: f64,
+}
+
+/// A number as people read it: `7 000`, `72.5`.
+pub fn number(v: f64) -> String {
+    let rounded = (v * 100.0).round() / 100.0;
+    let whole = rounded.trunc().abs() as u64;
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(' ');
+        }
+        grouped.push(c);
+    }
+    let sign = if rounded < 0.0 { "-" } else { "" };
+    let frac = (rounded.abs().fract() * 100.0).round() as u64;
+    match frac {
+        0 => format!("{sign}{grouped}"),
+        f if f.is_multiple_of(10) => format!("{sign}{grouped}.{}", f / 10),
+        f => format!("{sign}{grouped}.{f:02}"),
+    }
+}
+
+/// A figure's value in the terms a target is written in.
+pub fn in_rule_terms(f: &Figure) -> f64 {
+    match f.unit {
+        Unit::Count | Unit::Seconds => f.value,
+        Unit::Ratio => f.value * 100.0,
+        Unit::Money => f.value / 100.0,
+    }
+}
+
+fn unit_suffix(f: &Figure, currency: &str) -> String {
+    match f.unit {
+        Unit::Ratio => " %".into(),
+        Unit::Money => format!(" {currency}"),
+        Unit::Seconds => " s".into(),
+        Unit::Count => String::new(),
+    }
+}
+
+fn round_money(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Applies `scheme` to the month's figures (by key).
+pub fn evaluate(
+    scheme: &KpiScheme,
+    figures: &BTreeMap<String, Figure>,
+    currency: &str,
+) -> SchemeResult {
+    let money = |v: f64| format!("{} {currency}", number(v));
+    let empty = Figure::count(
+        "missing",
+        "no such figure for this person".into(),
+        Vec::new(),
+    );
+    let mut results: Vec<IndicatorResult> = scheme
+        .indicators
+        .iter()
+        .map(|ind| {
+            let figure = figures.get(&ind.figure).unwrap_or(&empty);
+            let actual = in_rule_terms(figure);
+            let shown = format!("{}{}", number(actual), unit_suffix(figure, currency));
+            let name = &ind.name;
+            let (amount, rule, passed) = match &ind.rule {
+                KpiRule::PerUnit { amount, max } => {
+                    let raw = actual.max(0.0) * amount;
+                    let text = format!("{name}: {shown} × {} = {}", money(*amount), money(raw));
+                    match max {
+                        Some(m) if raw > *m => {
+                            (*m, format!("{text}, capped at {}", money(*m)), None)
+                        }
+                        _ => (raw, text, None),
+                    }
+                }
+                KpiRule::Linear {
+                    target,
+                    pay,
+                    floor_pct,
+                    cap_pct,
+                } => {
+                    let pct = actual / target * 100.0;
+                    let head = format!(
+                        "{name}: {shown} of {}{} = {} %",
+                        number(*target),
+                        unit_suffix(figure, currency),
+                        number(pct.round())
+                    );
+                    if pct < *floor_pct {
+                        (
+                            0.0,
+                            format!(
+                                "{head}, below the floor of {} %: {}",
+                                number(*floor_pct),
+                                money(0.0)
+                            ),
+                            None,
+                        )
+                    } else if pct > *cap_pct {
+                        let amount = pay * cap_pct / 100.0;
+                        (
+                            amount,
+                            format!(
+                                "{head}, capped at {} % × {} = {}",
+                                number(*cap_pct),
+                                money(*pay),
+                                money(amount)
+                            ),
+                            None,
+                        )
+                    } else {
+                        let amount = pay * actual / target;
+                        (
+                            amount,
+                            format!("{head} × {} = {}", money(*pay), money(amount)),
+                            None,
+                        )
+                    }
+                }
+                KpiRule::Steps { steps } => {
+                    let ladder = steps
+                        .iter()
+                        .map(|s| format!("from {} → {}", number(s.at), money(s.amount)))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    match steps.iter().rev().find(|s| actual >= s.at) {
+                        Some(step) => (
+                            step.amount,
+                            format!(
+                                "{name}: {shown}, the step from {} reached: {} (steps: {ladder})",
+                                number(step.at),
+                                money(step.amount)
+                            ),
+                            None,
+                        ),
+                        None => (
+                            0.0,
+                            format!(
+                                "{name}: {shown}, below the first step ({}): {} (steps: {ladder})",
+                                steps.first().map(|s| number(s.at)).unwrap_or_default(),
+                                money(0.0)
+                            ),
+                            None,
+                        ),
+                    }
+                }
+                KpiRule::Gate {
+                    target, at_most, ..
+                } => {
+                    let ok = if *at_most {
+                        actual <= *target
+                    } else {
+                        actual >= *target
+                    };
+                    let sign = match (at_most, ok) {
+                        (false, true) => "≥",
+                        (false, false) => "<",
+                        (true, true) => "≤",
+                        (true, false) => ">",
+                    };
+                    let verdict = if ok { "passed" } else { "not passed" };
+                    (
+                        0.0,
+                        format!(
+                            "gate {name}: {shown} {sign} {}{}: {verdict}",
+                            number(*target),
+                            unit_suffix(figure, currency)
+                        ),
+                        Some(ok),
+                    )
+                }
+            };
+            IndicatorResult {
+                id: ind.id.clone(),
+                name: ind.name.clone(),
+                figure: ind.figure.clone(),
+                actual,
+                amount: round_money(amount),
+                rule,
+                passed,
+                blocked_by: None,
+                figure_rule: figure.rule.clone(),
+                records: figure.records.clone(),
+            }
+        })
+        .collect();
+
+    // Gates that failed hold back the pay of what they cover.
+    for gate in scheme.indicators.iter() {
+        let KpiRule::Gate { applies_to, .. } = &gate.rule else {
+            continue;
+        };
+        let failed = results
+            .iter()
+            .any(|r| r.id == gate.id && r.passed == Some(false));
+        if !failed {
+            continue;
+        }
+        let mut held = Vec::new();
+        for r in results.iter_mut() {
+            let covered = r.id != gate.id
+                && r.passed.is_none()
+                && (applies_to.is_empty() || applies_to.contains(&r.id));
+            if covered && r.blocked_by.is_none() {
+                if r.amount > 0.0 {
+                    r.rule = format!(
+                        "{}, held back by the gate {}: {}",
+                        r.rule,
+                        gate.name,
+                        money(0.0)
+                    );
+                }
+                r.amount = 0.0;
+                r.blocked_by = Some(gate.id.clone());
+                held.push(r.name.clone());
+            }
+        }
+        if let Some(r) = results.iter_mut().find(|r| r.id == gate.id)
+            && !held.is_empty()
+        {
+            r.rule = format!("{}: {} pay nothing", r.rule, held.join(", "));
+        }
+    }
+    let bonus = round_money(results.iter().map(|r| r.amount).sum());
+    SchemeResult {
+        indicators: results,
+        bonus,
+    }
+}
+
+/// The month's figures carried to its end at the pace so far: cumulative
+/// figures × `pace` (working days of the month / working days gone).
+pub fn project(figures: &BTreeMap<String, Figure>, pace: f64) -> BTreeMap<String, Figure> {
+    figures
+        .iter()
+        .map(|(key, f)| {
+            let mut f = f.clone();
+            if CUMULATIVE.contains(&key.as_str()) {
+                f.value = (f.value * pace).round();
+                f.rule = format!("{} at the month's pace (× {:.2})", f.rule, pace);
+            }
+            (key.clone(), f)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::kpi::{KpiIndicator, Step};
+    use chrono::NaiveDate;
+
+    fn scheme(indicators: Vec<(&str, &str, KpiRule)>) -> KpiScheme {
+        KpiScheme {
+            position: "closer".into(),
+            from: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            indicators: indicators
+                .into_iter()
+                .map(|(id, figure, rule)| KpiIndicator {
+                    id: id.into(),
+                    name: id.replace('_', " "),
+                    figure: figure.into(),
+                    rule,
+                })
+                .collect(),
+        }
+    }
+
+    fn figures(values: &[(&'static str, f64, Unit)]) -> BTreeMap<String, Figure> {
+        values
+            .iter()
+            .map(|(key, value, unit)| {
+                (
+                    key.to_string(),
+                    Figure {
+                        key,
+                        value: *value,
+                        unit: *unit,
+                        rule: format!("{key} = {value}"),
+                        records: Vec::new(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn linear(target: f64, pay: f64, floor_pct: f64, cap_pct: f64) -> KpiRule {
+        KpiRule::Linear {
+            target,
+            pay,
+            floor_pct,
+            cap_pct,
+        }
+    }
+
+    #[test]
+    fn per_unit_pays_each_meeting() {
+        let s = scheme(vec![(
+            "meetings_held",
+            "meetings",
+            KpiRule::PerUnit {
+                amount: 500.0,
+                max: None,
+            },
+        )]);
+        let r = evaluate(&s, &figures(&[("meetings", 14.0, Unit::Count)]), "₽");
+        assert_eq!(r.bonus, 7000.0);
+        assert_eq!(r.indicators[0].rule, "meetings held: 14 × 500 ₽ = 7 000 ₽");
+        assert_eq!(r.indicators[0].figure_rule, "meetings = 14");
+    }
+
+    #[test]
+    fn per_unit_stops_at_its_cap() {
+        let s = scheme(vec![(
+            "contacts",
+            "successful_contacts",
+            KpiRule::PerUnit {
+                amount: 40.0,
+                max: Some(5000.0),
+            },
+        )]);
+        let r = evaluate(
+            &s,
+            &figures(&[("successful_contacts", 254.0, Unit::Count)]),
+            "₽",
+        );
+        assert_eq!(r.bonus, 5000.0);
+        assert_eq!(
+            r.indicators[0].rule,
+            "contacts: 254 × 40 ₽ = 10 160 ₽, capped at 5 000 ₽"
+        );
+    }
+
+    #[test]
+    fn linear_pays_in_proportion_between_floor_and_cap() {
+        // Revenue is in kopecks; targets are in roubles.
+        let s = scheme(vec![(
+            "revenue",
+            "revenue",
+            linear(3_000_000.0, 20_000.0, 50.0, 150.0),
+        )]);
+        let at = |roubles: f64| {
+            evaluate(
+                &s,
+                &figures(&[("revenue", roubles * 100.0, Unit::Money)]),
+                "₽",
+            )
+        };
+        let r = at(2_400_000.0);
+        assert_eq!(r.bonus, 16_000.0);
+        assert_eq!(
+            r.indicators[0].rule,
+            "revenue: 2 400 000 ₽ of 3 000 000 ₽ = 80 % × 20 000 ₽ = 16 000 ₽"
+        );
+        let below = at(1_200_000.0);
+        assert_eq!(below.bonus, 0.0);
+        assert_eq!(
+            below.indicators[0].rule,
+            "revenue: 1 200 000 ₽ of 3 000 000 ₽ = 40 %, below the floor of 50 %: 0 ₽"
+        );
+        // Exactly at the floor pays.
+        assert_eq!(at(1_500_000.0).bonus, 10_000.0);
+        let above = at(4_800_000.0);
+        assert_eq!(above.bonus, 30_000.0);
+        assert_eq!(
+            above.indicators[0].rule,
+            "revenue: 4 800 000 ₽ of 3 000 000 ₽ = 160 %, capped at 150 % × 20 000 ₽ = 30 000 ₽"
+        );
+    }
+
+    #[test]
+    fn steps_pay_the_highest_step_reached() {
+        let s = scheme(vec![(
+            "won",
+            "deals_won",
+            KpiRule::Steps {
+                steps: vec![
+                    Step {
+                        at: 3.0,
+                        amount: 5000.0,
+                    },
+                    Step {
+                        at: 5.0,
+                        amount: 10000.0,
+                    },
+                    Step {
+                        at: 8.0,
+                        amount: 20000.0,
+                    },
+                ],
+            },
+        )]);
+        let at = |n: f64| evaluate(&s, &figures(&[("deals_won", n, Unit::Count)]), "₽");
+        assert_eq!(at(2.0).bonus, 0.0);
+        assert_eq!(
+            at(2.0).indicators[0].rule,
+            "won: 2, below the first step (3): 0 ₽ (steps: from 3 → 5 000 ₽, from 5 → 10 000 ₽, from 8 → 20 000 ₽)"
+        );
+        assert_eq!(at(3.0).bonus, 5000.0);
+        assert_eq!(at(7.0).bonus, 10000.0);
+        assert_eq!(
+            at(7.0).indicators[0].rule,
+            "won: 7, the step from 5 reached: 10 000 ₽ (steps: from 3 → 5 000 ₽, from 5 → 10 000 ₽, from 8 → 20 000 ₽)"
+        );
+        assert_eq!(at(12.0).bonus, 20000.0);
+    }
+
+    #[test]
+    fn a_failed_gate_holds_back_what_it_covers() {
+        let per_meeting = KpiRule::PerUnit {
+            amount: 500.0,
+            max: None,
+        };
+        let s = scheme(vec![
+            (
+                "plan",
+                "plan_completion",
+                KpiRule::Gate {
+                    target: 80.0,
+                    at_most: false,
+                    applies_to: vec!["meetings".into()],
+                },
+            ),
+            ("meetings", "meetings", per_meeting),
+            (
+                "revenue",
+                "revenue",
+                linear(1_000_000.0, 10_000.0, 0.0, 100.0),
+            ),
+        ]);
+        let values = |plan: f64| {
+            figures(&[
+                ("plan_completion", plan, Unit::Ratio),
+                ("meetings", 10.0, Unit::Count),
+                ("revenue", 50_000_000.0, Unit::Money),
+            ])
+        };
+        let failed = evaluate(&s, &values(0.72), "₽");
+        // The gate covers meetings only: revenue still pays 5 000.
+        assert_eq!(failed.bonus, 5000.0);
+        assert_eq!(failed.indicators[0].passed, Some(false));
+        assert_eq!(
+            failed.indicators[0].rule,
+            "gate plan: 72 % < 80 %: not passed: meetings pay nothing"
+        );
+        assert_eq!(failed.indicators[1].amount, 0.0);
+        assert_eq!(failed.indicators[1].blocked_by.as_deref(), Some("plan"));
+        assert_eq!(
+            failed.indicators[1].rule,
+            "meetings: 10 × 500 ₽ = 5 000 ₽, held back by the gate plan: 0 ₽"
+        );
+        let passed = evaluate(&s, &values(0.86), "₽");
+        assert_eq!(passed.bonus, 10_000.0);
+        assert_eq!(passed.indicators[0].rule, "gate plan: 86 % ≥ 80 %: passed");
+    }
+
+    #[test]
+    fn an_at_most_gate_with_no_list_covers_every_other_indicator() {
+        let s = scheme(vec![
+            (
+                "trace",
+                "calls_without_trace",
+                KpiRule::Gate {
+                    target: 5.0,
+                    at_most: true,
+                    applies_to: Vec::new(),
+                },
+            ),
+            (
+                "meetings",
+                "meetings",
+                KpiRule::PerUnit {
+                    amount: 500.0,
+                    max: None,
+                },
+            ),
+        ]);
+        let at = |untraced: f64| {
+            evaluate(
+                &s,
+                &figures(&[
+                    ("calls_without_trace", untraced, Unit::Count),
+                    ("meetings", 4.0, Unit::Count),
+                ]),
+                "₽",
+            )
+        };
+        assert_eq!(at(5.0).bonus, 2000.0);
+        assert_eq!(at(5.0).indicators[0].rule, "gate trace: 5 ≤ 5: passed");
+        assert_eq!(at(6.0).bonus, 0.0);
+        assert_eq!(
+            at(6.0).indicators[0].rule,
+            "gate trace: 6 > 5: not passed: meetings pay nothing"
+        );
+    }
+
+    #[test]
+    fn the_forecast_carries_sums_at_the_pace_and_leaves_shares() {
+        let now = figures(&[
+            ("meetings", 10.0, Unit::Count),
+            ("plan_completion", 0.9, Unit::Ratio),
+            ("overdue_tasks", 4.0, Unit::Count),
+        ]);
+        // 10 of 21 working days gone.
+        let ahead = project(&now, 21.0 / 10.0);
+        assert_eq!(ahead["meetings"].value, 21.0);
+        assert_eq!(ahead["plan_completion"].value, 0.9);
+        assert_eq!(ahead["overdue_tasks"].value, 4.0);
+        assert!(
+            ahead["meetings"]
+                .rule
+                .ends_with("at the month's pace (× 2.10)")
+        );
+    }
+
+    #[test]
+    fn numbers_read_with_grouped_thousands() {
+        assert_eq!(number(7000.0), "7 000");
+        assert_eq!(number(1_234_567.0), "1 234 567");
+        assert_eq!(number(72.5), "72.5");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(999.0), "999");
+        assert_eq!(number(63_153.6), "63 153.6");
+    }
+}
