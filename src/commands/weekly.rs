@@ -119,6 +119,14 @@ pub async fn write_weekly(
     let this_days = days(store, config, team, monday, now).await?;
     let last_days = days(store, config, team, last_monday, week_began).await?;
     let model = weekly(&this, &last, locale);
+    // The bonus of the month the week ends in, so far.
+    let kpi = if config.kpi.schemes.is_empty() {
+        None
+    } else {
+        let today = crate::calendar::local_day(team_config.timezone, now);
+        Some(crate::report::kpi::build(store, config, &scope, sunday.min(today), now).await?)
+    };
+    let kpi_section = kpi.as_ref().map(crate::report::kpi::section);
     let templates = Templates::new(config.templates_dir.clone());
     let dir = locale_dir(locale);
     let subject = templates
@@ -194,6 +202,7 @@ pub async fn write_weekly(
         minijinja::context! {
             charts => charts,
             subject => &subject,
+            kpi => &kpi_section,
             ..minijinja::Value::from_serialize(&model)
         }
     };
@@ -204,7 +213,7 @@ pub async fn write_weekly(
     let html_path = out_dir.join(format!("{stem}.html"));
     std::fs::write(&html_path, html)
         .with_context(|| format!("cannot write {}", html_path.display()))?;
-    let book = weekly_workbook(&this_days, &this)?;
+    let book = weekly_workbook(&this_days, &this, kpi.as_ref())?;
     let xlsx_path = out_dir.join(format!("{stem}.xlsx"));
     std::fs::write(&xlsx_path, &book)
         .with_context(|| format!("cannot write {}", xlsx_path.display()))?;

@@ -1,8 +1,10 @@
-//! The owner's workbook: managers by day, stuck deals, overdue tasks.
+//! The owner's workbook: managers by day, stuck deals, overdue tasks, and
+//! the bonus by indicator with its working.
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::report::figures::FiguresReport;
+use crate::report::kpi::KpiReport;
 
 #[derive(Debug, thiserror::Error)]
 #[error("writing the spreadsheet failed: {0}")]
@@ -13,6 +15,7 @@ pub struct SpreadsheetError(#[from] XlsxError);
 pub fn weekly_workbook(
     days: &[FiguresReport],
     week: &FiguresReport,
+    kpi: Option<&KpiReport>,
 ) -> Result<Vec<u8>, SpreadsheetError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
@@ -141,5 +144,51 @@ pub fn weekly_workbook(
         overdue.write_string(r, 3, &e.hygiene.overdue_tasks.rule)?;
     }
     overdue.autofit();
+
+    if let Some(kpi) = kpi {
+        let sheet = book.add_worksheet();
+        sheet.set_name("KPI")?;
+        let header = [
+            "Manager",
+            "Position",
+            "Scheme from",
+            "Indicator",
+            "Figure",
+            "Value",
+            "Amount",
+            "How it was counted",
+            "The figure",
+            "Records",
+        ];
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        let mut r = 1u32;
+        for row in &kpi.rows {
+            let Some(result) = &row.result else { continue };
+            for ind in &result.indicators {
+                sheet.write_string(r, 0, &row.name)?;
+                sheet.write_string(r, 1, row.position.as_deref().unwrap_or_default())?;
+                sheet.write_string(r, 2, row.scheme_from.as_deref().unwrap_or_default())?;
+                sheet.write_string(r, 3, &ind.name)?;
+                sheet.write_string(r, 4, &ind.figure)?;
+                sheet.write_number(r, 5, ind.actual)?;
+                sheet.write_number(r, 6, ind.amount)?;
+                sheet.write_string(r, 7, &ind.rule)?;
+                sheet.write_string(r, 8, &ind.figure_rule)?;
+                sheet.write_number(r, 9, ind.records.len() as f64)?;
+                r += 1;
+            }
+            sheet.write_string_with_format(r, 0, &row.name, &bold)?;
+            sheet.write_string_with_format(r, 3, format!("Bonus, {}", kpi.currency), &bold)?;
+            sheet.write_number_with_format(r, 6, result.bonus, &bold)?;
+            if let Some(f) = &row.forecast {
+                sheet.write_string(r, 7, format!("forecast at the month's pace: {}", f.bonus))?;
+            }
+            r += 1;
+        }
+        sheet.set_column_width(7, 70)?;
+        sheet.set_column_width(8, 60)?;
+    }
     Ok(book.save_to_buffer()?)
 }

@@ -307,3 +307,52 @@ pub fn visible_places<'a>(config: &Config, viewer: &str, places: &'a [Place]) ->
         (None, _) => Vec::new(),
     }
 }
+
+/// A line of the bonus table in a report, written out.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiLine {
+    pub rank: usize,
+    pub name: String,
+    pub position: String,
+    pub bonus: String,
+    pub forecast: Option<String>,
+}
+
+/// The bonus table as reports show it: ranked by bonus, amounts written
+/// out in the config's currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiSection {
+    pub month: String,
+    pub through: String,
+    pub lines: Vec<KpiLine>,
+    pub total: String,
+    pub total_forecast: Option<String>,
+}
+
+pub fn section(report: &KpiReport) -> KpiSection {
+    let money = |v: f64| format!("{} {}", crate::metrics::kpi::number(v), report.currency);
+    let lines = leaderboard(report, &RankBy::Bonus)
+        .into_iter()
+        .filter_map(|place| {
+            let row = report
+                .rows
+                .iter()
+                .find(|r| r.employee_id == place.employee_id)?;
+            let result = row.result.as_ref()?;
+            Some(KpiLine {
+                rank: place.rank,
+                name: row.name.clone(),
+                position: row.position.clone().unwrap_or_default(),
+                bonus: money(result.bonus),
+                forecast: row.forecast.as_ref().map(|f| money(f.bonus)),
+            })
+        })
+        .collect();
+    KpiSection {
+        month: report.month.clone(),
+        through: report.through.format("%d.%m").to_string(),
+        lines,
+        total: money(report.total_bonus),
+        total_forecast: report.total_forecast.map(money),
+    }
+}

@@ -216,7 +216,7 @@ fn check_weekly_message(raw: &[u8]) {
         .expect("the XLSX opens");
     assert_eq!(
         xlsx.sheet_names(),
-        ["Managers by day", "Stuck deals", "Overdue tasks"]
+        ["Managers by day", "Stuck deals", "Overdue tasks", "KPI"]
     );
     let days = xlsx.worksheet_range("Managers by day").unwrap();
     let rows: Vec<&[Data]> = days.rows().collect();
@@ -251,6 +251,38 @@ fn check_weekly_message(raw: &[u8]) {
     assert!(calls > 0);
     assert_eq!(calls, out_in, "calls in text vs workbook");
     assert_eq!(successful, column("Successful"), "successful contacts");
+
+    // The KPI sheet: each manager's amounts add up to their bonus line, and
+    // the plain text's bonus table carries the same bonuses.
+    let kpi = xlsx.worksheet_range("KPI").unwrap();
+    let kpi: Vec<&[Data]> = kpi.rows().skip(1).collect();
+    let cell = |r: &[Data], c: usize| match &r[c] {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("{other:?}"),
+    };
+    let mut amounts = 0.0;
+    let mut bonuses = Vec::new();
+    for r in &kpi {
+        let label = r[3].to_string();
+        if label.starts_with("Bonus") {
+            assert!((cell(r, 6) - amounts).abs() < 0.01, "{r:?}");
+            bonuses.push(cell(r, 6));
+            amounts = 0.0;
+        } else {
+            amounts += cell(r, 6);
+            let value = salespulse::metrics::kpi::number(cell(r, 5));
+            assert!(
+                r[7].to_string().contains(&value),
+                "the working shows the value: {r:?}"
+            );
+        }
+    }
+    assert_eq!(bonuses.len(), 5);
+    for b in &bonuses {
+        let shown = salespulse::metrics::kpi::number(*b);
+        assert!(text.contains(&format!(": {shown} ₽")), "{shown} in {text}");
+    }
 
     // Each headline of the text is in the HTML's headline table.
     let headlines: Vec<(&str, &str)> = text
