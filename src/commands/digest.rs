@@ -190,7 +190,16 @@ pub async fn write_digest(
     let locale = team_config.locale;
     let report =
         figures::build(store, config, &Scope::Team(team.to_owned()), day, day, now).await?;
-    let model = digest(&report, &config.stages, locale);
+    let mut model = digest(&report, &config.stages, locale);
+    if config.kpi.in_digest && !config.kpi.schemes.is_empty() {
+        let kpi = crate::report::kpi::build(store, config, &Scope::Team(team.to_owned()), day, now)
+            .await?;
+        let mut section = crate::report::kpi::section(&kpi);
+        for line in &mut section.lines {
+            line.name = crate::report::digest::short_name(&line.name);
+        }
+        model.kpi = Some(section);
+    }
     let templates = Templates::new(config.templates_dir.clone());
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;

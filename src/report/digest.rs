@@ -124,6 +124,8 @@ pub struct Digest {
     pub stuck_top_stage_count: usize,
     pub overdue_tasks: i64,
     pub oldest_overdue_days: i64,
+    /// The month's bonus so far per manager, when `kpi.in_digest` asks.
+    pub kpi: Option<super::kpi::KpiSection>,
 }
 
 /// Alerts start at these sizes.
@@ -297,6 +299,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         stuck_top_stage: per_stage.into_iter().next().map(|s| s.0),
         overdue_tasks: overdue,
         oldest_overdue_days: oldest,
+        kpi: None,
     }
 }
 

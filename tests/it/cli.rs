@@ -330,6 +330,37 @@ fn report_kpi_on_the_demo_adds_up_and_check_config_guards_the_month() {
     assert!(said.contains(" × 300 ₽ = "), "{said}");
     assert!(said.contains("forecast at the pace of"), "{said}");
 
+    // The morning digest carries a bonus line per manager (kpi.in_digest).
+    let digest = salespulse(dir.path())
+        .args([
+            "--config",
+            "salespulse-demo.toml",
+            "report",
+            "digest",
+            "--team",
+            "moscow",
+            "--date",
+            "2026-11-20",
+            "--now",
+            "2026-11-21T06:00:00Z",
+            "--out",
+            "d",
+        ])
+        .output()
+        .unwrap();
+    let said = text(&digest);
+    assert!(digest.status.success(), "{said}");
+    let block = said
+        .split("💰 Премия за 2026-11, по 21.11 → прогноз на конец месяца\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{said}"));
+    let lines: Vec<&str> = block.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{said}");
+    for (line, row) in lines.iter().zip(json["leaderboard"].as_array().unwrap()) {
+        let bonus = salespulse::metrics::kpi::number(row["value"].as_f64().unwrap());
+        assert!(line.contains(&format!("{bonus} ₽ → ")), "{line} vs {row}");
+    }
+
     // Raising the meeting fee in the month under way is refused by
     // check-config, naming the scheme and the month to use instead.
     let path = dir.path().join("salespulse-demo.toml");
