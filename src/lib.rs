@@ -2,6 +2,7 @@
 //! and CRM data into a database, computes activity, pulse, funnel, hygiene and
 //! KPI figures, and delivers them to chats and email.
 
+pub mod bot;
 pub mod calendar;
 pub mod commands;
 pub mod config;

@@ -77,6 +77,17 @@ enum Command {
     ///
     /// Example: salespulse --config salespulse.toml check-config
     CheckConfig,
+    /// Make a one-time code that links a Telegram account to an employee: they send
+    /// `/start CODE` to the bot.
+    ///
+    /// Example: salespulse invite Иванов --valid-hours 72
+    Invite {
+        /// Their id, a unique part of their name, or @username.
+        employee: String,
+        /// How long the code stays good.
+        #[arg(long, default_value_t = 72)]
+        valid_hours: i64,
+    },
     /// Create or update the database schema.
     ///
     /// Example: salespulse --config salespulse.toml migrate
@@ -327,6 +338,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     ),
                 }
             }
+        }
+        Command::Invite {
+            employee,
+            valid_hours,
+        } => {
+            anyhow::ensure!(
+                (1..=24 * 30).contains(&valid_hours),
+                "--valid-hours {valid_hours} is out of range (expected 1 to 720)"
+            );
+            let (config, _) = load_config(cli.config)?;
+            let now = chrono::Utc::now();
+            let store = commands::kpi::open_guarded(&config, now).await?;
+            let (code, name, expires) = salespulse::bot::access::invite(
+                store.as_ref(),
+                &config,
+                &employee,
+                valid_hours,
+                now,
+            )
+            .await?;
+            store.close().await;
+            println!("{code}");
+            eprintln!(
+                "{name}: send /start {code} to the bot; the code works once, until {} UTC.",
+                expires.format("%Y-%m-%d %H:%M")
+            );
         }
         Command::Migrate => {
             let (config, _) = load_config(cli.config)?;

@@ -236,17 +236,25 @@ pub async fn write_digest(
     })
 }
 
-/// `report manager`: one person's card for a day or a period, as Telegram
-/// HTML and text, with their pulse chart for a single day.
-pub async fn write_manager_card(
+/// A person's card in memory: Telegram HTML (whole, to be split), text,
+/// and charts by name (`funnel`, and `pulse` for a single day).
+pub struct CardParts {
+    pub employee_id: String,
+    pub html: String,
+    pub text: String,
+    pub charts: Vec<(&'static str, Vec<u8>)>,
+}
+
+/// One person's card (what `/me` answers) for the days `[first, last]`.
+pub async fn manager_card_parts(
     store: &dyn Storage,
     config: &Config,
     who: &str,
     first: NaiveDate,
     last: NaiveDate,
     now: DateTime<Utc>,
-    out_dir: &Path,
-) -> anyhow::Result<DigestFiles> {
+    with_charts: bool,
+) -> anyhow::Result<CardParts> {
     let person = figures::find_employee(config, who)?;
     let team_config = super::team(config, &person.team)?.clone();
     let locale = team_config.locale;
@@ -269,15 +277,15 @@ pub async fn write_manager_card(
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/manager.telegram.html"), &card)?;
     let text = templates.render(&format!("{dir}/manager.txt"), &card)?;
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let stem = if first == last {
-        format!("manager-{}-{first}", person.id)
-    } else {
-        format!("manager-{}-{first}-{last}", person.id)
-    };
-    let (telegram_messages, text_path) = write_messages(out_dir, &stem, &html, &text)?;
     let mut charts = Vec::new();
+    if !with_charts {
+        return Ok(CardParts {
+            employee_id: person.id.clone(),
+            html,
+            text,
+            charts,
+        });
+    }
     // Their funnel, with the stage where they fall behind the team marked.
     let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());
     let funnel_title = match locale {
@@ -288,9 +296,7 @@ pub async fn write_manager_card(
         charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
     })
     .await??;
-    let path = out_dir.join(format!("{stem}.funnel.png"));
-    std::fs::write(&path, png).with_context(|| format!("cannot write {}", path.display()))?;
-    charts.push(path);
+    charts.push(("funnel", png));
     if first == last
         && let Some(pulse) = e.pulse.iter().find(|p| p.day == first).cloned()
     {
@@ -310,14 +316,46 @@ pub async fn write_manager_card(
             charts::pulse_chart(&title, &pulse, &calls, tz, success, locale)
         })
         .await??;
-        let path = out_dir.join(format!("{stem}.pulse.png"));
+        charts.push(("pulse", png));
+    }
+    Ok(CardParts {
+        employee_id: person.id.clone(),
+        html,
+        text,
+        charts,
+    })
+}
+
+/// `report manager`: one person's card for a day or a period, as Telegram
+/// HTML and text, with their pulse chart for a single day.
+pub async fn write_manager_card(
+    store: &dyn Storage,
+    config: &Config,
+    who: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+    out_dir: &Path,
+) -> anyhow::Result<DigestFiles> {
+    let card = manager_card_parts(store, config, who, first, last, now, true).await?;
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let stem = if first == last {
+        format!("manager-{}-{first}", card.employee_id)
+    } else {
+        format!("manager-{}-{first}-{last}", card.employee_id)
+    };
+    let (telegram_messages, text_path) = write_messages(out_dir, &stem, &card.html, &card.text)?;
+    let mut charts = Vec::new();
+    for (name, png) in card.charts {
+        let path = out_dir.join(format!("{stem}.{name}.png"));
         std::fs::write(&path, png).with_context(|| format!("cannot write {}", path.display()))?;
         charts.push(path);
     }
     Ok(DigestFiles {
         telegram_messages,
         text: text_path,
-        text_body: text,
+        text_body: card.text,
         charts,
     })
 }

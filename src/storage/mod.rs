@@ -5,6 +5,7 @@
 
 mod call_row;
 mod db;
+mod links;
 mod load;
 mod postgres;
 mod records;
@@ -85,6 +86,17 @@ pub struct RecordedScheme {
     pub recorded_at: i64,
 }
 
+/// What became of an invite code offered in `/start`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    /// Linked to this employee now.
+    Linked(String),
+    Unknown,
+    Expired,
+    /// Used before (by this Telegram account or another).
+    Used,
+}
+
 /// The totals of one ingestion run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunTotals {
@@ -138,6 +150,24 @@ pub trait Storage: Send + Sync {
     /// replaced wholesale by the ones given (the future may change); a
     /// recorded scheme of `after` or earlier is never changed.
     async fn record_kpi_schemes(&self, after: &str, schemes: &[RecordedScheme]) -> Result<()>;
+
+    /// Stores a one-time invite code for `employee_id`.
+    async fn create_invite(
+        &self,
+        code: &str,
+        employee_id: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Uses an invite code once, linking `telegram_id` to its employee.
+    async fn redeem_invite(
+        &self,
+        code: &str,
+        telegram_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed>;
+    /// The employee a Telegram account was linked to.
+    async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>>;
 
     /// Stored due times of the given tasks of a source, to notice postponements.
     async fn task_dues(

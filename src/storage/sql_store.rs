@@ -13,7 +13,7 @@ use super::upsert_sql::{batch_sql, column_list, conflict_clause, push_value_rows
 use super::*;
 
 pub(super) struct SqlStore {
-    pool: Pool,
+    pub(super) pool: Pool,
 }
 
 impl SqlStore {
@@ -387,6 +387,27 @@ impl Storage for SqlStore {
             tx.execute(&sql, &values).await.map_err(err())?;
         }
         tx.commit().await.map_err(err())
+    }
+
+    async fn create_invite(
+        &self,
+        code: &str,
+        employee_id: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.insert_invite(code, employee_id, now, expires_at).await
+    }
+    async fn redeem_invite(
+        &self,
+        code: &str,
+        telegram_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed> {
+        self.redeem(code, telegram_id, now).await
+    }
+    async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>> {
+        self.link_of(telegram_id).await
     }
 
     async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {

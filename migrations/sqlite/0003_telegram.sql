@@ -1,0 +1,17 @@
+-- One-time invite codes that link a Telegram account to an employee, and
+-- the links they made.
+CREATE TABLE invites (
+    code        TEXT PRIMARY KEY,
+    employee_id TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    used_by     INTEGER
+);
+
+CREATE TABLE telegram_links (
+    telegram_id INTEGER PRIMARY KEY,
+    employee_id TEXT NOT NULL,
+    linked_at   INTEGER NOT NULL
+);
+CREATE INDEX telegram_links_employee ON telegram_links (employee_id);

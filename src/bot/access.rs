@@ -1,0 +1,102 @@
+//! Who is writing, and whose figures they may see: a manager their own, a
+//! head their team's, an owner everyone's (`METRICS.md`, section 7).
+
+use crate::config::{Config, EmployeeConfig};
+use crate::domain::Role;
+use crate::report::figures::find_employee;
+use crate::storage::Storage;
+
+/// Why a request was refused, in the words the chat shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A manager asked about someone else.
+    OnlyYourOwn,
+    /// A head asked about someone of another team.
+    NotYourTeam(String),
+    /// Nobody matches, or several do.
+    Who(String),
+}
+
+impl Refusal {
+    pub fn say(&self, ru: bool) -> String {
+        match (self, ru) {
+            (Refusal::OnlyYourOwn, true) => "Вам видны только ваши показатели.".into(),
+            (Refusal::OnlyYourOwn, false) => "You can see your own figures only.".into(),
+            (Refusal::NotYourTeam(n), true) => format!("{n} не из вашего отдела."),
+            (Refusal::NotYourTeam(n), false) => format!("{n} is not in your team."),
+            (Refusal::Who(why), _) => why.clone(),
+        }
+    }
+}
+
+/// The employee behind a Telegram account: by `telegram_id` in the config,
+/// else by a link made with an invite code.
+pub async fn identify<'c>(
+    store: &dyn Storage,
+    config: &'c Config,
+    telegram_id: i64,
+) -> anyhow::Result<Option<&'c EmployeeConfig>> {
+    if let Some(e) = config
+        .employees
+        .iter()
+        .find(|e| e.telegram_id == Some(telegram_id))
+    {
+        return Ok(Some(e));
+    }
+    let linked = store.telegram_link(telegram_id).await?;
+    Ok(linked.and_then(|id| config.employees.iter().find(|e| e.id == id)))
+}
+
+/// The person a command is about: the viewer when no one is named, else
+/// the one named if the viewer may see them.
+pub fn target<'c>(
+    config: &'c Config,
+    viewer: &'c EmployeeConfig,
+    who: Option<&str>,
+) -> Result<&'c EmployeeConfig, Refusal> {
+    let Some(who) = who else {
+        return Ok(viewer);
+    };
+    let person = find_employee(config, who).map_err(|e| Refusal::Who(e.to_string()))?;
+    if person.id == viewer.id {
+        return Ok(person);
+    }
+    match viewer.role {
+        Role::Owner | Role::Admin => Ok(person),
+        Role::Head if person.team == viewer.team => Ok(person),
+        Role::Head => Err(Refusal::NotYourTeam(person.name.clone())),
+        Role::Manager => Err(Refusal::OnlyYourOwn),
+    }
+}
+
+/// Whether `viewer` may see a figure group of `person` (a manager sees of
+/// their own only what `visibility.hide_from_managers` leaves them).
+pub fn may_see(config: &Config, viewer: &EmployeeConfig, group: &str) -> bool {
+    config.visible(viewer.role, group)
+}
+
+/// A one-time code of 10 letters and digits (no 0/O, 1/I/L to misread).
+pub fn new_invite_code() -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 10];
+    getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// Makes an invite code for `who`, valid for `hours`.
+pub async fn invite(
+    store: &dyn Storage,
+    config: &Config,
+    who: &str,
+    hours: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<(String, String, chrono::DateTime<chrono::Utc>)> {
+    let person = find_employee(config, who)?;
+    let code = new_invite_code()?;
+    let expires = now + chrono::Duration::hours(hours);
+    store.create_invite(&code, &person.id, now, expires).await?;
+    Ok((code, person.name.clone(), expires))
+}

@@ -1,0 +1,609 @@
+//! What the bot answers: each command turned into HTML messages (split to
+//! Telegram's limit) and photos, for the person asking and only what they
+//! may see. Nothing here talks to Telegram.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::access::{Refusal, identify, target};
+use super::parse::{COMMANDS, Command, Period, parse};
+use crate::config::{Config, EmployeeConfig, Locale};
+use crate::domain::Role;
+use crate::render::telegram::{MESSAGE_LIMIT, split_message};
+use crate::report::figures::{self, Scope};
+use crate::report::kpi::{RankBy, figure_map, leaderboard, visible_places};
+use crate::storage::{Redeemed, Storage};
+
+/// A photo to send: file name, PNG bytes, caption.
+pub type Photo = (String, Vec<u8>, Option<String>);
+
+/// The answer to one message.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Reply {
+    /// Telegram HTML messages, in order, each within the limit.
+    pub messages: Vec<String>,
+    pub photos: Vec<Photo>,
+}
+
+impl Reply {
+    pub fn html(text: impl AsRef<str>) -> Self {
+        Reply {
+            messages: split_message(text.as_ref(), MESSAGE_LIMIT),
+            photos: Vec::new(),
+        }
+    }
+}
+
+/// Escapes text for Telegram HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn pre(s: &str) -> String {
+    format!("<pre>{}</pre>", escape(s.trim_end()))
+}
+
+/// `+7 916 ***-**-41`: enough to recognise a call, not to dial it.
+pub fn mask_number(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return "***".into();
+    }
+    let (head, tail) = (&digits[..digits.len() - 7], &digits[digits.len() - 2..]);
+    let code = &digits[digits.len() - 10.min(digits.len())..digits.len() - 7];
+    let country = &head[..head.len().saturating_sub(code.len())];
+    format!("+{country} {code} ***-**-{tail}").replace("+ ", "+")
+}
+
+pub fn help(ru: bool) -> String {
+    let mut out = String::from(if ru {
+        "<b>Команды</b>\n"
+    } else {
+        "<b>Commands</b>\n"
+    });
+    for (name, desc_ru, desc_en) in COMMANDS {
+        let _ = writeln!(
+            out,
+            "/{name} — {}",
+            escape(if ru { desc_ru } else { desc_en })
+        );
+    }
+    out
+}
+
+/// The figure a word in `/why` names.
+fn figure_key(word: &str) -> Option<&'static str> {
+    let w = word.to_lowercase();
+    let alias = match w.as_str() {
+        "successful" | "результативные" | "рез" => "successful_contacts",
+        "trace" | "след" => "calls_without_trace",
+        "calls" | "звонки" => "calls_out",
+        "cold" | "холодные" => "cold_calls",
+        "warm" | "тёплые" | "теплые" => "warm_calls",
+        "overdue" | "просроченные" => "overdue_tasks",
+        "talk" | "разговоры" => "talk_time",
+        "won" | "выиграно" => "deals_won",
+        "plan" | "план" => "plan_completion",
+        other => other,
+    };
+    crate::domain::KPI_FIGURES
+        .iter()
+        .copied()
+        .find(|k| *k == alias)
+}
+
+/// Which visibility group a figure belongs to.
+fn figure_group(key: &str) -> &'static str {
+    match key {
+        "plan_completion" => "plan",
+        "deals_won" | "deals_lost" | "win_rate" | "revenue" | "stuck_deals" => "funnel",
+        k if crate::metrics::kpi::CUMULATIVE.contains(&k) && !k.contains("comment") => "telephony",
+        _ => "hygiene",
+    }
+}
+
+pub struct Bot<'a> {
+    pub store: &'a dyn Storage,
+    pub config: &'a Config,
+    pub now: DateTime<Utc>,
+}
+
+impl Bot<'_> {
+    fn today_for(&self, e: Option<&EmployeeConfig>) -> NaiveDate {
+        let team = e
+            .and_then(|e| self.config.team(&e.team))
+            .or(self.config.teams.first());
+        team.map(|t| crate::calendar::local_day(t.timezone, self.now))
+            .unwrap_or_else(|| self.now.date_naive())
+    }
+
+    fn last_working_day(&self, e: &EmployeeConfig) -> NaiveDate {
+        let today = self.today_for(Some(e));
+        match self.config.team(&e.team) {
+            Some(t) => crate::report::digest::digest_day(today, |d| t.is_working_day(d)),
+            None => today - Duration::days(1),
+        }
+    }
+
+    fn ru(&self, e: Option<&EmployeeConfig>) -> bool {
+        let team = e
+            .and_then(|e| self.config.team(&e.team))
+            .or(self.config.teams.first());
+        team.is_none_or(|t| t.locale == Locale::Ru)
+    }
+
+    /// Answers a message from `telegram_id`.
+    pub async fn respond(&self, telegram_id: i64, text: &str) -> anyhow::Result<Reply> {
+        let viewer = identify(self.store, self.config, telegram_id).await?;
+        let ru = self.ru(viewer);
+        let today = self.today_for(viewer);
+        let command = match parse(text, today) {
+            Ok(c) => c,
+            Err(why) => {
+                if viewer.is_none() {
+                    return Ok(Reply::html(unknown(ru)));
+                }
+                return Ok(Reply::html(format!("{}\n\n{}", escape(&why), help(ru))));
+            }
+        };
+        if let Command::Start(code) = &command {
+            return self.start(telegram_id, viewer, code.as_deref(), ru).await;
+        }
+        let Some(viewer) = viewer else {
+            return Ok(Reply::html(unknown(ru)));
+        };
+        let refuse = |r: Refusal| Ok(Reply::html(escape(&r.say(ru))));
+        match command {
+            Command::Start(_) => unreachable!("answered above"),
+            Command::Help => Ok(Reply::html(help(ru))),
+            Command::Me(period) => {
+                let p = period.unwrap_or(Period::day(self.last_working_day(viewer)));
+                self.card(viewer, p, false).await
+            }
+            Command::Pulse { who, day } => match target(self.config, viewer, who.as_deref()) {
+                Ok(person) => {
+                    if !self.config.visible(viewer.role, "pulse") {
+                        return Ok(Reply::html(escape(&Refusal::OnlyYourOwn.say(ru))));
+                    }
+                    let d = day.unwrap_or(self.last_working_day(person));
+                    self.card(person, Period::day(d), true).await
+                }
+                Err(r) => refuse(r),
+            },
+            Command::Kpi { who, month } => match target(self.config, viewer, who.as_deref()) {
+                Ok(person) => self.kpi(person, month.unwrap_or(today)).await,
+                Err(r) => refuse(r),
+            },
+            Command::Why { figure, who, day } => {
+                match target(self.config, viewer, who.as_deref()) {
+                    Ok(person) => {
+                        let d = day.unwrap_or(self.last_working_day(person));
+                        self.why(viewer, person, &figure, d, ru).await
+                    }
+                    Err(r) => refuse(r),
+                }
+            }
+            Command::Plan { who } => match target(self.config, viewer, who.as_deref()) {
+                Ok(person) => self.plan(person, ru).await,
+                Err(r) => refuse(r),
+            },
+            Command::Stuck { who } | Command::Funnel { who } | Command::Overdue { who }
+                if who.is_some() =>
+            {
+                match target(self.config, viewer, who.as_deref()) {
+                    Ok(person) => {
+                        self.card(person, Period::day(self.last_working_day(person)), true)
+                            .await
+                    }
+                    Err(r) => refuse(r),
+                }
+            }
+            Command::Stuck { .. } | Command::Funnel { .. } | Command::Overdue { .. } => {
+                self.card(viewer, Period::day(self.last_working_day(viewer)), true)
+                    .await
+            }
+            Command::Top { period } => self.top(viewer, period, ru).await,
+            Command::Team => {
+                if viewer.role == Role::Manager {
+                    return refuse(Refusal::OnlyYourOwn);
+                }
+                self.top(viewer, Some(Period::day(self.last_working_day(viewer))), ru)
+                    .await
+            }
+            Command::Report(figures) => self.self_report(viewer, &figures, ru).await,
+        }
+    }
+
+    async fn start(
+        &self,
+        telegram_id: i64,
+        viewer: Option<&EmployeeConfig>,
+        code: Option<&str>,
+        ru: bool,
+    ) -> anyhow::Result<Reply> {
+        let Some(code) = code else {
+            return Ok(Reply::html(match viewer {
+                Some(e) => format!(
+                    "{}, {}\n\n{}",
+                    escape(&e.name),
+                    if ru {
+                        "здравствуйте."
+                    } else {
+                        "hello."
+                    },
+                    help(ru)
+                ),
+                None => unknown(ru),
+            }));
+        };
+        let said = match self
+            .store
+            .redeem_invite(code, telegram_id, self.now)
+            .await?
+        {
+            Redeemed::Linked(id) => {
+                let name = self
+                    .config
+                    .employees
+                    .iter()
+                    .find(|e| e.id == id)
+                    .map(|e| e.name.clone())
+                    .unwrap_or(id);
+                return Ok(Reply::html(format!(
+                    "{} <b>{}</b>.\n\n{}",
+                    if ru {
+                        "Готово, вы —"
+                    } else {
+                        "Done, you are"
+                    },
+                    escape(&name),
+                    help(ru)
+                )));
+            }
+            Redeemed::Unknown => (
+                "Такого кода нет. Проверьте его или попросите новый.",
+                "No such code. Check it or ask for a new one.",
+            ),
+            Redeemed::Expired => (
+                "Срок кода истёк. Попросите новый.",
+                "The code has expired. Ask for a new one.",
+            ),
+            Redeemed::Used => (
+                "Этот код уже использован. Попросите новый.",
+                "This code has been used already. Ask for a new one.",
+            ),
+        };
+        Ok(Reply::html(if ru { said.0 } else { said.1 }))
+    }
+
+    async fn card(
+        &self,
+        person: &EmployeeConfig,
+        p: Period,
+        charts: bool,
+    ) -> anyhow::Result<Reply> {
+        let card = crate::commands::digest::manager_card_parts(
+            self.store,
+            self.config,
+            &person.id,
+            p.first,
+            p.last,
+            self.now,
+            charts,
+        )
+        .await?;
+        let mut reply = Reply::html(&card.html);
+        for (name, png) in card.charts {
+            reply
+                .photos
+                .push((format!("{}-{name}.png", person.id), png, None));
+        }
+        Ok(reply)
+    }
+
+    async fn kpi(&self, person: &EmployeeConfig, month: NaiveDate) -> anyhow::Result<Reply> {
+        let report = crate::report::kpi::build(
+            self.store,
+            self.config,
+            &Scope::Employee(person.id.clone()),
+            month,
+            self.now,
+        )
+        .await?;
+        let places = leaderboard(&report, &RankBy::Bonus);
+        let all: Vec<_> = places.iter().collect();
+        Ok(Reply::html(pre(&crate::commands::kpi::render_text(
+            &report, &all, true,
+        ))))
+    }
+
+    async fn why(
+        &self,
+        viewer: &EmployeeConfig,
+        person: &EmployeeConfig,
+        word: &str,
+        day: NaiveDate,
+        ru: bool,
+    ) -> anyhow::Result<Reply> {
+        let Some(key) = figure_key(word) else {
+            return Ok(Reply::html(format!(
+                "{} \"{}\". {}: successful, trace, calls, cold, warm, overdue, talk, won, plan, {}",
+                if ru {
+                    "Нет такого показателя"
+                } else {
+                    "No such figure"
+                },
+                escape(word),
+                if ru {
+                    "Например"
+                } else {
+                    "For example"
+                },
+                crate::domain::KPI_FIGURES.join(", ")
+            )));
+        };
+        if !self.config.visible(viewer.role, figure_group(key)) {
+            return Ok(Reply::html(escape(&Refusal::OnlyYourOwn.say(ru))));
+        }
+        let report = figures::build(
+            self.store,
+            self.config,
+            &Scope::Employee(person.id.clone()),
+            day,
+            day,
+            self.now,
+        )
+        .await?;
+        let Some(e) = report.employees.first() else {
+            return Ok(Reply::html(escape(&person.name)));
+        };
+        let map = figure_map(e);
+        let Some(figure) = map.get(key) else {
+            return Ok(Reply::html(escape(key)));
+        };
+        let mut out = format!(
+            "<b>{}</b>, {}\n{}\n",
+            escape(&person.name),
+            day.format("%d.%m"),
+            escape(&figure.rule)
+        );
+        // The calls behind it: time, masked number, talk time.
+        let calls: BTreeMap<String, crate::domain::Call> = self
+            .store
+            .calls_between(
+                report.period.from,
+                report.period.to,
+                std::slice::from_ref(&person.id),
+            )
+            .await?
+            .into_iter()
+            .map(|c| (c.external_id.to_string(), c))
+            .collect();
+        let tz = self
+            .config
+            .team(&person.team)
+            .map(|t| t.timezone)
+            .unwrap_or(chrono_tz::UTC);
+        let success = self.config.thresholds.success_talk_secs;
+        let mut lines = Vec::new();
+        // Successful contacts are shown among all connected calls, the short
+        // ones marked, as the rule reads "n of m connected".
+        let mut records = figure.records.clone();
+        if key == "successful_contacts" {
+            let mut connected: Vec<&crate::domain::Call> =
+                calls.values().filter(|c| c.talk_seconds > 0).collect();
+            connected.sort_by_key(|c| c.started_at);
+            records = connected
+                .into_iter()
+                .map(|c| crate::metrics::RecordRef {
+                    kind: crate::metrics::RecordKind::Call,
+                    source: c.source.clone(),
+                    id: c.external_id.to_string(),
+                })
+                .collect();
+        }
+        for r in records.iter().take(40) {
+            match calls.get(&r.id) {
+                Some(c) => lines.push(format!(
+                    "{} {}  {}:{:02} {}",
+                    c.started_at.with_timezone(&tz).format("%H:%M"),
+                    mask_number(c.number.as_str()),
+                    c.talk_seconds / 60,
+                    c.talk_seconds % 60,
+                    if c.talk_seconds >= success {
+                        "✔"
+                    } else {
+                        "✘"
+                    }
+                )),
+                None => lines.push(format!("{:?} {}", r.kind, r.id).to_lowercase()),
+            }
+        }
+        if records.len() > lines.len() {
+            lines.push(format!("… +{}", records.len() - lines.len()));
+        }
+        if !lines.is_empty() {
+            out.push_str(&pre(&lines.join("\n")));
+        }
+        Ok(Reply::html(out))
+    }
+
+    async fn plan(&self, person: &EmployeeConfig, ru: bool) -> anyhow::Result<Reply> {
+        let day = self.last_working_day(person);
+        let report = figures::build(
+            self.store,
+            self.config,
+            &Scope::Employee(person.id.clone()),
+            day,
+            day,
+            self.now,
+        )
+        .await?;
+        let Some(e) = report.employees.first() else {
+            return Ok(Reply::html(escape(&person.name)));
+        };
+        let mut out = format!("<b>{}</b>, {}\n", escape(&person.name), day.format("%d.%m"));
+        if e.plan.lines.is_empty() {
+            out.push_str(if ru { "Плана нет." } else { "No plan." });
+        }
+        for l in &e.plan.lines {
+            let _ = writeln!(
+                out,
+                "{} {} {}/{}",
+                if l.met { "✅" } else { "⚠️" },
+                escape(&l.figure),
+                crate::metrics::kpi::number(l.actual),
+                crate::metrics::kpi::number(l.target.round())
+            );
+        }
+        Ok(Reply::html(out))
+    }
+
+    async fn top(
+        &self,
+        viewer: &EmployeeConfig,
+        period: Option<Period>,
+        ru: bool,
+    ) -> anyhow::Result<Reply> {
+        let today = self.today_for(Some(viewer));
+        let p = period.unwrap_or(super::parse::period("week", today).unwrap_or(Period::day(today)));
+        let report = crate::report::kpi::build(
+            self.store,
+            self.config,
+            &Scope::Team(viewer.team.clone()),
+            p.last,
+            self.now,
+        )
+        .await?;
+        // Plan completion over the period asked for.
+        let figures = figures::build(
+            self.store,
+            self.config,
+            &Scope::Team(viewer.team.clone()),
+            p.first,
+            p.last,
+            self.now,
+        )
+        .await?;
+        let mut by_plan = report.clone();
+        for row in &mut by_plan.rows {
+            row.plan_completion = figures
+                .employees
+                .iter()
+                .find(|e| e.employee_id == row.employee_id)
+                .and_then(|e| e.plan.completion);
+        }
+        let places = leaderboard(&by_plan, &RankBy::Plan);
+        let shown = visible_places(self.config, &viewer.id, &places);
+        let mut out = format!(
+            "<b>{}</b> {}–{}\n",
+            if ru {
+                "План активности,"
+            } else {
+                "Activity plan,"
+            },
+            p.first.format("%d.%m"),
+            p.last.format("%d.%m")
+        );
+        let mut table = String::new();
+        for place in shown {
+            let _ = writeln!(
+                table,
+                "{:>2}. {:<14} {:>6}",
+                place.rank, place.name, place.shown
+            );
+        }
+        out.push_str(&pre(&table));
+        Ok(Reply::html(out))
+    }
+
+    async fn self_report(
+        &self,
+        viewer: &EmployeeConfig,
+        text: &str,
+        ru: bool,
+    ) -> anyhow::Result<Reply> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let mut reported = BTreeMap::new();
+        for pair in words.chunks(2) {
+            let (Some(name), Some(value)) = (pair.first(), pair.get(1)) else {
+                return Ok(Reply::html(escape("/report cold 32 warm 9 proposals 18")));
+            };
+            let key = match figure_key(name) {
+                Some(k) => k.to_owned(),
+                None if *name == "proposals" || *name == "кп" => "proposals".into(),
+                None => return Ok(Reply::html(format!("{}: {}", escape(name), help(ru)))),
+            };
+            let Ok(v) = value.parse::<f64>() else {
+                return Ok(Reply::html(escape("/report cold 32 warm 9 proposals 18")));
+            };
+            reported.insert(key, v);
+        }
+        let day = self.today_for(Some(viewer));
+        let report = figures::build(
+            self.store,
+            self.config,
+            &Scope::Employee(viewer.id.clone()),
+            day,
+            day,
+            self.now,
+        )
+        .await?;
+        let measured: BTreeMap<String, f64> = report
+            .employees
+            .first()
+            .map(|e| {
+                figure_map(e)
+                    .into_iter()
+                    .map(|(k, f)| (k, f.value))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let th = &self.config.thresholds;
+        let lines = crate::metrics::plan::check_self_report(
+            &reported,
+            &measured,
+            th.self_report_tolerance_pct,
+            th.self_report_tolerance_min,
+        );
+        let mut out = String::from(if ru {
+            "Самоотчёт и замер:\n"
+        } else {
+            "Self-report vs measured:\n"
+        });
+        for l in &lines {
+            let _ = writeln!(
+                out,
+                "{} {}: {} / {}",
+                if l.flagged { "⚠️" } else { "✅" },
+                escape(&l.figure),
+                crate::metrics::kpi::number(l.reported),
+                crate::metrics::kpi::number(l.measured)
+            );
+        }
+        Ok(Reply::html(out))
+    }
+}
+
+fn unknown(ru: bool) -> String {
+    if ru {
+        "Я вас не знаю. Попросите у руководителя код и отправьте /start КОД.".into()
+    } else {
+        "I don't know you. Ask your head for a code and send /start CODE.".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_masked_but_recognisable() {
+        assert_eq!(mask_number("79161234541"), "+7 916 ***-**-41");
+        assert_eq!(mask_number("123"), "***");
+    }
+}

@@ -1,0 +1,345 @@
+//! Chat commands as people type them: `/me вчера`, `/why trace Иванов 16.11`,
+//! `/kpi @ivanov 2026-10`. Dates in both languages.
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+/// A period named in a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Period {
+    pub fn day(d: NaiveDate) -> Self {
+        Period { first: d, last: d }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Start(Option<String>),
+    Help,
+    Me(Option<Period>),
+    Pulse {
+        who: Option<String>,
+        day: Option<NaiveDate>,
+    },
+    Plan {
+        who: Option<String>,
+    },
+    Funnel {
+        who: Option<String>,
+    },
+    Stuck {
+        who: Option<String>,
+    },
+    Overdue {
+        who: Option<String>,
+    },
+    Top {
+        period: Option<Period>,
+    },
+    Team,
+    Report(String),
+    Why {
+        figure: String,
+        who: Option<String>,
+        day: Option<NaiveDate>,
+    },
+    Kpi {
+        who: Option<String>,
+        month: Option<NaiveDate>,
+    },
+}
+
+/// The commands with their descriptions, for setMyCommands and /help.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    (
+        "me",
+        "мои показатели: /me [вчера|неделя|месяц|20.11]",
+        "my figures: /me [yesterday|week|month|20.11]",
+    ),
+    (
+        "pulse",
+        "пульс звонков: /pulse [кто] [дата]",
+        "call pulse: /pulse [who] [date]",
+    ),
+    (
+        "plan",
+        "план и факт: /plan [кто]",
+        "plan vs actual: /plan [who]",
+    ),
+    ("funnel", "воронка: /funnel [кто]", "funnel: /funnel [who]"),
+    (
+        "stuck",
+        "зависшие сделки: /stuck [кто]",
+        "stuck deals: /stuck [who]",
+    ),
+    (
+        "overdue",
+        "просроченные задачи: /overdue [кто]",
+        "overdue tasks: /overdue [who]",
+    ),
+    (
+        "top",
+        "рейтинг: /top [неделя|месяц]",
+        "leaderboard: /top [week|month]",
+    ),
+    ("team", "отдел за вчера", "the team yesterday"),
+    (
+        "kpi",
+        "премия: /kpi [кто] [2026-11]",
+        "bonus: /kpi [who] [2026-11]",
+    ),
+    (
+        "why",
+        "откуда цифра: /why successful [кто] [дата]",
+        "where a figure comes from: /why successful [who] [date]",
+    ),
+    (
+        "report",
+        "вечерний самоотчёт: /report cold 32 warm 9 proposals 18",
+        "evening self-report: /report cold 32 warm 9 proposals 18",
+    ),
+    ("help", "что умеет бот", "what the bot does"),
+];
+
+/// A day or a period from a word: `today`/`сегодня`, `yesterday`/`вчера`,
+/// `week`/`неделя` (this week so far), `month`/`месяц`, `2026-11-20`,
+/// `20.11`, `20.11.2026`. `None` when the word is not a date.
+pub fn period(word: &str, today: NaiveDate) -> Option<Period> {
+    let w = word.trim().to_lowercase();
+    match w.as_str() {
+        "today" | "сегодня" | "day" | "день" => return Some(Period::day(today)),
+        "yesterday" | "вчера" => return Some(Period::day(today - Duration::days(1))),
+        "week" | "неделя" | "неделю" => {
+            let monday = today - Duration::days(today.weekday().num_days_from_monday().into());
+            return Some(Period {
+                first: monday,
+                last: today,
+            });
+        }
+        "month" | "месяц" => {
+            return Some(Period {
+                first: today.with_day(1)?,
+                last: today,
+            });
+        }
+        _ => {}
+    }
+    day(&w, today).map(Period::day)
+}
+
+/// A single day: `2026-11-20`, `20.11.2026`, `20.11` (the latest such day
+/// not after today), `today`, `yesterday`.
+pub fn day(word: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let w = word.trim().to_lowercase();
+    match w.as_str() {
+        "today" | "сегодня" => return Some(today),
+        "yesterday" | "вчера" => return Some(today - Duration::days(1)),
+        _ => {}
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&w, "%Y-%m-%d") {
+        return Some(d);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&w, "%d.%m.%Y") {
+        return Some(d);
+    }
+    let (d, m) = w.split_once('.')?;
+    let (d, m): (u32, u32) = (d.parse().ok()?, m.parse().ok()?);
+    let this_year = NaiveDate::from_ymd_opt(today.year(), m, d)?;
+    if this_year <= today {
+        Some(this_year)
+    } else {
+        NaiveDate::from_ymd_opt(today.year() - 1, m, d)
+    }
+}
+
+fn month(word: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{}-01", word.trim()), "%Y-%m-%d").ok()
+}
+
+/// Splits the words after a command into an optional person and an
+/// optional trailing date (the last word, when it reads as one).
+fn who_and_day(args: &[&str], today: NaiveDate) -> (Option<String>, Option<NaiveDate>) {
+    match args.split_last() {
+        Some((last, rest)) if day(last, today).is_some() => {
+            (non_empty(rest.join(" ")), day(last, today))
+        }
+        _ => (non_empty(args.join(" ")), None),
+    }
+}
+
+fn non_empty(s: String) -> Option<String> {
+    let s = s.trim().to_owned();
+    (!s.is_empty()).then_some(s)
+}
+
+/// Parses a message; `Err` carries what was wrong, for a reply with help.
+pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
+    let text = text.trim();
+    let Some(rest) = text.strip_prefix('/') else {
+        return Err("not a command".into());
+    };
+    let mut words = rest.split_whitespace();
+    let head = words.next().unwrap_or_default();
+    // `/me@salespulse_bot` in groups.
+    let name = head.split('@').next().unwrap_or_default().to_lowercase();
+    let args: Vec<&str> = words.collect();
+    let who = || non_empty(args.join(" "));
+    Ok(match name.as_str() {
+        "start" => Command::Start(args.first().map(|s| (*s).to_owned())),
+        "help" => Command::Help,
+        "me" => match args.as_slice() {
+            [] => Command::Me(None),
+            [w] => Command::Me(Some(
+                period(w, today).ok_or_else(|| format!("\"{w}\" is not a day or a period"))?,
+            )),
+            _ => return Err("/me takes one day or period".into()),
+        },
+        "pulse" => {
+            let (who, day) = who_and_day(&args, today);
+            Command::Pulse { who, day }
+        }
+        "plan" => Command::Plan { who: who() },
+        "funnel" => Command::Funnel { who: who() },
+        "stuck" => Command::Stuck { who: who() },
+        "overdue" => Command::Overdue { who: who() },
+        "team" => Command::Team,
+        "top" => Command::Top {
+            period: match args.first() {
+                None => None,
+                Some(w) => {
+                    Some(period(w, today).ok_or_else(|| format!("\"{w}\" is not a period"))?)
+                }
+            },
+        },
+        "report" => {
+            if args.is_empty() {
+                return Err(
+                    "/report needs figures, e.g. /report cold 32 warm 9 proposals 18".into(),
+                );
+            }
+            Command::Report(args.join(" "))
+        }
+        "why" => {
+            let Some((figure, rest)) = args.split_first() else {
+                return Err("/why needs a figure, e.g. /why successful".into());
+            };
+            let (who, day) = who_and_day(rest, today);
+            Command::Why {
+                figure: (*figure).to_owned(),
+                who,
+                day,
+            }
+        }
+        "kpi" => match args.split_last() {
+            Some((last, rest)) if month(last).is_some() => Command::Kpi {
+                who: non_empty(rest.join(" ")),
+                month: month(last),
+            },
+            _ => Command::Kpi {
+                who: who(),
+                month: None,
+            },
+        },
+        other => return Err(format!("/{other} is not a command")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    #[test]
+    fn dates_in_both_languages() {
+        let today = d(11, 22); // a Sunday
+        assert_eq!(period("вчера", today), Some(Period::day(d(11, 21))));
+        assert_eq!(period("yesterday", today), Some(Period::day(d(11, 21))));
+        assert_eq!(period("today", today), Some(Period::day(today)));
+        assert_eq!(
+            period("неделя", today),
+            Some(Period {
+                first: d(11, 16),
+                last: today
+            })
+        );
+        assert_eq!(
+            period("month", today),
+            Some(Period {
+                first: d(11, 1),
+                last: today
+            })
+        );
+        assert_eq!(period("2026-11-20", today), Some(Period::day(d(11, 20))));
+        assert_eq!(period("20.11", today), Some(Period::day(d(11, 20))));
+        // A day later in the year than today is last year's.
+        assert_eq!(day("25.12", today), NaiveDate::from_ymd_opt(2025, 12, 25));
+        assert_eq!(
+            day("20.11.2025", today),
+            NaiveDate::from_ymd_opt(2025, 11, 20)
+        );
+        assert_eq!(period("Иванов", today), None);
+        assert_eq!(day("31.02", today), None);
+    }
+
+    #[test]
+    fn commands_with_people_and_dates() {
+        let today = d(11, 22);
+        assert_eq!(parse("/me", today), Ok(Command::Me(None)));
+        assert_eq!(
+            parse("/me@pulse_bot вчера", today),
+            Ok(Command::Me(Some(Period::day(d(11, 21)))))
+        );
+        assert_eq!(
+            parse("/why trace Иванов 16.11", today),
+            Ok(Command::Why {
+                figure: "trace".into(),
+                who: Some("Иванов".into()),
+                day: Some(d(11, 16))
+            })
+        );
+        assert_eq!(
+            parse("/pulse Петрова Анна", today),
+            Ok(Command::Pulse {
+                who: Some("Петрова Анна".into()),
+                day: None
+            })
+        );
+        assert_eq!(
+            parse("/kpi @ivanov 2026-10", today),
+            Ok(Command::Kpi {
+                who: Some("@ivanov".into()),
+                month: Some(d(10, 1))
+            })
+        );
+        assert_eq!(
+            parse("/kpi", today),
+            Ok(Command::Kpi {
+                who: None,
+                month: None
+            })
+        );
+        assert_eq!(
+            parse("/start ABC123", today),
+            Ok(Command::Start(Some("ABC123".into())))
+        );
+        assert!(
+            parse("/me tomorrow-ish", today)
+                .unwrap_err()
+                .contains("tomorrow-ish")
+        );
+        assert!(
+            parse("/dance", today)
+                .unwrap_err()
+                .contains("/dance is not a command")
+        );
+        assert!(parse("/why", today).is_err());
+        assert!(parse("hello", today).is_err());
+    }
+}

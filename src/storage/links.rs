@@ -1,0 +1,141 @@
+//! Invite codes and the Telegram accounts they link.
+
+use chrono::{DateTime, Utc};
+
+use super::db::Value;
+use super::sql_store::SqlStore;
+use super::{Redeemed, Result, query_err};
+
+#[derive(sqlx::FromRow)]
+struct InviteRow {
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EmployeeRow {
+    employee_id: String,
+}
+
+impl SqlStore {
+    pub(super) async fn insert_invite(
+        &self,
+        code: &str,
+        employee_id: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let d = self.pool.dialect();
+        let mut sql =
+            "INSERT INTO invites (code, employee_id, created_at, expires_at) VALUES (".to_owned();
+        for n in 1..=4 {
+            if n > 1 {
+                sql.push_str(", ");
+            }
+            d.placeholder(&mut sql, n);
+        }
+        sql.push(')');
+        self.pool
+            .execute(
+                &sql,
+                &[
+                    Value::Text(code),
+                    Value::Text(employee_id),
+                    Value::Int(now.timestamp()),
+                    Value::Int(expires_at.timestamp()),
+                ],
+            )
+            .await
+            .map_err(query_err("storing an invite code"))?;
+        Ok(())
+    }
+
+    pub(super) async fn redeem(
+        &self,
+        code: &str,
+        telegram_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Redeemed> {
+        let d = self.pool.dialect();
+        let err = || query_err("redeeming an invite code");
+        let mut tx = self.pool.begin().await.map_err(err())?;
+        // Taking the code and linking happen together, or not at all; the
+        // condition makes a code good for one use even when two try at once.
+        let mut take = "UPDATE invites SET used_at = ".to_owned();
+        d.placeholder(&mut take, 1);
+        take.push_str(", used_by = ");
+        d.placeholder(&mut take, 2);
+        take.push_str(" WHERE code = ");
+        d.placeholder(&mut take, 3);
+        take.push_str(" AND used_at IS NULL AND expires_at > ");
+        d.placeholder(&mut take, 4);
+        take.push_str(" RETURNING expires_at");
+        let taken = tx
+            .fetch_opt_ints(
+                &take,
+                &[
+                    Value::Int(now.timestamp()),
+                    Value::Int(telegram_id),
+                    Value::Text(code),
+                    Value::Int(now.timestamp()),
+                ],
+            )
+            .await
+            .map_err(err())?;
+        if taken.is_empty() {
+            drop(tx);
+            let mut find = "SELECT expires_at, used_at FROM invites WHERE code = ".to_owned();
+            d.placeholder(&mut find, 1);
+            let rows: Vec<InviteRow> = self
+                .pool
+                .fetch_all(&find, &[Value::Text(code)])
+                .await
+                .map_err(err())?;
+            return Ok(match rows.first() {
+                None => Redeemed::Unknown,
+                Some(r) if r.used_at.is_some() => Redeemed::Used,
+                Some(r) if r.expires_at <= now.timestamp() => Redeemed::Expired,
+                Some(_) => Redeemed::Used,
+            });
+        }
+        let mut link = "INSERT INTO telegram_links (telegram_id, employee_id, linked_at) \
+                        SELECT "
+            .to_owned();
+        d.placeholder(&mut link, 1);
+        link.push_str(", employee_id, ");
+        d.placeholder(&mut link, 2);
+        link.push_str(" FROM invites WHERE code = ");
+        d.placeholder(&mut link, 3);
+        link.push_str(
+            " ON CONFLICT (telegram_id) DO UPDATE SET employee_id = excluded.employee_id, \
+             linked_at = excluded.linked_at",
+        );
+        tx.execute(
+            &link,
+            &[
+                Value::Int(telegram_id),
+                Value::Int(now.timestamp()),
+                Value::Text(code),
+            ],
+        )
+        .await
+        .map_err(err())?;
+        tx.commit().await.map_err(err())?;
+        Ok(self
+            .link_of(telegram_id)
+            .await?
+            .map(Redeemed::Linked)
+            .unwrap_or(Redeemed::Unknown))
+    }
+
+    pub(super) async fn link_of(&self, telegram_id: i64) -> Result<Option<String>> {
+        let mut sql = "SELECT employee_id FROM telegram_links WHERE telegram_id = ".to_owned();
+        self.pool.dialect().placeholder(&mut sql, 1);
+        let rows: Vec<EmployeeRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Int(telegram_id)])
+            .await
+            .map_err(query_err("reading a Telegram link"))?;
+        Ok(rows.into_iter().next().map(|r| r.employee_id))
+    }
+}

@@ -1,0 +1,237 @@
+//! The bot's answers on the real stores: identity by config or invite code,
+//! scoping by role, refusals, the figures behind an answer.
+
+use chrono::{Duration, TimeZone, Utc};
+use salespulse::bot::access::invite;
+use salespulse::bot::answer::Bot;
+use salespulse::config::Config;
+use salespulse::domain::{Call, CallFields, Direction, Disposition};
+
+use crate::helpers::backends;
+
+const CONFIG: &str = r#"
+[[teams]]
+id = "t"
+name = "North"
+timezone = "UTC"
+locale = "en"
+[[teams]]
+id = "s"
+name = "South"
+timezone = "UTC"
+locale = "en"
+[[employees]]
+id = "ann"
+name = "Ann Lee"
+position = "closer"
+team = "t"
+telegram_id = 1001
+[[employees]]
+id = "bob"
+name = "Bob Stone"
+position = "closer"
+team = "t"
+[[employees]]
+id = "head"
+name = "Hana Head"
+role = "head"
+team = "t"
+telegram_id = 1003
+[[employees]]
+id = "sam"
+name = "Sam South"
+team = "s"
+[[stages]]
+id = "new"
+[[plans]]
+role = "manager"
+daily = { cold_calls = 2 }
+[kpi]
+leaderboard = "own"
+[[kpi.schemes]]
+position = "closer"
+from = "2026-11"
+[[kpi.schemes.indicators]]
+figure = "successful_contacts"
+rule = "per_unit"
+amount = 100
+"#;
+
+fn call(who: &str, key: &str, minute: i64, talk: i64) -> Call {
+    let start = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap() + Duration::minutes(minute);
+    Call::new(CallFields {
+        source: "pbx".into(),
+        external_id: key.into(),
+        employee_id: Some(who.into()),
+        agent: None,
+        direction: Direction::Outbound,
+        number: "79161234541".into(),
+        started_at: start,
+        answered_at: Some(start),
+        ended_at: start + Duration::seconds(talk + 5),
+        talk_seconds: talk,
+        disposition: Disposition::Answered,
+        deal_ext: None,
+        kind: None,
+        leg_key: key.into(),
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_head_and_a_manager_get_what_each_may_see() {
+    for db in backends().await {
+        let config = Config::parse(CONFIG, std::path::Path::new("bot.toml"), &|_| None).unwrap();
+        let run = db
+            .store
+            .start_run("pbx", "asterisk", "x", Utc::now())
+            .await
+            .unwrap();
+        db.store
+            .upsert_calls(
+                run,
+                &[
+                    call("ann", "a1", 0, 95),
+                    call("ann", "a2", 10, 20),
+                    call("bob", "b1", 0, 60),
+                    call("bob", "b2", 10, 70),
+                    call("bob", "b3", 20, 80),
+                ],
+            )
+            .await
+            .unwrap();
+        // Saturday the 21st: yesterday's figures by default.
+        let bot = Bot {
+            store: db.store.as_ref(),
+            config: &config,
+            now: Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap(),
+        };
+        let say = |who: i64, text: &'static str| {
+            let bot = &bot;
+            async move { bot.respond(who, text).await.unwrap().messages.join("\n") }
+        };
+        // The same command, two people.
+        let ann = say(1001, "/kpi").await;
+        assert!(ann.contains("Ann Lee"), "{ann}");
+        assert!(
+            ann.contains("successful_contacts: 1 × 100 ₽ = 100 ₽"),
+            "{ann}"
+        );
+        assert!(!ann.contains("Bob"), "{ann}");
+        let head = say(1003, "/kpi Bob").await;
+        assert!(
+            head.contains("successful_contacts: 3 × 100 ₽ = 300 ₽"),
+            "{head}"
+        );
+        // A manager asking about another manager: refused, no figures.
+        let refused = say(1001, "/kpi Bob").await;
+        assert_eq!(refused, "You can see your own figures only.");
+        // A head asking about another team.
+        assert!(say(1003, "/me").await.contains("Hana Head"));
+        assert_eq!(
+            say(1003, "/plan Sam").await,
+            "Sam South is not in your team."
+        );
+        // The leaderboard: the head sees the team, Ann only her own line.
+        let head_top = say(1003, "/top").await;
+        assert!(
+            head_top.contains("Ann Lee") && head_top.contains("Bob Stone"),
+            "{head_top}"
+        );
+        let ann_top = say(1001, "/top").await;
+        assert!(
+            ann_top.contains("Ann Lee") && !ann_top.contains("Bob"),
+            "{ann_top}"
+        );
+        // Why: the rule with the numbers, then the calls, number masked.
+        let why = say(1001, "/why successful").await;
+        assert!(why.contains("+7 916 ***-**-41"), "{why}");
+        assert!(why.contains("09:00") && why.contains("1:35 ✔"), "{why}");
+        assert!(why.contains("09:10") && why.contains("0:20 ✘"), "{why}");
+        assert!(!why.contains("79161234541"), "{why}");
+        // An unknown user: one line, no data.
+        let stranger = say(999, "/kpi Bob").await;
+        assert_eq!(
+            stranger,
+            "I don't know you. Ask your head for a code and send /start CODE."
+        );
+        // A bad command from someone known: help.
+        let bad = say(1001, "/dance").await;
+        assert!(
+            bad.contains("/dance is not a command") && bad.contains("/me"),
+            "{bad}"
+        );
+        // Managers do not get the team view.
+        assert_eq!(
+            say(1001, "/team").await,
+            "You can see your own figures only."
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_invite_links_once_and_not_after_it_expires() {
+    for db in backends().await {
+        let config = Config::parse(CONFIG, std::path::Path::new("bot.toml"), &|_| None).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap();
+        let bot = Bot {
+            store: db.store.as_ref(),
+            config: &config,
+            now,
+        };
+        let (code, name, _) = invite(db.store.as_ref(), &config, "Bob", 24, now)
+            .await
+            .unwrap();
+        assert_eq!(name, "Bob Stone");
+        assert_eq!(code.len(), 10);
+        // Before linking Bob is unknown.
+        let before = bot.respond(2002, "/me").await.unwrap().messages.join("");
+        assert!(before.starts_with("I don't know you"), "{before}");
+        let linked = bot
+            .respond(2002, &format!("/start {code}"))
+            .await
+            .unwrap()
+            .messages
+            .join("");
+        assert!(
+            linked.starts_with("Done, you are <b>Bob Stone</b>."),
+            "{linked}"
+        );
+        let me = bot.respond(2002, "/me").await.unwrap().messages.join("");
+        assert!(me.contains("Bob Stone"), "{me}");
+        // The same code again, from someone else: used.
+        let again = bot
+            .respond(3003, &format!("/start {code}"))
+            .await
+            .unwrap()
+            .messages
+            .join("");
+        assert!(again.contains("This code has been used already"), "{again}");
+        // An expired code.
+        let (old, _, _) = invite(
+            db.store.as_ref(),
+            &config,
+            "Sam",
+            1,
+            now - Duration::hours(2),
+        )
+        .await
+        .unwrap();
+        let expired = bot
+            .respond(4004, &format!("/start {old}"))
+            .await
+            .unwrap()
+            .messages
+            .join("");
+        assert!(expired.contains("The code has expired"), "{expired}");
+        let unknown = bot
+            .respond(4004, "/start NOPE")
+            .await
+            .unwrap()
+            .messages
+            .join("");
+        assert!(unknown.contains("No such code"), "{unknown}");
+        db.finish().await;
+    }
+}
