@@ -77,6 +77,30 @@ enum Command {
     ///
     /// Example: salespulse --config salespulse.toml check-config
     CheckConfig,
+    /// Run the Telegram bot: long polling, chat commands answered for each person as
+    /// their role allows (the [telegram] section of the config gives the token's env var).
+    ///
+    /// Example: SALESPULSE_BOT_TOKEN=123:abc salespulse bot
+    Bot,
+    /// Answer a chat command as the bot would answer a person, printed here: to see
+    /// what someone gets, and to time the answers (--repeat prints p50 and p99).
+    ///
+    /// Example: salespulse ask --as Иванов "/me вчера"
+    ///          salespulse ask --as head "/kpi Иванов" --repeat 1000
+    #[command(verbatim_doc_comment)]
+    Ask {
+        /// The person asking: id, a unique part of the name, or @username.
+        #[arg(long = "as")]
+        as_who: String,
+        /// The message, e.g. "/why successful Иванов 20.11".
+        text: String,
+        /// Answer it this many times and print the latency.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+        /// The moment to answer at [default: now]
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Make a one-time code that links a Telegram account to an employee: they send
     /// `/start CODE` to the bot.
     ///
@@ -337,6 +361,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         "  KPI schemes not checked against those in force: the database cannot be opened ({e})"
                     ),
                 }
+            }
+        }
+        Command::Bot => {
+            let (config, _) = load_config(cli.config)?;
+            let store = commands::kpi::open_guarded(&config, chrono::Utc::now()).await?;
+            let state = std::sync::Arc::new(salespulse::bot::telegram::State {
+                store: store.clone(),
+                config,
+            });
+            salespulse::bot::telegram::run(state).await?;
+            store.close().await;
+        }
+        Command::Ask {
+            as_who,
+            text,
+            repeat,
+            now,
+        } => {
+            let (config, _) = load_config(cli.config)?;
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let store = commands::kpi::open_guarded(&config, now).await?;
+            let viewer = figures::find_employee(&config, &as_who)?.clone();
+            let bot = salespulse::bot::answer::Bot {
+                store: store.as_ref(),
+                config: &config,
+                now,
+            };
+            let mut times = Vec::with_capacity(repeat.max(1));
+            let mut reply = salespulse::bot::answer::Reply::default();
+            for _ in 0..repeat.max(1) {
+                let started = std::time::Instant::now();
+                reply = bot.respond_as(&viewer, &text).await?;
+                times.push(started.elapsed());
+            }
+            store.close().await;
+            for m in &reply.messages {
+                println!("{m}");
+            }
+            for (name, png, _) in &reply.photos {
+                println!("[photo {name}, {} bytes]", png.len());
+            }
+            if repeat > 1 {
+                times.sort();
+                let at = |q: f64| {
+                    times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1]
+                };
+                eprintln!(
+                    "{} answers: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    times.len(),
+                    at(0.50).as_secs_f64() * 1000.0,
+                    at(0.99).as_secs_f64() * 1000.0,
+                    at(1.0).as_secs_f64() * 1000.0
+                );
             }
         }
         Command::Invite {

@@ -15,6 +15,8 @@ pub enum Refusal {
     NotYourTeam(String),
     /// Nobody matches, or several do.
     Who(String),
+    /// The figure is kept from managers (`visibility.hide_from_managers`).
+    Hidden,
 }
 
 impl Refusal {
@@ -25,6 +27,8 @@ impl Refusal {
             (Refusal::NotYourTeam(n), true) => format!("{n} не из вашего отдела."),
             (Refusal::NotYourTeam(n), false) => format!("{n} is not in your team."),
             (Refusal::Who(why), _) => why.clone(),
+            (Refusal::Hidden, true) => "Этот показатель видят только руководители.".into(),
+            (Refusal::Hidden, false) => "This figure is shown to heads only.".into(),
         }
     }
 }
@@ -67,12 +71,6 @@ pub fn target<'c>(
         Role::Head => Err(Refusal::NotYourTeam(person.name.clone())),
         Role::Manager => Err(Refusal::OnlyYourOwn),
     }
-}
-
-/// Whether `viewer` may see a figure group of `person` (a manager sees of
-/// their own only what `visibility.hide_from_managers` leaves them).
-pub fn may_see(config: &Config, viewer: &EmployeeConfig, group: &str) -> bool {
-    config.visible(viewer.role, group)
 }
 
 /// A one-time code of 10 letters and digits (no 0/O, 1/I/L to misread).

@@ -156,9 +156,29 @@ impl Bot<'_> {
         let Some(viewer) = viewer else {
             return Ok(Reply::html(unknown(ru)));
         };
+        self.dispatch(viewer, command, ru, today).await
+    }
+
+    /// Answers `text` as `viewer` would get it (also `salespulse ask`).
+    pub async fn respond_as(&self, viewer: &EmployeeConfig, text: &str) -> anyhow::Result<Reply> {
+        let ru = self.ru(Some(viewer));
+        let today = self.today_for(Some(viewer));
+        match parse(text, today) {
+            Ok(command) => self.dispatch(viewer, command, ru, today).await,
+            Err(why) => Ok(Reply::html(format!("{}\n\n{}", escape(&why), help(ru)))),
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        viewer: &EmployeeConfig,
+        command: Command,
+        ru: bool,
+        today: NaiveDate,
+    ) -> anyhow::Result<Reply> {
         let refuse = |r: Refusal| Ok(Reply::html(escape(&r.say(ru))));
         match command {
-            Command::Start(_) => unreachable!("answered above"),
+            Command::Start(_) => Ok(Reply::html(help(ru))),
             Command::Help => Ok(Reply::html(help(ru))),
             Command::Me(period) => {
                 let p = period.unwrap_or(Period::day(self.last_working_day(viewer)));
@@ -167,7 +187,7 @@ impl Bot<'_> {
             Command::Pulse { who, day } => match target(self.config, viewer, who.as_deref()) {
                 Ok(person) => {
                     if !self.config.visible(viewer.role, "pulse") {
-                        return Ok(Reply::html(escape(&Refusal::OnlyYourOwn.say(ru))));
+                        return Ok(Reply::html(escape(&Refusal::Hidden.say(ru))));
                     }
                     let d = day.unwrap_or(self.last_working_day(person));
                     self.card(person, Period::day(d), true).await
@@ -191,21 +211,26 @@ impl Bot<'_> {
                 Ok(person) => self.plan(person, ru).await,
                 Err(r) => refuse(r),
             },
-            Command::Stuck { who } | Command::Funnel { who } | Command::Overdue { who }
-                if who.is_some() =>
-            {
-                match target(self.config, viewer, who.as_deref()) {
-                    Ok(person) => {
-                        self.card(person, Period::day(self.last_working_day(person)), true)
-                            .await
-                    }
-                    Err(r) => refuse(r),
+            Command::Funnel { who } => match target(self.config, viewer, who.as_deref()) {
+                Ok(person) => {
+                    let mut card = self
+                        .card(person, Period::day(self.last_working_day(person)), true)
+                        .await?;
+                    card.photos
+                        .retain(|(name, _, _)| name.ends_with("-funnel.png"));
+                    card.messages.clear();
+                    Ok(card)
                 }
-            }
-            Command::Stuck { .. } | Command::Funnel { .. } | Command::Overdue { .. } => {
-                self.card(viewer, Period::day(self.last_working_day(viewer)), true)
-                    .await
-            }
+                Err(r) => refuse(r),
+            },
+            Command::Stuck { who } => match self.scope_of(viewer, who.as_deref()) {
+                Ok(scope) => self.stuck(viewer, scope, ru).await,
+                Err(r) => refuse(r),
+            },
+            Command::Overdue { who } => match self.scope_of(viewer, who.as_deref()) {
+                Ok(scope) => self.overdue(viewer, scope, ru).await,
+                Err(r) => refuse(r),
+            },
             Command::Top { period } => self.top(viewer, period, ru).await,
             Command::Team => {
                 if viewer.role == Role::Manager {
@@ -216,6 +241,105 @@ impl Bot<'_> {
             }
             Command::Report(figures) => self.self_report(viewer, &figures, ru).await,
         }
+    }
+
+    /// A named person, or for a head or owner naming no one, their team.
+    fn scope_of(&self, viewer: &EmployeeConfig, who: Option<&str>) -> Result<Scope, Refusal> {
+        if who.is_none() && viewer.role != Role::Manager {
+            return Ok(Scope::Team(viewer.team.clone()));
+        }
+        target(self.config, viewer, who).map(|p| Scope::Employee(p.id.clone()))
+    }
+
+    async fn stuck(
+        &self,
+        viewer: &EmployeeConfig,
+        scope: Scope,
+        ru: bool,
+    ) -> anyhow::Result<Reply> {
+        let day = self.last_working_day(viewer);
+        let report = figures::build(self.store, self.config, &scope, day, day, self.now).await?;
+        let mut deals: Vec<&crate::metrics::funnel::StuckDeal> = report
+            .employees
+            .iter()
+            .flat_map(|e| e.funnel.stuck.iter())
+            .collect();
+        deals.sort_by_key(|d| std::cmp::Reverse(d.days_in_stage));
+        let mut out = format!(
+            "<b>{}: {}</b>\n",
+            if ru {
+                "Зависшие сделки"
+            } else {
+                "Stuck deals"
+            },
+            deals.len()
+        );
+        for d in deals.iter().take(30) {
+            let owner = report
+                .employees
+                .iter()
+                .find(|e| Some(&e.employee_id) == d.employee_id.as_ref())
+                .map(|e| crate::report::digest::short_name(&e.name))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{} · {} · «{}» {} {} ({} {})",
+                escape(&d.title),
+                escape(&owner),
+                escape(&d.stage),
+                d.days_in_stage,
+                if ru { "дн." } else { "days" },
+                if ru { "порог" } else { "threshold" },
+                d.threshold_days
+            );
+        }
+        if deals.len() > 30 {
+            let _ = writeln!(out, "… +{}", deals.len() - 30);
+        }
+        Ok(Reply::html(out))
+    }
+
+    async fn overdue(
+        &self,
+        viewer: &EmployeeConfig,
+        scope: Scope,
+        ru: bool,
+    ) -> anyhow::Result<Reply> {
+        let day = self.last_working_day(viewer);
+        let report = figures::build(self.store, self.config, &scope, day, day, self.now).await?;
+        let total: f64 = report
+            .employees
+            .iter()
+            .map(|e| e.hygiene.overdue_tasks.value)
+            .sum();
+        let mut out = format!(
+            "<b>{}: {}</b>\n",
+            if ru {
+                "Просроченные задачи"
+            } else {
+                "Overdue tasks"
+            },
+            total
+        );
+        let mut people: Vec<_> = report.employees.iter().collect();
+        people.sort_by(|a, b| {
+            b.hygiene
+                .overdue_tasks
+                .value
+                .total_cmp(&a.hygiene.overdue_tasks.value)
+        });
+        for e in people {
+            let _ = writeln!(
+                out,
+                "{}: {}, {} {} {}",
+                escape(&e.name),
+                e.hygiene.overdue_tasks.value,
+                if ru { "старейшая" } else { "oldest" },
+                e.hygiene.oldest_overdue_days.value,
+                if ru { "дн." } else { "days" }
+            );
+        }
+        Ok(Reply::html(out))
     }
 
     async fn start(
@@ -347,7 +471,7 @@ impl Bot<'_> {
             )));
         };
         if !self.config.visible(viewer.role, figure_group(key)) {
-            return Ok(Reply::html(escape(&Refusal::OnlyYourOwn.say(ru))));
+            return Ok(Reply::html(escape(&Refusal::Hidden.say(ru))));
         }
         let report = figures::build(
             self.store,

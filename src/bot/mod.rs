@@ -4,3 +4,4 @@
 pub mod access;
 pub mod answer;
 pub mod parse;
+pub mod telegram;

@@ -5,9 +5,9 @@ use chrono::{Duration, TimeZone, Utc};
 use salespulse::bot::access::invite;
 use salespulse::bot::answer::Bot;
 use salespulse::config::Config;
-use salespulse::domain::{Call, CallFields, Direction, Disposition};
+use salespulse::domain::Call;
 
-use crate::helpers::backends;
+use crate::helpers::{answered_call, backends};
 
 const CONFIG: &str = r#"
 [[teams]]
@@ -59,23 +59,7 @@ amount = 100
 
 fn call(who: &str, key: &str, minute: i64, talk: i64) -> Call {
     let start = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap() + Duration::minutes(minute);
-    Call::new(CallFields {
-        source: "pbx".into(),
-        external_id: key.into(),
-        employee_id: Some(who.into()),
-        agent: None,
-        direction: Direction::Outbound,
-        number: "79161234541".into(),
-        started_at: start,
-        answered_at: Some(start),
-        ended_at: start + Duration::seconds(talk + 5),
-        talk_seconds: talk,
-        disposition: Disposition::Answered,
-        deal_ext: None,
-        kind: None,
-        leg_key: key.into(),
-    })
-    .unwrap()
+    answered_call(who, key, start, talk)
 }
 
 #[tokio::test]
@@ -160,6 +144,28 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         assert!(
             bad.contains("/dance is not a command") && bad.contains("/me"),
             "{bad}"
+        );
+        // Overdue tasks: the head's team, the manager's own.
+        let head_overdue = say(1003, "/overdue").await;
+        assert!(
+            head_overdue.starts_with("<b>Overdue tasks: 0</b>")
+                && head_overdue.contains("Ann Lee: 0")
+                && head_overdue.contains("Bob Stone: 0"),
+            "{head_overdue}"
+        );
+        let ann_overdue = say(1001, "/overdue").await;
+        assert!(
+            ann_overdue.contains("Ann Lee") && !ann_overdue.contains("Bob"),
+            "{ann_overdue}"
+        );
+        assert_eq!(
+            say(1001, "/stuck Bob").await,
+            "You can see your own figures only."
+        );
+        assert!(
+            say(1003, "/stuck")
+                .await
+                .starts_with("<b>Stuck deals: 0</b>")
         );
         // Managers do not get the team view.
         assert_eq!(

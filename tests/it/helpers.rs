@@ -97,3 +97,30 @@ pub async fn backends() -> Vec<TestDb> {
     dbs.extend(postgres().await);
     dbs
 }
+
+/// An answered outbound call of `who` to +7 916 123-45-41.
+pub fn answered_call(
+    who: &str,
+    key: &str,
+    start: chrono::DateTime<chrono::Utc>,
+    talk: i64,
+) -> salespulse::domain::Call {
+    use salespulse::domain::{Call, CallFields, Direction, Disposition};
+    Call::new(CallFields {
+        source: "pbx".into(),
+        external_id: key.into(),
+        employee_id: Some(who.into()),
+        agent: None,
+        direction: Direction::Outbound,
+        number: "79161234541".into(),
+        started_at: start,
+        answered_at: Some(start),
+        ended_at: start + chrono::Duration::seconds(talk + 5),
+        talk_seconds: talk,
+        disposition: Disposition::Answered,
+        deal_ext: None,
+        kind: None,
+        leg_key: key.into(),
+    })
+    .expect("a valid call")
+}

@@ -10,3 +10,4 @@ mod ingest;
 mod kpi;
 mod render;
 mod storage;
+mod telegram;

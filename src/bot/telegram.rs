@@ -1,0 +1,165 @@
+//! The bot on Telegram: long polling, each private message answered by
+//! `answer::Bot` (different chats concurrently, one chat in order), replies
+//! sent as HTML messages in order and charts as photos. The `Throttle`
+//! adaptor keeps within Telegram's limits and waits out `RetryAfter`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, ChatKind, InputFile, ParseMode};
+
+use super::answer::{Bot as Answers, Reply};
+use super::parse::COMMANDS;
+use crate::config::Config;
+use crate::storage::Storage;
+
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What the handlers share.
+pub struct State {
+    pub store: Arc<dyn Storage>,
+    pub config: Config,
+}
+
+/// The env var naming another Bot API server (a local `telegram-bot-api`).
+pub const API_URL_ENV: &str = "SALESPULSE_TELEGRAM_API_URL";
+
+/// Sends a reply to a chat: the messages in order, then the photos.
+pub async fn send_reply<R>(bot: &R, chat: ChatId, reply: Reply) -> Result<(), R::Err>
+where
+    R: Requester,
+{
+    for message in reply.messages {
+        bot.send_message(chat, message)
+            .parse_mode(ParseMode::Html)
+            .await?;
+    }
+    for (name, png, caption) in reply.photos {
+        let photo = bot.send_photo(chat, InputFile::memory(png).file_name(name));
+        match caption {
+            Some(c) => photo.caption(c).parse_mode(ParseMode::Html).await?,
+            None => photo.await?,
+        };
+    }
+    Ok(())
+}
+
+/// The handler tree, over any requester: `Throttle<Bot>` in service, a
+/// plain `Bot` against a test server.
+pub fn handler_tree<R>() -> UpdateHandler<HandlerError>
+where
+    R: Requester + Clone + Send + Sync + 'static,
+    R::Err: std::error::Error + Send + Sync + 'static,
+    R::SendMessage: Send,
+    R::SendPhoto: Send,
+{
+    Update::filter_message().endpoint(on_message::<R>)
+}
+
+async fn on_message<R>(bot: R, msg: Message, state: Arc<State>) -> Result<(), HandlerError>
+where
+    R: Requester + Clone + Send + Sync + 'static,
+    R::Err: std::error::Error + Send + Sync + 'static,
+    R::SendMessage: Send,
+    R::SendPhoto: Send,
+{
+    // Commands are answered in private chats; a group gets only the reports
+    // configured for it, never another person's answers.
+    if !matches!(msg.chat.kind, ChatKind::Private(_)) {
+        return Ok(());
+    }
+    let (Some(from), Some(text)) = (msg.from.as_ref(), msg.text()) else {
+        return Ok(());
+    };
+    let Ok(user) = i64::try_from(from.id.0) else {
+        return Ok(());
+    };
+    let answers = Answers {
+        store: state.store.as_ref(),
+        config: &state.config,
+        now: chrono::Utc::now(),
+    };
+    let started = std::time::Instant::now();
+    let reply = match answers.respond(user, text).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "a command failed");
+            Reply::html(
+                "Не получилось ответить: ошибка на сервере. / Something went wrong on our side.",
+            )
+        }
+    };
+    tracing::info!(
+        millis = started.elapsed().as_millis() as u64,
+        command = text.split_whitespace().next().unwrap_or_default(),
+        "answered"
+    );
+    send_reply(&bot, msg.chat.id, reply).await?;
+    Ok(())
+}
+
+/// The bot from the config's token, on Telegram or the server `API_URL_ENV`
+/// names.
+pub fn bot(config: &Config) -> anyhow::Result<teloxide::Bot> {
+    let telegram = config.telegram.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "the bot needs a [telegram] section in the config (token_env; see `salespulse init`)"
+        )
+    })?;
+    let mut bot = teloxide::Bot::new(telegram.token.expose());
+    if let Ok(url) = std::env::var(API_URL_ENV) {
+        let parsed = url::Url::parse(&url)
+            .map_err(|e| anyhow::anyhow!("{API_URL_ENV}={url:?} is not a URL: {e}"))?;
+        bot = bot.set_api_url(parsed);
+    }
+    Ok(bot)
+}
+
+/// Registers the commands with their descriptions in Russian and English.
+pub async fn register_commands<R: Requester>(bot: &R) -> Result<(), R::Err> {
+    for (ru, lang) in [(true, "ru"), (false, "en")] {
+        let commands: Vec<BotCommand> = COMMANDS
+            .iter()
+            .map(|(name, d_ru, d_en)| BotCommand::new(*name, if ru { *d_ru } else { *d_en }))
+            .collect();
+        bot.set_my_commands(commands.clone())
+            .scope(BotCommandScope::AllPrivateChats)
+            .language_code(lang)
+            .await?;
+        if !ru {
+            // The default for every other language.
+            bot.set_my_commands(commands)
+                .scope(BotCommandScope::AllPrivateChats)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Long-polls Telegram and answers until Ctrl-C or SIGTERM.
+pub async fn run(state: Arc<State>) -> anyhow::Result<()> {
+    let bot = bot(&state.config)?;
+    let me = bot.get_me().await.map_err(|e| {
+        anyhow::anyhow!("Telegram did not accept the bot token ({e}): check telegram.token_env")
+    })?;
+    tracing::info!(username = me.username(), "bot started");
+    register_commands(&bot).await?;
+    let throttled: Throttle<teloxide::Bot> = bot.throttle(Limits::default());
+    let listener = teloxide::update_listeners::Polling::builder(throttled.clone())
+        .timeout(Duration::from_secs(25))
+        .build();
+    Dispatcher::builder(throttled, handler_tree::<Throttle<teloxide::Bot>>())
+        .dependencies(dptree::deps![state])
+        .enable_ctrlc_handler()
+        .build()
+        .dispatch_with_listener(
+            listener,
+            LoggingErrorHandler::with_custom_text("Telegram polling failed"),
+        )
+        .await;
+    Ok(())
+}
