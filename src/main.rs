@@ -274,6 +274,10 @@ enum ReportCommand {
         /// The moment overdue and stuck are judged at [default: now]
         #[arg(long, value_name = "RFC3339")]
         now: Option<chrono::DateTime<chrono::Utc>>,
+        /// `file` only writes the files; `telegram` also sends the digest to the team's
+        /// heads (telegram_id) and its group chat (teams[].telegram_chat_id)
+        #[arg(long, value_enum, default_value = "file")]
+        deliver: DigestDeliver,
     },
 }
 
@@ -284,6 +288,13 @@ enum Format {
 }
 
 /// Prints a rendered report and says which files it went to.
+/// Where the morning digest goes besides the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DigestDeliver {
+    File,
+    Telegram,
+}
+
 fn print_written(files: &commands::digest::DigestFiles) {
     print!("{}", files.text_body);
     for f in files
@@ -624,6 +635,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             date,
             out,
             now,
+            deliver,
         }) => {
             let (config, _) = load_config(cli.config)?;
             let team_config = commands::team(&config, &team)?.clone();
@@ -636,8 +648,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let files =
                 commands::digest::write_digest(store.as_ref(), &config, &team, day, now, &out)
                     .await?;
-            store.close().await;
             print_written(&files);
+            if deliver == DigestDeliver::Telegram {
+                let sent =
+                    commands::digest::send_digest(store.as_ref(), &config, &team, &files).await?;
+                let failed = sent
+                    .iter()
+                    .filter(|(_, o)| *o != salespulse::delivery::telegram::ChatOutcome::Sent)
+                    .count();
+                for (chat, outcome) in &sent {
+                    eprintln!("chat {chat}: {outcome:?}");
+                }
+                store.close().await;
+                if failed > 0 {
+                    anyhow::bail!("{failed} of {} chats did not get the digest", sent.len());
+                }
+            } else {
+                store.close().await;
+            }
         }
         Command::GenerateCdr { rows, out, seed } => {
             println!("{}", commands::generate_cdr(rows, &out, seed)?);

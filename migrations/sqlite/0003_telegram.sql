@@ -15,3 +15,11 @@ CREATE TABLE telegram_links (
     linked_at   INTEGER NOT NULL
 );
 CREATE INDEX telegram_links_employee ON telegram_links (employee_id);
+
+-- Chats that refused the bot (blocked it, or are gone): not sent to again
+-- until someone writes to the bot from there.
+CREATE TABLE telegram_disabled (
+    chat_id     INTEGER PRIMARY KEY,
+    reason      TEXT NOT NULL,
+    disabled_at INTEGER NOT NULL
+);

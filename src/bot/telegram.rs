@@ -143,6 +143,11 @@ pub async fn register_commands<R: Requester>(bot: &R) -> Result<(), R::Err> {
 /// Long-polls Telegram and answers until Ctrl-C or SIGTERM.
 pub async fn run(state: Arc<State>) -> anyhow::Result<()> {
     let bot = bot(&state.config)?;
+    run_with(bot, state).await
+}
+
+/// Long-polls through `bot` (Telegram, or the server it points at).
+pub async fn run_with(bot: teloxide::Bot, state: Arc<State>) -> anyhow::Result<()> {
     let me = bot.get_me().await.map_err(|e| {
         anyhow::anyhow!("Telegram did not accept the bot token ({e}): check telegram.token_env")
     })?;

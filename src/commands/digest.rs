@@ -359,3 +359,59 @@ pub async fn write_manager_card(
         charts,
     })
 }
+
+/// Who gets the team's digest in Telegram: its heads with a `telegram_id`,
+/// and the team's group chat.
+pub fn telegram_chats(config: &Config, team: &str) -> Vec<i64> {
+    let mut chats: Vec<i64> = config
+        .employees
+        .iter()
+        .filter(|e| e.team == team && e.role == crate::domain::Role::Head)
+        .filter_map(|e| e.telegram_id)
+        .collect();
+    chats.extend(config.team(team).and_then(|t| t.telegram_chat_id));
+    chats.dedup();
+    chats
+}
+
+/// Sends the written digest to the team's Telegram chats: its messages,
+/// then its charts with the headline as the caption.
+pub async fn send_digest(
+    store: &dyn Storage,
+    config: &Config,
+    team: &str,
+    files: &DigestFiles,
+) -> anyhow::Result<Vec<(i64, crate::delivery::telegram::ChatOutcome)>> {
+    use teloxide::requests::RequesterExt;
+    let chats = telegram_chats(config, team);
+    anyhow::ensure!(
+        !chats.is_empty(),
+        "nobody to send the digest of team {team} to: give a head of the team a telegram_id, or the team a telegram_chat_id"
+    );
+    let mut out = crate::delivery::telegram::Outgoing::default();
+    for path in &files.telegram_messages {
+        out.messages.push(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        );
+    }
+    for path in &files.charts {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.photos.push((
+            name,
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        ));
+    }
+    out.caption = files
+        .text_body
+        .lines()
+        .next()
+        .map(crate::render::telegram::fit_caption);
+    let bot = crate::bot::telegram::bot(config)?
+        .throttle(teloxide::adaptors::throttle::Limits::default());
+    let admin = config.telegram.as_ref().and_then(|t| t.admin_chat_id);
+    crate::delivery::telegram::deliver(&bot, store, admin, &chats, &out).await
+}

@@ -123,6 +123,8 @@ pub struct TeamConfig {
     pub holidays: Vec<NaiveDate>,
     /// Days that are worked although they fall on a weekend.
     pub working_days: Vec<NaiveDate>,
+    /// A Telegram group chat that gets the team's morning digest.
+    pub telegram_chat_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -61,6 +61,8 @@ pub struct RawTeam {
     pub holidays: Vec<String>,
     #[serde(default)]
     pub working_days: Vec<String>,
+    /// A Telegram group chat that gets the team's morning digest.
+    pub telegram_chat_id: Option<i64>,
 }
 
 /// One id or several: `pbx = "101"` or `pbx = ["101", "201"]`.

@@ -186,6 +186,7 @@ fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
         weekends,
         holidays,
         working_days,
+        telegram_chat_id: raw.telegram_chat_id,
     }
 }
 

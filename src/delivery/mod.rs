@@ -2,3 +2,4 @@
 //! Telegram and the outbox come beside it.
 
 pub mod email;
+pub mod telegram;

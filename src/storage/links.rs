@@ -13,6 +13,11 @@ struct InviteRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct ReasonRow {
+    reason: String,
+}
+
+#[derive(sqlx::FromRow)]
 struct EmployeeRow {
     employee_id: String,
 }
@@ -137,5 +142,62 @@ impl SqlStore {
             .await
             .map_err(query_err("reading a Telegram link"))?;
         Ok(rows.into_iter().next().map(|r| r.employee_id))
+    }
+
+    pub(super) async fn mark_chat(
+        &self,
+        chat_id: i64,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let d = self.pool.dialect();
+        let err = query_err("marking a Telegram chat");
+        match reason {
+            Some(reason) => {
+                let mut sql =
+                    "INSERT INTO telegram_disabled (chat_id, reason, disabled_at) VALUES ("
+                        .to_owned();
+                d.placeholder(&mut sql, 1);
+                sql.push_str(", ");
+                d.placeholder(&mut sql, 2);
+                sql.push_str(", ");
+                d.placeholder(&mut sql, 3);
+                sql.push_str(
+                    ") ON CONFLICT (chat_id) DO UPDATE SET reason = excluded.reason, \
+                     disabled_at = excluded.disabled_at",
+                );
+                self.pool
+                    .execute(
+                        &sql,
+                        &[
+                            Value::Int(chat_id),
+                            Value::Text(reason),
+                            Value::Int(now.timestamp()),
+                        ],
+                    )
+                    .await
+                    .map_err(err)?;
+            }
+            None => {
+                let mut sql = "DELETE FROM telegram_disabled WHERE chat_id = ".to_owned();
+                d.placeholder(&mut sql, 1);
+                self.pool
+                    .execute(&sql, &[Value::Int(chat_id)])
+                    .await
+                    .map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn chat_mark(&self, chat_id: i64) -> Result<Option<String>> {
+        let mut sql = "SELECT reason FROM telegram_disabled WHERE chat_id = ".to_owned();
+        self.pool.dialect().placeholder(&mut sql, 1);
+        let rows: Vec<ReasonRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Int(chat_id)])
+            .await
+            .map_err(query_err("reading a Telegram chat's mark"))?;
+        Ok(rows.into_iter().next().map(|r| r.reason))
     }
 }

@@ -168,6 +168,15 @@ pub trait Storage: Send + Sync {
     ) -> Result<Redeemed>;
     /// The employee a Telegram account was linked to.
     async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>>;
+    /// Marks a chat that refused the bot (`None` clears the mark).
+    async fn set_chat_disabled(
+        &self,
+        chat_id: i64,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Why a chat is not sent to, when it is not.
+    async fn chat_disabled(&self, chat_id: i64) -> Result<Option<String>>;
 
     /// Stored due times of the given tasks of a source, to notice postponements.
     async fn task_dues(

@@ -409,6 +409,17 @@ impl Storage for SqlStore {
     async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>> {
         self.link_of(telegram_id).await
     }
+    async fn set_chat_disabled(
+        &self,
+        chat_id: i64,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.mark_chat(chat_id, reason, now).await
+    }
+    async fn chat_disabled(&self, chat_id: i64) -> Result<Option<String>> {
+        self.chat_mark(chat_id).await
+    }
 
     async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
         self.upsert(run, rows).await

@@ -4,6 +4,7 @@
 mod bot;
 mod cli;
 mod email;
+mod fake_telegram;
 mod figures;
 mod helpers;
 mod ingest;

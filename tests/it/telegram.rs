@@ -191,3 +191,220 @@ async fn commands_over_telegram_answer_each_person_within_their_role() {
     assert!(bot.get_responses().sent_messages.is_empty());
     db.finish().await;
 }
+
+mod against_our_fake {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use salespulse::bot::telegram::{State, run_with};
+    use salespulse::config::Config;
+    use salespulse::delivery::telegram::{ChatOutcome, Outgoing, deliver};
+    use serde_json::json;
+
+    use crate::fake_telegram::{Script, start};
+    use crate::helpers::sqlite;
+
+    fn bot(url: &str) -> teloxide::Bot {
+        teloxide::Bot::new("123:test").set_api_url(url::Url::parse(url).unwrap())
+    }
+
+    fn png() -> Vec<u8> {
+        salespulse::render::charts::trend_chart("t", &["a".into()], &[1.0], &[2.0], ["x", "y"])
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_flood_answer_is_waited_out_and_the_message_arrives_once() {
+        let fake = start(Script {
+            flood: 1,
+            ..Script::default()
+        })
+        .await;
+        let db = sqlite().await;
+        let out = Outgoing {
+            messages: vec!["<b>Digest</b>".into()],
+            ..Outgoing::default()
+        };
+        let started = Instant::now();
+        let result = deliver(&bot(&fake.url), db.store.as_ref(), None, &[42], &out)
+            .await
+            .unwrap();
+        assert_eq!(result, vec![(42, ChatOutcome::Sent)]);
+        // One 429 (retry_after 1), then the one that went through.
+        assert_eq!(fake.calls("sendmessage").len(), 2);
+        assert!(started.elapsed() >= Duration::from_secs(1));
+        db.finish().await;
+    }
+
+    #[tokio::test]
+    async fn a_blocked_chat_is_disabled_and_the_admin_told() {
+        let fake = start(Script {
+            blocked: vec![666],
+            ..Script::default()
+        })
+        .await;
+        let db = sqlite().await;
+        let out = Outgoing {
+            messages: vec!["<b>Digest</b>".into()],
+            photos: vec![
+                ("heatmap.png".into(), png()),
+                ("funnel.png".into(), png()),
+                ("plan.png".into(), png()),
+            ],
+            caption: Some("Пульс отдела".into()),
+        };
+        let bot = bot(&fake.url);
+        let first = deliver(&bot, db.store.as_ref(), Some(7), &[666, 42], &out)
+            .await
+            .unwrap();
+        assert_eq!(first[0].0, 666);
+        assert!(
+            matches!(&first[0].1, ChatOutcome::Disabled(r) if r.contains("blocked")),
+            "{first:?}"
+        );
+        assert_eq!(first[1], (42, ChatOutcome::Sent));
+        // The admin heard of it.
+        let to_admin: Vec<_> = fake
+            .calls("sendmessage")
+            .into_iter()
+            .filter(|c| c.body.contains("\"chat_id\":7"))
+            .collect();
+        assert_eq!(to_admin.len(), 1);
+        assert!(to_admin[0].body.contains("666"));
+        // The photos went as one media group, the caption on the first.
+        let groups = fake.calls("sendmediagroup");
+        assert_eq!(groups.len(), 1);
+        assert!(groups[0].body.contains("Пульс отдела"));
+        assert_eq!(groups[0].body.matches("\"type\":\"photo\"").count(), 3);
+        // Next time the blocked chat is not tried.
+        let before = fake.calls.lock().unwrap().len();
+        let second = deliver(&bot, db.store.as_ref(), Some(7), &[666, 42], &out)
+            .await
+            .unwrap();
+        assert!(matches!(second[0].1, ChatOutcome::Skipped(_)));
+        let tried_666 = fake.calls.lock().unwrap()[before..]
+            .iter()
+            .any(|c| c.body.contains("666"));
+        assert!(!tried_666);
+        db.finish().await;
+    }
+
+    #[tokio::test]
+    async fn long_polling_picks_up_a_message_and_answers_it() {
+        let fake = start(Script {
+            updates: vec![json!({"update_id": 10, "message": {
+                "message_id": 5, "date": 1_700_000_000,
+                "chat": {"id": 1001, "type": "private", "first_name": "Ann"},
+                "from": {"id": 1001, "is_bot": false, "first_name": "Ann"},
+                "text": "/help",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}})],
+            ..Script::default()
+        })
+        .await;
+        let db = sqlite().await;
+        let config =
+            Config::parse(super::CONFIG, std::path::Path::new("t.toml"), &|_| None).unwrap();
+        let state = Arc::new(State {
+            store: db.store.clone(),
+            config,
+        });
+        let polling = tokio::spawn(run_with(bot(&fake.url), state));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while fake.calls("sendmessage").is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        polling.abort();
+        let sent = fake.calls("sendmessage");
+        assert_eq!(sent.len(), 1, "answered once");
+        assert!(sent[0].body.contains("\"chat_id\":1001") && sent[0].body.contains("/kpi"));
+        // The commands were registered in both languages first.
+        let registered = fake.calls("setmycommands");
+        assert!(
+            registered
+                .iter()
+                .any(|c| c.body.contains("\"language_code\":\"ru\""))
+        );
+        assert!(
+            registered
+                .iter()
+                .any(|c| c.body.contains("\"language_code\":\"en\""))
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
+    use crate::cli::{salespulse, text};
+    let fake = crate::fake_telegram::start(crate::fake_telegram::Script::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    let demo = tokio::task::spawn_blocking(move || {
+        salespulse(&path)
+            .args([
+                "demo",
+                "--managers",
+                "3",
+                "--days",
+                "5",
+                "--end",
+                "2026-11-20",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(demo.status.success(), "{}", text(&demo));
+    let config = dir.path().join("salespulse-demo.toml");
+    let toml = std::fs::read_to_string(&config).unwrap().replacen(
+        "locale = \"ru\"",
+        "locale = \"ru\"\ntelegram_chat_id = -100777",
+        1,
+    ) + "\n[telegram]\ntoken_env = \"TEST_BOT_TOKEN\"\nadmin_chat_id = 7\n";
+    std::fs::write(&config, toml).unwrap();
+    let (path, url) = (dir.path().to_owned(), fake.url.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        salespulse(&path)
+            .env("TEST_BOT_TOKEN", "123:test")
+            .env(salespulse::bot::telegram::API_URL_ENV, url)
+            .args([
+                "--config",
+                "salespulse-demo.toml",
+                "report",
+                "digest",
+                "--team",
+                "moscow",
+                "--date",
+                "2026-11-20",
+                "--now",
+                "2026-11-21T06:00:00Z",
+                "--deliver",
+                "telegram",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("chat -100777: Sent"), "{said}");
+    let messages = fake.calls("sendmessage");
+    assert!(!messages.is_empty());
+    assert!(
+        messages
+            .iter()
+            .all(|m| m.body.contains("\"chat_id\":-100777"))
+    );
+    assert!(messages[0].body.contains("\"parse_mode\":\"HTML\""));
+    assert!(
+        messages[0].body.contains("План активности выполнили"),
+        "{}",
+        messages[0].body
+    );
+    // The charts: heat map, funnel, plan and three pulse charts, one group.
+    let groups = fake.calls("sendmediagroup");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].body.matches("\"type\":\"photo\"").count(), 6);
+}

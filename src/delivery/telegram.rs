@@ -1,0 +1,193 @@
+//! The Telegram channel: a rendered report to a chat, its HTML messages in
+//! order, then its charts as a photo or media groups with the caption on the
+//! first. Telegram's limits are kept by the `Throttle` adaptor; a
+//! `RetryAfter` that reaches us is waited out; network errors are retried;
+//! a chat that blocked the bot or is gone is marked and skipped from then
+//! on, and the admin chat is told.
+
+use std::time::Duration;
+
+use teloxide::prelude::*;
+use teloxide::types::{InputFile, InputMedia, InputMediaPhoto, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use crate::storage::Storage;
+
+/// Tries per request on network errors and `RetryAfter`.
+const ATTEMPTS: u32 = 4;
+
+/// A report as it goes to a chat.
+#[derive(Debug, Clone, Default)]
+pub struct Outgoing {
+    /// Telegram HTML, each within 4096 characters, in order.
+    pub messages: Vec<String>,
+    /// PNG charts: file name and bytes.
+    pub photos: Vec<(String, Vec<u8>)>,
+    /// The caption of the first photo (≤ 1024 characters).
+    pub caption: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatOutcome {
+    Sent,
+    /// Marked before: nothing was sent.
+    Skipped(String),
+    /// Refused now (blocked, gone): marked, the admin told.
+    Disabled(String),
+    Failed(String),
+}
+
+/// Why a chat refuses the bot for good, if it does.
+fn refusal(e: &RequestError) -> Option<String> {
+    match e {
+        RequestError::Api(
+            api @ (ApiError::BotBlocked
+            | ApiError::ChatNotFound
+            | ApiError::UserNotFound
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::BotKickedFromChannel
+            | ApiError::CantInitiateConversation),
+        ) => Some(api.to_string()),
+        _ => None,
+    }
+}
+
+/// Runs `send` until it succeeds, waiting out `RetryAfter` and retrying
+/// network errors with a growing pause.
+async fn with_retries<T, F, Fut>(mut send: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RequestError>>,
+{
+    let mut pause = Duration::from_millis(500);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match send().await {
+            Ok(v) => return Ok(v),
+            Err(RequestError::RetryAfter(s)) if attempt < ATTEMPTS => {
+                tracing::warn!(seconds = s.seconds(), "Telegram asked to wait");
+                tokio::time::sleep(s.duration()).await;
+            }
+            Err(RequestError::Network(e)) if attempt < ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "Telegram unreachable, will retry");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn send_all<R>(bot: &R, chat: ChatId, out: &Outgoing) -> Result<(), RequestError>
+where
+    R: Requester<Err = RequestError>,
+{
+    for text in &out.messages {
+        with_retries(|| {
+            bot.send_message(chat, text.clone())
+                .parse_mode(ParseMode::Html)
+                .into_future()
+        })
+        .await?;
+    }
+    match out.photos.as_slice() {
+        [] => {}
+        [(name, png)] => {
+            with_retries(|| {
+                let photo = bot
+                    .send_photo(chat, InputFile::memory(png.clone()).file_name(name.clone()))
+                    .parse_mode(ParseMode::Html);
+                match &out.caption {
+                    Some(c) => photo.caption(c.clone()).into_future(),
+                    None => photo.into_future(),
+                }
+            })
+            .await?;
+        }
+        photos => {
+            // Media groups of 2 to 10; the caption goes on the very first.
+            for (g, group) in photos.chunks(10).enumerate() {
+                let media = || -> Vec<InputMedia> {
+                    group
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (name, png))| {
+                            let mut p = InputMediaPhoto::new(
+                                InputFile::memory(png.clone()).file_name(name.clone()),
+                            );
+                            if g == 0
+                                && i == 0
+                                && let Some(c) = &out.caption
+                            {
+                                p = p.caption(c.clone()).parse_mode(ParseMode::Html);
+                            }
+                            InputMedia::Photo(p)
+                        })
+                        .collect()
+                };
+                if group.len() == 1 {
+                    let (name, png) = &group[0];
+                    with_retries(|| {
+                        bot.send_photo(chat, InputFile::memory(png.clone()).file_name(name.clone()))
+                            .into_future()
+                    })
+                    .await?;
+                } else {
+                    with_retries(|| bot.send_media_group(chat, media()).into_future()).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends `out` to each chat; a chat that refuses the bot is marked and
+/// skipped from then on, and `admin` is told.
+pub async fn deliver<R>(
+    bot: &R,
+    store: &dyn Storage,
+    admin: Option<i64>,
+    chats: &[i64],
+    out: &Outgoing,
+) -> anyhow::Result<Vec<(i64, ChatOutcome)>>
+where
+    R: Requester<Err = RequestError>,
+{
+    let mut results = Vec::with_capacity(chats.len());
+    for &chat in chats {
+        if let Some(reason) = store.chat_disabled(chat).await? {
+            results.push((chat, ChatOutcome::Skipped(reason)));
+            continue;
+        }
+        let outcome = match send_all(bot, ChatId(chat), out).await {
+            Ok(()) => ChatOutcome::Sent,
+            Err(e) => match refusal(&e) {
+                Some(reason) => {
+                    store
+                        .set_chat_disabled(chat, Some(&reason), chrono::Utc::now())
+                        .await?;
+                    tracing::warn!(chat, %reason, "chat refuses the bot: not sent to again");
+                    if let Some(admin) = admin.filter(|a| *a != chat) {
+                        let note = format!(
+                            "⚠️ Чат {chat} больше не получает отчёты: {reason}. / Chat {chat} no longer gets reports: {reason}."
+                        );
+                        if let Err(e) = with_retries(|| {
+                            bot.send_message(ChatId(admin), note.clone()).into_future()
+                        })
+                        .await
+                        {
+                            tracing::error!(error = %e, "could not tell the admin chat");
+                        }
+                    }
+                    ChatOutcome::Disabled(reason)
+                }
+                None => ChatOutcome::Failed(e.to_string()),
+            },
+        };
+        results.push((chat, outcome));
+    }
+    Ok(results)
+}
