@@ -25,6 +25,8 @@ pub struct Reply {
     /// Telegram HTML messages, in order, each within the limit.
     pub messages: Vec<String>,
     pub photos: Vec<Photo>,
+    /// Messages for other chats (a self-report's differences to the heads).
+    pub forwards: Vec<(i64, String)>,
 }
 
 impl Reply {
@@ -32,6 +34,7 @@ impl Reply {
         Reply {
             messages: split_message(text.as_ref(), MESSAGE_LIMIT),
             photos: Vec::new(),
+            forwards: Vec::new(),
         }
     }
 }
@@ -668,6 +671,14 @@ impl Bot<'_> {
             reported.insert(key, v);
         }
         let day = self.today_for(Some(viewer));
+        self.store
+            .store_self_report(
+                &viewer.id,
+                day,
+                &serde_json::to_string(&reported)?,
+                self.now,
+            )
+            .await?;
         let report = figures::build(
             self.store,
             self.config,
@@ -709,7 +720,39 @@ impl Bot<'_> {
                 crate::metrics::kpi::number(l.measured)
             );
         }
-        Ok(Reply::html(out))
+        let mut reply = Reply::html(&out);
+        // Differences beyond the tolerance go to the person's heads.
+        let flagged: Vec<_> = lines.iter().filter(|l| l.flagged).collect();
+        if !flagged.is_empty() {
+            let mut note = format!(
+                "⚠️ {} {}, {}:\n",
+                if ru {
+                    "Самоотчёт расходится с замером:"
+                } else {
+                    "A self-report differs from the measured figures:"
+                },
+                escape(&viewer.name),
+                day.format("%d.%m")
+            );
+            for l in flagged {
+                let _ = writeln!(
+                    note,
+                    "{}: {} / {}",
+                    escape(&l.figure),
+                    crate::metrics::kpi::number(l.reported),
+                    crate::metrics::kpi::number(l.measured)
+                );
+            }
+            reply.forwards = self
+                .config
+                .employees
+                .iter()
+                .filter(|e| e.role == Role::Head && e.team == viewer.team && e.id != viewer.id)
+                .filter_map(|e| e.telegram_id)
+                .map(|chat| (chat, note.clone()))
+                .collect();
+        }
+        Ok(reply)
     }
 }
 

@@ -38,6 +38,11 @@ where
             .parse_mode(ParseMode::Html)
             .await?;
     }
+    for (other, text) in reply.forwards {
+        bot.send_message(ChatId(other), text)
+            .parse_mode(ParseMode::Html)
+            .await?;
+    }
     for (name, png, caption) in reply.photos {
         let photo = bot.send_photo(chat, InputFile::memory(png).file_name(name));
         match caption {
@@ -56,8 +61,38 @@ where
     R::Err: std::error::Error + Send + Sync + 'static,
     R::SendMessage: Send,
     R::SendPhoto: Send,
+    R::AnswerCallbackQuery: Send,
 {
-    Update::filter_message().endpoint(on_message::<R>)
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message::<R>))
+        .branch(Update::filter_callback_query().endpoint(on_button::<R>))
+}
+
+/// A digest button: the command it carries, asked by whoever pressed it and
+/// answered in their private chat, within what they may see.
+async fn on_button<R>(bot: R, q: CallbackQuery, state: Arc<State>) -> Result<(), HandlerError>
+where
+    R: Requester + Clone + Send + Sync + 'static,
+    R::Err: std::error::Error + Send + Sync + 'static,
+    R::SendMessage: Send,
+    R::SendPhoto: Send,
+    R::AnswerCallbackQuery: Send,
+{
+    bot.answer_callback_query(q.id.clone()).await?;
+    let (Some(command), Ok(user)) = (q.data.as_deref(), i64::try_from(q.from.id.0)) else {
+        return Ok(());
+    };
+    let answers = Answers {
+        store: state.store.as_ref(),
+        config: &state.config,
+        now: chrono::Utc::now(),
+    };
+    let reply = answers.respond(user, command).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a button's command failed");
+        Reply::html("Не получилось ответить. / Something went wrong on our side.")
+    });
+    send_reply(&bot, ChatId(user), reply).await?;
+    Ok(())
 }
 
 async fn on_message<R>(bot: R, msg: Message, state: Arc<State>) -> Result<(), HandlerError>

@@ -30,6 +30,27 @@ pub struct DigestFiles {
     pub text_body: String,
     /// PNG charts: the team pulse heat map first (the digest's photo).
     pub charts: Vec<PathBuf>,
+    /// Buttons under the digest: a label and the command it asks.
+    pub buttons: Vec<(String, String)>,
+}
+
+/// The digest's drill-down buttons: for each flagged manager, their pulse
+/// chart and why they were flagged. A button's command must fit Telegram's
+/// 64 bytes of callback data.
+fn buttons(model: &crate::report::digest::Digest, locale: Locale) -> Vec<(String, String)> {
+    let (pulse, why) = match locale {
+        Locale::Ru => ("Пульс", "Почему?"),
+        Locale::En => ("Pulse", "Why?"),
+    };
+    let mut out = Vec::new();
+    for a in &model.idle {
+        out.push((format!("{pulse}: {}", a.name), a.command.clone()));
+    }
+    for a in &model.untraced {
+        out.push((format!("{why} {}", a.name), a.command.clone()));
+    }
+    out.retain(|(_, command)| command.len() <= 64);
+    out
 }
 
 /// Teams up to this size get a pulse chart for everyone; larger ones only for
@@ -229,6 +250,7 @@ pub async fn write_digest(
         charts.push(path);
     }
     Ok(DigestFiles {
+        buttons: buttons(&model, locale),
         charts,
         telegram_messages,
         text: text_path,
@@ -357,6 +379,7 @@ pub async fn write_manager_card(
         text: text_path,
         text_body: card.text,
         charts,
+        buttons: Vec::new(),
     })
 }
 
@@ -405,6 +428,7 @@ pub async fn send_digest(
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
         ));
     }
+    out.buttons = files.buttons.clone();
     out.caption = files
         .text_body
         .lines()

@@ -8,7 +8,9 @@
 use std::time::Duration;
 
 use teloxide::prelude::*;
-use teloxide::types::{InputFile, InputMedia, InputMediaPhoto, ParseMode};
+use teloxide::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto, ParseMode,
+};
 use teloxide::{ApiError, RequestError};
 
 use crate::storage::Storage;
@@ -25,6 +27,17 @@ pub struct Outgoing {
     pub photos: Vec<(String, Vec<u8>)>,
     /// The caption of the first photo (≤ 1024 characters).
     pub caption: Option<String>,
+    /// Buttons under the last message: a label and the command it asks.
+    pub buttons: Vec<(String, String)>,
+}
+
+/// Buttons two to a row, each asking its command when pressed.
+pub fn keyboard(buttons: &[(String, String)]) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(buttons.chunks(2).map(|row| {
+        row.iter()
+            .map(|(label, command)| InlineKeyboardButton::callback(label.clone(), command.clone()))
+            .collect::<Vec<_>>()
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,11 +98,17 @@ async fn send_all<R>(bot: &R, chat: ChatId, out: &Outgoing) -> Result<(), Reques
 where
     R: Requester<Err = RequestError>,
 {
-    for text in &out.messages {
+    let last = out.messages.len().saturating_sub(1);
+    for (i, text) in out.messages.iter().enumerate() {
         with_retries(|| {
-            bot.send_message(chat, text.clone())
-                .parse_mode(ParseMode::Html)
-                .into_future()
+            let message = bot
+                .send_message(chat, text.clone())
+                .parse_mode(ParseMode::Html);
+            if i == last && !out.buttons.is_empty() {
+                message.reply_markup(keyboard(&out.buttons)).into_future()
+            } else {
+                message.into_future()
+            }
         })
         .await?;
     }

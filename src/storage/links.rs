@@ -1,6 +1,7 @@
-//! Invite codes and the Telegram accounts they link.
+//! Invite codes and the Telegram accounts they link, chats that refuse the
+//! bot, and the self-reports people send it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::db::Value;
 use super::sql_store::SqlStore;
@@ -15,6 +16,11 @@ struct InviteRow {
 #[derive(sqlx::FromRow)]
 struct ReasonRow {
     reason: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct FiguresRow {
+    figures: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -199,5 +205,60 @@ impl SqlStore {
             .await
             .map_err(query_err("reading a Telegram chat's mark"))?;
         Ok(rows.into_iter().next().map(|r| r.reason))
+    }
+
+    pub(super) async fn put_self_report(
+        &self,
+        employee_id: &str,
+        day: NaiveDate,
+        figures: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let d = self.pool.dialect();
+        let mut sql =
+            "INSERT INTO self_reports (employee_id, day, figures, reported_at) VALUES (".to_owned();
+        for n in 1..=4 {
+            if n > 1 {
+                sql.push_str(", ");
+            }
+            d.placeholder(&mut sql, n);
+        }
+        sql.push_str(
+            ") ON CONFLICT (employee_id, day) DO UPDATE SET figures = excluded.figures, \
+             reported_at = excluded.reported_at",
+        );
+        let day = day.to_string();
+        self.pool
+            .execute(
+                &sql,
+                &[
+                    Value::Text(employee_id),
+                    Value::Text(&day),
+                    Value::Text(figures),
+                    Value::Int(now.timestamp()),
+                ],
+            )
+            .await
+            .map_err(query_err("storing a self-report"))?;
+        Ok(())
+    }
+
+    pub(super) async fn get_self_report(
+        &self,
+        employee_id: &str,
+        day: NaiveDate,
+    ) -> Result<Option<String>> {
+        let d = self.pool.dialect();
+        let mut sql = "SELECT figures FROM self_reports WHERE employee_id = ".to_owned();
+        d.placeholder(&mut sql, 1);
+        sql.push_str(" AND day = ");
+        d.placeholder(&mut sql, 2);
+        let day = day.to_string();
+        let rows: Vec<FiguresRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Text(employee_id), Value::Text(&day)])
+            .await
+            .map_err(query_err("reading a self-report"))?;
+        Ok(rows.into_iter().next().map(|r| r.figures))
     }
 }

@@ -14,7 +14,7 @@ mod sqlite;
 mod upsert_sql;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 
 use crate::config::redact_url;
@@ -177,6 +177,16 @@ pub trait Storage: Send + Sync {
     ) -> Result<()>;
     /// Why a chat is not sent to, when it is not.
     async fn chat_disabled(&self, chat_id: i64) -> Result<Option<String>>;
+    /// Stores a day's self-report (figures as JSON); a later one replaces it.
+    async fn store_self_report(
+        &self,
+        employee_id: &str,
+        day: NaiveDate,
+        figures: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The self-report of a day, as stored.
+    async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>>;
 
     /// Stored due times of the given tasks of a source, to notice postponements.
     async fn task_dues(

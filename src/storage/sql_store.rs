@@ -420,6 +420,18 @@ impl Storage for SqlStore {
     async fn chat_disabled(&self, chat_id: i64) -> Result<Option<String>> {
         self.chat_mark(chat_id).await
     }
+    async fn store_self_report(
+        &self,
+        employee_id: &str,
+        day: NaiveDate,
+        figures: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.put_self_report(employee_id, day, figures, now).await
+    }
+    async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>> {
+        self.get_self_report(employee_id, day).await
+    }
 
     async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
         self.upsert(run, rows).await

@@ -167,6 +167,33 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
                 .await
                 .starts_with("<b>Stuck deals: 0</b>")
         );
+        // A self-report: stored, compared, differences sent to the head.
+        let reply = bot
+            .respond(1001, "/report successful 9 calls 2")
+            .await
+            .unwrap();
+        let said = reply.messages.join("");
+        assert!(said.contains("⚠️ successful_contacts: 9 / 0"), "{said}");
+        assert!(said.contains("✅ calls_out: 2 / 0"), "{said}");
+        assert_eq!(reply.forwards.len(), 1, "{:?}", reply.forwards);
+        assert_eq!(reply.forwards[0].0, 1003);
+        assert!(
+            reply.forwards[0].1.contains("Ann Lee") && reply.forwards[0].1.contains("9 / 0"),
+            "{:?}",
+            reply.forwards
+        );
+        let stored = db
+            .store
+            .self_report(
+                "ann",
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.as_deref(),
+            Some(r#"{"calls_out":2.0,"successful_contacts":9.0}"#)
+        );
         // Managers do not get the team view.
         assert_eq!(
             say(1001, "/team").await,

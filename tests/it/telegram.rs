@@ -179,6 +179,32 @@ async fn commands_over_telegram_answer_each_person_within_their_role() {
         .collect();
     assert_eq!(photos, vec!["bob-funnel.png", "bob-pulse.png"]);
 
+    // A digest button: the command asked by whoever pressed it, answered in
+    // their private chat and scoped to them.
+    let head = MockUser::new().id(1003).first_name("H").build();
+    bot.update(
+        teloxide_tests::MockCallbackQuery::new()
+            .data(format!("/kpi Bob {month}"))
+            .from(head),
+    );
+    bot.dispatch().await;
+    let responses = bot.get_responses();
+    assert_eq!(responses.answered_callback_queries.len(), 1);
+    let got = sent_texts(responses);
+    assert_eq!(got[0].0, 1003);
+    assert!(got[0].1.contains("Bob Stone"), "{got:?}");
+    let ann = MockUser::new().id(1001).first_name("A").build();
+    bot.update(
+        teloxide_tests::MockCallbackQuery::new()
+            .data(format!("/kpi Bob {month}"))
+            .from(ann),
+    );
+    bot.dispatch().await;
+    assert_eq!(
+        sent_texts(bot.get_responses()),
+        vec![(1001, "You can see your own figures only.".to_owned())]
+    );
+
     // A group chat gets no answers to commands.
     let group = MockSupergroupChat::new().id(-100777).build();
     bot.update(
@@ -252,6 +278,7 @@ mod against_our_fake {
                 ("plan.png".into(), png()),
             ],
             caption: Some("Пульс отдела".into()),
+            buttons: vec![("Пульс: Сидоров".into(), "/pulse Сидоров".into())],
         };
         let bot = bot(&fake.url);
         let first = deliver(&bot, db.store.as_ref(), Some(7), &[666, 42], &out)
@@ -275,6 +302,17 @@ mod against_our_fake {
         let groups = fake.calls("sendmediagroup");
         assert_eq!(groups.len(), 1);
         assert!(groups[0].body.contains("Пульс отдела"));
+        // The button rides on the (last) message.
+        let to_42: Vec<_> = fake
+            .calls("sendmessage")
+            .into_iter()
+            .filter(|c| c.body.contains("\"chat_id\":42"))
+            .collect();
+        assert!(
+            to_42[0]
+                .body
+                .contains("\"callback_data\":\"/pulse Сидоров\"")
+        );
         assert_eq!(groups[0].body.matches("\"type\":\"photo\"").count(), 3);
         // Next time the blocked chat is not tried.
         let before = fake.calls.lock().unwrap().len();
@@ -403,6 +441,15 @@ async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
         "{}",
         messages[0].body
     );
+    // Under the last message, a button per flagged manager.
+    let last = &messages[messages.len() - 1].body;
+    let all: String = messages.iter().map(|m| m.body.as_str()).collect();
+    if all.contains("/pulse ") {
+        assert!(
+            last.contains("inline_keyboard") && last.contains("\"callback_data\":\"/pulse "),
+            "{last}"
+        );
+    }
     // The charts: heat map, funnel, plan and three pulse charts, one group.
     let groups = fake.calls("sendmediagroup");
     assert_eq!(groups.len(), 1);
