@@ -31,6 +31,13 @@ pub struct FakeTelegram {
     pub calls: Arc<Mutex<Vec<Call>>>,
 }
 
+impl Call {
+    /// The chat the request was for.
+    pub fn chat(&self) -> i64 {
+        chat_of(&self.body)
+    }
+}
+
 impl FakeTelegram {
     pub fn calls(&self, method: &str) -> Vec<Call> {
         self.calls
