@@ -246,6 +246,16 @@ impl Bot<'_> {
         }
     }
 
+    /// One person's figures for one day.
+    async fn day_figures(
+        &self,
+        employee_id: &str,
+        day: NaiveDate,
+    ) -> anyhow::Result<figures::FiguresReport> {
+        let scope = Scope::Employee(employee_id.to_owned());
+        Ok(figures::build(self.store, self.config, &scope, day, day, self.now).await?)
+    }
+
     /// A named person, or for a head or owner naming no one, their team.
     fn scope_of(&self, viewer: &EmployeeConfig, who: Option<&str>) -> Result<Scope, Refusal> {
         if who.is_none() && viewer.role != Role::Manager {
@@ -476,15 +486,7 @@ impl Bot<'_> {
         if !self.config.visible(viewer.role, figure_group(key)) {
             return Ok(Reply::html(escape(&Refusal::Hidden.say(ru))));
         }
-        let report = figures::build(
-            self.store,
-            self.config,
-            &Scope::Employee(person.id.clone()),
-            day,
-            day,
-            self.now,
-        )
-        .await?;
+        let report = self.day_figures(&person.id, day).await?;
         let Some(e) = report.employees.first() else {
             return Ok(Reply::html(escape(&person.name)));
         };
@@ -561,15 +563,7 @@ impl Bot<'_> {
 
     async fn plan(&self, person: &EmployeeConfig, ru: bool) -> anyhow::Result<Reply> {
         let day = self.last_working_day(person);
-        let report = figures::build(
-            self.store,
-            self.config,
-            &Scope::Employee(person.id.clone()),
-            day,
-            day,
-            self.now,
-        )
-        .await?;
+        let report = self.day_figures(&person.id, day).await?;
         let Some(e) = report.employees.first() else {
             return Ok(Reply::html(escape(&person.name)));
         };
@@ -679,15 +673,7 @@ impl Bot<'_> {
                 self.now,
             )
             .await?;
-        let report = figures::build(
-            self.store,
-            self.config,
-            &Scope::Employee(viewer.id.clone()),
-            day,
-            day,
-            self.now,
-        )
-        .await?;
+        let report = self.day_figures(&viewer.id, day).await?;
         let measured: BTreeMap<String, f64> = report
             .employees
             .first()
