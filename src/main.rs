@@ -392,39 +392,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (config, _) = load_config(cli.config)?;
             let now = now.unwrap_or_else(chrono::Utc::now);
-            let store = commands::kpi::open_guarded(&config, now).await?;
-            let viewer = figures::find_employee(&config, &as_who)?.clone();
-            let bot = salespulse::bot::answer::Bot {
-                store: store.as_ref(),
-                config: &config,
-                now,
-            };
-            let mut times = Vec::with_capacity(repeat.max(1));
-            let mut reply = salespulse::bot::answer::Reply::default();
-            for _ in 0..repeat.max(1) {
-                let started = std::time::Instant::now();
-                reply = bot.respond_as(&viewer, &text).await?;
-                times.push(started.elapsed());
-            }
-            store.close().await;
+            let (reply, latency) = commands::ask::ask(&config, &as_who, &text, repeat, now).await?;
             for m in &reply.messages {
                 println!("{m}");
             }
             for (name, png, _) in &reply.photos {
                 println!("[photo {name}, {} bytes]", png.len());
             }
-            if repeat > 1 {
-                times.sort();
-                let at = |q: f64| {
-                    times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1]
-                };
-                eprintln!(
-                    "{} answers: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-                    times.len(),
-                    at(0.50).as_secs_f64() * 1000.0,
-                    at(0.99).as_secs_f64() * 1000.0,
-                    at(1.0).as_secs_f64() * 1000.0
-                );
+            if let Some(latency) = latency {
+                eprintln!("{latency}");
             }
         }
         Command::Invite {

@@ -1,0 +1,51 @@
+//! `ask`: a chat command answered as the bot would answer a person, without
+//! Telegram; with repeats, the answer's latency.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::bot::answer::{Bot, Reply};
+use crate::config::Config;
+use crate::report::figures::find_employee;
+
+/// The reply, and with more than one repeat a latency line (p50, p99, max).
+pub async fn ask(
+    config: &Config,
+    as_who: &str,
+    text: &str,
+    repeat: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Reply, Option<String>)> {
+    let store = super::kpi::open_guarded(config, now).await?;
+    let viewer = find_employee(config, as_who)?.clone();
+    let bot = Bot {
+        store: store.as_ref(),
+        config,
+        now,
+    };
+    let mut times: Vec<Duration> = Vec::with_capacity(repeat.max(1));
+    let mut reply = Reply::default();
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        reply = bot.respond_as(&viewer, text).await?;
+        times.push(started.elapsed());
+    }
+    store.close().await;
+    if repeat <= 1 {
+        return Ok((reply, None));
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    Ok((
+        reply,
+        Some(format!(
+            "{} answers: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            times.len(),
+            ms(at(0.50)),
+            ms(at(0.99)),
+            ms(at(1.0))
+        )),
+    ))
+}
