@@ -5,6 +5,7 @@
 
 mod call_row;
 mod db;
+mod kpi_schemes;
 mod links;
 mod load;
 mod postgres;
