@@ -118,7 +118,8 @@ async fn detect_postponements(
     Ok(())
 }
 
-async fn store_chunk(
+/// Upserts one batch of records (tasks after noticing their postponements).
+pub async fn store_chunk(
     store: &dyn Storage,
     run: RunId,
     source: &str,

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod domain;
 pub mod ingest;
 pub mod metrics;
+pub mod pull;
 pub mod render;
 pub mod report;
 pub mod sources;

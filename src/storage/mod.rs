@@ -9,6 +9,7 @@ mod kpi_schemes;
 mod links;
 mod load;
 mod postgres;
+mod pulls;
 mod records;
 mod sql_store;
 mod sqlite;
@@ -188,6 +189,21 @@ pub trait Storage: Send + Sync {
     ) -> Result<()>;
     /// The self-report of a day, as stored.
     async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>>;
+
+    /// Where a scheduled pull of `source` stopped, as it recorded it.
+    async fn pull_cursor(&self, source: &str) -> Result<Option<String>>;
+    /// Records a pull's cursor; call only once the records it covers are stored.
+    async fn set_pull_cursor(&self, source: &str, cursor: &str, now: DateTime<Utc>) -> Result<()>;
+    /// The path a file of this content hash was read from, when it was.
+    async fn ingested_file(&self, source: &str, hash: &str) -> Result<Option<String>>;
+    /// Records a dropped file as read (by content hash).
+    async fn record_ingested_file(
+        &self,
+        source: &str,
+        hash: &str,
+        path: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Stored due times of the given tasks of a source, to notice postponements.
     async fn task_dues(

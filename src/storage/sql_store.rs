@@ -397,6 +397,24 @@ impl Storage for SqlStore {
     async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>> {
         self.get_self_report(employee_id, day).await
     }
+    async fn pull_cursor(&self, source: &str) -> Result<Option<String>> {
+        self.get_pull_cursor(source).await
+    }
+    async fn set_pull_cursor(&self, source: &str, cursor: &str, now: DateTime<Utc>) -> Result<()> {
+        self.put_pull_cursor(source, cursor, now).await
+    }
+    async fn ingested_file(&self, source: &str, hash: &str) -> Result<Option<String>> {
+        self.get_ingested_file(source, hash).await
+    }
+    async fn record_ingested_file(
+        &self,
+        source: &str,
+        hash: &str,
+        path: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.put_ingested_file(source, hash, path, now).await
+    }
 
     async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
         self.upsert(run, rows).await

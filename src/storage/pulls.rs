@@ -1,0 +1,110 @@
+//! The state of scheduled pulls: each source's cursor, and the files taken
+//! from drop folders by content hash.
+
+use chrono::{DateTime, Utc};
+
+use super::db::Value;
+use super::sql_store::SqlStore;
+use super::{Result, query_err};
+
+#[derive(sqlx::FromRow)]
+struct CursorRow {
+    cursor: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct PathRow {
+    path: String,
+}
+
+fn placeholders(sql: &mut String, d: super::db::Dialect, n: usize) {
+    for i in 1..=n {
+        if i > 1 {
+            sql.push_str(", ");
+        }
+        d.placeholder(sql, i);
+    }
+}
+
+impl SqlStore {
+    pub(super) async fn get_pull_cursor(&self, source: &str) -> Result<Option<String>> {
+        let mut sql = "SELECT cursor FROM pull_cursors WHERE source = ".to_owned();
+        self.pool.dialect().placeholder(&mut sql, 1);
+        let rows: Vec<CursorRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Text(source)])
+            .await
+            .map_err(query_err("reading a pull's cursor"))?;
+        Ok(rows.into_iter().next().map(|r| r.cursor))
+    }
+
+    pub(super) async fn put_pull_cursor(
+        &self,
+        source: &str,
+        cursor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut sql = "INSERT INTO pull_cursors (source, cursor, updated_at) VALUES (".to_owned();
+        placeholders(&mut sql, self.pool.dialect(), 3);
+        sql.push_str(
+            ") ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, \
+             updated_at = excluded.updated_at",
+        );
+        self.pool
+            .execute(
+                &sql,
+                &[
+                    Value::Text(source),
+                    Value::Text(cursor),
+                    Value::Int(now.timestamp()),
+                ],
+            )
+            .await
+            .map_err(query_err("recording a pull's cursor"))?;
+        Ok(())
+    }
+
+    pub(super) async fn get_ingested_file(
+        &self,
+        source: &str,
+        hash: &str,
+    ) -> Result<Option<String>> {
+        let d = self.pool.dialect();
+        let mut sql = "SELECT path FROM ingested_files WHERE source = ".to_owned();
+        d.placeholder(&mut sql, 1);
+        sql.push_str(" AND hash = ");
+        d.placeholder(&mut sql, 2);
+        let rows: Vec<PathRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Text(source), Value::Text(hash)])
+            .await
+            .map_err(query_err("looking up a dropped file"))?;
+        Ok(rows.into_iter().next().map(|r| r.path))
+    }
+
+    pub(super) async fn put_ingested_file(
+        &self,
+        source: &str,
+        hash: &str,
+        path: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut sql =
+            "INSERT INTO ingested_files (source, hash, path, ingested_at) VALUES (".to_owned();
+        placeholders(&mut sql, self.pool.dialect(), 4);
+        sql.push_str(") ON CONFLICT (source, hash) DO NOTHING");
+        self.pool
+            .execute(
+                &sql,
+                &[
+                    Value::Text(source),
+                    Value::Text(hash),
+                    Value::Text(path),
+                    Value::Int(now.timestamp()),
+                ],
+            )
+            .await
+            .map_err(query_err("recording a dropped file"))?;
+        Ok(())
+    }
+}
