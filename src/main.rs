@@ -466,13 +466,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let now = now.unwrap_or_else(chrono::Utc::now);
             let store = commands::kpi::open_guarded(&config, now).await?;
-            let report = figures::build(
+            // The printout shows the team's whole funnel beside the person's.
+            let report = figures::build_with(
                 store.as_ref(),
                 &config,
                 &scope,
                 from,
                 to.unwrap_or(from),
                 now,
+                figures::TeamFunnel::Full,
             )
             .await?;
             let report = if with_records {

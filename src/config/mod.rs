@@ -270,6 +270,17 @@ pub struct SourceConfig {
 pub struct TelegramConfig {
     pub token: Secret,
     pub admin_chat_id: Option<i64>,
+    /// Webhook mode instead of long polling, when set.
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// Telegram posts updates to `url`; the bot serves them on `listen` and
+/// refuses any post without the secret token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookConfig {
+    pub url: url::Url,
+    pub listen: std::net::SocketAddr,
+    pub secret: Secret,
 }
 
 /// How the SMTP connection is protected.

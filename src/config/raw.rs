@@ -174,6 +174,12 @@ pub struct RawColumns {
 pub struct RawTelegram {
     pub token_env: Option<String>,
     pub admin_chat_id: Option<i64>,
+    /// The public HTTPS address Telegram posts updates to (webhook mode).
+    pub webhook_url: Option<String>,
+    /// Where the webhook is served (`0.0.0.0:8443`).
+    pub webhook_listen: Option<String>,
+    /// The env var holding the secret token each webhook post must carry.
+    pub webhook_secret_env: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

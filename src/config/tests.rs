@@ -249,3 +249,54 @@ fn a_position_taken_mid_month_pays_from_the_next_month() {
         "{missing:?}"
     );
 }
+
+#[test]
+fn webhook_mode_needs_an_https_url_an_address_and_a_secret() {
+    let env = |var: &str| match var {
+        "TOKEN" => Some("123:abc".to_owned()),
+        "HOOK_SECRET" => Some("has spaces".to_owned()),
+        "GOOD_SECRET" => Some("s3cret-Token_1".to_owned()),
+        _ => None,
+    };
+    let bad = "[telegram]\ntoken_env = \"TOKEN\"\nwebhook_url = \"http://bot.example.com/hook\"\n\
+               webhook_listen = \"everywhere\"\nwebhook_secret_env = \"HOOK_SECRET\"\n";
+    let found = match Config::parse(bad, Path::new("t.toml"), &env) {
+        Err(ConfigError::Invalid { issues, .. }) => {
+            issues.iter().map(|i| i.to_string()).collect::<Vec<_>>()
+        }
+        other => panic!("expected issues, got {other:?}"),
+    };
+    for key in [
+        "telegram.webhook_url",
+        "telegram.webhook_listen",
+        "telegram.webhook_secret_env",
+    ] {
+        assert!(
+            found.iter().any(|i| i.starts_with(key)),
+            "{key} in {found:#?}"
+        );
+    }
+    assert!(
+        !found.iter().any(|i| i.contains("has spaces")),
+        "the secret is never printed: {found:#?}"
+    );
+    let missing_secret =
+        "[telegram]\ntoken_env = \"TOKEN\"\nwebhook_url = \"https://bot.example.com/hook\"\n";
+    assert!(matches!(
+        Config::parse(missing_secret, Path::new("t.toml"), &env),
+        Err(ConfigError::Invalid { .. })
+    ));
+    let good = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[telegram]\ntoken_env = \"TOKEN\"\nwebhook_url = \"https://bot.example.com/hook\"\n\
+                webhook_secret_env = \"GOOD_SECRET\"\n";
+    let config = Config::parse(good, Path::new("t.toml"), &env).unwrap();
+    let hook = config.telegram.unwrap().webhook.unwrap();
+    assert_eq!(hook.listen.to_string(), "0.0.0.0:8443");
+    assert_eq!(hook.secret.expose(), "s3cret-Token_1");
+    let polling = Config::parse(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[telegram]\ntoken_env = \"TOKEN\"\n",
+        Path::new("t.toml"),
+        &env,
+    )
+    .unwrap();
+    assert!(polling.telegram.unwrap().webhook.is_none());
+}

@@ -540,19 +540,9 @@ pub(super) fn validate(
         }
     }
 
-    let telegram = raw.telegram.and_then(|t| {
-        let token_env = t.token_env.or_else(|| {
-            issues.add(
-                "telegram.token_env",
-                "is missing (expected the name of the env var holding the bot token)",
-            );
-            None
-        });
-        env_secret(&mut issues, "telegram.token_env", token_env, env).map(|token| TelegramConfig {
-            token,
-            admin_chat_id: t.admin_chat_id,
-        })
-    });
+    let telegram = raw
+        .telegram
+        .and_then(|t| delivery::telegram(&mut issues, t, env));
     let email = raw.email.map(|e| delivery::email(&mut issues, e, env));
 
     for (i, group) in raw.visibility.hide_from_managers.iter().enumerate() {
