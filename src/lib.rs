@@ -13,5 +13,6 @@ pub mod metrics;
 pub mod pull;
 pub mod render;
 pub mod report;
+pub mod scheduler;
 pub mod sources;
 pub mod storage;

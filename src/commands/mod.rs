@@ -100,6 +100,25 @@ pub fn check_config(config: &Config, path: &Path) -> String {
             mapped
         ));
     }
+    for s in &config.schedules {
+        use crate::config::ScheduleJob;
+        let job = match &s.job {
+            ScheduleJob::Digest { team, deliver } => {
+                format!(
+                    "digest of {team} to {}",
+                    format!("{deliver:?}").to_lowercase()
+                )
+            }
+            ScheduleJob::Weekly { team, deliver } => {
+                format!(
+                    "weekly of {team} to {}",
+                    format!("{deliver:?}").to_lowercase()
+                )
+            }
+            ScheduleJob::Pull { source } => format!("pull of {source}"),
+        };
+        out.push_str(&format!("  schedule {}: {job} at {}\n", s.name, s.schedule));
+    }
     if config.telegram.is_some() {
         out.push_str("  telegram: token found in the environment\n");
     }

@@ -5,6 +5,7 @@
 
 pub mod kpi;
 mod raw;
+mod schedules;
 mod secret;
 mod validate;
 
@@ -15,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{Direction, Role, StageKind};
 pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
+pub use schedules::{
+    DEFAULT_GRACE_HOURS, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery,
+};
 pub use secret::{Secret, redact_url};
 
 /// The commented example that `salespulse init` writes.
@@ -347,6 +351,8 @@ pub struct Config {
     /// A folder of edited report templates, used before the built-in ones.
     pub templates_dir: Option<PathBuf>,
     pub kpi: KpiConfig,
+    /// What runs when under `serve`.
+    pub schedules: Vec<ScheduleConfig>,
 }
 
 impl Config {
@@ -393,6 +399,10 @@ impl Config {
 
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.name == name)
+    }
+
+    pub fn schedule(&self, name: &str) -> Option<&ScheduleConfig> {
+        self.schedules.iter().find(|s| s.name == name)
     }
 
     /// Maps a source's user id (an extension, a CRM user id) to an employee id.

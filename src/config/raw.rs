@@ -26,6 +26,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub visibility: RawVisibility,
     pub kpi: Option<super::kpi::RawKpi>,
+    #[serde(default)]
+    pub schedules: Vec<RawSchedule>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -198,4 +200,17 @@ pub struct RawEmail {
     pub timeout_secs: Option<i64>,
     pub attempts: Option<i64>,
     pub backoff_ms: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub name: Option<String>,
+    pub cron: Option<String>,
+    pub job: Option<String>,
+    pub team: Option<String>,
+    pub deliver: Option<String>,
+    pub source: Option<String>,
+    pub grace_hours: Option<i64>,
+    pub timezone: Option<String>,
 }

@@ -13,6 +13,8 @@ use crate::domain::{PLAN_FIGURES, Role, StageKind};
 mod delivery;
 #[path = "validate_kpi.rs"]
 mod kpi;
+#[path = "validate_schedules.rs"]
+mod schedules;
 #[path = "validate_sources.rs"]
 mod sources;
 use sources::source;
@@ -540,6 +542,7 @@ pub(super) fn validate(
         }
     }
 
+    let has_telegram = raw.telegram.is_some();
     let telegram = raw
         .telegram
         .and_then(|t| delivery::telegram(&mut issues, t, env));
@@ -570,10 +573,22 @@ pub(super) fn validate(
     }
 
     let kpi = kpi::kpi(&mut issues, raw.kpi);
+    let schedules = schedules::schedules(
+        &mut issues,
+        raw.schedules,
+        &schedules::Known {
+            teams: &teams,
+            employees: &employees,
+            sources: &sources,
+            telegram: has_telegram,
+            email: email.as_ref(),
+        },
+    );
 
     if issues.0.is_empty() {
         Ok(Config {
             kpi,
+            schedules,
             templates_dir: raw.templates_dir,
             hidden_from_managers: raw.visibility.hide_from_managers,
             database_url: Secret::new(database_url),
