@@ -82,14 +82,11 @@ fn prefix_hash(file: &mut File, len: u64) -> io::Result<Option<String>> {
     Ok((buf.len() as u64 == len).then(|| hex(&Sha256::digest(&buf))))
 }
 
-/// The first line of the file (with its newline), up to `HEAD_MAX` bytes and
-/// not past `limit`.
+/// The first line of the file (with its newline), not past `limit` bytes.
 fn first_line(file: &mut File, limit: u64) -> io::Result<Vec<u8>> {
     file.seek(SeekFrom::Start(0))?;
     let mut buf = Vec::new();
-    file.by_ref()
-        .take(limit.min(HEAD_MAX))
-        .read_to_end(&mut buf)?;
+    file.by_ref().take(limit).read_to_end(&mut buf)?;
     if let Some(at) = buf.iter().position(|b| *b == b'\n') {
         buf.truncate(at + 1);
     }
@@ -353,7 +350,7 @@ async fn read_segment(
         report.add_file(file_report);
         lines += counted.load(Ordering::Relaxed);
     }
-    let head = first_line(&mut segment.file, segment.to).map_err(io_err)?;
+    let head = first_line(&mut segment.file, segment.to.min(HEAD_MAX)).map_err(io_err)?;
     Ok(FollowCursor {
         file: path.display().to_string(),
         dev: segment.identity.0,
