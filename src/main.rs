@@ -137,6 +137,29 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Bring sources up to date now, each from where its last pull stopped: the new
+    /// files of a drop folder (each file read once, by content), the lines added to a
+    /// followed Master.csv (across log rotation).
+    ///
+    /// Without SOURCE, pulls every source that has something to pull. Exits non-zero
+    /// when a pull failed.
+    ///
+    /// Examples:
+    ///   salespulse pull
+    ///   salespulse pull pbx
+    ///   salespulse pull crm --since 2026-11-01
+    #[command(verbatim_doc_comment)]
+    Pull {
+        /// The source's name in the config [default: every source with something to pull]
+        source: Option<String>,
+        /// Start at this day instead of at the last pull's cursor. A drop folder leaves
+        /// files changed before it alone; a followed file always goes on from its cursor.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<NaiveDate>,
+        /// Show every rejected row, not just the first ten.
+        #[arg(long)]
+        all_rejects: bool,
+    },
     /// Reports: every figure, the morning digest, the manager card, the weekly owner report.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -446,6 +469,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let reports = commands::ingest(&config, source.as_deref(), &paths, progress).await?;
             for r in &reports {
                 print!("{}", r.summary(if all_rejects { usize::MAX } else { 10 }));
+            }
+        }
+        Command::Pull {
+            source,
+            since,
+            all_rejects,
+        } => {
+            let (config, _) = load_config(cli.config)?;
+            let pulls = commands::pull::pull(&config, source.as_deref(), since, progress).await?;
+            let max_rejects = if all_rejects { usize::MAX } else { 10 };
+            for p in &pulls {
+                print!("{}", commands::pull::summary(p, max_rejects));
+            }
+            let failed = pulls.iter().filter(|p| p.failed()).count();
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} pull(s) failed (see above)", pulls.len());
             }
         }
         Command::Report(ReportCommand::Figures {

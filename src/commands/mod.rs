@@ -4,6 +4,7 @@ pub mod ask;
 pub mod demo;
 pub mod digest;
 pub mod kpi;
+pub mod pull;
 pub mod weekly;
 
 use std::io::{BufWriter, Write};
@@ -94,11 +95,18 @@ pub fn check_config(config: &Config, path: &Path) -> String {
             .filter(|e| e.source_ids.contains_key(&s.name))
             .count();
         out.push_str(&format!(
-            "  source {} ({}), {} employees mapped\n",
+            "  source {} ({}), {} employees mapped",
             s.name,
             s.kind.name(),
             mapped
         ));
+        if let Some(dir) = &s.drop_folder {
+            out.push_str(&format!(", pulls files dropped in {}", dir.display()));
+        }
+        if let Some(file) = &s.follow {
+            out.push_str(&format!(", follows {}", file.display()));
+        }
+        out.push('\n');
     }
     for s in &config.schedules {
         use crate::config::ScheduleJob;

@@ -267,6 +267,10 @@ pub struct SourceConfig {
     /// The timezone of local times written by the source.
     pub timezone: Tz,
     pub kind: SourceKind,
+    /// A folder whose files `pull` reads, each once (by content hash).
+    pub drop_folder: Option<PathBuf>,
+    /// A file `pull` reads from where it stopped, across log rotation.
+    pub follow: Option<PathBuf>,
 }
 
 /// Where the Telegram bot token comes from.
@@ -377,10 +381,20 @@ impl Config {
         path: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        let mut raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
+        // Paths a pull reads are relative to the config file, not to
+        // wherever the scheduler happens to start.
+        let base = path.parent().unwrap_or(Path::new(""));
+        for s in &mut raw.sources {
+            for p in [&mut s.drop_folder, &mut s.follow].into_iter().flatten() {
+                if p.is_relative() && !p.as_os_str().is_empty() {
+                    *p = base.join(&*p);
+                }
+            }
+        }
         validate::validate(raw, env).map_err(|issues| ConfigError::Invalid {
             path: path.to_owned(),
             issues,

@@ -154,6 +154,11 @@ pub struct RawSource {
     pub columns: Option<RawColumns>,
     pub direction_values: Option<BTreeMap<String, Vec<String>>>,
     pub missed_values: Option<Vec<String>>,
+    // scheduled pulls from files
+    /// A folder where exports are dropped, each file read once.
+    pub drop_folder: Option<std::path::PathBuf>,
+    /// A CDR file read incrementally (Asterisk's Master.csv).
+    pub follow: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -500,3 +500,51 @@ fn webhook_mode_needs_an_https_url_an_address_and_a_secret() {
     .unwrap();
     assert!(polling.telegram.unwrap().webhook.is_none());
 }
+
+const TEAM: &str = "[[teams]]\nid = \"m\"\ntimezone = \"Europe/Moscow\"\n";
+
+#[test]
+fn pull_paths_are_relative_to_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("drop")).unwrap();
+    let text = format!(
+        "{TEAM}[[sources]]\nname = \"pbx\"\nkind = \"asterisk\"\ntimezone = \"Europe/Moscow\"\n\
+         drop_folder = \"drop\"\nfollow = \"Master.csv\"\n"
+    );
+    let config = Config::parse(&text, &dir.path().join("salespulse.toml"), &|_| None)
+        .expect("valid: the folder exists, Master.csv may come later");
+    let pbx = config.source("pbx").unwrap();
+    assert_eq!(
+        pbx.drop_folder.as_deref(),
+        Some(dir.path().join("drop").as_path())
+    );
+    assert_eq!(
+        pbx.follow.as_deref(),
+        Some(dir.path().join("Master.csv").as_path())
+    );
+}
+
+#[test]
+fn pull_paths_name_the_key_and_what_is_expected() {
+    let found = issues(&format!(
+        "{TEAM}[[sources]]\nname = \"crm\"\nkind = \"crm_files\"\ntimezone = \"Europe/Moscow\"\n\
+         drop_folder = \"/nonexistent/drop\"\nfollow = \"/tmp/deals.jsonl\"\n\
+         [[sources]]\nname = \"pbx\"\nkind = \"asterisk\"\ntimezone = \"Europe/Moscow\"\n\
+         follow = \"/nonexistent/cdr-csv/Master.csv\"\n"
+    ));
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found[0].starts_with("sources[0].drop_folder: \"/nonexistent/drop\" is not a folder"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("sources[0].follow: only asterisk and calls_csv sources"),
+        "{found:?}"
+    );
+    assert!(
+        found[2].starts_with(
+            "sources[1].follow: \"/nonexistent/cdr-csv/Master.csv\" is not in an existing folder"
+        ),
+        "{found:?}"
+    );
+}

@@ -1,7 +1,8 @@
 //! Validation of `[[sources]]`: the kind and its rules (Asterisk direction
-//! rules, a calls CSV's column mapping).
+//! rules, a calls CSV's column mapping), and where a pull reads from.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use super::super::raw::RawSource;
 use super::super::*;
@@ -132,9 +133,57 @@ pub(super) fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceCon
             SourceKind::CrmFiles
         }
     };
+    let (drop_folder, follow) = pull_paths(issues, i, &kind, raw.drop_folder, raw.follow);
     SourceConfig {
         name,
         timezone,
         kind,
+        drop_folder,
+        follow,
     }
+}
+
+/// `drop_folder` must be a folder that exists; `follow` a file (it may not
+/// exist yet: Asterisk writes Master.csv at the first call) in a folder that
+/// does, for the kinds whose files grow line by line.
+fn pull_paths(
+    issues: &mut Issues,
+    i: usize,
+    kind: &SourceKind,
+    drop_folder: Option<PathBuf>,
+    follow: Option<PathBuf>,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    let key = |k: &str| format!("sources[{i}].{k}");
+    let drop_folder = drop_folder.filter(|dir| {
+        let ok = dir.is_dir();
+        if !ok {
+            issues.add(
+                key("drop_folder"),
+                format!(
+                    "{:?} is not a folder (expected an existing folder where exports are dropped, absolute or relative to the config file)",
+                    dir.display().to_string()
+                ),
+            );
+        }
+        ok
+    });
+    let follow = follow.filter(|file| {
+        let shown = file.display().to_string();
+        let problem = if matches!(kind, SourceKind::CrmFiles) {
+            Some("only asterisk and calls_csv sources can follow a file (for CRM exports use drop_folder)".to_owned())
+        } else if file.is_dir() {
+            Some(format!("{shown:?} is a folder (expected a file such as /var/log/asterisk/cdr-csv/Master.csv; for a folder of exports use drop_folder)"))
+        } else if !file.parent().is_some_and(|p| p.as_os_str().is_empty() || p.is_dir()) {
+            Some(format!("{shown:?} is not in an existing folder (expected the path of the CDR file, absolute or relative to the config file)"))
+        } else if drop_folder.as_ref().is_some_and(|d| file.starts_with(d)) {
+            Some(format!("{shown:?} is inside drop_folder (a followed file must not also be read whole as a dropped file)"))
+        } else {
+            None
+        };
+        if let Some(problem) = &problem {
+            issues.add(key("follow"), problem.clone());
+        }
+        problem.is_none()
+    });
+    (drop_folder, follow)
 }

@@ -5,12 +5,15 @@
 //! duplicates nothing. `salespulse pull` runs one now; `serve` runs them on
 //! their schedules.
 
+mod files;
+mod follow;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, SourceConfig};
+use crate::config::{Config, SourceConfig, SourceKind};
 use crate::storage::{Rejected, Storage, StorageError, Upserted};
 
 /// How a pull is asked to run.
@@ -39,6 +42,15 @@ pub struct PullReport {
     pub cursor_before: Option<String>,
     pub cursor_after: Option<String>,
     pub seconds: f64,
+    /// Source rows (lines, objects) read.
+    pub rows_read: u64,
+    /// Dropped files not read again: their content was read before.
+    pub skipped: u64,
+    /// What a person should know: a file skipped and why, a rotation followed.
+    pub notes: Vec<String>,
+    /// Files that could not be read; the pull went on with the others and
+    /// tries them again next time. A pull with errors has failed.
+    pub errors: Vec<String>,
 }
 
 impl PullReport {
@@ -48,12 +60,23 @@ impl PullReport {
             .map(|u| u.inserted + u.updated + u.unchanged)
             .sum()
     }
+
+    /// Adds one file's run to the pull's totals.
+    pub fn add_file(&mut self, file: crate::ingest::FileReport) {
+        self.rows_read += file.totals.rows_read;
+        *self.records.entry(file.records).or_default() += file.totals.upserted;
+        self.rejects.extend(file.rejects);
+        for (who, n) in file.unmapped {
+            *self.unmapped.entry(who).or_default() += n;
+        }
+        self.requests += 1;
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
     #[error(
-        "source {0} has nothing to pull from: give it a `path` (a drop folder or a Master.csv to follow) or use `salespulse ingest`"
+        "source {0} has nothing to pull from: give it a `drop_folder` or a file to `follow` (e.g. Master.csv) in the config, or use `salespulse ingest`"
     )]
     NothingToPull(String),
     #[error(transparent)]
@@ -71,6 +94,9 @@ pub async fn pull(
     source: &SourceConfig,
     options: &PullOptions,
 ) -> Result<PullReport, PullError> {
-    let _ = (store, config, options);
-    Err(PullError::NothingToPull(source.name.clone()))
+    match &source.kind {
+        SourceKind::Asterisk(_) | SourceKind::CallsCsv(_) | SourceKind::CrmFiles => {
+            files::pull(store, config, source, options).await
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod figures;
 mod helpers;
 mod ingest;
 mod kpi;
+mod pulls;
 mod render;
 mod storage;
 mod telegram;
