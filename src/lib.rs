@@ -14,5 +14,6 @@ pub mod pull;
 pub mod render;
 pub mod report;
 pub mod scheduler;
+pub mod serve;
 pub mod sources;
 pub mod storage;

@@ -77,11 +77,32 @@ enum Command {
     ///
     /// Example: salespulse --config salespulse.toml check-config
     CheckConfig,
-    /// Run the Telegram bot: long polling, chat commands answered for each person as
-    /// their role allows (the [telegram] section of the config gives the token's env var).
+    /// Run the Telegram bot alone: long polling (or the webhook, when
+    /// telegram.webhook_url is set), chat commands answered for each person as their
+    /// role allows (the [telegram] section of the config gives the token's env var).
     ///
     /// Example: SALESPULSE_BOT_TOKEN=123:abc salespulse bot
     Bot,
+    /// Run everything as a service: the [[schedules]] (digests, weekly reports, pulls)
+    /// in each team's timezone, the delivery workers with retries, the Telegram bot,
+    /// and /healthz + /metrics on serve.listen. SIGTERM or Ctrl-C lets what is in hand
+    /// finish. Several instances may share one Postgres database.
+    ///
+    /// Example: salespulse --config /etc/salespulse/salespulse.toml serve
+    ///
+    /// Example (a rehearsal: Monday 08:59 Moscow time, a minute per second):
+    /// salespulse serve --clock-start 2026-11-23T05:59:00Z --speed 60
+    Serve {
+        /// Start the clock at this instant instead of now (RFC 3339)
+        #[arg(long)]
+        clock_start: Option<chrono::DateTime<chrono::Utc>>,
+        /// Run the clock this many times faster than real time (with --clock-start)
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// This instance's name in logs, claims and the journal [default: host-pid]
+        #[arg(long)]
+        instance: Option<String>,
+    },
     /// Answer a chat command as the bot would answer a person, printed here: to see
     /// what someone gets, and to time the answers (--repeat prints p50 and p99).
     ///
@@ -396,6 +417,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     ),
                 }
             }
+        }
+        Command::Serve {
+            clock_start,
+            speed,
+            instance,
+        } => {
+            use salespulse::serve::{Clock, ServeOptions};
+            let (config, _) = load_config(cli.config)?;
+            let clock = match clock_start {
+                Some(t) => Clock::starting_at(t, speed),
+                None => Clock::real(),
+            };
+            let store = commands::kpi::open_guarded(&config, clock.now()).await?;
+            let options = ServeOptions {
+                clock,
+                instance: instance.unwrap_or_else(ServeOptions::instance_name),
+            };
+            let stop = salespulse::bot::telegram::stop_signal();
+            salespulse::serve::run(config, store.clone(), options, stop).await?;
+            store.close().await;
         }
         Command::Bot => {
             let (config, _) = load_config(cli.config)?;

@@ -411,6 +411,16 @@ pub async fn send_digest(
         !chats.is_empty(),
         "nobody to send the digest of team {team} to: give a head of the team a telegram_id, or the team a telegram_chat_id"
     );
+    let out = digest_outgoing(files)?;
+    let bot = crate::bot::telegram::bot(config)?
+        .throttle(teloxide::adaptors::throttle::Limits::default());
+    let admin = config.telegram.as_ref().and_then(|t| t.admin_chat_id);
+    crate::delivery::telegram::deliver(&bot, store, admin, &chats, &out).await
+}
+
+/// The written digest as it goes to a chat: its messages, then its charts
+/// with the headline as the caption, and the drill-down buttons.
+pub fn digest_outgoing(files: &DigestFiles) -> anyhow::Result<crate::delivery::telegram::Outgoing> {
     let mut out = crate::delivery::telegram::Outgoing::default();
     for path in &files.telegram_messages {
         out.messages.push(
@@ -434,8 +444,5 @@ pub async fn send_digest(
         .lines()
         .next()
         .map(crate::render::telegram::fit_caption);
-    let bot = crate::bot::telegram::bot(config)?
-        .throttle(teloxide::adaptors::throttle::Limits::default());
-    let admin = config.telegram.as_ref().and_then(|t| t.admin_chat_id);
-    crate::delivery::telegram::deliver(&bot, store, admin, &chats, &out).await
+    Ok(out)
 }

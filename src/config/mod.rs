@@ -357,6 +357,43 @@ pub struct Config {
     pub kpi: KpiConfig,
     /// What runs when under `serve`.
     pub schedules: Vec<ScheduleConfig>,
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`: the HTTP endpoint, where reports are written, the tick and
+/// the delivery workers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeConfig {
+    /// `/healthz` and `/metrics` (none when empty).
+    pub listen: Option<std::net::SocketAddr>,
+    /// Where scheduled reports are rendered.
+    pub out_dir: PathBuf,
+    /// A JSON line per message sent is appended here.
+    pub journal: Option<PathBuf>,
+    /// How often the schedules are looked at.
+    pub tick: chrono::Duration,
+    pub workers: usize,
+    /// How long a worker's claim on a row holds.
+    pub lease: chrono::Duration,
+    pub max_attempts: i64,
+    pub retry_base: chrono::Duration,
+    pub retry_cap: chrono::Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            listen: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464))),
+            out_dir: PathBuf::from("out"),
+            journal: None,
+            tick: chrono::Duration::seconds(20),
+            workers: 2,
+            lease: chrono::Duration::seconds(120),
+            max_attempts: 8,
+            retry_base: chrono::Duration::seconds(30),
+            retry_cap: chrono::Duration::seconds(3600),
+        }
+    }
 }
 
 impl Config {

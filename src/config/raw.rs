@@ -24,6 +24,8 @@ pub struct RawConfig {
     pub telegram: Option<RawTelegram>,
     pub email: Option<RawEmail>,
     #[serde(default)]
+    pub serve: Option<RawServe>,
+    #[serde(default)]
     pub visibility: RawVisibility,
     pub kpi: Option<super::kpi::RawKpi>,
     #[serde(default)]
@@ -218,4 +220,19 @@ pub struct RawSchedule {
     pub source: Option<String>,
     pub grace_hours: Option<i64>,
     pub timezone: Option<String>,
+}
+
+/// `[serve]`: the long-running process.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServe {
+    pub listen: Option<String>,
+    pub out_dir: Option<std::path::PathBuf>,
+    pub journal: Option<std::path::PathBuf>,
+    pub tick_secs: Option<i64>,
+    pub workers: Option<i64>,
+    pub lease_secs: Option<i64>,
+    pub max_attempts: Option<i64>,
+    pub retry_base_secs: Option<i64>,
+    pub retry_cap_secs: Option<i64>,
 }

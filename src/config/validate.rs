@@ -585,10 +585,13 @@ pub(super) fn validate(
         },
     );
 
+    let serve = delivery::serve(&mut issues, raw.serve.unwrap_or_default());
+
     if issues.0.is_empty() {
         Ok(Config {
             kpi,
             schedules,
+            serve,
             templates_dir: raw.templates_dir,
             hidden_from_managers: raw.visibility.hide_from_managers,
             database_url: Secret::new(database_url),

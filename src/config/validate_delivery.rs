@@ -1,12 +1,13 @@
 //! The delivery sections: `[telegram]` (the bot and how updates reach it)
-//! and `[email]` (the SMTP server and the envelope).
+//! `[email]` (the SMTP server and the envelope) and `[serve]` (the
+//! long-running process that sends them).
 
 use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-use super::super::raw::{RawEmail, RawTelegram};
-use super::super::{EmailConfig, SmtpSecurity, TelegramConfig, WebhookConfig};
+use super::super::raw::{RawEmail, RawServe, RawTelegram};
+use super::super::{EmailConfig, ServeConfig, SmtpSecurity, TelegramConfig, WebhookConfig};
 use super::{Issues, env_secret};
 
 /// A number within `range`, or the default; out of range is named.
@@ -243,4 +244,76 @@ fn webhook(
         listen: listen?,
         secret: secret?,
     }))
+}
+
+/// The `[serve]` section.
+pub(super) fn serve(issues: &mut Issues, raw: RawServe) -> ServeConfig {
+    let d = ServeConfig::default();
+    let secs =
+        |issues: &mut Issues, key: &str, v: Option<i64>, range, default: chrono::Duration| {
+            chrono::Duration::seconds(bounded(issues, key, v, range, default.num_seconds()))
+        };
+    let listen = match raw.listen.as_deref() {
+        None => d.listen,
+        Some("") => None,
+        Some(text) => match text.parse::<std::net::SocketAddr>() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                issues.add(
+                    "serve.listen",
+                    format!("{text:?} is not an address to listen on (expected IP:PORT, e.g. 127.0.0.1:9464, or \"\" for none)"),
+                );
+                None
+            }
+        },
+    };
+    let retry_base = secs(
+        issues,
+        "serve.retry_base_secs",
+        raw.retry_base_secs,
+        1..=86_400,
+        d.retry_base,
+    );
+    let retry_cap = secs(
+        issues,
+        "serve.retry_cap_secs",
+        raw.retry_cap_secs,
+        1..=7 * 86_400,
+        d.retry_cap,
+    );
+    if retry_cap < retry_base {
+        issues.add(
+            "serve.retry_cap_secs",
+            "is below serve.retry_base_secs (expected the longest wait between tries)",
+        );
+    }
+    ServeConfig {
+        listen,
+        out_dir: raw.out_dir.unwrap_or(d.out_dir),
+        journal: raw.journal,
+        tick: secs(issues, "serve.tick_secs", raw.tick_secs, 1..=3600, d.tick),
+        workers: bounded(
+            issues,
+            "serve.workers",
+            raw.workers,
+            1..=64,
+            d.workers as i64,
+        ) as usize,
+        lease: secs(
+            issues,
+            "serve.lease_secs",
+            raw.lease_secs,
+            1..=86_400,
+            d.lease,
+        ),
+        max_attempts: bounded(
+            issues,
+            "serve.max_attempts",
+            raw.max_attempts,
+            1..=100,
+            d.max_attempts,
+        ),
+        retry_base,
+        retry_cap,
+    }
 }

@@ -154,6 +154,13 @@ impl Mailer {
         out
     }
 
+    /// Sends an already formatted message (`from` is the envelope sender)
+    /// to one recipient, with retries.
+    pub async fn send_formatted(&self, raw: &[u8], from: Option<&str>, to: &str) -> Delivery {
+        let from = from.and_then(|f| f.parse::<lettre::Address>().ok());
+        self.send_one(raw, from, to).await
+    }
+
     async fn send_one(&self, raw: &[u8], from: Option<lettre::Address>, to: &str) -> Delivery {
         let fail = |attempts, error| Delivery {
             to: to.to_owned(),

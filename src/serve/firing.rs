@@ -1,0 +1,358 @@
+//! A scheduler tick: for each schedule, what fell due since the last look
+//! (`scheduler::Schedule::due`), rendered and put in the outbox under the
+//! key (schedule, slot, recipient); missed firings recorded and told to the
+//! admin chat; pulls run. It never sends: the workers do.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery};
+use crate::delivery::telegram::Outgoing;
+use crate::scheduler::Firing;
+use crate::storage::{FiringRecord, NewOutboxRow, Storage};
+
+/// What goes in an outbox row's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payload {
+    Telegram {
+        chat: i64,
+        messages: Vec<String>,
+        /// File name and base64 PNG.
+        photos: Vec<(String, String)>,
+        caption: Option<String>,
+        buttons: Vec<(String, String)>,
+    },
+    Email {
+        to: String,
+        from: Option<String>,
+        /// The whole message, base64.
+        eml: String,
+    },
+    /// Written at the firing; the row records that it was.
+    File { files: Vec<String> },
+}
+
+impl Payload {
+    pub fn telegram(chat: i64, out: &Outgoing) -> Self {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        Payload::Telegram {
+            chat,
+            messages: out.messages.clone(),
+            photos: out
+                .photos
+                .iter()
+                .map(|(name, png)| (name.clone(), b64.encode(png)))
+                .collect(),
+            caption: out.caption.clone(),
+            buttons: out.buttons.clone(),
+        }
+    }
+
+    /// The Telegram payload back as what `delivery::telegram` sends.
+    pub fn outgoing(
+        messages: &[String],
+        photos: &[(String, String)],
+        caption: &Option<String>,
+        buttons: &[(String, String)],
+    ) -> anyhow::Result<Outgoing> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        Ok(Outgoing {
+            messages: messages.to_vec(),
+            photos: photos
+                .iter()
+                .map(|(name, png)| Ok((name.clone(), b64.decode(png)?)))
+                .collect::<Result<_, base64::DecodeError>>()
+                .context("an outbox row's photo is not base64")?,
+            caption: caption.clone(),
+            buttons: buttons.to_vec(),
+        })
+    }
+
+    fn row(&self, recipient: String) -> anyhow::Result<NewOutboxRow> {
+        let channel = match self {
+            Payload::Telegram { .. } => "telegram",
+            Payload::Email { .. } => "email",
+            Payload::File { .. } => "file",
+        };
+        Ok(NewOutboxRow {
+            recipient,
+            channel: channel.to_owned(),
+            payload: serde_json::to_string(self)?,
+        })
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    /// `(schedule, slot)` fired by this instance now.
+    pub fired: Vec<(String, String)>,
+    /// `(schedule, slot)` found missed now.
+    pub missed: Vec<(String, String)>,
+    /// Failures, one line each (also recorded and told to the admin chat).
+    pub failed: Vec<String>,
+}
+
+/// Looks at every schedule at `now`: fires what is due, records what was
+/// missed, and moves each schedule's mark to `now`.
+pub async fn tick(
+    store: &Arc<dyn Storage>,
+    config: &Config,
+    out_dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<TickReport> {
+    let mut report = TickReport::default();
+    for sc in &config.schedules {
+        let last_seen = store.schedule_mark(&sc.name).await?;
+        let due = sc.schedule.due(last_seen, now, sc.grace);
+        if !due.missed.is_empty() {
+            missed(store.as_ref(), config, sc, &due.missed, now, &mut report).await?;
+        }
+        for firing in &due.fire {
+            fire(store, config, sc, firing, out_dir, now, &mut report).await?;
+        }
+        store.set_schedule_mark(&sc.name, now).await?;
+    }
+    Ok(report)
+}
+
+/// Records missed firings, and tells the admin chat once per tick and
+/// schedule (a per-minute schedule after a day down misses 1,440).
+async fn missed(
+    store: &dyn Storage,
+    config: &Config,
+    sc: &ScheduleConfig,
+    firings: &[Firing],
+    now: DateTime<Utc>,
+    report: &mut TickReport,
+) -> anyhow::Result<()> {
+    let hours = sc.grace.num_hours();
+    let (first, last) = (&firings[0], &firings[firings.len() - 1]);
+    let note = if firings.len() == 1 {
+        format!(
+            "⚠️ Пропущено / missed: «{}» at {} ({}) — salespulse was not running, and it is over {hours} h late now: not sent.",
+            sc.name,
+            first.key(),
+            sc.schedule.timezone()
+        )
+    } else {
+        format!(
+            "⚠️ Пропущено / missed: «{}», {} firings from {} to {} ({}) — salespulse was not running: not sent.",
+            sc.name,
+            firings.len(),
+            first.key(),
+            last.key(),
+            sc.schedule.timezone()
+        )
+    };
+    let admin = admin_rows(config, &note)?;
+    for (i, f) in firings.iter().enumerate() {
+        let record = FiringRecord {
+            schedule: &sc.name,
+            slot: &f.key(),
+            status: "missed",
+            due_at: f.at,
+            detail: Some("salespulse was not running at the time, and the grace period is over"),
+        };
+        // The note rides with the last missed firing's key: several
+        // instances noticing the same outage tell the admin once.
+        let rows = if i + 1 == firings.len() {
+            admin.as_slice()
+        } else {
+            &[]
+        };
+        if store.record_firing(&record, now, rows).await? {
+            tracing::warn!(schedule = %sc.name, slot = %f.key(), "firing missed");
+            report.missed.push((sc.name.clone(), f.key()));
+        }
+    }
+    Ok(())
+}
+
+/// A note for the admin chat, as outbox rows (none without an admin chat).
+fn admin_rows(config: &Config, note: &str) -> anyhow::Result<Vec<NewOutboxRow>> {
+    let Some(admin) = config.telegram.as_ref().and_then(|t| t.admin_chat_id) else {
+        return Ok(Vec::new());
+    };
+    let out = Outgoing {
+        messages: vec![crate::bot::answer::escape(note)],
+        ..Outgoing::default()
+    };
+    Ok(vec![
+        Payload::telegram(admin, &out).row(format!("telegram:{admin}"))?,
+    ])
+}
+
+/// Fires one slot: renders, then records the firing and its rows at once.
+/// Another instance may have fired it already: then nothing is added.
+async fn fire(
+    store: &Arc<dyn Storage>,
+    config: &Config,
+    sc: &ScheduleConfig,
+    firing: &Firing,
+    out_dir: &Path,
+    now: DateTime<Utc>,
+    report: &mut TickReport,
+) -> anyhow::Result<()> {
+    let slot = firing.key();
+    if store.firing_recorded(&sc.name, &slot).await? {
+        return Ok(());
+    }
+    let dir = out_dir.join(&sc.name).join(slot.replace(':', "-"));
+    let rendered = render(store, config, sc, firing, &dir, now).await;
+    let (status, detail, rows) = match rendered {
+        Ok(rows) => ("fired", None, rows),
+        Err(e) => {
+            let why = format!("{e:#}");
+            tracing::error!(schedule = %sc.name, %slot, error = %why, "firing failed");
+            let note = format!("⚠️ «{}» at {slot}: {why}", sc.name);
+            ("failed", Some(why), admin_rows(config, &note)?)
+        }
+    };
+    let record = FiringRecord {
+        schedule: &sc.name,
+        slot: &slot,
+        status,
+        due_at: firing.at,
+        detail: detail.as_deref(),
+    };
+    if !store.record_firing(&record, now, &rows).await? {
+        return Ok(());
+    }
+    match &detail {
+        Some(why) => report.failed.push(format!("{} at {slot}: {why}", sc.name)),
+        None => {
+            tracing::info!(schedule = %sc.name, %slot, due_at = %firing.at, %now, rows = rows.len(), "fired");
+            report.fired.push((sc.name.clone(), slot.clone()));
+        }
+    }
+    // A pull runs once its firing is this instance's.
+    if let ScheduleJob::Pull { source } = &sc.job
+        && detail.is_none()
+    {
+        run_pull(store, config, source, now).await;
+    }
+    Ok(())
+}
+
+async fn run_pull(store: &Arc<dyn Storage>, config: &Config, source: &str, now: DateTime<Utc>) {
+    let Some(source) = config.source(source) else {
+        return;
+    };
+    let options = crate::pull::PullOptions {
+        since: None,
+        progress: false,
+        now,
+    };
+    match crate::pull::pull(store.clone(), config, source, &options).await {
+        Ok(r) => tracing::info!(
+            source = %r.source,
+            records = r.records_total(),
+            rejected = r.rejects.len(),
+            seconds = r.seconds,
+            "pulled"
+        ),
+        Err(e) => tracing::error!(source = %source.name, error = %e, "pull failed"),
+    }
+}
+
+/// The outbox rows of a firing: the report rendered for each recipient.
+async fn render(
+    store: &Arc<dyn Storage>,
+    config: &Config,
+    sc: &ScheduleConfig,
+    firing: &Firing,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<NewOutboxRow>> {
+    let local_day = firing
+        .at
+        .with_timezone(&sc.schedule.timezone())
+        .date_naive();
+    match &sc.job {
+        ScheduleJob::Pull { .. } => Ok(Vec::new()),
+        ScheduleJob::Digest { team, deliver } => {
+            let team_config = crate::commands::team(config, team)?;
+            let day =
+                crate::report::digest::digest_day(local_day, |d| team_config.is_working_day(d));
+            let files =
+                crate::commands::digest::write_digest(store.as_ref(), config, team, day, now, dir)
+                    .await?;
+            match deliver {
+                DigestDelivery::File => {
+                    let mut written: Vec<PathBuf> = files.telegram_messages.clone();
+                    written.push(files.text.clone());
+                    written.extend(files.charts.iter().cloned());
+                    Ok(vec![file_row(team, &written)?])
+                }
+                DigestDelivery::Telegram => {
+                    let out = crate::commands::digest::digest_outgoing(&files)?;
+                    crate::commands::digest::telegram_chats(config, team)
+                        .into_iter()
+                        .map(|chat| Payload::telegram(chat, &out).row(format!("telegram:{chat}")))
+                        .collect()
+                }
+            }
+        }
+        ScheduleJob::Weekly { team, deliver } => {
+            // The week before the firing's (a Monday morning report covers
+            // the week that just ended).
+            let day = local_day - Duration::days(7);
+            let as_file = match deliver {
+                WeeklyDelivery::File => crate::commands::weekly::Deliver::File,
+                WeeklyDelivery::Email => crate::commands::weekly::Deliver::Email,
+            };
+            let files = crate::commands::weekly::write_weekly(
+                store.as_ref(),
+                config,
+                team,
+                day,
+                now,
+                dir,
+                as_file,
+            )
+            .await?;
+            match deliver {
+                WeeklyDelivery::File => {
+                    let mut written = vec![files.html.clone(), files.xlsx.clone()];
+                    written.extend(files.eml.iter().cloned());
+                    written.extend(files.charts.iter().cloned());
+                    Ok(vec![file_row(team, &written)?])
+                }
+                WeeklyDelivery::Email => {
+                    let email = files.email.with_context(|| {
+                        format!("nobody to send the weekly report of team {team} to: give an owner or a head an email, or set email.to")
+                    })?;
+                    let eml =
+                        base64::engine::general_purpose::STANDARD.encode(email.message.formatted());
+                    let from = email.message.envelope().from().map(|a| a.to_string());
+                    email
+                        .recipients
+                        .iter()
+                        .map(|to| {
+                            Payload::Email {
+                                to: to.clone(),
+                                from: from.clone(),
+                                eml: eml.clone(),
+                            }
+                            .row(format!("email:{to}"))
+                        })
+                        .collect()
+                }
+            }
+        }
+    }
+}
+
+fn file_row(team: &str, written: &[PathBuf]) -> anyhow::Result<NewOutboxRow> {
+    Payload::File {
+        files: written.iter().map(|p| p.display().to_string()).collect(),
+    }
+    .row(format!("file:{team}"))
+}
