@@ -74,7 +74,8 @@ pub fn expand(path: &Path) -> Result<Vec<PathBuf>, IngestError> {
     Ok(files)
 }
 
-fn records_name(records: &Records) -> &'static str {
+/// The name of a kind of records, as summaries give it.
+pub fn records_name(records: &Records) -> &'static str {
     match records {
         Records::Calls(_) => "calls",
         Records::CrmUsers(_) => "employees",
@@ -162,6 +163,14 @@ pub async fn ingest_file(
 ) -> Result<FileReport, IngestError> {
     let started = std::time::Instant::now();
     let file_label = path.display().to_string();
+    if matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_)) {
+        return Err(IngestError::Source(format!(
+            "source {} ({}) is read from its API, not from files: run `salespulse pull {}`",
+            source.name,
+            source.kind.name(),
+            source.name
+        )));
+    }
     let open = || {
         File::open(path).map_err(|source| IngestError::Open {
             path: path.to_owned(),
@@ -209,6 +218,7 @@ pub async fn ingest_file(
                     .map_err(|e| e.to_string())
             }
             (SourceKind::CrmFiles, None) => Ok(()),
+            (SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_), _) => Ok(()),
         }
     });
 

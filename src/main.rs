@@ -137,6 +137,25 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Pull a source's news now: Bitrix24 or amoCRM, from where its last pull stopped
+    /// (less an overlap for late changes). Without SOURCE every pullable source.
+    ///
+    /// A re-run duplicates nothing; a pull cut short resumes where it stopped.
+    ///
+    /// Examples:
+    ///   salespulse pull
+    ///   salespulse pull b24 --since 2026-11-01
+    #[command(verbatim_doc_comment)]
+    Pull {
+        /// The source's name in the config [default: every pullable source]
+        source: Option<String>,
+        /// Start here instead of at the cursor: YYYY-MM-DD (source time) or RFC 3339.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Show every rejected record, not just the first ten.
+        #[arg(long)]
+        all_rejects: bool,
+    },
     /// Reports: every figure, the morning digest, the manager card, the weekly owner report.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -446,6 +465,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let reports = commands::ingest(&config, source.as_deref(), &paths, progress).await?;
             for r in &reports {
                 print!("{}", r.summary(if all_rejects { usize::MAX } else { 10 }));
+            }
+        }
+        Command::Pull {
+            source,
+            since,
+            all_rejects,
+        } => {
+            let (config, _) = load_config(cli.config)?;
+            let reports =
+                commands::pull::pull(&config, source.as_deref(), since.as_deref(), progress)
+                    .await?;
+            for r in &reports {
+                print!(
+                    "{}",
+                    commands::pull::summary(r, if all_rejects { usize::MAX } else { 10 })
+                );
             }
         }
         Command::Report(ReportCommand::Figures {

@@ -4,6 +4,7 @@ pub mod ask;
 pub mod demo;
 pub mod digest;
 pub mod kpi;
+pub mod pull;
 pub mod weekly;
 
 use std::io::{BufWriter, Write};

@@ -152,6 +152,24 @@ pub struct RawSource {
     pub columns: Option<RawColumns>,
     pub direction_values: Option<BTreeMap<String, Vec<String>>>,
     pub missed_values: Option<Vec<String>>,
+    // bitrix24 and amocrm (see validate_crm_api.rs)
+    pub webhook_url_env: Option<String>,
+    pub portal: Option<String>,
+    pub user_id: Option<IdValue>,
+    pub webhook_secret_env: Option<String>,
+    pub base_url: Option<String>,
+    pub token_env: Option<String>,
+    pub overlap_minutes: Option<i64>,
+    pub requests_per_second: Option<f64>,
+    pub timeout_secs: Option<i64>,
+    pub retries: Option<i64>,
+    pub retry_base_ms: Option<i64>,
+    pub channel_field: Option<String>,
+    pub channels: Option<BTreeMap<String, String>>,
+    pub temperature_field: Option<String>,
+    pub temperature_values: Option<BTreeMap<String, Vec<IdValue>>>,
+    pub client_kind_field: Option<String>,
+    pub client_kind_values: Option<BTreeMap<String, Vec<IdValue>>>,
 }
 
 #[derive(Debug, Deserialize)]

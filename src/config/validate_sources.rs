@@ -1,19 +1,39 @@
 //! Validation of `[[sources]]`: the kind and its rules (Asterisk direction
-//! rules, a calls CSV's column mapping).
+//! rules, a calls CSV's column mapping, a CRM API's address and mappings).
 
 use std::collections::HashMap;
 
 use super::super::raw::RawSource;
 use super::super::*;
+use super::crm_api::{Crm, crm_api, stray_keys};
 use super::{Issues, timezone};
 use crate::domain::Direction;
 
-pub(super) fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceConfig {
+pub(super) fn source(
+    issues: &mut Issues,
+    i: usize,
+    mut raw: RawSource,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> SourceConfig {
     let key = |k: &str| format!("sources[{i}].{k}");
-    let name = issues.required(&key("name"), raw.name);
+    let name = issues.required(&key("name"), raw.name.take());
     let timezone = timezone(issues, &key("timezone"), raw.timezone.as_deref());
-    let kind_name = issues.required(&key("kind"), raw.kind);
+    let kind_name = issues.required(&key("kind"), raw.kind.take());
+    if !matches!(kind_name.as_str(), "bitrix24" | "amocrm") {
+        for stray in stray_keys(&raw) {
+            issues.add(
+                key(stray),
+                format!("is for bitrix24 and amocrm sources, not {kind_name}"),
+            );
+        }
+    }
     let kind = match kind_name.as_str() {
+        "bitrix24" => crm_api(issues, i, Crm::Bitrix24, raw, env)
+            .map(|c| SourceKind::Bitrix24(Box::new(c)))
+            .unwrap_or(SourceKind::CrmFiles),
+        "amocrm" | "kommo" => crm_api(issues, i, Crm::AmoCrm, raw, env)
+            .map(|c| SourceKind::AmoCrm(Box::new(c)))
+            .unwrap_or(SourceKind::CrmFiles),
         "asterisk" => SourceKind::Asterisk(AsteriskRules {
             trunks: raw.trunks.unwrap_or_default(),
             inbound_contexts: raw.inbound_contexts.unwrap_or_default(),
@@ -126,7 +146,7 @@ pub(super) fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceCon
             issues.add(
                 key("kind"),
                 format!(
-                    "\"{other}\" is not a source kind (expected asterisk, calls_csv or crm_files)"
+                    "\"{other}\" is not a source kind (expected asterisk, calls_csv, crm_files, bitrix24 or amocrm)"
                 ),
             );
             SourceKind::CrmFiles

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, SourceConfig};
+use crate::config::{Config, SourceConfig, SourceKind};
 use crate::storage::{Rejected, Storage, StorageError, Upserted};
 
 /// How a pull is asked to run.
@@ -71,6 +71,18 @@ pub async fn pull(
     source: &SourceConfig,
     options: &PullOptions,
 ) -> Result<PullReport, PullError> {
-    let _ = (store, config, options);
-    Err(PullError::NothingToPull(source.name.clone()))
+    match &source.kind {
+        SourceKind::Bitrix24(api) => {
+            crate::connectors::bitrix24::pull(store.as_ref(), config, source, api, options).await
+        }
+        SourceKind::AmoCrm(api) => {
+            crate::connectors::amocrm::pull(store.as_ref(), config, source, api, options).await
+        }
+        _ => Err(PullError::NothingToPull(source.name.clone())),
+    }
+}
+
+/// Whether `pull` can bring this source up to date by itself.
+pub fn pullable(source: &SourceConfig) -> bool {
+    matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_))
 }

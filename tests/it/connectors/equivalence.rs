@@ -1,0 +1,131 @@
+//! The same department pulled from a fake portal and fed through exchange
+//! files gives the same `report figures`, through the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::model::{self, Crm, Dept};
+use super::{AMO_ENV, B24_ENV, config_text, fake_amo, fake_bitrix};
+
+const FIGURES: &[&str] = &[
+    "report",
+    "figures",
+    "--team",
+    "moscow",
+    "--from",
+    "2026-11-16",
+    "--to",
+    "2026-11-20",
+    "--now",
+    "2026-11-21T12:00:00Z",
+];
+
+fn salespulse(config: &Path, args: &[&str], env: &[(&str, String)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_salespulse"));
+    cmd.arg("--config").arg(config).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "salespulse {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A config file for one database.
+fn write_config(dir: &Path, name: &str, amo: &str) -> std::path::PathBuf {
+    let text = config_text(amo, "").replace(
+        "database_url = \"sqlite://unused.db\"",
+        &format!(
+            "database_url = \"sqlite://{}\"",
+            dir.join(format!("{name}.db")).display()
+        ),
+    );
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+async fn same_figures(crm: Crm) {
+    let dept = Dept::generate(60, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let b24 = fake_bitrix::start(model::portal(&dept)).await;
+    let amo = fake_amo::start(model::account(&dept)).await;
+    let env = vec![
+        (B24_ENV, b24.webhook()),
+        (AMO_ENV, fake_amo::TOKEN.to_owned()),
+    ];
+    let (source, name) = match crm {
+        Crm::Bitrix24 => ("b24", "bitrix"),
+        Crm::AmoCrm => ("amo", "amo"),
+    };
+
+    let pulled = write_config(dir.path(), name, &amo.server.base);
+    let env_for_pull = env.clone();
+    let pulled_clone = pulled.clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        salespulse(&pulled_clone, &["pull", source], &env_for_pull)
+    })
+    .await
+    .unwrap();
+    assert!(
+        summary.contains("requests") && summary.contains("kept without an employee"),
+        "{summary}"
+    );
+
+    let files_dir = dir.path().join("files");
+    model::files(&dept, crm, &files_dir);
+    let fed = write_config(dir.path(), "files", &amo.server.base);
+    let crm_dir = files_dir.join("crm");
+    let calls = files_dir.join("calls.csv");
+    let env_for_files = env.clone();
+    let (from_pull, from_files, from_pull_json, from_files_json) =
+        tokio::task::spawn_blocking(move || {
+            salespulse(
+                &fed,
+                &["ingest", "--source", "crm", crm_dir.to_str().unwrap()],
+                &env_for_files,
+            );
+            salespulse(
+                &fed,
+                &["ingest", "--source", "cloud", calls.to_str().unwrap()],
+                &env_for_files,
+            );
+            let json: Vec<&str> = FIGURES
+                .iter()
+                .copied()
+                .chain(["--format", "json"])
+                .collect();
+            (
+                salespulse(&pulled, FIGURES, &env_for_files),
+                salespulse(&fed, FIGURES, &env_for_files),
+                salespulse(&pulled, &json, &env_for_files),
+                salespulse(&fed, &json, &env_for_files),
+            )
+        })
+        .await
+        .unwrap();
+    assert!(from_pull.contains("Иванов"), "{from_pull}");
+    assert_eq!(from_pull, from_files, "text figures differ");
+    assert_eq!(from_pull_json, from_files_json, "JSON figures differ");
+    // Not a vacuous match: the figures count the calls and deals.
+    let json: serde_json::Value = serde_json::from_str(&from_pull_json).unwrap();
+    let calls_out = json["employees"][0]["telephony"]["calls_out"]["value"]
+        .as_f64()
+        .unwrap_or(0.0);
+    assert!(calls_out > 0.0, "{}", json["employees"][0]["telephony"]);
+}
+
+#[tokio::test]
+async fn a_bitrix24_pull_and_its_files_give_the_same_figures() {
+    same_figures(Crm::Bitrix24).await;
+}
+
+#[tokio::test]
+async fn an_amocrm_pull_and_its_files_give_the_same_figures() {
+    same_figures(Crm::AmoCrm).await;
+}
