@@ -107,14 +107,13 @@ fn amo_url(
 ) -> Option<(Secret, Secret, String)> {
     let base = issues.required(&key("base_url"), raw.base_url.take());
     let base = base.trim_end_matches('/').to_owned();
-    if !base.is_empty()
-        && let Some(problem) = url_problem(&base)
-    {
+    let mut base_ok = !base.is_empty();
+    if base_ok && let Some(problem) = url_problem(&base) {
         issues.add(
             key("base_url"),
             format!("\"{base}\" {problem} (expected e.g. \"https://mycompany.amocrm.ru\" or \"https://mycompany.kommo.com\")"),
         );
-        return None;
+        base_ok = false;
     }
     let Some(var) = raw.token_env.take() else {
         issues.add(
@@ -124,7 +123,7 @@ fn amo_url(
         return None;
     };
     let token = env_secret(issues, &key("token_env"), Some(var.clone()), env)?;
-    (!base.is_empty()).then(|| (Secret::new(base), token, var))
+    base_ok.then(|| (Secret::new(base), token, var))
 }
 
 /// `{ hot = ["Горячий", 45], ... }` to a lookup by CRM value.
@@ -161,7 +160,7 @@ pub(super) fn crm_api(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<CrmApiConfig> {
     let key = |k: &str| format!("sources[{i}].{k}");
-    let (base_url, token, secret_env) = match crm {
+    let address = match crm {
         Crm::Bitrix24 => {
             for (name, set) in [
                 ("base_url", raw.base_url.is_some()),
@@ -171,8 +170,7 @@ pub(super) fn crm_api(
                     issues.add(key(name), "is for amocrm sources (a bitrix24 source takes webhook_url_env, or portal + user_id + webhook_secret_env)");
                 }
             }
-            let (url, var) = bitrix_url(issues, &key, &mut raw, env)?;
-            (url, None, var)
+            bitrix_url(issues, &key, &mut raw, env).map(|(url, var)| (url, None, var))
         }
         Crm::AmoCrm => {
             for (name, set) in [
@@ -187,8 +185,7 @@ pub(super) fn crm_api(
                     );
                 }
             }
-            let (url, token, var) = amo_url(issues, &key, &mut raw, env)?;
-            (url, Some(token), var)
+            amo_url(issues, &key, &mut raw, env).map(|(url, token, var)| (url, Some(token), var))
         }
     };
     let overlap = raw.overlap_minutes.unwrap_or(60);
@@ -226,6 +223,7 @@ pub(super) fn crm_api(
         Crm::Bitrix24 => Some("SOURCE_ID".to_owned()),
         Crm::AmoCrm => None,
     });
+    let (base_url, token, secret_env) = address?;
     Some(CrmApiConfig {
         base_url,
         token,

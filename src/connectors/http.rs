@@ -186,6 +186,7 @@ impl Client {
                         format!("HTTP {}", status.as_u16()),
                     )
                 }
+                // A host that cannot be reached is not worth many tries.
                 Err(e) if e.is_connect() && tries > 2.min(self.retries) => {
                     return Err(RemoteError::Unreachable {
                         crm: self.crm,
@@ -199,13 +200,6 @@ impl Client {
                     } else {
                         connect_reason(&e)
                     };
-                    if tries > self.retries && e.is_connect() {
-                        return Err(RemoteError::Unreachable {
-                            crm: self.crm,
-                            host: self.host.clone(),
-                            reason: last,
-                        });
-                    }
                     (Verdict::Transient, last)
                 }
             };

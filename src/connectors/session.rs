@@ -59,6 +59,49 @@ pub struct Session<'a> {
     pub report: PullReport,
     bar: Option<ProgressBar>,
     started: std::time::Instant,
+    pending: Pending,
+}
+
+/// Records taken but not stored yet, of one entity.
+#[derive(Default)]
+struct Pending {
+    entity: String,
+    batches: Vec<Records>,
+    rejects: Vec<Rejected>,
+    pass: Option<Pass>,
+    rows: usize,
+}
+
+/// Records held before a store: enough for one big transaction, few
+/// enough that a failure costs little to fetch again.
+const FLUSH_ROWS: usize = 5_000;
+
+/// Appends `records` to `batch` when they are of its kind; else hands
+/// them back.
+fn append(batch: &mut Records, records: Records) -> Option<Records> {
+    match (batch, records) {
+        (Records::Calls(a), Records::Calls(b)) => a.extend(b),
+        (Records::CrmUsers(a), Records::CrmUsers(b)) => a.extend(b),
+        (Records::Deals(a), Records::Deals(b)) => a.extend(b),
+        (Records::StageChanges(a), Records::StageChanges(b)) => a.extend(b),
+        (Records::Tasks(a), Records::Tasks(b)) => a.extend(b),
+        (Records::Postponements(a), Records::Postponements(b)) => a.extend(b),
+        (Records::Activities(a), Records::Activities(b)) => a.extend(b),
+        (Records::Comments(a), Records::Comments(b)) => a.extend(b),
+        (_, other) => return Some(other),
+    }
+    None
+}
+
+/// Adds records to the held batch of their kind.
+fn absorb(held: &mut Vec<Records>, mut records: Records) {
+    for batch in held.iter_mut() {
+        match append(batch, records) {
+            None => return,
+            Some(back) => records = back,
+        }
+    }
+    held.push(records);
 }
 
 impl<'a> Session<'a> {
@@ -102,6 +145,7 @@ impl<'a> Session<'a> {
             },
             bar,
             started: std::time::Instant::now(),
+            pending: Pending::default(),
         })
     }
 
@@ -129,7 +173,9 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Stores a page's records and rejects, then records how far the pass got.
+    /// Takes a page's records and rejects, and how far the pass got. Pages
+    /// are stored a few thousand records at a time (one transaction each),
+    /// the cursor right after them.
     pub async fn save(
         &mut self,
         entity: &str,
@@ -137,14 +183,40 @@ impl<'a> Session<'a> {
         rejects: Vec<Rejected>,
         progress: Option<&Pass>,
     ) -> Result<(), PullError> {
-        if !rejects.is_empty() {
-            self.store
-                .record_rejects(self.run, &self.source, &rejects)
-                .await?;
-            self.totals.rejected += rejects.len() as u64;
-            self.report.rejects.extend(rejects);
+        if self.pending.entity != entity {
+            self.flush().await?;
+            self.pending.entity = entity.to_owned();
         }
         for records in batches {
+            self.pending.rows += records.len();
+            absorb(&mut self.pending.batches, records);
+        }
+        self.pending.rows += rejects.len();
+        self.pending.rejects.extend(rejects);
+        if let Some(pass) = progress {
+            self.pending.pass = Some(pass.clone());
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} {entity}", self.source));
+        }
+        if self.pending.rows >= FLUSH_ROWS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Stores what is held, then records how far its pass got.
+    async fn flush(&mut self) -> Result<(), PullError> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending.entity = pending.entity.clone();
+        if !pending.rejects.is_empty() {
+            self.store
+                .record_rejects(self.run, &self.source, &pending.rejects)
+                .await?;
+            self.totals.rejected += pending.rejects.len() as u64;
+            self.report.rejects.extend(pending.rejects);
+        }
+        for records in pending.batches {
             if records.is_empty() {
                 continue;
             }
@@ -158,22 +230,16 @@ impl<'a> Session<'a> {
                 bar.inc(n);
             }
         }
-        if let Some(pass) = progress {
-            self.cursor
-                .entities
-                .entry(entity.to_owned())
-                .or_default()
-                .pass = Some(pass.clone());
+        if let Some(pass) = pending.pass {
+            self.cursor.entities.entry(pending.entity).or_default().pass = Some(pass);
             self.write_cursor().await?;
-        }
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} {entity}", self.source));
         }
         Ok(())
     }
 
     /// Marks a pass finished: the next one asks for changes from its start.
     pub async fn finish_pass(&mut self, entity: &str, pass: &Pass) -> Result<(), PullError> {
+        self.flush().await?;
         let entry = self.cursor.entities.entry(entity.to_owned()).or_default();
         entry.pass = None;
         entry.done_from = Some(pass.started);
@@ -197,8 +263,13 @@ impl<'a> Session<'a> {
         unmapped: BTreeMap<String, u64>,
         outcome: Result<(), PullError>,
     ) -> Result<PullReport, PullError> {
+        // Pages fetched before a failure are whole: keep them.
+        let flushed = self.flush().await;
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+        if self.report.cursor_after.is_none() {
+            self.report.cursor_after = self.report.cursor_before.clone();
         }
         self.totals.unmapped = unmapped.values().sum();
         self.report.unmapped = unmapped;
@@ -207,6 +278,6 @@ impl<'a> Session<'a> {
         self.store
             .finish_run(self.run, &self.totals, Utc::now())
             .await?;
-        outcome.map(|()| self.report)
+        outcome.and(flushed).map(|()| self.report)
     }
 }

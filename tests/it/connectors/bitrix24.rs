@@ -252,3 +252,79 @@ async fn errors_name_what_to_check() {
     assert!(!err.contains(SECRET), "{err}");
     db.finish().await;
 }
+
+#[tokio::test]
+async fn since_pulls_again_from_a_date_and_client_kind_marks_the_deals_calls() {
+    let dept = Dept::generate(20, 40);
+    let mut p = portal(&dept);
+    for deal in &mut p.deals {
+        let id: i64 = deal["ID"].as_str().unwrap().parse().unwrap();
+        deal["UF_CRM_KIND"] = json!(if id % 2 == 0 {
+            "Новый"
+        } else {
+            "Повторный"
+        });
+    }
+    // A final stage the config does not name goes to our first stage of its kind.
+    p.statuses
+        .get_mut("DEAL_STAGE")
+        .unwrap()
+        .push(json!({"STATUS_ID": "APOLOGY", "NAME": "Анализ причины провала", "SEMANTICS": "F"}));
+    p.deals[0]["STAGE_ID"] = json!("APOLOGY");
+    let db = crate::helpers::sqlite().await;
+    let fake = fake_bitrix::start(p).await;
+    let extra = "client_kind_field = \"UF_CRM_KIND\"\nclient_kind_values = { cold = [\"Новый\"], warm = [\"Повторный\"] }\n";
+    let config = config_with(&fake.webhook(), "http://127.0.0.1:9", extra, "t");
+    let first = pull_now(&db.store, &config, "b24").await.unwrap();
+    assert_eq!(
+        first.rejects.len(),
+        1,
+        "only the unknown stage: {:?}",
+        first.rejects
+    );
+
+    let calls = db
+        .store
+        .calls_between(super::model::monday(), Utc::now(), &[])
+        .await
+        .unwrap();
+    for call in &calls {
+        // The deal in an unknown stage is set aside, its client kind with it.
+        let expected = call
+            .deal_ext
+            .as_deref()
+            .filter(|d| *d != UNKNOWN_STAGE_DEAL.to_string())
+            .map(|d| {
+                if d.parse::<i64>().unwrap() % 2 == 0 {
+                    salespulse::domain::CallKind::Cold
+                } else {
+                    salespulse::domain::CallKind::Warm
+                }
+            });
+        assert_eq!(
+            call.kind, expected,
+            "call {} of deal {:?}",
+            call.external_id, call.deal_ext
+        );
+    }
+    assert!(calls.iter().any(|c| c.kind.is_some()));
+
+    // --since: everything from that day again, nothing new.
+    let options = salespulse::pull::PullOptions {
+        since: Some(super::model::monday()),
+        progress: false,
+        now: Utc::now(),
+    };
+    let again = salespulse::pull::pull(
+        db.store.clone(),
+        &config,
+        config.source("b24").unwrap(),
+        &options,
+    )
+    .await
+    .unwrap();
+    let calls_again = again.records.get("calls").copied().unwrap_or_default();
+    assert_eq!((calls_again.inserted, calls_again.unchanged), (0, 40));
+    assert_eq!(again.records.get("deals").map(|u| u.unchanged), Some(19));
+    db.finish().await;
+}

@@ -129,3 +129,34 @@ async fn a_bitrix24_pull_and_its_files_give_the_same_figures() {
 async fn an_amocrm_pull_and_its_files_give_the_same_figures() {
     same_figures(Crm::AmoCrm).await;
 }
+
+#[test]
+fn pull_says_what_to_add_when_nothing_can_be_pulled() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_salespulse"))
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(crate::helpers::fixture("salespulse.toml"))
+        .arg("pull")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("no source in the config can be pulled")
+            && stderr.contains("bitrix24 or amocrm"),
+        "{stderr}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_salespulse"))
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(crate::helpers::fixture("salespulse.toml"))
+        .args(["pull", "pbx"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("source pbx has nothing to pull from"),
+        "{stderr}"
+    );
+}

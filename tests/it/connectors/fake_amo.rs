@@ -72,7 +72,7 @@ fn int(v: &Value) -> i64 {
     }
 }
 
-fn page(base: &str, r: &Request, rows: Vec<Value>, key: &str, max_limit: usize) -> Response {
+fn page(base: &str, r: &Request, rows: Vec<&Value>, key: &str, max_limit: usize) -> Response {
     let limit = r
         .param("limit")
         .and_then(|l| l.parse::<usize>().ok())
@@ -87,7 +87,7 @@ fn page(base: &str, r: &Request, rows: Vec<Value>, key: &str, max_limit: usize) 
         .iter()
         .skip((number - 1) * limit)
         .take(limit)
-        .cloned()
+        .map(|v| (*v).clone())
         .collect();
     if chunk.is_empty() {
         return Response {
@@ -158,7 +158,7 @@ fn answer(base: &str, state: &Mutex<State>, r: &Request) -> Response {
     }
     let a = &s.account;
     let resp = match path {
-        "users" => page(base, r, a.users.clone(), "users", 250),
+        "users" => page(base, r, a.users.iter().collect(), "users", 250),
         "leads/pipelines" => Response::json(
             200,
             &json!({ "_total_items": a.pipelines.len(), "_links": {"self": {"href": format!("{base}{}", r.path)}},
@@ -169,7 +169,7 @@ fn answer(base: &str, state: &Mutex<State>, r: &Request) -> Response {
             page(
                 base,
                 r,
-                a.leads.iter().filter(|l| keep(l)).cloned().collect(),
+                a.leads.iter().filter(|l| keep(l)).collect(),
                 "leads",
                 250,
             )
@@ -186,7 +186,7 @@ fn answer(base: &str, state: &Mutex<State>, r: &Request) -> Response {
                 .iter()
                 .filter(|e| keep(e) && types.contains(&e["type"].as_str().unwrap_or_default()));
             // Newest first, as the events list is.
-            let mut rows: Vec<Value> = rows.cloned().collect();
+            let mut rows: Vec<&Value> = rows.collect();
             rows.reverse();
             page(base, r, rows, "events", 100)
         }
@@ -195,7 +195,7 @@ fn answer(base: &str, state: &Mutex<State>, r: &Request) -> Response {
             page(
                 base,
                 r,
-                a.tasks.iter().filter(|t| keep(t)).cloned().collect(),
+                a.tasks.iter().filter(|t| keep(t)).collect(),
                 "tasks",
                 250,
             )
@@ -215,7 +215,6 @@ fn answer(base: &str, state: &Mutex<State>, r: &Request) -> Response {
                         && (types.is_empty()
                             || types.contains(&n["note_type"].as_str().unwrap_or_default()))
                 })
-                .cloned()
                 .collect();
             page(base, r, rows, "notes", 250)
         }

@@ -50,6 +50,7 @@ pub struct State {
     pub answered: u64,
     pub answered_by_method: HashMap<String, u64>,
     pub rate_limited: u64,
+    comment_index: HashMap<String, Vec<Value>>,
 }
 
 pub struct FakeBitrix {
@@ -125,7 +126,19 @@ fn list(rows: &[Value], params: &Value, upper: bool, wrap: Option<&str>) -> Valu
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let matching: Vec<&Value> = rows.iter().filter(|r| passes(r, &filter)).collect();
+    // Rows are in ID order: `>ID` is a cut, found by halving (big portals).
+    let mut filter = filter;
+    let after = filter
+        .remove(">ID")
+        .as_ref()
+        .and_then(num)
+        .unwrap_or(i64::MIN);
+    let cut = rows.partition_point(|r| r.get("ID").and_then(num).unwrap_or(0) <= after);
+    let matching: Vec<&Value> = if filter.is_empty() {
+        rows[cut..].iter().collect()
+    } else {
+        rows[cut..].iter().filter(|r| passes(r, &filter)).collect()
+    };
     let start = params.get("start").and_then(num).unwrap_or(0);
     let (from, counted) = if start < 0 {
         (0, false)
@@ -168,7 +181,12 @@ fn query_params(query: &str) -> Value {
     Value::Object(params)
 }
 
-fn run(portal: &Portal, method: &str, params: &Value) -> Option<Value> {
+fn run(
+    portal: &Portal,
+    index: &HashMap<String, Vec<Value>>,
+    method: &str,
+    params: &Value,
+) -> Option<Value> {
     Some(match method {
         "user.get" => list(&portal.users, params, false, None),
         "crm.category.list" => list(&portal.categories, params, false, Some("categories")),
@@ -188,7 +206,19 @@ fn run(portal: &Portal, method: &str, params: &Value) -> Option<Value> {
         "crm.deal.list" => list(&portal.deals, params, false, None),
         "crm.stagehistory.list" => list(&portal.history, params, false, Some("items")),
         "crm.activity.list" => list(&portal.activities, params, false, None),
-        "crm.timeline.comment.list" => list(&portal.comments, params, false, None),
+        "crm.timeline.comment.list" => {
+            // Comments are listed per deal: look the deal's up first.
+            let deal = match &params["filter"]["ENTITY_ID"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            list(
+                index.get(&deal).map(Vec::as_slice).unwrap_or(&[]),
+                params,
+                false,
+                None,
+            )
+        }
         "voximplant.statistic.get" => list(&portal.calls, params, true, None),
         _ => return None,
     })
@@ -251,7 +281,7 @@ fn answer(state: &Mutex<State>, request: &Request) -> Response {
         for (key, command) in cmd {
             let command = command.as_str().unwrap_or_default();
             let (m, q) = command.split_once('?').unwrap_or((command, ""));
-            let Some(one) = run(&s.portal, m, &query_params(q)) else {
+            let Some(one) = run(&s.portal, &s.comment_index, m, &query_params(q)) else {
                 return error(
                     400,
                     "ERROR_BATCH_METHOD_NOT_ALLOWED",
@@ -272,7 +302,7 @@ fn answer(state: &Mutex<State>, request: &Request) -> Response {
             "result_time": {}
         }})
     } else {
-        match run(&s.portal, method, &params) {
+        match run(&s.portal, &s.comment_index, method, &params) {
             Some(v) => v,
             None => return error(404, "ERROR_METHOD_NOT_FOUND", "Method not found!"),
         }
@@ -283,7 +313,13 @@ fn answer(state: &Mutex<State>, request: &Request) -> Response {
 }
 
 pub async fn start(portal: Portal) -> FakeBitrix {
+    let mut comment_index: HashMap<String, Vec<Value>> = HashMap::new();
+    for c in &portal.comments {
+        let deal = c["ENTITY_ID"].as_str().unwrap_or_default().to_owned();
+        comment_index.entry(deal).or_default().push(c.clone());
+    }
     let state = Arc::new(Mutex::new(State {
+        comment_index,
         portal,
         faults: Faults::default(),
         requests: 0,

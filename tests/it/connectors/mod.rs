@@ -5,6 +5,7 @@
 //! through files give the same `report figures`.
 
 mod amocrm;
+mod bench;
 mod bitrix24;
 mod equivalence;
 mod fake_amo;

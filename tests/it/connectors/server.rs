@@ -85,6 +85,7 @@ pub async fn start(answer: Answer) -> Server {
             let Ok((socket, _)) = listener.accept().await else {
                 return;
             };
+            let _ = socket.set_nodelay(true);
             let (recorded, answer) = (recorded.clone(), answer.clone());
             tokio::spawn(async move {
                 let mut reader = BufReader::new(socket);
@@ -139,10 +140,10 @@ pub async fn start(answer: Answer) -> Server {
                         head.push_str(&format!("{k}: {v}\r\n"));
                     }
                     head.push_str("\r\n");
-                    let socket = reader.get_mut();
-                    if socket.write_all(head.as_bytes()).await.is_err()
-                        || socket.write_all(response.body.as_bytes()).await.is_err()
-                    {
+                    // One write: a head and a body in two small segments
+                    // would wait on the peer's delayed ACK.
+                    head.push_str(&response.body);
+                    if reader.get_mut().write_all(head.as_bytes()).await.is_err() {
                         return;
                     }
                 }
