@@ -328,3 +328,27 @@ async fn since_pulls_again_from_a_date_and_client_kind_marks_the_deals_calls() {
     assert_eq!(again.records.get("deals").map(|u| u.unchanged), Some(19));
     db.finish().await;
 }
+
+#[tokio::test]
+async fn requests_keep_to_the_portals_pace() {
+    let dept = Dept::generate(3, 3);
+    let db = crate::helpers::sqlite().await;
+    let fake = fake_bitrix::start(portal(&dept)).await;
+    let mut config = config(&fake.webhook(), "http://127.0.0.1:9");
+    let source = config.sources.iter_mut().find(|s| s.name == "b24").unwrap();
+    let salespulse::config::SourceKind::Bitrix24(api) = &mut source.kind else {
+        panic!("b24 is a bitrix24 source")
+    };
+    api.requests_per_second = 20.0;
+    let started = std::time::Instant::now();
+    let report = pull_now(&db.store, &config, "b24").await.unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    let least = (report.requests - 1) as f64 / 20.0;
+    assert!(report.requests >= 8, "{}", report.requests);
+    assert!(
+        elapsed >= least,
+        "{} requests in {elapsed:.3} s, at 20/s at least {least:.3} s",
+        report.requests
+    );
+    db.finish().await;
+}
