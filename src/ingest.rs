@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -153,6 +154,36 @@ pub fn progress_bar(len: u64, label: &str) -> ProgressBar {
     bar
 }
 
+/// What one run reads: a stream, the file it comes from, and where in that
+/// file it starts (a pull reads a growing file from where it stopped).
+pub struct Input<R> {
+    pub reader: R,
+    /// The file's name in rejects and in the run's record.
+    pub label: String,
+    /// Added to the line numbers the source counts in `reader`, so rejects
+    /// name the line of the file, not of the stream.
+    pub line_offset: i64,
+    /// Bytes expected (progress bar, bulk-load hint).
+    pub size: u64,
+}
+
+/// The CRM entity and format a file of a `crm_files` source holds, from its name.
+pub fn crm_kind(
+    source: &SourceConfig,
+    path: &Path,
+) -> Result<Option<(Entity, Format)>, IngestError> {
+    match &source.kind {
+        SourceKind::CrmFiles => {
+            let entity = Entity::from_path(path).ok_or_else(|| IngestError::UnknownEntity {
+                path: path.to_owned(),
+            })?;
+            let format = Format::from_path(path).unwrap_or(Format::JsonLines);
+            Ok(Some((entity, format)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Reads one file of a source into the store.
 pub async fn ingest_file(
     store: Arc<dyn Storage>,
@@ -161,8 +192,6 @@ pub async fn ingest_file(
     path: &Path,
     show_progress: bool,
 ) -> Result<FileReport, IngestError> {
-    let started = std::time::Instant::now();
-    let file_label = path.display().to_string();
     if matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_)) {
         return Err(IngestError::Source(format!(
             "source {} ({}) is read from its API, not from files: run `salespulse pull {}`",
@@ -171,24 +200,37 @@ pub async fn ingest_file(
             source.name
         )));
     }
-    let open = || {
-        File::open(path).map_err(|source| IngestError::Open {
-            path: path.to_owned(),
-            source,
-        })
+    let crm = crm_kind(source, path)?;
+    let reader = File::open(path).map_err(|source| IngestError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+    let input = Input {
+        reader,
+        label: path.display().to_string(),
+        line_offset: 0,
+        size,
     };
-    let input = open()?;
-    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
-    let crm_kind = match &source.kind {
-        SourceKind::CrmFiles => {
-            let entity = Entity::from_path(path).ok_or_else(|| IngestError::UnknownEntity {
-                path: path.to_owned(),
-            })?;
-            let format = Format::from_path(path).unwrap_or(Format::JsonLines);
-            Some((entity, format))
-        }
-        _ => None,
-    };
+    ingest_input(store, config, source, input, crm, show_progress).await
+}
+
+/// Reads a stream of a source into the store, as one run.
+pub async fn ingest_input<R: Read + Send + 'static>(
+    store: Arc<dyn Storage>,
+    config: &Config,
+    source: &SourceConfig,
+    input: Input<R>,
+    crm_kind: Option<(Entity, Format)>,
+    show_progress: bool,
+) -> Result<FileReport, IngestError> {
+    let started = std::time::Instant::now();
+    let Input {
+        reader: input,
+        label: file_label,
+        line_offset,
+        size,
+    } = input;
 
     let run = store
         .start_run(&source.name, source.kind.name(), &file_label, Utc::now())
@@ -202,7 +244,7 @@ pub async fn ingest_file(
     let (tx, mut rx) = mpsc::channel::<Chunk>(1);
     let kind = source.kind.clone();
     let label = file_label.clone();
-    let reader = tokio::task::spawn_blocking(move || -> Result<(), String> {
+    let reading = tokio::task::spawn_blocking(move || -> Result<(), String> {
         let mut emit = |chunk: Chunk| tx.blocking_send(chunk).is_ok();
         match (&kind, crm_kind) {
             (SourceKind::Asterisk(rules), _) => {
@@ -228,7 +270,7 @@ pub async fn ingest_file(
     let mut unmapped = BTreeMap::new();
     let mut records = "calls";
     let mut failure = None;
-    while let Some(chunk) = rx.recv().await {
+    while let Some(mut chunk) = rx.recv().await {
         totals.rows_read += chunk.rows_read;
         totals.rejected += chunk.rejects.len() as u64;
         for (who, n) in chunk.unmapped {
@@ -236,6 +278,9 @@ pub async fn ingest_file(
             *unmapped.entry(who).or_insert(0) += n;
         }
         records = records_name(&chunk.records);
+        for r in chunk.rejects.iter_mut().filter(|r| r.line > 0) {
+            r.line += line_offset;
+        }
         if !chunk.rejects.is_empty()
             && let Err(e) = store
                 .record_rejects(run, &source.name, &chunk.rejects)
@@ -260,7 +305,7 @@ pub async fn ingest_file(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let read_result = reader
+    let read_result = reading
         .await
         .map_err(|e| IngestError::Source(format!("{file_label}: the reader stopped: {e}")))?;
     if bulk {

@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod pull;
 pub mod render;
 pub mod report;
+pub mod scheduler;
 pub mod sources;
 pub mod storage;

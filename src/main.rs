@@ -137,22 +137,29 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Pull a source's news now: Bitrix24 or amoCRM, from where its last pull stopped
-    /// (less an overlap for late changes). Without SOURCE every pullable source.
+    /// Bring sources up to date now, each from where its last pull stopped: the new
+    /// files of a drop folder (each file read once, by content), the lines added to a
+    /// followed Master.csv (across log rotation), the changes of a Bitrix24 or amoCRM
+    /// portal (less an overlap for late changes).
     ///
-    /// A re-run duplicates nothing; a pull cut short resumes where it stopped.
+    /// Without SOURCE, pulls every source that has something to pull. A re-run
+    /// duplicates nothing; a pull cut short resumes where it stopped. Exits non-zero
+    /// when a pull failed.
     ///
     /// Examples:
     ///   salespulse pull
+    ///   salespulse pull pbx
     ///   salespulse pull b24 --since 2026-11-01
     #[command(verbatim_doc_comment)]
     Pull {
-        /// The source's name in the config [default: every pullable source]
+        /// The source's name in the config [default: every source with something to pull]
         source: Option<String>,
-        /// Start here instead of at the cursor: YYYY-MM-DD (source time) or RFC 3339.
+        /// Start here instead of at the last pull's cursor: YYYY-MM-DD (midnight in the
+        /// source's timezone) or an RFC 3339 time. A drop folder leaves files changed
+        /// before it alone; a followed file always goes on from its cursor.
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
-        /// Show every rejected record, not just the first ten.
+        /// Show every rejected row or record, not just the first ten.
         #[arg(long)]
         all_rejects: bool,
     },
@@ -473,14 +480,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             all_rejects,
         } => {
             let (config, _) = load_config(cli.config)?;
-            let reports =
+            let pulls =
                 commands::pull::pull(&config, source.as_deref(), since.as_deref(), progress)
                     .await?;
-            for r in &reports {
-                print!(
-                    "{}",
-                    commands::pull::summary(r, if all_rejects { usize::MAX } else { 10 })
-                );
+            let max_rejects = if all_rejects { usize::MAX } else { 10 };
+            for p in &pulls {
+                let summary = commands::pull::summary(p, max_rejects);
+                // A pull that could not run says why on stderr.
+                if p.outcome.is_err() {
+                    eprint!("{summary}");
+                } else {
+                    print!("{summary}");
+                }
+            }
+            let failed = pulls.iter().filter(|p| p.failed()).count();
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} pull(s) failed (see above)", pulls.len());
             }
         }
         Command::Report(ReportCommand::Figures {
@@ -501,13 +516,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let now = now.unwrap_or_else(chrono::Utc::now);
             let store = commands::kpi::open_guarded(&config, now).await?;
-            let report = figures::build(
+            // The printout shows the team's whole funnel beside the person's.
+            let report = figures::build_with(
                 store.as_ref(),
                 &config,
                 &scope,
                 from,
                 to.unwrap_or(from),
                 now,
+                figures::TeamFunnel::Full,
             )
             .await?;
             let report = if with_records {

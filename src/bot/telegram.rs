@@ -175,31 +175,146 @@ pub async fn register_commands<R: Requester>(bot: &R) -> Result<(), R::Err> {
     Ok(())
 }
 
-/// Long-polls Telegram and answers until Ctrl-C or SIGTERM.
-pub async fn run(state: Arc<State>) -> anyhow::Result<()> {
-    let bot = bot(&state.config)?;
-    run_with(bot, state).await
+/// How updates reach the bot.
+#[derive(Debug, Clone)]
+pub enum Listen {
+    /// getUpdates long polling: works behind NAT, one instance at a time.
+    Polling,
+    /// Telegram posts updates to `url`; they are served on `address`, and a
+    /// post without the secret token is refused (401).
+    Webhook {
+        url: url::Url,
+        address: std::net::SocketAddr,
+        secret: crate::config::Secret,
+    },
 }
 
-/// Long-polls through `bot` (Telegram, or the server it points at).
-pub async fn run_with(bot: teloxide::Bot, state: Arc<State>) -> anyhow::Result<()> {
+impl Listen {
+    pub fn from_config(config: &Config) -> Self {
+        match config.telegram.as_ref().and_then(|t| t.webhook.as_ref()) {
+            Some(w) => Listen::Webhook {
+                url: w.url.clone(),
+                address: w.listen,
+                secret: w.secret.clone(),
+            },
+            None => Listen::Polling,
+        }
+    }
+}
+
+/// A signal that turns `true` when the process is asked to stop (Ctrl-C or
+/// SIGTERM): what is in hand finishes, nothing new starts.
+pub fn stop_signal() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = ctrl_c => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("asked to stop: finishing what is in hand");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+/// Answers chats until Ctrl-C or SIGTERM, by long polling or webhook as the
+/// config says.
+pub async fn run(state: Arc<State>) -> anyhow::Result<()> {
+    let bot = bot(&state.config)?;
+    let listen = Listen::from_config(&state.config);
+    run_with(bot, state, listen, stop_signal()).await
+}
+
+/// Answers chats through `bot` (Telegram, or the server it points at) until
+/// `stop` turns true.
+pub async fn run_with(
+    bot: teloxide::Bot,
+    state: Arc<State>,
+    listen: Listen,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     let me = bot.get_me().await.map_err(|e| {
         anyhow::anyhow!("Telegram did not accept the bot token ({e}): check telegram.token_env")
     })?;
     tracing::info!(username = me.username(), "bot started");
     register_commands(&bot).await?;
     let throttled: Throttle<teloxide::Bot> = bot.throttle(Limits::default());
-    let listener = teloxide::update_listeners::Polling::builder(throttled.clone())
-        .timeout(Duration::from_secs(25))
-        .build();
-    Dispatcher::builder(throttled, handler_tree::<Throttle<teloxide::Bot>>())
-        .dependencies(dptree::deps![state])
-        .enable_ctrlc_handler()
-        .build()
-        .dispatch_with_listener(
-            listener,
-            LoggingErrorHandler::with_custom_text("Telegram polling failed"),
-        )
-        .await;
+    let mut dispatcher =
+        Dispatcher::builder(throttled.clone(), handler_tree::<Throttle<teloxide::Bot>>())
+            .dependencies(dptree::deps![state])
+            .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        while !*stop.borrow() {
+            if stop.changed().await.is_err() {
+                return;
+            }
+        }
+        // Waits for the handlers in flight to finish.
+        if let Ok(done) = token.shutdown() {
+            done.await;
+        }
+    });
+    match listen {
+        Listen::Polling => {
+            let listener = teloxide::update_listeners::Polling::builder(throttled.clone())
+                .timeout(Duration::from_secs(25))
+                .build();
+            dispatcher
+                .dispatch_with_listener(
+                    listener,
+                    LoggingErrorHandler::with_custom_text("Telegram polling failed"),
+                )
+                .await;
+        }
+        Listen::Webhook {
+            url,
+            address,
+            secret,
+        } => {
+            let options = teloxide::update_listeners::webhooks::Options::new(address, url.clone())
+                .secret_token(secret.expose().to_owned());
+            // Bound here, so a taken port is an error that names the key.
+            let tcp = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot listen on {address} for the webhook ({e}): check telegram.webhook_listen"
+                )
+            })?;
+            let (listener, stopped, app) =
+                teloxide::update_listeners::webhooks::axum_to_router(throttled.clone(), options)
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "Telegram refused the webhook {url} ({e}): check telegram.webhook_url"
+                        )
+                    })?;
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(tcp, app).with_graceful_shutdown(stopped).await {
+                    tracing::error!(error = %e, "the webhook server stopped");
+                }
+            });
+            tracing::info!(%address, "serving the Telegram webhook");
+            dispatcher
+                .dispatch_with_listener(
+                    listener,
+                    LoggingErrorHandler::with_custom_text("Telegram webhook failed"),
+                )
+                .await;
+        }
+    }
     Ok(())
 }

@@ -214,6 +214,23 @@ outbound_contexts = ["from-internal"]
 name = "crm"
 kind = "crm_files"
 timezone = "Europe/Moscow"
+
+# What `salespulse serve` runs, in the team's timezone: the morning digest at
+# 09:00 Monday to Friday and the owner's weekly report on Mondays at 08:00,
+# both written to files.
+[[schedules]]
+name = "morning-digest"
+cron = "0 9 * * 1-5"
+job = "digest"
+team = "moscow"
+deliver = "file"
+
+[[schedules]]
+name = "weekly-owner"
+cron = "0 8 * * 1"
+job = "weekly"
+team = "moscow"
+deliver = "file"
 "#
         .replace("MONTH_PLACEHOLDER", &month.to_string()),
     );

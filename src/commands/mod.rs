@@ -95,11 +95,37 @@ pub fn check_config(config: &Config, path: &Path) -> String {
             .filter(|e| e.source_ids.contains_key(&s.name))
             .count();
         out.push_str(&format!(
-            "  source {} ({}), {} employees mapped\n",
+            "  source {} ({}), {} employees mapped",
             s.name,
             s.kind.name(),
             mapped
         ));
+        if let Some(dir) = &s.drop_folder {
+            out.push_str(&format!(", pulls files dropped in {}", dir.display()));
+        }
+        if let Some(file) = &s.follow {
+            out.push_str(&format!(", follows {}", file.display()));
+        }
+        out.push('\n');
+    }
+    for s in &config.schedules {
+        use crate::config::ScheduleJob;
+        let job = match &s.job {
+            ScheduleJob::Digest { team, deliver } => {
+                format!(
+                    "digest of {team} to {}",
+                    format!("{deliver:?}").to_lowercase()
+                )
+            }
+            ScheduleJob::Weekly { team, deliver } => {
+                format!(
+                    "weekly of {team} to {}",
+                    format!("{deliver:?}").to_lowercase()
+                )
+            }
+            ScheduleJob::Pull { source } => format!("pull of {source}"),
+        };
+        out.push_str(&format!("  schedule {}: {job} at {}\n", s.name, s.schedule));
     }
     if config.telegram.is_some() {
         out.push_str("  telegram: token found in the environment\n");

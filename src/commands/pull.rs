@@ -1,13 +1,31 @@
-//! `salespulse pull [SOURCE] [--since DATE]`: brings sources up to date now
-//! and says what each pull did.
+//! `salespulse pull [SOURCE] [--since DATE]`: brings sources up to date now,
+//! each from where its last pull stopped (the new files of a drop folder, the
+//! lines added to a followed Master.csv, a CRM API's changes), and says what
+//! each pull did.
 
 use std::fmt::Write;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::config::Config;
-use crate::pull::{self, PullOptions, PullReport};
+use crate::config::{Config, SourceConfig};
+use crate::pull::{self, PullError, PullOptions, PullReport};
+
+/// One source's pull: what it did, or why it failed.
+pub struct SourcePull {
+    pub source: String,
+    /// Read from a CRM's API (requests, records per kind) rather than from
+    /// files (files read and skipped, notes): what its summary tells.
+    pub from_api: bool,
+    pub outcome: Result<PullReport, PullError>,
+}
+
+impl SourcePull {
+    /// A pull failed when it stopped, or could not read some of its files.
+    pub fn failed(&self) -> bool {
+        self.outcome.as_ref().map_or(true, |r| !r.errors.is_empty())
+    }
+}
 
 /// `--since`: a day (midnight in the source's zone) or an RFC 3339 instant.
 pub fn parse_since(raw: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>> {
@@ -23,19 +41,21 @@ pub fn parse_since(raw: &str, tz: chrono_tz::Tz) -> anyhow::Result<DateTime<Utc>
     ))
 }
 
-/// Pulls one source, or every source that can be pulled.
+/// Pulls one source, or without a name every source that has something to
+/// pull. `since` starts a pull there instead of at its cursor (for a drop
+/// folder: files changed before it are left alone; a followed file always
+/// goes on from its cursor). One source's failure does not stop the others.
 pub async fn pull(
     config: &Config,
-    source: Option<&str>,
+    source_name: Option<&str>,
     since: Option<&str>,
     progress: bool,
-) -> anyhow::Result<Vec<PullReport>> {
-    let sources: Vec<_> = match source {
+) -> anyhow::Result<Vec<SourcePull>> {
+    let sources: Vec<&SourceConfig> = match source_name {
         Some(name) => vec![config.source(name).with_context(|| {
-            let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
             format!(
                 "no source named {name:?} in the config (known: {})",
-                known.join(", ")
+                super::source_names(config)
             )
         })?],
         None => config
@@ -46,91 +66,129 @@ pub async fn pull(
     };
     if sources.is_empty() {
         anyhow::bail!(
-            "no source in the config can be pulled: add a [[sources]] of kind bitrix24 or amocrm (see the README)"
+            "no source in the config can be pulled: give a source a `drop_folder` or a file to `follow`, \
+             or add a [[sources]] of kind bitrix24 or amocrm (see the README); \
+             read files once with `salespulse ingest`"
         );
     }
+    // A bad --since is said before anything is opened.
+    let starts = sources
+        .iter()
+        .map(|s| since.map(|raw| parse_since(raw, s.timezone)).transpose())
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let store = crate::storage::open(config.database_url.expose()).await?;
     super::sync_directory(store.as_ref(), config).await?;
-    let mut reports = Vec::new();
-    let mut failure = None;
-    for source in sources {
+    let mut pulls = Vec::new();
+    for (source, since) in sources.into_iter().zip(starts) {
         let options = PullOptions {
-            since: since.map(|s| parse_since(s, source.timezone)).transpose()?,
+            since,
             progress,
             now: Utc::now(),
         };
-        match pull::pull(store.clone(), config, source, &options).await {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                failure = Some(anyhow::anyhow!("pull of {}: {e}", source.name));
-                break;
-            }
-        }
+        let outcome = pull::pull(store.clone(), config, source, &options).await;
+        pulls.push(SourcePull {
+            source: source.name.clone(),
+            from_api: pull::reads_api(source),
+            outcome,
+        });
     }
     store.close().await;
-    match failure {
-        Some(e) if reports.is_empty() => Err(e),
-        Some(e) => {
-            for r in &reports {
-                eprint!("{}", summary(r, 10));
-            }
-            Err(e)
-        }
-        None => Ok(reports),
-    }
+    Ok(pulls)
 }
 
 /// What a person reads after a pull.
-pub fn summary(report: &PullReport, max_rejects: usize) -> String {
-    let mut out = format!(
-        "{}: {} records in {:.1} s ({:.0} records/s), {} requests\n",
-        report.source,
-        report.records_total(),
-        report.seconds,
-        report.records_total() as f64 / report.seconds.max(1e-9),
-        report.requests
-    );
-    for (kind, u) in &report.records {
-        let _ = writeln!(
-            out,
-            "  {kind}: {} inserted, {} updated, {} unchanged",
-            u.inserted, u.updated, u.unchanged
-        );
+pub fn summary(pull: &SourcePull, max_rejects: usize) -> String {
+    let r = match &pull.outcome {
+        Ok(r) => r,
+        Err(e) => return format!("{}: FAILED: {e}\n", pull.source),
+    };
+    let mut out = if pull.from_api {
+        api_lines(r)
+    } else {
+        file_line(r)
+    };
+    for e in &r.errors {
+        let _ = writeln!(out, "  FAILED {e}");
     }
-    if !report.rejects.is_empty() {
-        let _ = writeln!(
-            out,
-            "  {} rejected (all are in the ingest_errors table):",
-            report.rejects.len()
-        );
-        for r in report.rejects.iter().take(max_rejects) {
-            let _ = writeln!(out, "    {} ID {}: {}", r.file, r.line, r.reason);
-        }
-        if report.rejects.len() > max_rejects {
-            let _ = writeln!(
+    for note in &r.notes {
+        let _ = writeln!(out, "  {note}");
+    }
+    for reject in r.rejects.iter().take(max_rejects) {
+        // An API's reject names the method and the record's id; a file's,
+        // the file and line.
+        let _ = if pull.from_api {
+            writeln!(
                 out,
-                "    ... and {} more",
-                report.rejects.len() - max_rejects
-            );
-        }
+                "  rejected {} ID {}: {}",
+                reject.file, reject.line, reject.reason
+            )
+        } else {
+            writeln!(
+                out,
+                "  rejected {}:{}: {}",
+                reject.file, reject.line, reject.reason
+            )
+        };
     }
-    if !report.unmapped.is_empty() {
-        let list: Vec<String> = report
+    if r.rejects.len() > max_rejects {
+        let _ = writeln!(
+            out,
+            "  ... and {} more (all are in the ingest_errors table)",
+            r.rejects.len() - max_rejects
+        );
+    }
+    if !r.unmapped.is_empty() {
+        let list: Vec<String> = r
             .unmapped
             .iter()
             .take(10)
             .map(|(who, n)| format!("{who} ({n})"))
             .collect();
+        let more = if r.unmapped.len() > 10 { ", ..." } else { "" };
+        let whose = if pull.from_api { "CRM user ids" } else { "ids" };
         let _ = writeln!(
             out,
-            "  kept without an employee (add these CRM user ids to employees[].ids.{}): {}{}",
-            report.source,
-            list.join(", "),
-            if report.unmapped.len() > 10 {
-                ", ..."
-            } else {
-                ""
-            }
+            "  kept without an employee (add these {whose} to employees[].ids.{}): {}{more}",
+            r.source,
+            list.join(", ")
+        );
+    }
+    out
+}
+
+/// A file source's pull on one line: files read and skipped, rows, records.
+fn file_line(r: &PullReport) -> String {
+    let mut out = format!(
+        "{}: {} file(s) read, {} skipped as already read; {} rows read",
+        r.source, r.requests, r.skipped, r.rows_read
+    );
+    for (records, u) in &r.records {
+        let _ = write!(
+            out,
+            "; {records}: {} inserted, {} updated, {} unchanged",
+            u.inserted, u.updated, u.unchanged
+        );
+    }
+    let _ = writeln!(out, "; {} rejected ({:.2} s)", r.rejects.len(), r.seconds);
+    out
+}
+
+/// An API source's pull: requests and pace, then the records of each kind.
+fn api_lines(r: &PullReport) -> String {
+    let mut out = format!(
+        "{}: {} records in {:.1} s ({:.0} records/s), {} requests, {} rejected\n",
+        r.source,
+        r.records_total(),
+        r.seconds,
+        r.records_total() as f64 / r.seconds.max(1e-9),
+        r.requests,
+        r.rejects.len()
+    );
+    for (kind, u) in &r.records {
+        let _ = writeln!(
+            out,
+            "  {kind}: {} inserted, {} updated, {} unchanged",
+            u.inserted, u.updated, u.unchanged
         );
     }
     out

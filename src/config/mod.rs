@@ -5,6 +5,7 @@
 
 pub mod kpi;
 mod raw;
+mod schedules;
 mod secret;
 mod validate;
 
@@ -15,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{CallKind, Direction, Role, StageKind, Temperature};
 pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
+pub use schedules::{
+    DEFAULT_GRACE_HOURS, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery,
+};
 pub use secret::{Secret, redact_url};
 
 /// The commented example that `salespulse init` writes.
@@ -304,6 +308,10 @@ pub struct SourceConfig {
     /// The timezone of local times written by the source.
     pub timezone: Tz,
     pub kind: SourceKind,
+    /// A folder whose files `pull` reads, each once (by content hash).
+    pub drop_folder: Option<PathBuf>,
+    /// A file `pull` reads from where it stopped, across log rotation.
+    pub follow: Option<PathBuf>,
 }
 
 /// Where the Telegram bot token comes from.
@@ -311,6 +319,17 @@ pub struct SourceConfig {
 pub struct TelegramConfig {
     pub token: Secret,
     pub admin_chat_id: Option<i64>,
+    /// Webhook mode instead of long polling, when set.
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// Telegram posts updates to `url`; the bot serves them on `listen` and
+/// refuses any post without the secret token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookConfig {
+    pub url: url::Url,
+    pub listen: std::net::SocketAddr,
+    pub secret: Secret,
 }
 
 /// How the SMTP connection is protected.
@@ -377,6 +396,8 @@ pub struct Config {
     /// A folder of edited report templates, used before the built-in ones.
     pub templates_dir: Option<PathBuf>,
     pub kpi: KpiConfig,
+    /// What runs when under `serve`.
+    pub schedules: Vec<ScheduleConfig>,
 }
 
 impl Config {
@@ -401,10 +422,20 @@ impl Config {
         path: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        let mut raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
+        // Paths a pull reads are relative to the config file, not to
+        // wherever the scheduler happens to start.
+        let base = path.parent().unwrap_or(Path::new(""));
+        for s in &mut raw.sources {
+            for p in [&mut s.drop_folder, &mut s.follow].into_iter().flatten() {
+                if p.is_relative() && !p.as_os_str().is_empty() {
+                    *p = base.join(&*p);
+                }
+            }
+        }
         validate::validate(raw, env).map_err(|issues| ConfigError::Invalid {
             path: path.to_owned(),
             issues,
@@ -423,6 +454,10 @@ impl Config {
 
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.name == name)
+    }
+
+    pub fn schedule(&self, name: &str) -> Option<&ScheduleConfig> {
+        self.schedules.iter().find(|s| s.name == name)
     }
 
     /// Maps a source's user id (an extension, a CRM user id) to an employee id.

@@ -26,6 +26,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub visibility: RawVisibility,
     pub kpi: Option<super::kpi::RawKpi>,
+    #[serde(default)]
+    pub schedules: Vec<RawSchedule>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -170,6 +172,11 @@ pub struct RawSource {
     pub temperature_values: Option<BTreeMap<String, Vec<IdValue>>>,
     pub client_kind_field: Option<String>,
     pub client_kind_values: Option<BTreeMap<String, Vec<IdValue>>>,
+    // scheduled pulls from files
+    /// A folder where exports are dropped, each file read once.
+    pub drop_folder: Option<std::path::PathBuf>,
+    /// A CDR file read incrementally (Asterisk's Master.csv).
+    pub follow: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +199,12 @@ pub struct RawColumns {
 pub struct RawTelegram {
     pub token_env: Option<String>,
     pub admin_chat_id: Option<i64>,
+    /// The public HTTPS address Telegram posts updates to (webhook mode).
+    pub webhook_url: Option<String>,
+    /// Where the webhook is served (`0.0.0.0:8443`).
+    pub webhook_listen: Option<String>,
+    /// The env var holding the secret token each webhook post must carry.
+    pub webhook_secret_env: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,4 +223,17 @@ pub struct RawEmail {
     pub timeout_secs: Option<i64>,
     pub attempts: Option<i64>,
     pub backoff_ms: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub name: Option<String>,
+    pub cron: Option<String>,
+    pub job: Option<String>,
+    pub team: Option<String>,
+    pub deliver: Option<String>,
+    pub source: Option<String>,
+    pub grace_hours: Option<i64>,
+    pub timezone: Option<String>,
 }

@@ -377,3 +377,319 @@ fn crm_api_sources_name_every_bad_key() {
         vec!["sources[0].token_env: is for bitrix24 and amocrm sources, not asterisk"]
     );
 }
+
+#[test]
+fn the_example_schedules_a_workweek_digest_and_a_weekly_report() {
+    let config = parse(EXAMPLE).expect("example validates");
+    let digest = config.schedule("morning-digest").expect("morning-digest");
+    assert_eq!(
+        digest.job,
+        ScheduleJob::Digest {
+            team: "moscow".into(),
+            deliver: DigestDelivery::File
+        }
+    );
+    assert_eq!(digest.schedule.timezone(), chrono_tz::Europe::Moscow);
+    assert_eq!(digest.grace, chrono::Duration::hours(6));
+    // From Sunday noon UTC the next is Monday 09:00 Moscow, 06:00 UTC.
+    let sunday = "2026-11-22T12:00:00Z".parse().unwrap();
+    let next = digest.schedule.next_after(sunday).expect("a firing");
+    assert_eq!(next.key(), "2026-11-23T09:00");
+    assert_eq!(next.at.to_rfc3339(), "2026-11-23T06:00:00+00:00");
+    let weekly = config.schedule("weekly-owner").expect("weekly-owner");
+    assert_eq!(weekly.job.name(), "weekly");
+    assert_eq!(
+        weekly.schedule.next_after(sunday).map(|f| f.key()),
+        Some("2026-11-23T08:00".to_owned())
+    );
+}
+
+const TWO_TEAMS: &str = r#"
+[[teams]]
+id = "moscow"
+timezone = "Europe/Moscow"
+telegram_chat_id = -100123
+[[teams]]
+id = "ny"
+timezone = "America/New_York"
+[[employees]]
+id = "owner"
+role = "owner"
+team = "moscow"
+email = "owner@example.com"
+[[sources]]
+name = "pbx"
+kind = "asterisk"
+timezone = "Europe/Moscow"
+[telegram]
+token_env = "TOKEN"
+[email]
+smtp_host = "smtp.example.com"
+from = "r@example.com"
+"#;
+
+fn with_env(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("test.toml"), &|name| {
+        (name == "TOKEN").then(|| "1:x".to_owned())
+    })
+}
+
+#[test]
+fn schedules_take_their_teams_timezone_or_their_own() {
+    let config = with_env(&format!(
+        r#"{TWO_TEAMS}
+[[schedules]]
+name = "digest"
+cron = "0 9 * * 1-5"
+job = "digest"
+team = "moscow"
+deliver = "telegram"
+[[schedules]]
+name = "weekly-ny"
+cron = "0 8 * * mon"
+job = "weekly"
+team = "ny"
+deliver = "email"
+grace_hours = 24
+[[schedules]]
+name = "pull"
+cron = "*/15 * * * *"
+job = "pull"
+source = "pbx"
+[[schedules]]
+name = "pull-utc"
+cron = "0 * * * *"
+job = "pull"
+source = "pbx"
+timezone = "UTC"
+"#
+    ))
+    .expect("valid");
+    let tz: Vec<_> = config
+        .schedules
+        .iter()
+        .map(|s| s.schedule.timezone().name())
+        .collect();
+    assert_eq!(
+        tz,
+        ["Europe/Moscow", "America/New_York", "Europe/Moscow", "UTC"]
+    );
+    assert_eq!(
+        config.schedules[1].job,
+        ScheduleJob::Weekly {
+            team: "ny".into(),
+            deliver: WeeklyDelivery::Email
+        }
+    );
+    assert_eq!(config.schedules[1].grace, chrono::Duration::hours(24));
+    assert_eq!(
+        config.schedules[2].job,
+        ScheduleJob::Pull {
+            source: "pbx".into()
+        }
+    );
+}
+
+#[test]
+fn every_schedule_problem_is_named_with_its_key() {
+    let found = match with_env(&format!(
+        r#"{TWO_TEAMS}
+[[schedules]]
+name = "a"
+cron = "0 9 * * 1-8"
+job = "digest"
+deliver = "email"
+[[schedules]]
+name = "a"
+cron = "0 0 9 * * 1-5"
+job = "weekly"
+team = "paris"
+deliver = "file"
+grace_hours = 0
+[[schedules]]
+name = "c"
+cron = "0 9 * * *"
+job = "pull"
+source = "crm"
+team = "moscow"
+timezone = "Paris"
+[[schedules]]
+job = "report"
+[[schedules]]
+name = "e"
+cron = "0 9 * * *"
+job = "digest"
+team = "ny"
+deliver = "telegram"
+"#
+    )) {
+        Err(ConfigError::Invalid { issues, .. }) => {
+            issues.iter().map(|i| i.to_string()).collect::<Vec<_>>()
+        }
+        other => panic!("expected issues, got {other:?}"),
+    };
+    let joined = found.join("\n");
+    for expected in [
+        "schedules[0].cron: \"0 9 * * 1-8\": day of week 8 is out of 0-7",
+        "schedules[0].team: is missing (there are several teams: moscow, ny;",
+        "schedules[0].deliver: \"email\" is not a delivery of job = \"digest\" (expected \"telegram\" or \"file\")",
+        "schedules[1].name: \"a\" is used by an earlier schedule",
+        "schedules[1].cron: \"0 0 9 * * 1-5\": has 6 fields; we take standard 5-field cron",
+        "schedules[1].team: \"paris\" is not a team id (expected one of: moscow, ny)",
+        "schedules[1].grace_hours: 0 is not a number of hours from 1 to 720",
+        "schedules[2].source: \"crm\" is not a source name (expected one of: pbx)",
+        "schedules[2].team: is for digest and weekly",
+        "schedules[2].timezone: \"Paris\" is not an IANA timezone (try \"Europe/Paris\")",
+        "schedules[3].name: is missing",
+        "schedules[3].job: \"report\" is not a job (expected \"digest\", \"weekly\" or \"pull\")",
+        "schedules[3].cron: is missing",
+        "schedules[4].deliver: nobody of team ny gets the digest in Telegram",
+    ] {
+        assert!(
+            found.iter().any(|i| i.starts_with(expected)),
+            "{expected}\n{joined}"
+        );
+    }
+    assert_eq!(found.len(), 14, "{joined}");
+}
+
+#[test]
+fn a_schedule_that_sends_needs_its_channel() {
+    let found = issues(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n\
+         [[schedules]]\nname = \"d\"\ncron = \"0 9 * * 1-5\"\njob = \"digest\"\ndeliver = \"telegram\"\n\
+         [[schedules]]\nname = \"w\"\ncron = \"0 8 * * 1\"\njob = \"weekly\"\ndeliver = \"email\"\n\
+         [[schedules]]\nname = \"p\"\ncron = \"0 * * * *\"\njob = \"pull\"\n",
+    );
+    assert_eq!(
+        found,
+        [
+            "schedules[0].deliver: \"telegram\" needs a [telegram] section (token_env), or deliver = \"file\"",
+            "schedules[1].deliver: \"email\" needs an [email] section (smtp_host, from), or deliver = \"file\"",
+            "schedules[2].source: is missing (the source to pull; none is configured: add a [[sources]] entry)",
+        ]
+    );
+    let typo = parse(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n\
+         [[schedules]]\nname = \"d\"\ncron = \"0 9 * * *\"\njob = \"digest\"\ndeliver = \"file\"\ngrace = 6\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(typo.contains("unknown field `grace`"), "{typo}");
+}
+
+#[test]
+fn webhook_mode_needs_an_https_url_an_address_and_a_secret() {
+    let env = |var: &str| match var {
+        "TOKEN" => Some("123:abc".to_owned()),
+        "HOOK_SECRET" => Some("has spaces".to_owned()),
+        "GOOD_SECRET" => Some("s3cret-Token_1".to_owned()),
+        _ => None,
+    };
+    let bad = "[telegram]\ntoken_env = \"TOKEN\"\nwebhook_url = \"http://bot.example.com/hook\"\n\
+               webhook_listen = \"everywhere\"\nwebhook_secret_env = \"HOOK_SECRET\"\n";
+    let found = match Config::parse(bad, Path::new("t.toml"), &env) {
+        Err(ConfigError::Invalid { issues, .. }) => {
+            issues.iter().map(|i| i.to_string()).collect::<Vec<_>>()
+        }
+        other => panic!("expected issues, got {other:?}"),
+    };
+    for key in [
+        "telegram.webhook_url",
+        "telegram.webhook_listen",
+        "telegram.webhook_secret_env",
+    ] {
+        assert!(
+            found.iter().any(|i| i.starts_with(key)),
+            "{key} in {found:#?}"
+        );
+    }
+    assert!(
+        !found.iter().any(|i| i.contains("has spaces")),
+        "the secret is never printed: {found:#?}"
+    );
+    let missing_secret =
+        "[telegram]\ntoken_env = \"TOKEN\"\nwebhook_url = \"https://bot.example.com/hook\"\n";
+    assert!(matches!(
+        Config::parse(missing_secret, Path::new("t.toml"), &env),
+        Err(ConfigError::Invalid { .. })
+    ));
+    let good = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[telegram]\ntoken_env = \"TOKEN\"\nwebhook_url = \"https://bot.example.com/hook\"\n\
+                webhook_secret_env = \"GOOD_SECRET\"\n";
+    let config = Config::parse(good, Path::new("t.toml"), &env).unwrap();
+    let hook = config.telegram.unwrap().webhook.unwrap();
+    assert_eq!(hook.listen.to_string(), "0.0.0.0:8443");
+    assert_eq!(hook.secret.expose(), "s3cret-Token_1");
+    let polling = Config::parse(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[telegram]\ntoken_env = \"TOKEN\"\n",
+        Path::new("t.toml"),
+        &env,
+    )
+    .unwrap();
+    assert!(polling.telegram.unwrap().webhook.is_none());
+}
+
+const TEAM: &str = "[[teams]]\nid = \"m\"\ntimezone = \"Europe/Moscow\"\n";
+
+#[test]
+fn pull_paths_are_relative_to_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("drop")).unwrap();
+    let text = format!(
+        "{TEAM}[[sources]]\nname = \"pbx\"\nkind = \"asterisk\"\ntimezone = \"Europe/Moscow\"\n\
+         drop_folder = \"drop\"\nfollow = \"Master.csv\"\n"
+    );
+    let config = Config::parse(&text, &dir.path().join("salespulse.toml"), &|_| None)
+        .expect("valid: the folder exists, Master.csv may come later");
+    let pbx = config.source("pbx").unwrap();
+    assert_eq!(
+        pbx.drop_folder.as_deref(),
+        Some(dir.path().join("drop").as_path())
+    );
+    assert_eq!(
+        pbx.follow.as_deref(),
+        Some(dir.path().join("Master.csv").as_path())
+    );
+}
+
+#[test]
+fn pull_paths_name_the_key_and_what_is_expected() {
+    let found = issues(&format!(
+        "{TEAM}[[sources]]\nname = \"crm\"\nkind = \"crm_files\"\ntimezone = \"Europe/Moscow\"\n\
+         drop_folder = \"/nonexistent/drop\"\nfollow = \"/tmp/deals.jsonl\"\n\
+         [[sources]]\nname = \"pbx\"\nkind = \"asterisk\"\ntimezone = \"Europe/Moscow\"\n\
+         follow = \"/nonexistent/cdr-csv/Master.csv\"\n"
+    ));
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found[0].starts_with("sources[0].drop_folder: \"/nonexistent/drop\" is not a folder"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("sources[0].follow: only asterisk and calls_csv sources"),
+        "{found:?}"
+    );
+    assert!(
+        found[2].starts_with(
+            "sources[1].follow: \"/nonexistent/cdr-csv/Master.csv\" is not in an existing folder"
+        ),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_crm_api_source_takes_no_pull_paths() {
+    let found = env_issues(
+        &format!(
+            "{B24}webhook_url_env = \"B24_URL\"\ndrop_folder = \"/tmp\"\nfollow = \"/tmp/Master.csv\"\n"
+        ),
+        &[("B24_URL", "https://acme.bitrix24.ru/rest/1/s3cr3t/")],
+    );
+    assert_eq!(
+        found,
+        vec![
+            "sources[0].drop_folder: is for file sources (asterisk, calls_csv, crm_files), not bitrix24: its pull reads the CRM's API (for exported files add a crm_files source)",
+            "sources[0].follow: is for file sources (asterisk, calls_csv, crm_files), not bitrix24: its pull reads the CRM's API (for exported files add a crm_files source)",
+        ]
+    );
+}

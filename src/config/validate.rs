@@ -15,6 +15,8 @@ mod crm_api;
 mod delivery;
 #[path = "validate_kpi.rs"]
 mod kpi;
+#[path = "validate_schedules.rs"]
+mod schedules;
 #[path = "validate_sources.rs"]
 mod sources;
 use sources::source;
@@ -542,19 +544,10 @@ pub(super) fn validate(
         }
     }
 
-    let telegram = raw.telegram.and_then(|t| {
-        let token_env = t.token_env.or_else(|| {
-            issues.add(
-                "telegram.token_env",
-                "is missing (expected the name of the env var holding the bot token)",
-            );
-            None
-        });
-        env_secret(&mut issues, "telegram.token_env", token_env, env).map(|token| TelegramConfig {
-            token,
-            admin_chat_id: t.admin_chat_id,
-        })
-    });
+    let has_telegram = raw.telegram.is_some();
+    let telegram = raw
+        .telegram
+        .and_then(|t| delivery::telegram(&mut issues, t, env));
     let email = raw.email.map(|e| delivery::email(&mut issues, e, env));
 
     for (i, group) in raw.visibility.hide_from_managers.iter().enumerate() {
@@ -582,10 +575,22 @@ pub(super) fn validate(
     }
 
     let kpi = kpi::kpi(&mut issues, raw.kpi);
+    let schedules = schedules::schedules(
+        &mut issues,
+        raw.schedules,
+        &schedules::Known {
+            teams: &teams,
+            employees: &employees,
+            sources: &sources,
+            telegram: has_telegram,
+            email: email.as_ref(),
+        },
+    );
 
     if issues.0.is_empty() {
         Ok(Config {
             kpi,
+            schedules,
             templates_dir: raw.templates_dir,
             hidden_from_managers: raw.visibility.hide_from_managers,
             database_url: Secret::new(database_url),

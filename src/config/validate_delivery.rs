@@ -1,11 +1,12 @@
-//! The `[email]` section: the SMTP server and the envelope.
+//! The delivery sections: `[telegram]` (the bot and how updates reach it)
+//! and `[email]` (the SMTP server and the envelope).
 
 use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-use super::super::raw::RawEmail;
-use super::super::{EmailConfig, SmtpSecurity};
+use super::super::raw::{RawEmail, RawTelegram};
+use super::super::{EmailConfig, SmtpSecurity, TelegramConfig, WebhookConfig};
 use super::{Issues, env_secret};
 
 /// A number within `range`, or the default; out of range is named.
@@ -129,4 +130,117 @@ pub(super) fn email(
             2_000,
         ) as u64),
     }
+}
+
+/// The `[telegram]` section.
+pub(super) fn telegram(
+    issues: &mut Issues,
+    t: RawTelegram,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<TelegramConfig> {
+    let token_env = t.token_env.or_else(|| {
+        issues.add(
+            "telegram.token_env",
+            "is missing (expected the name of the env var holding the bot token)",
+        );
+        None
+    });
+    let token = env_secret(issues, "telegram.token_env", token_env, env);
+    let webhook = webhook(
+        issues,
+        t.webhook_url,
+        t.webhook_listen,
+        t.webhook_secret_env,
+        env,
+    );
+    Some(TelegramConfig {
+        token: token?,
+        admin_chat_id: t.admin_chat_id,
+        webhook: webhook?,
+    })
+}
+
+/// `Some(None)`: polling; `Some(Some(_))`: a valid webhook; `None`: a
+/// problem was reported.
+fn webhook(
+    issues: &mut Issues,
+    url: Option<String>,
+    listen: Option<String>,
+    secret_env: Option<String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Option<WebhookConfig>> {
+    let Some(url) = url else {
+        for (key, set) in [
+            ("telegram.webhook_listen", listen.is_some()),
+            ("telegram.webhook_secret_env", secret_env.is_some()),
+        ] {
+            if set {
+                issues.add(
+                    key,
+                    "is set without telegram.webhook_url (set both, or neither for long polling)",
+                );
+            }
+        }
+        return Some(None);
+    };
+    let parsed = match url::Url::parse(&url) {
+        Ok(u)
+            if u.scheme() == "https"
+                || u.host_str() == Some("127.0.0.1")
+                || u.host_str() == Some("localhost") =>
+        {
+            Some(u)
+        }
+        Ok(_) => {
+            issues.add(
+                "telegram.webhook_url",
+                format!("{url:?} is not https:// (Telegram posts updates only over HTTPS)"),
+            );
+            None
+        }
+        Err(e) => {
+            issues.add(
+                "telegram.webhook_url",
+                format!("{url:?} is not a URL ({e}); expected https://HOST/PATH"),
+            );
+            None
+        }
+    };
+    let listen_text = listen.unwrap_or_else(|| "0.0.0.0:8443".to_owned());
+    let listen = match listen_text.parse::<std::net::SocketAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            issues.add(
+                "telegram.webhook_listen",
+                format!("{listen_text:?} is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:8443)"),
+            );
+            None
+        }
+    };
+    let secret = match secret_env {
+        None => {
+            issues.add(
+                "telegram.webhook_secret_env",
+                "is missing: webhook mode needs a secret token, so that only Telegram can post updates (the name of an env var holding 1-256 characters of A-Z, a-z, 0-9, _ and -)",
+            );
+            None
+        }
+        Some(var) => env_secret(issues, "telegram.webhook_secret_env", Some(var.clone()), env).and_then(|s| {
+            let ok = (1..=256).contains(&s.expose().len())
+                && s.expose().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !ok {
+                issues.add(
+                    "telegram.webhook_secret_env",
+                    format!("the secret in {var} must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"),
+                );
+                return None;
+            }
+            Some(s)
+        }),
+    };
+    Some(Some(WebhookConfig {
+        url: parsed?,
+        listen: listen?,
+        secret: secret?,
+    }))
 }

@@ -1,7 +1,9 @@
 //! Validation of `[[sources]]`: the kind and its rules (Asterisk direction
-//! rules, a calls CSV's column mapping, a CRM API's address and mappings).
+//! rules, a calls CSV's column mapping, a CRM API's address and mappings),
+//! and where a pull of files reads from.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use super::super::raw::RawSource;
 use super::super::*;
@@ -19,6 +21,8 @@ pub(super) fn source(
     let name = issues.required(&key("name"), raw.name.take());
     let timezone = timezone(issues, &key("timezone"), raw.timezone.as_deref());
     let kind_name = issues.required(&key("kind"), raw.kind.take());
+    // Taken before the kind's rules consume the rest of `raw`.
+    let (drop_folder, follow) = (raw.drop_folder.take(), raw.follow.take());
     if !matches!(kind_name.as_str(), "bitrix24" | "amocrm") {
         for stray in stray_keys(&raw) {
             issues.add(
@@ -152,9 +156,76 @@ pub(super) fn source(
             SourceKind::CrmFiles
         }
     };
+    let (drop_folder, follow) = if matches!(kind_name.as_str(), "bitrix24" | "amocrm" | "kommo") {
+        // A CRM API source's pull reads the API; its exports go to a
+        // crm_files source of their own.
+        for (k, set) in [
+            ("drop_folder", drop_folder.is_some()),
+            ("follow", follow.is_some()),
+        ] {
+            if set {
+                issues.add(
+                    key(k),
+                    format!(
+                        "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API (for exported files add a crm_files source)"
+                    ),
+                );
+            }
+        }
+        (None, None)
+    } else {
+        pull_paths(issues, i, &kind, drop_folder, follow)
+    };
     SourceConfig {
         name,
         timezone,
         kind,
+        drop_folder,
+        follow,
     }
+}
+
+/// `drop_folder` must be a folder that exists; `follow` a file (it may not
+/// exist yet: Asterisk writes Master.csv at the first call) in a folder that
+/// does, for the kinds whose files grow line by line.
+fn pull_paths(
+    issues: &mut Issues,
+    i: usize,
+    kind: &SourceKind,
+    drop_folder: Option<PathBuf>,
+    follow: Option<PathBuf>,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    let key = |k: &str| format!("sources[{i}].{k}");
+    let drop_folder = drop_folder.filter(|dir| {
+        let ok = dir.is_dir();
+        if !ok {
+            issues.add(
+                key("drop_folder"),
+                format!(
+                    "{:?} is not a folder (expected an existing folder where exports are dropped, absolute or relative to the config file)",
+                    dir.display().to_string()
+                ),
+            );
+        }
+        ok
+    });
+    let follow = follow.filter(|file| {
+        let shown = file.display().to_string();
+        let problem = if matches!(kind, SourceKind::CrmFiles) {
+            Some("only asterisk and calls_csv sources can follow a file (for CRM exports use drop_folder)".to_owned())
+        } else if file.is_dir() {
+            Some(format!("{shown:?} is a folder (expected a file such as /var/log/asterisk/cdr-csv/Master.csv; for a folder of exports use drop_folder)"))
+        } else if !file.parent().is_some_and(|p| p.as_os_str().is_empty() || p.is_dir()) {
+            Some(format!("{shown:?} is not in an existing folder (expected the path of the CDR file, absolute or relative to the config file)"))
+        } else if drop_folder.as_ref().is_some_and(|d| file.starts_with(d)) {
+            Some(format!("{shown:?} is inside drop_folder (a followed file must not also be read whole as a dropped file)"))
+        } else {
+            None
+        };
+        if let Some(problem) = &problem {
+            issues.add(key("follow"), problem.clone());
+        }
+        problem.is_none()
+    });
+    (drop_folder, follow)
 }

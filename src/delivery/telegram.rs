@@ -51,7 +51,7 @@ pub enum ChatOutcome {
 }
 
 /// Why a chat refuses the bot for good, if it does.
-fn refusal(e: &RequestError) -> Option<String> {
+pub fn refusal(e: &RequestError) -> Option<String> {
     match e {
         RequestError::Api(
             api @ (ApiError::BotBlocked
@@ -94,70 +94,113 @@ where
     }
 }
 
-async fn send_all<R>(bot: &R, chat: ChatId, out: &Outgoing) -> Result<(), RequestError>
+impl Outgoing {
+    /// The requests it takes, in order: one per message, then one per
+    /// group of up to ten photos.
+    pub fn parts(&self) -> usize {
+        self.messages.len() + self.photos.chunks(10).count()
+    }
+}
+
+/// Sends part `part` of `out` (see [`Outgoing::parts`]), so that a report
+/// cut short can go on from where it stopped.
+pub async fn send_part<R>(
+    bot: &R,
+    chat: ChatId,
+    out: &Outgoing,
+    part: usize,
+) -> Result<(), RequestError>
 where
     R: Requester<Err = RequestError>,
 {
-    let last = out.messages.len().saturating_sub(1);
-    for (i, text) in out.messages.iter().enumerate() {
+    if let Some(text) = out.messages.get(part) {
+        let last = part + 1 == out.messages.len();
         with_retries(|| {
             let message = bot
                 .send_message(chat, text.clone())
                 .parse_mode(ParseMode::Html);
-            if i == last && !out.buttons.is_empty() {
+            if last && !out.buttons.is_empty() {
                 message.reply_markup(keyboard(&out.buttons)).into_future()
             } else {
                 message.into_future()
             }
         })
         .await?;
+        return Ok(());
     }
-    match out.photos.as_slice() {
-        [] => {}
-        [(name, png)] => {
-            with_retries(|| {
-                let photo = bot
-                    .send_photo(chat, InputFile::memory(png.clone()).file_name(name.clone()))
-                    .parse_mode(ParseMode::Html);
-                match &out.caption {
-                    Some(c) => photo.caption(c.clone()).into_future(),
-                    None => photo.into_future(),
-                }
-            })
-            .await?;
-        }
-        photos => {
-            // Media groups of 2 to 10; the caption goes on the very first.
-            for (g, group) in photos.chunks(10).enumerate() {
-                let media = || -> Vec<InputMedia> {
-                    group
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (name, png))| {
-                            let mut p = InputMediaPhoto::new(
-                                InputFile::memory(png.clone()).file_name(name.clone()),
-                            );
-                            if g == 0
-                                && i == 0
-                                && let Some(c) = &out.caption
-                            {
-                                p = p.caption(c.clone()).parse_mode(ParseMode::Html);
-                            }
-                            InputMedia::Photo(p)
-                        })
-                        .collect()
-                };
-                if group.len() == 1 {
-                    let (name, png) = &group[0];
-                    with_retries(|| {
-                        bot.send_photo(chat, InputFile::memory(png.clone()).file_name(name.clone()))
-                            .into_future()
-                    })
-                    .await?;
-                } else {
-                    with_retries(|| bot.send_media_group(chat, media()).into_future()).await?;
-                }
+    let g = part - out.messages.len();
+    let Some(group) = out.photos.chunks(10).nth(g) else {
+        return Ok(());
+    };
+    // The caption goes on the very first photo.
+    let caption = if g == 0 { out.caption.clone() } else { None };
+    if let [(name, png)] = group {
+        with_retries(|| {
+            let photo = bot
+                .send_photo(chat, InputFile::memory(png.clone()).file_name(name.clone()))
+                .parse_mode(ParseMode::Html);
+            match &caption {
+                Some(c) => photo.caption(c.clone()).into_future(),
+                None => photo.into_future(),
             }
+        })
+        .await?;
+        return Ok(());
+    }
+    let media = || -> Vec<InputMedia> {
+        group
+            .iter()
+            .enumerate()
+            .map(|(i, (name, png))| {
+                let mut p =
+                    InputMediaPhoto::new(InputFile::memory(png.clone()).file_name(name.clone()));
+                if i == 0
+                    && let Some(c) = &caption
+                {
+                    p = p.caption(c.clone()).parse_mode(ParseMode::Html);
+                }
+                InputMedia::Photo(p)
+            })
+            .collect()
+    };
+    with_retries(|| bot.send_media_group(chat, media()).into_future()).await?;
+    Ok(())
+}
+
+async fn send_all<R>(bot: &R, chat: ChatId, out: &Outgoing) -> Result<(), RequestError>
+where
+    R: Requester<Err = RequestError>,
+{
+    for part in 0..out.parts() {
+        send_part(bot, chat, out, part).await?;
+    }
+    Ok(())
+}
+
+/// Marks a chat that refuses the bot, so it is not sent to again, and tells
+/// the admin chat.
+pub async fn disable_chat<R>(
+    bot: &R,
+    store: &dyn Storage,
+    admin: Option<i64>,
+    chat: i64,
+    reason: &str,
+) -> anyhow::Result<()>
+where
+    R: Requester<Err = RequestError>,
+{
+    store
+        .set_chat_disabled(chat, Some(reason), chrono::Utc::now())
+        .await?;
+    tracing::warn!(chat, %reason, "chat refuses the bot: not sent to again");
+    if let Some(admin) = admin.filter(|a| *a != chat) {
+        let note = format!(
+            "⚠️ Чат {chat} больше не получает отчёты: {reason}. / Chat {chat} no longer gets reports: {reason}."
+        );
+        if let Err(e) =
+            with_retries(|| bot.send_message(ChatId(admin), note.clone()).into_future()).await
+        {
+            tracing::error!(error = %e, "could not tell the admin chat");
         }
     }
     Ok(())
@@ -185,22 +228,7 @@ where
             Ok(()) => ChatOutcome::Sent,
             Err(e) => match refusal(&e) {
                 Some(reason) => {
-                    store
-                        .set_chat_disabled(chat, Some(&reason), chrono::Utc::now())
-                        .await?;
-                    tracing::warn!(chat, %reason, "chat refuses the bot: not sent to again");
-                    if let Some(admin) = admin.filter(|a| *a != chat) {
-                        let note = format!(
-                            "⚠️ Чат {chat} больше не получает отчёты: {reason}. / Chat {chat} no longer gets reports: {reason}."
-                        );
-                        if let Err(e) = with_retries(|| {
-                            bot.send_message(ChatId(admin), note.clone()).into_future()
-                        })
-                        .await
-                        {
-                            tracing::error!(error = %e, "could not tell the admin chat");
-                        }
-                    }
+                    disable_chat(bot, store, admin, chat, &reason).await?;
                     ChatOutcome::Disabled(reason)
                 }
                 None => ChatOutcome::Failed(e.to_string()),

@@ -5,6 +5,9 @@
 //! duplicates nothing. `salespulse pull` runs one now; `serve` runs them on
 //! their schedules.
 
+mod files;
+mod follow;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -39,6 +42,15 @@ pub struct PullReport {
     pub cursor_before: Option<String>,
     pub cursor_after: Option<String>,
     pub seconds: f64,
+    /// Source rows (lines, objects) read.
+    pub rows_read: u64,
+    /// Dropped files not read again: their content was read before.
+    pub skipped: u64,
+    /// What a person should know: a file skipped and why, a rotation followed.
+    pub notes: Vec<String>,
+    /// Files that could not be read; the pull went on with the others and
+    /// tries them again next time. A pull with errors has failed.
+    pub errors: Vec<String>,
 }
 
 impl PullReport {
@@ -48,12 +60,23 @@ impl PullReport {
             .map(|u| u.inserted + u.updated + u.unchanged)
             .sum()
     }
+
+    /// Adds one file's run to the pull's totals.
+    pub fn add_file(&mut self, file: crate::ingest::FileReport) {
+        self.rows_read += file.totals.rows_read;
+        *self.records.entry(file.records).or_default() += file.totals.upserted;
+        self.rejects.extend(file.rejects);
+        for (who, n) in file.unmapped {
+            *self.unmapped.entry(who).or_default() += n;
+        }
+        self.requests += 1;
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PullError {
     #[error(
-        "source {0} has nothing to pull from: give it a `path` (a drop folder or a Master.csv to follow) or use `salespulse ingest`"
+        "source {0} has nothing to pull from: give it a `drop_folder` or a file to `follow` (e.g. Master.csv) in the config, or use `salespulse ingest`"
     )]
     NothingToPull(String),
     #[error(transparent)]
@@ -78,11 +101,19 @@ pub async fn pull(
         SourceKind::AmoCrm(api) => {
             crate::connectors::amocrm::pull(store.as_ref(), config, source, api, options).await
         }
-        _ => Err(PullError::NothingToPull(source.name.clone())),
+        SourceKind::Asterisk(_) | SourceKind::CallsCsv(_) | SourceKind::CrmFiles => {
+            files::pull(store, config, source, options).await
+        }
     }
 }
 
-/// Whether `pull` can bring this source up to date by itself.
-pub fn pullable(source: &SourceConfig) -> bool {
+/// Whether the source is read from a CRM's API (rather than from files).
+pub fn reads_api(source: &SourceConfig) -> bool {
     matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_))
+}
+
+/// Whether `pull` can bring this source up to date by itself: a CRM API, or
+/// a drop folder or a followed file.
+pub fn pullable(source: &SourceConfig) -> bool {
+    reads_api(source) || source.drop_folder.is_some() || source.follow.is_some()
 }

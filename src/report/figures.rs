@@ -1,7 +1,7 @@
 //! Every figure of a scope (one person or a team) over a period: loads the
 //! records once, then computes per person off the async runtime.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -181,7 +181,29 @@ pub fn find_employee<'c>(
     }
 }
 
+/// How much of the team's funnel a person's figures need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamFunnel {
+    /// All of it, from the team's records (`report figures` prints it).
+    Full,
+    /// Only the open deals per stage, counted in the database: the yardstick
+    /// of each person's bottleneck. The rest of `team_funnel` stays empty.
+    OpenDeals,
+}
+
+/// What the team's funnel is computed from.
+enum TeamBasis {
+    /// The scope is the team: its own records.
+    Same,
+    /// The team's records, loaded beside the person's.
+    Loaded(Dataset),
+    /// Only the team's open deals per stage.
+    OpenDeals(Vec<crate::storage::OpenDeals>),
+}
+
 /// Loads and computes every figure of the scope for the days `[first, last]`.
+/// For one person, the team's funnel holds only its open deals per stage
+/// (what their bottleneck is measured against); see [`build_with`].
 pub async fn build(
     store: &dyn Storage,
     config: &Config,
@@ -189,6 +211,28 @@ pub async fn build(
     first: NaiveDate,
     last: NaiveDate,
     now: DateTime<Utc>,
+) -> Result<FiguresReport, FiguresError> {
+    build_with(
+        store,
+        config,
+        scope,
+        first,
+        last,
+        now,
+        TeamFunnel::OpenDeals,
+    )
+    .await
+}
+
+/// [`build`], choosing how much of the team's funnel a person's report carries.
+pub async fn build_with(
+    store: &dyn Storage,
+    config: &Config,
+    scope: &Scope,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+    team_funnel: TeamFunnel,
 ) -> Result<FiguresReport, FiguresError> {
     if last < first {
         return Err(FiguresError::BadPeriod(first, last));
@@ -258,14 +302,20 @@ pub async fn build(
         seconds = started.elapsed().as_secs_f64(),
         "loaded the scope"
     );
-    let team_deals = if team_people.len() == people.len() {
-        None
-    } else {
+    let team_basis = if team_people.len() == people.len() {
+        TeamBasis::Same
+    } else if team_funnel == TeamFunnel::Full {
         let q = ScopeQuery {
             employees: team_people,
             ..query.clone()
         };
-        Some(store.load_scope(&q).await?)
+        TeamBasis::Loaded(store.load_scope(&q).await?)
+    } else {
+        TeamBasis::OpenDeals(
+            store
+                .open_deals_by_stage(&team_people, &open_stages, now)
+                .await?,
+        )
     };
     let config = config.clone();
     let team = team.clone();
@@ -275,7 +325,7 @@ pub async fn build(
             &team,
             people,
             data,
-            team_deals,
+            team_basis,
             first,
             last,
             from,
@@ -294,7 +344,7 @@ fn compute(
     team: &TeamConfig,
     people: Vec<EmployeeConfig>,
     data: Dataset,
-    team_data: Option<Dataset>,
+    team_basis: TeamBasis,
     first: NaiveDate,
     last: NaiveDate,
     from: DateTime<Utc>,
@@ -310,27 +360,47 @@ fn compute(
             calls_of.entry(e.as_str()).or_default().push(c.clone());
         }
     }
-    let team_source = team_data.as_ref().unwrap_or(&data);
-    let team_deal_refs: Vec<&Deal> = team_source
-        .deals
-        .iter()
-        .filter(|d| {
-            d.employee_id.as_deref().is_some_and(|e| {
-                config
-                    .employees
-                    .iter()
-                    .any(|p| p.id == e && p.team == team.id)
-            })
-        })
-        .collect();
-    let team_funnel = funnel(
-        &team_deal_refs,
-        &team_source.stage_changes,
-        &config.stages,
-        from,
-        to,
-        now,
-    );
+    let team_funnel = match &team_basis {
+        TeamBasis::Same | TeamBasis::Loaded(_) => {
+            let team_source = match &team_basis {
+                TeamBasis::Loaded(d) => d,
+                _ => &data,
+            };
+            let team_ids: HashSet<&str> = config
+                .employees
+                .iter()
+                .filter(|p| p.team == team.id)
+                .map(|p| p.id.as_str())
+                .collect();
+            let team_deal_refs: Vec<&Deal> = team_source
+                .deals
+                .iter()
+                .filter(|d| {
+                    d.employee_id
+                        .as_deref()
+                        .is_some_and(|e| team_ids.contains(e))
+                })
+                .collect();
+            funnel(
+                &team_deal_refs,
+                &team_source.stage_changes,
+                &config.stages,
+                from,
+                to,
+                now,
+            )
+        }
+        TeamBasis::OpenDeals(counts) => {
+            let mut f = funnel(&[], &[], &config.stages, from, to, now);
+            for row in &mut f.stages {
+                if let Some(c) = counts.iter().find(|c| c.stage == row.stage) {
+                    row.open_deals = usize::try_from(c.deals).unwrap_or(0);
+                    row.open_amount_minor = c.amount_minor;
+                }
+            }
+            f
+        }
+    };
     let slices = Slices::new(&data);
     let hygiene_rules = HygieneRules {
         success_secs: th.success_talk_secs,

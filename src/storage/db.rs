@@ -53,6 +53,20 @@ pub enum Pool {
     Postgres(PgPool),
 }
 
+/// A lock held for as long as this lives (see [`Pool::try_session_lock`]).
+pub struct SessionLock(Option<sqlx::PgConnection>);
+
+impl SessionLock {
+    /// Whether the session holding the lock is still there.
+    pub async fn alive(&mut self) -> bool {
+        use sqlx::Connection;
+        match &mut self.0 {
+            None => true,
+            Some(conn) => conn.ping().await.is_ok(),
+        }
+    }
+}
+
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
@@ -127,6 +141,52 @@ impl Pool {
                 bind_values!(sqlx::query_as::<Postgres, T>(sql), values)
                     .fetch_all(p)
                     .await
+            }
+        }
+    }
+
+    /// Runs a writing statement that returns rows (`UPDATE ... RETURNING`),
+    /// on SQLite through the writer.
+    pub async fn fetch_written<T: AnyRow>(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+    ) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Pool::Sqlite { writer: p, .. } => {
+                bind_values!(sqlx::query_as::<Sqlite, T>(sql), values)
+                    .fetch_all(p)
+                    .await
+            }
+            Pool::Postgres(p) => {
+                bind_values!(sqlx::query_as::<Postgres, T>(sql), values)
+                    .fetch_all(p)
+                    .await
+            }
+        }
+    }
+
+    /// Takes a Postgres session lock on a connection of its own, held until
+    /// the returned hold is dropped or the process dies (the server then
+    /// frees it). SQLite serves one process: the hold is always granted.
+    pub async fn try_session_lock(&self, key: i64) -> Result<Option<SessionLock>, sqlx::Error> {
+        use sqlx::{Connection, Row};
+        match self {
+            Pool::Sqlite { .. } => Ok(Some(SessionLock(None))),
+            Pool::Postgres(p) => {
+                // Detached: dropping it closes the session, and the lock with it.
+                let mut conn = p.acquire().await?.detach();
+                let got: bool = sqlx::query("SELECT pg_try_advisory_lock($1)")
+                    .bind(key)
+                    .fetch_one(&mut conn)
+                    .await?
+                    .try_get(0)?;
+                if got {
+                    Ok(Some(SessionLock(Some(conn))))
+                } else {
+                    let _ = conn.close().await;
+                    Ok(None)
+                }
             }
         }
     }

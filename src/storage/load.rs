@@ -170,15 +170,15 @@ struct CommentRow {
 }
 
 /// Builds `... IN (?, ?, ...)` queries over a long list, a chunk at a time.
-struct InList<'a> {
-    pool: &'a Pool,
-    dialect: Dialect,
+pub(super) struct InList<'a> {
+    pub(super) pool: &'a Pool,
+    pub(super) dialect: Dialect,
 }
 
 impl InList<'_> {
     /// Runs `head` + `column IN (...)` + `tail` over `items` in chunks;
     /// `fixed` values are bound before each chunk's list.
-    async fn fetch<T: super::db::AnyRow>(
+    pub(super) async fn fetch<T: super::db::AnyRow>(
         &self,
         head: &str,
         column: &str,

@@ -8,12 +8,14 @@ mod db;
 mod kpi_schemes;
 mod links;
 mod load;
+mod outbox;
 mod postgres;
 mod pulls;
 mod records;
 mod sql_store;
 mod sqlite;
 mod upsert_sql;
+mod yardstick;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,6 +25,7 @@ use crate::config::redact_url;
 use crate::domain::{
     Activity, Call, Comment, CrmUser, Deal, Employee, StageChange, Task, TaskPostponement, Team,
 };
+pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +89,71 @@ pub struct RecordedScheme {
     /// The scheme's canonical JSON.
     pub scheme: String,
     pub recorded_at: i64,
+}
+
+/// A team's open deals at one stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDeals {
+    pub stage: String,
+    pub deals: i64,
+    pub amount_minor: i64,
+}
+
+/// A row to add to the outbox at a firing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutboxRow {
+    /// `telegram:-100777`, `email:owner@example.com`, `file:moscow`.
+    pub recipient: String,
+    /// `telegram`, `email` or `file`.
+    pub channel: String,
+    /// What to send, rendered at the firing (JSON).
+    pub payload: String,
+}
+
+/// A firing as the scheduler decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiringRecord<'a> {
+    pub schedule: &'a str,
+    /// The firing's local wall time, its key (`2026-11-23T09:00`).
+    pub slot: &'a str,
+    /// `fired`, `missed` or `failed`.
+    pub status: &'a str,
+    pub due_at: DateTime<Utc>,
+    pub detail: Option<&'a str>,
+}
+
+/// An outbox row claimed by a worker.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub schedule: String,
+    pub slot: String,
+    pub recipient: String,
+    pub channel: String,
+    pub payload: String,
+    /// Parts (messages) of the payload sent before, by an earlier claim.
+    pub parts_sent: i64,
+    /// Claims so far, this one included.
+    pub attempts: i64,
+}
+
+/// Outbox rows by channel and status (for `/metrics`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxCount {
+    pub channel: String,
+    pub status: String,
+    pub rows: i64,
+}
+
+/// A source's ingestion runs (for `/metrics`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RunStat {
+    pub source: String,
+    pub runs: i64,
+    /// When its last run finished (epoch seconds), if one did.
+    pub last_finished: Option<i64>,
+    /// Records inserted or updated over all runs.
+    pub rows_stored: i64,
 }
 
 /// What became of an invite code offered in `/start`.
@@ -189,6 +257,61 @@ pub trait Storage: Send + Sync {
     ) -> Result<()>;
     /// The self-report of a day, as stored.
     async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>>;
+
+    /// Open deals per stage of `employees` created by `now`, counted in the
+    /// database (the yardstick of a person's bottleneck).
+    async fn open_deals_by_stage(
+        &self,
+        employees: &[String],
+        open_stages: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpenDeals>>;
+    /// A number that changes whenever an ingestion run starts or finishes:
+    /// what was computed from the data under an older number may be stale.
+    async fn data_version(&self) -> Result<i64>;
+
+    /// How far the scheduler has looked at a schedule's firings.
+    async fn schedule_mark(&self, schedule: &str) -> Result<Option<DateTime<Utc>>>;
+    /// Moves a schedule's mark forward (never back).
+    async fn set_schedule_mark(&self, schedule: &str, last_seen: DateTime<Utc>) -> Result<()>;
+    /// Whether a firing was recorded (by any instance).
+    async fn firing_recorded(&self, schedule: &str, slot: &str) -> Result<bool>;
+    /// Records a firing and its outbox rows at once; `false` (and nothing
+    /// added) when the firing was recorded before.
+    async fn record_firing(
+        &self,
+        firing: &FiringRecord<'_>,
+        now: DateTime<Utc>,
+        rows: &[NewOutboxRow],
+    ) -> Result<bool>;
+    /// Claims up to `limit` outbox rows that are due, or whose lease ran out.
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>>;
+    /// Records that the first `parts_sent` parts of a claimed row went out.
+    async fn outbox_progress(&self, id: i64, worker: &str, parts_sent: i64) -> Result<bool>;
+    /// Marks a claimed row sent.
+    async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Gives a claimed row back, to be tried again at `next_at`.
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool>;
+    /// Marks a claimed row failed for good.
+    async fn outbox_failed(&self, id: i64, worker: &str, error: &str) -> Result<bool>;
+    async fn outbox_counts(&self) -> Result<Vec<OutboxCount>>;
+    /// Each source's ingestion runs.
+    async fn run_stats(&self) -> Result<Vec<RunStat>>;
+    /// Takes the lock `key` for this process (one Telegram poller among
+    /// several instances); `None` when another process holds it.
+    async fn try_session_lock(&self, key: i64) -> Result<Option<SessionLock>>;
 
     /// Where a scheduled pull of `source` stopped, as it recorded it.
     async fn pull_cursor(&self, source: &str) -> Result<Option<String>>;

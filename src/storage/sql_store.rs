@@ -397,6 +397,108 @@ impl Storage for SqlStore {
     async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>> {
         self.get_self_report(employee_id, day).await
     }
+    async fn open_deals_by_stage(
+        &self,
+        employees: &[String],
+        open_stages: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpenDeals>> {
+        self.count_open_deals(employees, open_stages, now).await
+    }
+    async fn data_version(&self) -> Result<i64> {
+        self.runs_version().await
+    }
+    async fn schedule_mark(&self, schedule: &str) -> Result<Option<DateTime<Utc>>> {
+        self.get_schedule_mark(schedule)
+            .await?
+            .map(|t| {
+                DateTime::from_timestamp(t, 0)
+                    .ok_or_else(|| StorageError::Corrupt(format!("schedule mark {t}")))
+            })
+            .transpose()
+    }
+    async fn set_schedule_mark(&self, schedule: &str, last_seen: DateTime<Utc>) -> Result<()> {
+        self.put_schedule_mark(schedule, last_seen.timestamp())
+            .await
+    }
+    async fn firing_recorded(&self, schedule: &str, slot: &str) -> Result<bool> {
+        self.get_firing(schedule, slot).await
+    }
+    async fn record_firing(
+        &self,
+        f: &FiringRecord<'_>,
+        now: DateTime<Utc>,
+        rows: &[NewOutboxRow],
+    ) -> Result<bool> {
+        self.put_firing(f.schedule, f.slot, f.status, f.due_at, now, f.detail, rows)
+            .await
+    }
+    async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        self.claim_rows(worker, now, lease_until, limit).await
+    }
+    async fn outbox_progress(&self, id: i64, worker: &str, parts_sent: i64) -> Result<bool> {
+        self.update_claimed(id, worker, "parts_sent = {}", &[Value::Int(parts_sent)])
+            .await
+    }
+    async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool> {
+        self.update_claimed(
+            id,
+            worker,
+            "status = 'sent', sent_at = {}, last_error = NULL",
+            &[Value::Int(now.timestamp())],
+        )
+        .await
+    }
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool> {
+        self.update_claimed(
+            id,
+            worker,
+            "status = 'pending', next_at = {}, last_error = {}, claimed_until = NULL",
+            &[Value::Int(next_at.timestamp()), Value::Text(error)],
+        )
+        .await
+    }
+    async fn outbox_failed(&self, id: i64, worker: &str, error: &str) -> Result<bool> {
+        self.update_claimed(
+            id,
+            worker,
+            "status = 'failed', last_error = {}, claimed_until = NULL",
+            &[Value::Text(error)],
+        )
+        .await
+    }
+    async fn outbox_counts(&self) -> Result<Vec<OutboxCount>> {
+        self.count_outbox().await
+    }
+    async fn run_stats(&self) -> Result<Vec<RunStat>> {
+        self.pool
+            .fetch_all(
+                "SELECT source, COUNT(*) AS runs, MAX(finished_at) AS last_finished, \
+                 CAST(COALESCE(SUM(inserted + updated), 0) AS BIGINT) AS rows_stored \
+                 FROM ingest_runs GROUP BY source ORDER BY source",
+                &[],
+            )
+            .await
+            .map_err(query_err("reading ingestion runs"))
+    }
+    async fn try_session_lock(&self, key: i64) -> Result<Option<SessionLock>> {
+        self.pool
+            .try_session_lock(key)
+            .await
+            .map_err(query_err("taking a session lock"))
+    }
     async fn pull_cursor(&self, source: &str) -> Result<Option<String>> {
         self.get_pull_cursor(source).await
     }

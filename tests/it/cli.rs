@@ -32,6 +32,14 @@ fn init_writes_a_config_that_check_config_accepts() {
         "{}",
         text(&out)
     );
+    // The example's schedules are read in the team's timezone.
+    assert!(
+        text(&out).contains(
+            "schedule morning-digest: digest of moscow to file at 0 9 * * 1-5 (Europe/Moscow)"
+        ),
+        "{}",
+        text(&out)
+    );
     // A second init does not overwrite.
     let out = salespulse(dir.path()).arg("init").output().unwrap();
     assert!(!out.status.success());
@@ -155,6 +163,11 @@ fn demo_builds_a_department_and_says_what_it_made() {
         .output()
         .unwrap();
     assert!(check.status.success(), "{}", text(&check));
+    assert!(
+        text(&check).contains("schedule weekly-owner: weekly of moscow to file at 0 8 * * 1"),
+        "{}",
+        text(&check)
+    );
 }
 
 #[test]

@@ -14,6 +14,8 @@ pub const POSTGRES_ENV: &str = "SALESPULSE_TEST_POSTGRES";
 pub struct TestDb {
     pub store: Arc<dyn Storage>,
     pub name: &'static str,
+    /// Where it is, to open a second handle (a restart).
+    pub url: String,
     postgres_schema: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -52,6 +54,7 @@ pub async fn sqlite() -> TestDb {
     TestDb {
         store,
         name: "sqlite",
+        url,
         postgres_schema: None,
         _dir: Some(dir),
     }
@@ -86,6 +89,7 @@ pub async fn postgres() -> Option<TestDb> {
     Some(TestDb {
         store,
         name: "postgres",
+        url,
         postgres_schema: Some((base, schema)),
         _dir: None,
     })

@@ -10,6 +10,7 @@ mod figures;
 mod helpers;
 mod ingest;
 mod kpi;
+mod pulls;
 mod render;
 mod storage;
 mod telegram;

@@ -222,7 +222,7 @@ mod against_our_fake {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use salespulse::bot::telegram::{State, run_with};
+    use salespulse::bot::telegram::{Listen, State, run_with};
     use salespulse::config::Config;
     use salespulse::delivery::telegram::{ChatOutcome, Outgoing, deliver};
     use serde_json::json;
@@ -346,12 +346,19 @@ mod against_our_fake {
             store: db.store.clone(),
             config,
         });
-        let polling = tokio::spawn(run_with(bot(&fake.url), state));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let polling = tokio::spawn(run_with(bot(&fake.url), state, Listen::Polling, stopped));
         let deadline = Instant::now() + Duration::from_secs(15);
         while fake.calls("sendmessage").is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        polling.abort();
+        // Asked to stop, the bot finishes and returns.
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(40), polling)
+            .await
+            .expect("the bot stops when asked")
+            .unwrap()
+            .unwrap();
         let sent = fake.calls("sendmessage");
         assert_eq!(sent.len(), 1, "answered once");
         assert!(sent[0].body.contains("\"chat_id\":1001") && sent[0].body.contains("/kpi"));
@@ -367,6 +374,94 @@ mod against_our_fake {
                 .iter()
                 .any(|c| c.body.contains("\"language_code\":\"en\""))
         );
+        db.finish().await;
+    }
+
+    /// Posts an update to the webhook as Telegram would, with `secret` in the
+    /// secret-token header when given; returns the HTTP status.
+    async fn post_update(address: std::net::SocketAddr, secret: Option<&str>) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let body = json!({"update_id": 77, "message": {
+            "message_id": 9, "date": 1_700_000_000,
+            "chat": {"id": 1002, "type": "private", "first_name": "Bob"},
+            "from": {"id": 1002, "is_bot": false, "first_name": "Bob"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}})
+        .to_string();
+        let header = secret
+            .map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n"))
+            .unwrap_or_default();
+        let request = format!(
+            "POST /telegram/hook HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             {header}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP answer: {answer}"))
+    }
+
+    #[tokio::test]
+    async fn a_webhook_post_without_the_right_secret_token_is_refused() {
+        let fake = start(Script::default()).await;
+        let db = sqlite().await;
+        let config =
+            Config::parse(super::CONFIG, std::path::Path::new("t.toml"), &|_| None).unwrap();
+        let state = Arc::new(State {
+            store: db.store.clone(),
+            config,
+        });
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = free.local_addr().unwrap();
+        drop(free);
+        let listen = Listen::Webhook {
+            url: url::Url::parse("https://bot.example.com/telegram/hook").unwrap(),
+            address,
+            secret: salespulse::config::Secret::new("s3cret-Token_1"),
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let bot_task = tokio::spawn(run_with(bot(&fake.url), state, listen, stopped));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(address).await.is_err() {
+            assert!(Instant::now() < deadline, "the webhook never listened");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Telegram was told where to post and which token to send.
+        let set = fake.calls("setwebhook");
+        assert_eq!(set.len(), 1);
+        assert!(set[0].body.contains("bot.example.com"), "{}", set[0].body);
+        assert!(set[0].body.contains("s3cret-Token_1"), "{}", set[0].body);
+
+        assert_eq!(post_update(address, None).await, 401);
+        assert_eq!(post_update(address, Some("guess")).await, 401);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            fake.calls("sendmessage").is_empty(),
+            "refused posts are not answered"
+        );
+
+        assert_eq!(post_update(address, Some("s3cret-Token_1")).await, 200);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while fake.calls("sendmessage").is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sent = fake.calls("sendmessage");
+        assert_eq!(sent.len(), 1, "the real post is answered once");
+        assert!(sent[0].body.contains("\"chat_id\":1002"));
+
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(40), bot_task)
+            .await
+            .expect("the bot stops when asked")
+            .unwrap()
+            .unwrap();
         db.finish().await;
     }
 }

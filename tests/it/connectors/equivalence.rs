@@ -160,3 +160,101 @@ fn pull_says_what_to_add_when_nothing_can_be_pulled() {
         "{stderr}"
     );
 }
+
+/// Runs the binary, successful or not, and gives its exit, stdout and stderr.
+fn run(config: &Path, args: &[&str], env: &[(&str, String)]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_salespulse"));
+    cmd.arg("--config").arg(config).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn one_pull_brings_the_crm_apis_and_a_drop_folder_up_to_date() {
+    let dept = Dept::generate(10, 30);
+    let dir = tempfile::tempdir().unwrap();
+    let b24 = fake_bitrix::start(model::portal(&dept)).await;
+    let amo = fake_amo::start(model::account(&dept)).await;
+    let env = vec![
+        (B24_ENV, b24.webhook()),
+        (AMO_ENV, fake_amo::TOKEN.to_owned()),
+    ];
+    // The CRM's exports, dropped a minute ago (settled) into the crm source's folder.
+    model::files(&dept, Crm::Bitrix24, dir.path());
+    let drop = dir.path().join("crm");
+    let dropped = std::fs::read_dir(&drop).unwrap().count();
+    for entry in std::fs::read_dir(&drop).unwrap() {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap();
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60))
+            .unwrap();
+    }
+    let config = write_config(dir.path(), "both", &amo.server.base);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "name = \"crm\"\nkind = \"crm_files\"\n",
+        &format!(
+            "name = \"crm\"\nkind = \"crm_files\"\ndrop_folder = {:?}\n",
+            drop.display().to_string()
+        ),
+    );
+    assert!(
+        text.contains("drop_folder"),
+        "the crm source got its folder"
+    );
+    std::fs::write(&config, text).unwrap();
+
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let (config, env) = (config.clone(), env.clone());
+        move || run(&config, &["pull"], &env)
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{out}\n{err}");
+    // Both API sources say requests and records per kind; the file source,
+    // files read; the calls_csv source without a folder is not asked.
+    for api in ["b24", "amo"] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{api}: ")))
+            .unwrap_or_else(|| panic!("no {api} line in\n{out}"));
+        assert!(
+            line.contains("requests") && !line.contains(" 0 records"),
+            "{line}"
+        );
+    }
+    assert!(out.contains("  deals: "), "{out}");
+    assert!(
+        out.contains(&format!(
+            "crm: {dropped} file(s) read, 0 skipped as already read"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("cloud:"), "{out}");
+
+    // Again from an RFC 3339 instant: the folder's files are known by now.
+    let (ok, out, err) = tokio::task::spawn_blocking(move || {
+        run(
+            &config,
+            &["pull", "crm", "--since", "2020-01-01T00:00:00+03:00"],
+            &env,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{out}\n{err}");
+    assert!(
+        out.contains(&format!(
+            "crm: 0 file(s) read, {dropped} skipped as already read"
+        )),
+        "{out}"
+    );
+}

@@ -1,0 +1,238 @@
+//! The scheduler's marks and firings, and the outbox: rows to send, claimed
+//! by workers under a lease (`FOR UPDATE SKIP LOCKED` on Postgres), marked
+//! sent only after they were sent.
+
+use chrono::{DateTime, Utc};
+
+use super::db::{Dialect, Value};
+use super::sql_store::SqlStore;
+use super::{NewOutboxRow, OutboxCount, OutboxRow, Result, query_err};
+
+#[derive(sqlx::FromRow)]
+struct MarkRow {
+    last_seen: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    n: i64,
+}
+
+fn marks(d: Dialect, sql: &mut String, from: usize, n: usize) {
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        d.placeholder(sql, from + i);
+    }
+}
+
+/// `?`/`$n` placeholders written in order for `{}` marks in `sql`.
+fn numbered(d: Dialect, sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    for (i, part) in sql.split("{}").enumerate() {
+        if i > 0 {
+            d.placeholder(&mut out, i);
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+impl SqlStore {
+    pub(super) async fn get_schedule_mark(&self, schedule: &str) -> Result<Option<i64>> {
+        let sql = numbered(
+            self.pool.dialect(),
+            "SELECT last_seen FROM schedule_marks WHERE schedule = {}",
+        );
+        let rows: Vec<MarkRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Text(schedule)])
+            .await
+            .map_err(query_err("reading a schedule's mark"))?;
+        Ok(rows.first().map(|r| r.last_seen))
+    }
+
+    /// Moves a schedule's mark forward (never back: another instance may be
+    /// ahead).
+    pub(super) async fn put_schedule_mark(&self, schedule: &str, last_seen: i64) -> Result<()> {
+        let d = self.pool.dialect();
+        let greatest = match d {
+            Dialect::Sqlite => "MAX",
+            Dialect::Postgres => "GREATEST",
+        };
+        let sql = numbered(
+            d,
+            &format!(
+                "INSERT INTO schedule_marks (schedule, last_seen) VALUES ({{}}, {{}}) \
+                 ON CONFLICT (schedule) DO UPDATE SET last_seen = \
+                 {greatest}(schedule_marks.last_seen, excluded.last_seen)"
+            ),
+        );
+        self.pool
+            .execute(&sql, &[Value::Text(schedule), Value::Int(last_seen)])
+            .await
+            .map_err(query_err("moving a schedule's mark"))?;
+        Ok(())
+    }
+
+    pub(super) async fn get_firing(&self, schedule: &str, slot: &str) -> Result<bool> {
+        let sql = numbered(
+            self.pool.dialect(),
+            "SELECT COUNT(*) AS n FROM firings WHERE schedule = {} AND slot = {}",
+        );
+        let rows: Vec<CountRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Text(schedule), Value::Text(slot)])
+            .await
+            .map_err(query_err("looking up a firing"))?;
+        Ok(rows.first().is_some_and(|r| r.n > 0))
+    }
+
+    /// Records a firing and its outbox rows in one transaction; `false` when
+    /// the firing was recorded before (by this instance or another), in
+    /// which case nothing is added.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn put_firing(
+        &self,
+        schedule: &str,
+        slot: &str,
+        status: &str,
+        due_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        detail: Option<&str>,
+        rows: &[NewOutboxRow],
+    ) -> Result<bool> {
+        let d = self.pool.dialect();
+        let err = || query_err("recording a firing");
+        let mut tx = self.pool.begin().await.map_err(err())?;
+        let sql = numbered(
+            d,
+            "INSERT INTO firings (schedule, slot, status, due_at, decided_at, detail) \
+             VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (schedule, slot) DO NOTHING",
+        );
+        let added = tx
+            .execute(
+                &sql,
+                &[
+                    Value::Text(schedule),
+                    Value::Text(slot),
+                    Value::Text(status),
+                    Value::Int(due_at.timestamp()),
+                    Value::Int(now.timestamp()),
+                    Value::NullText(detail),
+                ],
+            )
+            .await
+            .map_err(err())?;
+        if added == 0 {
+            return Ok(false);
+        }
+        for chunk in rows.chunks(500) {
+            let mut sql =
+                "INSERT INTO outbox (schedule, slot, recipient, channel, payload, status, \
+                           next_at, created_at) VALUES "
+                    .to_owned();
+            let mut values = Vec::with_capacity(chunk.len() * 8);
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                marks(d, &mut sql, values.len() + 1, 8);
+                sql.push(')');
+                values.extend([
+                    Value::Text(schedule),
+                    Value::Text(slot),
+                    Value::Text(&r.recipient),
+                    Value::Text(&r.channel),
+                    Value::Text(&r.payload),
+                    Value::Text("pending"),
+                    Value::Int(now.timestamp()),
+                    Value::Int(now.timestamp()),
+                ]);
+            }
+            sql.push_str(" ON CONFLICT (schedule, slot, recipient) DO NOTHING");
+            tx.execute(&sql, &values).await.map_err(err())?;
+        }
+        tx.commit().await.map_err(err())?;
+        Ok(true)
+    }
+
+    /// Claims up to `limit` rows due by `now` (or whose lease ran out) for
+    /// `worker`, until `lease_until`.
+    pub(super) async fn claim_rows(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let d = self.pool.dialect();
+        let lock = match d {
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let sql = numbered(
+            d,
+            &format!(
+                "UPDATE outbox SET status = 'sending', claimed_by = {{}}, claimed_until = {{}}, \
+                 attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE \
+                 (status = 'pending' AND next_at <= {{}}) OR (status = 'sending' AND claimed_until < {{}}) \
+                 ORDER BY id LIMIT {{}}{lock}) \
+                 RETURNING id, schedule, slot, recipient, channel, payload, parts_sent, attempts"
+            ),
+        );
+        let mut rows: Vec<OutboxRow> = self
+            .pool
+            .fetch_written(
+                &sql,
+                &[
+                    Value::Text(worker),
+                    Value::Int(lease_until.timestamp()),
+                    Value::Int(now.timestamp()),
+                    Value::Int(now.timestamp()),
+                    Value::Int(limit),
+                ],
+            )
+            .await
+            .map_err(query_err("claiming outbox rows"))?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    /// Updates a claimed row, if `worker` still holds it; `false` otherwise.
+    pub(super) async fn update_claimed(
+        &self,
+        id: i64,
+        worker: &str,
+        set: &str,
+        values: &[Value<'_>],
+    ) -> Result<bool> {
+        // `set` carries a `{}` mark for each of `values`.
+        let sql = numbered(
+            self.pool.dialect(),
+            &format!("UPDATE outbox SET {set} WHERE id = {{}} AND claimed_by = {{}}"),
+        );
+        let mut all = values.to_vec();
+        all.push(Value::Int(id));
+        all.push(Value::Text(worker));
+        let changed = self
+            .pool
+            .execute(&sql, &all)
+            .await
+            .map_err(query_err("updating an outbox row"))?;
+        Ok(changed > 0)
+    }
+
+    pub(super) async fn count_outbox(&self) -> Result<Vec<OutboxCount>> {
+        self.pool
+            .fetch_all(
+                "SELECT channel, status, COUNT(*) AS rows FROM outbox GROUP BY channel, status \
+                 ORDER BY channel, status",
+                &[],
+            )
+            .await
+            .map_err(query_err("counting the outbox"))
+    }
+}

@@ -1,0 +1,87 @@
+//! Team-wide counts computed in the database: what a person's figures are
+//! measured against, without loading the team's records.
+
+use chrono::{DateTime, Utc};
+
+use super::db::Value;
+use super::load::InList;
+use super::sql_store::SqlStore;
+use super::{OpenDeals, Result, query_err};
+
+#[derive(sqlx::FromRow)]
+struct OpenRow {
+    stage: String,
+    deals: i64,
+    amount_minor: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    runs: i64,
+    finished: i64,
+}
+
+impl SqlStore {
+    pub(super) async fn count_open_deals(
+        &self,
+        employees: &[String],
+        open_stages: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpenDeals>> {
+        if open_stages.is_empty() || employees.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = InList {
+            pool: &self.pool,
+            dialect: self.pool.dialect(),
+        };
+        let people: Vec<&str> = employees.iter().map(String::as_str).collect();
+        let marks = vec!["{}"; open_stages.len()].join(", ");
+        let mut fixed: Vec<Value<'_>> = vec![Value::Int(now.timestamp())];
+        fixed.extend(open_stages.iter().map(|s| Value::Text(s)));
+        let rows: Vec<OpenRow> = list
+            .fetch(
+                &format!(
+                    "SELECT stage, COUNT(*) AS deals, CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS amount_minor \
+                     FROM deals WHERE created_at <= {{}} AND stage IN ({marks}) AND "
+                ),
+                "employee_id",
+                &people,
+                &fixed,
+                " GROUP BY stage",
+                "counting the team's open deals",
+            )
+            .await?;
+        // IN lists over the parameter limit come back in several chunks.
+        let mut out: Vec<OpenDeals> = Vec::new();
+        for r in rows {
+            match out.iter_mut().find(|o| o.stage == r.stage) {
+                Some(o) => {
+                    o.deals += r.deals;
+                    o.amount_minor += r.amount_minor;
+                }
+                None => out.push(OpenDeals {
+                    stage: r.stage,
+                    deals: r.deals,
+                    amount_minor: r.amount_minor,
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn runs_version(&self) -> Result<i64> {
+        let rows: Vec<VersionRow> = self
+            .pool
+            .fetch_all(
+                "SELECT COUNT(*) AS runs, COUNT(finished_at) AS finished FROM ingest_runs",
+                &[],
+            )
+            .await
+            .map_err(query_err("reading the data version"))?;
+        Ok(rows
+            .first()
+            .map(|r| r.runs * 1_000_000 + r.finished)
+            .unwrap_or(0))
+    }
+}
