@@ -75,7 +75,8 @@ pub fn expand(path: &Path) -> Result<Vec<PathBuf>, IngestError> {
     Ok(files)
 }
 
-fn records_name(records: &Records) -> &'static str {
+/// The name of a kind of records, as summaries give it.
+pub fn records_name(records: &Records) -> &'static str {
     match records {
         Records::Calls(_) => "calls",
         Records::CrmUsers(_) => "employees",
@@ -191,6 +192,14 @@ pub async fn ingest_file(
     path: &Path,
     show_progress: bool,
 ) -> Result<FileReport, IngestError> {
+    if matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_)) {
+        return Err(IngestError::Source(format!(
+            "source {} ({}) is read from its API, not from files: run `salespulse pull {}`",
+            source.name,
+            source.kind.name(),
+            source.name
+        )));
+    }
     let crm = crm_kind(source, path)?;
     let reader = File::open(path).map_err(|source| IngestError::Open {
         path: path.to_owned(),
@@ -251,6 +260,7 @@ pub async fn ingest_input<R: Read + Send + 'static>(
                     .map_err(|e| e.to_string())
             }
             (SourceKind::CrmFiles, None) => Ok(()),
+            (SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_), _) => Ok(()),
         }
     });
 

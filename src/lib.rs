@@ -6,6 +6,7 @@ pub mod bot;
 pub mod calendar;
 pub mod commands;
 pub mod config;
+pub mod connectors;
 pub mod delivery;
 pub mod domain;
 pub mod ingest;

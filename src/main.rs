@@ -160,24 +160,27 @@ enum Command {
     },
     /// Bring sources up to date now, each from where its last pull stopped: the new
     /// files of a drop folder (each file read once, by content), the lines added to a
-    /// followed Master.csv (across log rotation).
+    /// followed Master.csv (across log rotation), the changes of a Bitrix24 or amoCRM
+    /// portal (less an overlap for late changes).
     ///
-    /// Without SOURCE, pulls every source that has something to pull. Exits non-zero
+    /// Without SOURCE, pulls every source that has something to pull. A re-run
+    /// duplicates nothing; a pull cut short resumes where it stopped. Exits non-zero
     /// when a pull failed.
     ///
     /// Examples:
     ///   salespulse pull
     ///   salespulse pull pbx
-    ///   salespulse pull crm --since 2026-11-01
+    ///   salespulse pull b24 --since 2026-11-01
     #[command(verbatim_doc_comment)]
     Pull {
         /// The source's name in the config [default: every source with something to pull]
         source: Option<String>,
-        /// Start at this day instead of at the last pull's cursor. A drop folder leaves
-        /// files changed before it alone; a followed file always goes on from its cursor.
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        since: Option<NaiveDate>,
-        /// Show every rejected row, not just the first ten.
+        /// Start here instead of at the last pull's cursor: YYYY-MM-DD (midnight in the
+        /// source's timezone) or an RFC 3339 time. A drop folder leaves files changed
+        /// before it alone; a followed file always goes on from its cursor.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Show every rejected row or record, not just the first ten.
         #[arg(long)]
         all_rejects: bool,
     },
@@ -518,10 +521,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             all_rejects,
         } => {
             let (config, _) = load_config(cli.config)?;
-            let pulls = commands::pull::pull(&config, source.as_deref(), since, progress).await?;
+            let pulls =
+                commands::pull::pull(&config, source.as_deref(), since.as_deref(), progress)
+                    .await?;
             let max_rejects = if all_rejects { usize::MAX } else { 10 };
             for p in &pulls {
-                print!("{}", commands::pull::summary(p, max_rejects));
+                let summary = commands::pull::summary(p, max_rejects);
+                // A pull that could not run says why on stderr.
+                if p.outcome.is_err() {
+                    eprint!("{summary}");
+                } else {
+                    print!("{summary}");
+                }
             }
             let failed = pulls.iter().filter(|p| p.failed()).count();
             if failed > 0 {

@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::domain::{Direction, Role, StageKind};
+use crate::domain::{CallKind, Direction, Role, StageKind, Temperature};
 pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
 pub use schedules::{
     DEFAULT_GRACE_HOURS, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery,
@@ -243,12 +243,51 @@ pub struct CallsCsvColumns {
     pub kind: Option<String>,
 }
 
+/// A CRM's REST API (Bitrix24 or amoCRM): where it is, how fast it may be
+/// asked, and how its fields map to ours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrmApiConfig {
+    /// Bitrix24: the inbound webhook URL, secret included
+    /// (`https://PORTAL/rest/USER_ID/SECRET/`); amoCRM: the account's URL
+    /// (`https://SUBDOMAIN.amocrm.ru`).
+    pub base_url: Secret,
+    /// amoCRM: the long-lived token.
+    pub token: Option<Secret>,
+    /// The env var the secret came from, to name it in errors.
+    pub secret_env: String,
+    /// How far back before the cursor each pull looks again, for records
+    /// changed late (a call's duration filled in after it ended).
+    pub overlap: chrono::Duration,
+    pub requests_per_second: f64,
+    pub timeout: std::time::Duration,
+    /// Tries after a rate-limit answer, a 5xx or a dropped connection.
+    pub retries: u32,
+    /// The first wait before such a retry; doubled after each.
+    pub retry_base: std::time::Duration,
+    /// The deal field that holds the channel (Bitrix24 default `SOURCE_ID`;
+    /// amoCRM: a custom field's id or name).
+    pub channel_field: Option<String>,
+    /// CRM source values to our channel names; others are kept as written.
+    pub channels: HashMap<String, String>,
+    /// The deal field that holds the lead temperature, and its values.
+    pub temperature_field: Option<String>,
+    pub temperature_values: HashMap<String, Temperature>,
+    /// The deal field that says a new (cold) or existing (warm) client; it
+    /// decides the kind of the calls linked to the deal.
+    pub client_kind_field: Option<String>,
+    pub client_kind_values: HashMap<String, CallKind>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     Asterisk(AsteriskRules),
     CallsCsv(Box<CallsCsvRules>),
     /// The exchange format for CRM data (one file per entity).
     CrmFiles,
+    /// Bitrix24 through an inbound webhook.
+    Bitrix24(Box<CrmApiConfig>),
+    /// amoCRM (Kommo) API v4 with a long-lived token.
+    AmoCrm(Box<CrmApiConfig>),
 }
 
 impl SourceKind {
@@ -257,6 +296,8 @@ impl SourceKind {
             SourceKind::Asterisk(_) => "asterisk",
             SourceKind::CallsCsv(_) => "calls_csv",
             SourceKind::CrmFiles => "crm_files",
+            SourceKind::Bitrix24(_) => "bitrix24",
+            SourceKind::AmoCrm(_) => "amocrm",
         }
     }
 }

@@ -250,6 +250,134 @@ fn a_position_taken_mid_month_pays_from_the_next_month() {
     );
 }
 
+fn parse_with_env(text: &str, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::parse(text, Path::new("test.toml"), &move |name| {
+        vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+}
+
+fn env_issues(text: &str, vars: &[(&str, &str)]) -> Vec<String> {
+    match parse_with_env(text, vars) {
+        Err(ConfigError::Invalid { issues, .. }) => issues.iter().map(|i| i.to_string()).collect(),
+        other => panic!("expected validation issues, got {other:?}"),
+    }
+}
+
+const B24: &str = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[[sources]]\nname = \"b24\"\nkind = \"bitrix24\"\ntimezone = \"Europe/Moscow\"\n";
+const AMO: &str = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[[sources]]\nname = \"amo\"\nkind = \"amocrm\"\ntimezone = \"Europe/Moscow\"\n";
+
+#[test]
+fn a_bitrix24_source_takes_its_webhook_from_the_env_and_keeps_it_secret() {
+    let text = format!(
+        "{B24}webhook_url_env = \"B24_URL\"\noverlap_minutes = 30\nchannels = {{ WEB = \"Сайт\" }}\n\
+         temperature_field = \"UF_CRM_TEMP\"\ntemperature_values = {{ hot = [\"45\", 46] }}\n"
+    );
+    let config = parse_with_env(
+        &text,
+        &[("B24_URL", "https://acme.bitrix24.ru/rest/1/s3cr3t")],
+    )
+    .unwrap();
+    let SourceKind::Bitrix24(api) = &config.sources[0].kind else {
+        panic!("{:?}", config.sources[0].kind)
+    };
+    assert_eq!(
+        api.base_url.expose(),
+        "https://acme.bitrix24.ru/rest/1/s3cr3t/"
+    );
+    assert!(!format!("{config:?}").contains("s3cr3t"));
+    assert_eq!(api.overlap, chrono::Duration::minutes(30));
+    assert_eq!(api.requests_per_second, 2.0);
+    assert_eq!(api.channel_field.as_deref(), Some("SOURCE_ID"));
+    assert_eq!(api.channels.get("web").map(String::as_str), Some("Сайт"));
+    assert_eq!(
+        api.temperature_values.get("46"),
+        Some(&crate::domain::Temperature::Hot)
+    );
+
+    // portal + user_id + webhook_secret_env make the same URL.
+    let parts = format!(
+        "{B24}portal = \"acme.bitrix24.ru\"\nuser_id = 1\nwebhook_secret_env = \"B24_SECRET\"\n"
+    );
+    let config = parse_with_env(&parts, &[("B24_SECRET", "s3cr3t")]).unwrap();
+    let SourceKind::Bitrix24(api) = &config.sources[0].kind else {
+        panic!()
+    };
+    assert_eq!(
+        api.base_url.expose(),
+        "https://acme.bitrix24.ru/rest/1/s3cr3t/"
+    );
+}
+
+#[test]
+fn crm_api_sources_name_every_bad_key() {
+    let found = env_issues(
+        &format!(
+            "{B24}webhook_url_env = \"B24_URL\"\ntoken_env = \"X\"\nrequests_per_second = 0\n\
+             temperature_values = {{ boiling = [\"1\"] }}\n"
+        ),
+        &[("B24_URL", "https://acme.bitrix24.ru/crm/")],
+    );
+    let expected = [
+        "sources[0].token_env: is for amocrm sources",
+        "sources[0].webhook_url_env: the env var B24_URL does not end in /rest/USER_ID/SECRET/",
+    ];
+    for e in expected {
+        assert!(
+            found.iter().any(|f| f.starts_with(e)),
+            "{e} not in {found:?}"
+        );
+    }
+    assert!(!found.iter().any(|f| f.contains("acme")), "{found:?}");
+
+    let found = env_issues(B24, &[]);
+    assert!(
+        found[0].starts_with(
+            "sources[0].webhook_url_env: is missing (expected the name of the env var"
+        ),
+        "{found:?}"
+    );
+    let found = env_issues(
+        &format!(
+            "{AMO}base_url = \"mycompany\"\ntoken_env = \"AMO_TOKEN\"\nrequests_per_second = -1\ntemperature_values = {{ boiling = [1] }}\n"
+        ),
+        &[],
+    );
+    let expected = [
+        "sources[0].base_url: \"mycompany\" is not a URL",
+        "sources[0].token_env: names the env var AMO_TOKEN, which is not set",
+    ];
+    for e in expected {
+        assert!(
+            found.iter().any(|f| f.starts_with(e)),
+            "{e} not in {found:?}"
+        );
+    }
+    let found = env_issues(
+        &format!(
+            "{AMO}base_url = \"https://acme.amocrm.ru\"\ntoken_env = \"T\"\nrequests_per_second = -1\ntemperature_values = {{ boiling = [1] }}\n"
+        ),
+        &[("T", "token")],
+    );
+    assert_eq!(
+        found,
+        vec![
+            "sources[0].requests_per_second: -1 is out of range (expected more than 0; Bitrix24 allows 2, amoCRM 7)",
+            "sources[0].temperature_values.boiling: is not one of ours (expected hot, warm or cold)",
+        ]
+    );
+    let found = issues(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[[sources]]\nname = \"pbx\"\nkind = \"asterisk\"\ntimezone = \"UTC\"\ntoken_env = \"T\"\n",
+    );
+    assert_eq!(
+        found,
+        vec!["sources[0].token_env: is for bitrix24 and amocrm sources, not asterisk"]
+    );
+}
+
 #[test]
 fn the_example_schedules_a_workweek_digest_and_a_weekly_report() {
     let config = parse(EXAMPLE).expect("example validates");
@@ -546,5 +674,22 @@ fn pull_paths_name_the_key_and_what_is_expected() {
             "sources[1].follow: \"/nonexistent/cdr-csv/Master.csv\" is not in an existing folder"
         ),
         "{found:?}"
+    );
+}
+
+#[test]
+fn a_crm_api_source_takes_no_pull_paths() {
+    let found = env_issues(
+        &format!(
+            "{B24}webhook_url_env = \"B24_URL\"\ndrop_folder = \"/tmp\"\nfollow = \"/tmp/Master.csv\"\n"
+        ),
+        &[("B24_URL", "https://acme.bitrix24.ru/rest/1/s3cr3t/")],
+    );
+    assert_eq!(
+        found,
+        vec![
+            "sources[0].drop_folder: is for file sources (asterisk, calls_csv, crm_files), not bitrix24: its pull reads the CRM's API (for exported files add a crm_files source)",
+            "sources[0].follow: is for file sources (asterisk, calls_csv, crm_files), not bitrix24: its pull reads the CRM's API (for exported files add a crm_files source)",
+        ]
     );
 }

@@ -9,6 +9,8 @@ use super::raw::{OneOrMany, RawConfig, RawTeam};
 use super::*;
 use crate::domain::{PLAN_FIGURES, Role, StageKind};
 
+#[path = "validate_crm_api.rs"]
+mod crm_api;
 #[path = "validate_delivery.rs"]
 mod delivery;
 #[path = "validate_kpi.rs"]
@@ -510,7 +512,7 @@ pub(super) fn validate(
         .sources
         .into_iter()
         .enumerate()
-        .map(|(i, s)| source(&mut issues, i, s))
+        .map(|(i, s)| source(&mut issues, i, s, env))
         .collect();
     let mut names = HashSet::new();
     for (i, s) in sources.iter().enumerate() {

@@ -1,20 +1,43 @@
 //! Validation of `[[sources]]`: the kind and its rules (Asterisk direction
-//! rules, a calls CSV's column mapping), and where a pull reads from.
+//! rules, a calls CSV's column mapping, a CRM API's address and mappings),
+//! and where a pull of files reads from.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::super::raw::RawSource;
 use super::super::*;
+use super::crm_api::{Crm, crm_api, stray_keys};
 use super::{Issues, timezone};
 use crate::domain::Direction;
 
-pub(super) fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceConfig {
+pub(super) fn source(
+    issues: &mut Issues,
+    i: usize,
+    mut raw: RawSource,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> SourceConfig {
     let key = |k: &str| format!("sources[{i}].{k}");
-    let name = issues.required(&key("name"), raw.name);
+    let name = issues.required(&key("name"), raw.name.take());
     let timezone = timezone(issues, &key("timezone"), raw.timezone.as_deref());
-    let kind_name = issues.required(&key("kind"), raw.kind);
+    let kind_name = issues.required(&key("kind"), raw.kind.take());
+    // Taken before the kind's rules consume the rest of `raw`.
+    let (drop_folder, follow) = (raw.drop_folder.take(), raw.follow.take());
+    if !matches!(kind_name.as_str(), "bitrix24" | "amocrm") {
+        for stray in stray_keys(&raw) {
+            issues.add(
+                key(stray),
+                format!("is for bitrix24 and amocrm sources, not {kind_name}"),
+            );
+        }
+    }
     let kind = match kind_name.as_str() {
+        "bitrix24" => crm_api(issues, i, Crm::Bitrix24, raw, env)
+            .map(|c| SourceKind::Bitrix24(Box::new(c)))
+            .unwrap_or(SourceKind::CrmFiles),
+        "amocrm" | "kommo" => crm_api(issues, i, Crm::AmoCrm, raw, env)
+            .map(|c| SourceKind::AmoCrm(Box::new(c)))
+            .unwrap_or(SourceKind::CrmFiles),
         "asterisk" => SourceKind::Asterisk(AsteriskRules {
             trunks: raw.trunks.unwrap_or_default(),
             inbound_contexts: raw.inbound_contexts.unwrap_or_default(),
@@ -127,13 +150,32 @@ pub(super) fn source(issues: &mut Issues, i: usize, raw: RawSource) -> SourceCon
             issues.add(
                 key("kind"),
                 format!(
-                    "\"{other}\" is not a source kind (expected asterisk, calls_csv or crm_files)"
+                    "\"{other}\" is not a source kind (expected asterisk, calls_csv, crm_files, bitrix24 or amocrm)"
                 ),
             );
             SourceKind::CrmFiles
         }
     };
-    let (drop_folder, follow) = pull_paths(issues, i, &kind, raw.drop_folder, raw.follow);
+    let (drop_folder, follow) = if matches!(kind_name.as_str(), "bitrix24" | "amocrm" | "kommo") {
+        // A CRM API source's pull reads the API; its exports go to a
+        // crm_files source of their own.
+        for (k, set) in [
+            ("drop_folder", drop_folder.is_some()),
+            ("follow", follow.is_some()),
+        ] {
+            if set {
+                issues.add(
+                    key(k),
+                    format!(
+                        "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API (for exported files add a crm_files source)"
+                    ),
+                );
+            }
+        }
+        (None, None)
+    } else {
+        pull_paths(issues, i, &kind, drop_folder, follow)
+    };
     SourceConfig {
         name,
         timezone,

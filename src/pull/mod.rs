@@ -95,8 +95,25 @@ pub async fn pull(
     options: &PullOptions,
 ) -> Result<PullReport, PullError> {
     match &source.kind {
+        SourceKind::Bitrix24(api) => {
+            crate::connectors::bitrix24::pull(store.as_ref(), config, source, api, options).await
+        }
+        SourceKind::AmoCrm(api) => {
+            crate::connectors::amocrm::pull(store.as_ref(), config, source, api, options).await
+        }
         SourceKind::Asterisk(_) | SourceKind::CallsCsv(_) | SourceKind::CrmFiles => {
             files::pull(store, config, source, options).await
         }
     }
+}
+
+/// Whether the source is read from a CRM's API (rather than from files).
+pub fn reads_api(source: &SourceConfig) -> bool {
+    matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_))
+}
+
+/// Whether `pull` can bring this source up to date by itself: a CRM API, or
+/// a drop folder or a followed file.
+pub fn pullable(source: &SourceConfig) -> bool {
+    reads_api(source) || source.drop_folder.is_some() || source.follow.is_some()
 }

@@ -6,7 +6,7 @@ pub mod asterisk;
 pub mod calls_csv;
 pub mod crm_files;
 pub mod demo;
-mod fields;
+pub(crate) mod fields;
 
 use std::collections::HashMap;
 

@@ -3,6 +3,7 @@
 
 mod bot;
 mod cli;
+mod connectors;
 mod email;
 mod fake_telegram;
 mod figures;

@@ -1,0 +1,322 @@
+//! The amoCRM (Kommo) connector: users and pipelines, then leads, stage
+//! moves (`lead_status_changed` events), tasks and notes (calls and
+//! comments), each asked only for what changed since its cursor (less the
+//! overlap), paged by `_links.next`, stored page by page.
+
+mod api;
+mod records;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::config::{Config, CrmApiConfig, SourceConfig};
+use crate::connectors::Convert;
+use crate::connectors::http::RemoteError;
+use crate::connectors::mapping::{CrmMapping, CrmStage, int, text};
+use crate::connectors::session::Session;
+use crate::domain::{CallKind, StageKind};
+use crate::pull::{PullError, PullOptions, PullReport};
+use crate::sources::Records;
+use crate::storage::{Rejected, Storage};
+use api::Amo;
+use records::NoteRow;
+
+/// The entities, in the order they are pulled.
+pub const ENTITIES: &[&str] = &[
+    "users",
+    "deals",
+    "stage_changes",
+    "tasks",
+    "contact_notes",
+    "lead_notes",
+];
+
+/// Rows per page (events allow at most 100).
+const LIMIT: &str = "250";
+const EVENTS_LIMIT: &str = "100";
+
+fn remote(e: RemoteError) -> PullError {
+    PullError::Remote(e.to_string())
+}
+
+fn reject(endpoint: &str, row: &Value, reason: String) -> Rejected {
+    Rejected {
+        file: endpoint.to_owned(),
+        line: int(row.get("id")).unwrap_or(0),
+        reason,
+        raw: serde_json::to_string(row).unwrap_or_default(),
+    }
+}
+
+struct Puller<'s, 'a> {
+    api: Amo,
+    map: CrmMapping,
+    session: &'s mut Session<'a>,
+    overlap: chrono::Duration,
+    deal_kinds: HashMap<String, CallKind>,
+}
+
+impl Puller<'_, '_> {
+    /// A whole list, every time (users, pipelines: few rows).
+    async fn all(&mut self, path: &str, key: &str) -> Result<Vec<Value>, PullError> {
+        let mut url = self.api.url(path, &[("limit", LIMIT.to_owned())]);
+        let mut rows = Vec::new();
+        loop {
+            let page = self.api.page(&url, key).await.map_err(remote)?;
+            rows.extend(page.rows);
+            match page.next {
+                Some(next) => url = next,
+                None => return Ok(rows),
+            }
+        }
+    }
+
+    async fn users(&mut self) -> Result<(), PullError> {
+        let (mut users, mut rejects) = (Vec::new(), Vec::new());
+        for row in self.all("users", "users").await? {
+            match records::user(&self.map, &row) {
+                Ok(u) => users.push(u),
+                Err(e) => rejects.push(reject("users", &row, e)),
+            }
+        }
+        self.session
+            .save("users", vec![Records::CrmUsers(users)], rejects, None)
+            .await
+    }
+
+    async fn pipelines(&mut self) -> Result<(), PullError> {
+        for pipeline in self.all("leads/pipelines", "pipelines").await? {
+            let statuses = pipeline
+                .get("_embedded")
+                .and_then(|e| e.get("statuses"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for status in statuses {
+                let Some(id) = text(status.get("id")) else {
+                    continue;
+                };
+                let kind = match id.as_str() {
+                    records::WON => Some(StageKind::Won),
+                    records::LOST => Some(StageKind::Lost),
+                    _ => None,
+                };
+                let name = text(status.get("name")).unwrap_or_else(|| id.clone());
+                self.map.crm_stages.insert(id, CrmStage { name, kind });
+            }
+        }
+        for (id, kind) in [
+            (records::WON, StageKind::Won),
+            (records::LOST, StageKind::Lost),
+        ] {
+            self.map
+                .crm_stages
+                .entry(id.to_owned())
+                .or_insert_with(|| CrmStage {
+                    name: id.to_owned(),
+                    kind: Some(kind),
+                });
+        }
+        Ok(())
+    }
+
+    /// One pass over a list endpoint, changes from the cursor on: `time`
+    /// names the filter's time field; pages follow `_links.next`.
+    async fn paged(
+        &mut self,
+        entity: &str,
+        path: &str,
+        key: &str,
+        time: &str,
+        query: Vec<(&str, String)>,
+        convert: Convert<'_, Self>,
+    ) -> Result<(), PullError> {
+        let mut pass = self.session.pass(entity);
+        let time_key = format!("filter[{time}][from]");
+        let mut query: Vec<(&str, String)> = query;
+        if let Some(from) = pass.from {
+            query.push((&time_key, (from - self.overlap).timestamp().to_string()));
+        }
+        query.push(("page", pass.page.to_string()));
+        let mut url = self.api.url(path, &query);
+        loop {
+            let page = self.api.page(&url, key).await.map_err(remote)?;
+            let (records, rejects) = convert(self, page.rows);
+            pass.page += 1;
+            self.session
+                .save(entity, records, rejects, Some(&pass))
+                .await?;
+            match page.next {
+                Some(next) => url = next,
+                None => break,
+            }
+        }
+        self.session.finish_pass(entity, &pass).await
+    }
+
+    async fn deals(&mut self) -> Result<(), PullError> {
+        let query = vec![
+            ("limit", LIMIT.to_owned()),
+            ("order[id]", "asc".to_owned()),
+            ("with", "contacts".to_owned()),
+        ];
+        self.paged(
+            "deals",
+            "leads",
+            "leads",
+            "updated_at",
+            query,
+            &mut |p, rows| {
+                let (mut deals, mut rejects) = (Vec::new(), Vec::new());
+                for row in rows {
+                    match records::deal(&mut p.map, &row) {
+                        Ok((deal, kind)) => {
+                            if let Some(kind) = kind {
+                                p.deal_kinds.insert(deal.external_id.to_string(), kind);
+                            }
+                            deals.push(deal);
+                        }
+                        Err(e) => rejects.push(reject("leads", &row, e)),
+                    }
+                }
+                (vec![Records::Deals(deals)], rejects)
+            },
+        )
+        .await
+    }
+
+    async fn stage_changes(&mut self) -> Result<(), PullError> {
+        let query = vec![
+            ("limit", EVENTS_LIMIT.to_owned()),
+            ("filter[type]", "lead_status_changed".to_owned()),
+            ("filter[entity]", "lead".to_owned()),
+        ];
+        self.paged(
+            "stage_changes",
+            "events",
+            "events",
+            "created_at",
+            query,
+            &mut |p, rows| {
+                let (mut moves, mut rejects) = (Vec::new(), Vec::new());
+                for row in rows {
+                    match records::stage_change(&mut p.map, &row) {
+                        Ok(m) => moves.push(m),
+                        Err(e) => rejects.push(reject("events", &row, e)),
+                    }
+                }
+                (vec![Records::StageChanges(moves)], rejects)
+            },
+        )
+        .await
+    }
+
+    async fn tasks(&mut self) -> Result<(), PullError> {
+        let query = vec![("limit", LIMIT.to_owned()), ("order[id]", "asc".to_owned())];
+        self.paged(
+            "tasks",
+            "tasks",
+            "tasks",
+            "updated_at",
+            query,
+            &mut |p, rows| {
+                let (mut tasks, mut meetings, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
+                for row in rows {
+                    match records::task(&mut p.map, &row) {
+                        Ok((task, meeting)) => {
+                            tasks.push(task);
+                            meetings.extend(meeting);
+                        }
+                        Err(e) => rejects.push(reject("tasks", &row, e)),
+                    }
+                }
+                (
+                    vec![Records::Tasks(tasks), Records::Activities(meetings)],
+                    rejects,
+                )
+            },
+        )
+        .await
+    }
+
+    /// Call notes (and, on leads, comments) of contacts or leads.
+    async fn notes(&mut self, on_lead: bool) -> Result<(), PullError> {
+        let (entity, path) = if on_lead {
+            ("lead_notes", "leads/notes")
+        } else {
+            ("contact_notes", "contacts/notes")
+        };
+        let mut query = vec![
+            ("limit", LIMIT.to_owned()),
+            ("order[id]", "asc".to_owned()),
+            ("filter[note_type][]", "call_in".to_owned()),
+            ("filter[note_type][]", "call_out".to_owned()),
+        ];
+        if on_lead {
+            query.push(("filter[note_type][]", "common".to_owned()));
+        }
+        self.paged(
+            entity,
+            path,
+            "notes",
+            "updated_at",
+            query,
+            &mut |p, rows| {
+                let (mut calls, mut comments, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
+                let kinds = std::mem::take(&mut p.deal_kinds);
+                for row in rows {
+                    match records::note(&mut p.map, &row, on_lead, &|d| kinds.get(d).copied()) {
+                        Ok(NoteRow::Call(c)) => calls.push(c),
+                        Ok(NoteRow::Comment(c)) => comments.push(c),
+                        Err(e) => rejects.push(reject(path, &row, e)),
+                    }
+                }
+                p.deal_kinds = kinds;
+                (
+                    vec![Records::Calls(calls), Records::Comments(comments)],
+                    rejects,
+                )
+            },
+        )
+        .await
+    }
+
+    async fn run(&mut self) -> Result<(), PullError> {
+        self.users().await?;
+        self.pipelines().await?;
+        self.deals().await?;
+        self.stage_changes().await?;
+        self.tasks().await?;
+        // Contacts first: a call noted on both keeps its lead's version.
+        self.notes(false).await?;
+        self.notes(true).await
+    }
+}
+
+/// Pulls an amoCRM account into the store.
+pub async fn pull(
+    store: &dyn Storage,
+    config: &Config,
+    source: &SourceConfig,
+    api: &CrmApiConfig,
+    options: &PullOptions,
+) -> Result<PullReport, PullError> {
+    let client = Amo::new(api).map_err(remote)?;
+    let target = url::Url::parse(api.base_url.expose())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut session = Session::start(store, &source.name, "amocrm", &target, options).await?;
+    let mut puller = Puller {
+        api: client,
+        map: CrmMapping::new(config, source, api),
+        session: &mut session,
+        overlap: api.overlap,
+        deal_kinds: HashMap::new(),
+    };
+    let outcome = puller.run().await;
+    let requests = puller.api.client.requests;
+    let unmapped = std::mem::take(&mut puller.map.unmapped);
+    session.finish(requests, unmapped, outcome).await
+}

@@ -1,0 +1,283 @@
+//! One pull of a CRM API, from the store's side: the cursor of each entity
+//! (where the last finished pass started, and how far an unfinished one
+//! got), pages stored as they arrive, and the cursor written only after the
+//! page it covers is stored.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use indicatif::ProgressBar;
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::{records_name, store_chunk};
+use crate::pull::{PullError, PullOptions, PullReport};
+use crate::sources::Records;
+use crate::storage::{Rejected, RunId, RunTotals, Storage};
+
+/// How far one pass over an entity got.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Pass {
+    /// When the pass began: the next pass asks for changes from here.
+    pub started: DateTime<Utc>,
+    /// Changes from this moment are asked for (before the overlap).
+    pub from: Option<DateTime<Utc>>,
+    /// The highest id stored (passes ordered by id).
+    #[serde(default)]
+    pub last_id: i64,
+    /// The next page to ask for (passes paged by number).
+    #[serde(default = "first_page")]
+    pub page: u32,
+}
+
+fn first_page() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+struct EntityCursor {
+    /// The start of the last finished pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    done_from: Option<DateTime<Utc>>,
+    /// A pass cut short, to resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pass: Option<Pass>,
+}
+
+/// The whole cursor of a CRM source, stored as JSON.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+struct Cursor {
+    entities: BTreeMap<String, EntityCursor>,
+}
+
+pub struct Session<'a> {
+    store: &'a dyn Storage,
+    run: RunId,
+    source: String,
+    cursor: Cursor,
+    options: PullOptions,
+    totals: RunTotals,
+    pub report: PullReport,
+    bar: Option<ProgressBar>,
+    started: std::time::Instant,
+    pending: Pending,
+}
+
+/// Records taken but not stored yet, of one entity.
+#[derive(Default)]
+struct Pending {
+    entity: String,
+    batches: Vec<Records>,
+    rejects: Vec<Rejected>,
+    pass: Option<Pass>,
+    rows: usize,
+}
+
+/// Records held before a store: enough for one big transaction, few
+/// enough that a failure costs little to fetch again.
+const FLUSH_ROWS: usize = 5_000;
+
+/// Appends `records` to `batch` when they are of its kind; else hands
+/// them back.
+fn append(batch: &mut Records, records: Records) -> Option<Records> {
+    match (batch, records) {
+        (Records::Calls(a), Records::Calls(b)) => a.extend(b),
+        (Records::CrmUsers(a), Records::CrmUsers(b)) => a.extend(b),
+        (Records::Deals(a), Records::Deals(b)) => a.extend(b),
+        (Records::StageChanges(a), Records::StageChanges(b)) => a.extend(b),
+        (Records::Tasks(a), Records::Tasks(b)) => a.extend(b),
+        (Records::Postponements(a), Records::Postponements(b)) => a.extend(b),
+        (Records::Activities(a), Records::Activities(b)) => a.extend(b),
+        (Records::Comments(a), Records::Comments(b)) => a.extend(b),
+        (_, other) => return Some(other),
+    }
+    None
+}
+
+/// Adds records to the held batch of their kind.
+fn absorb(held: &mut Vec<Records>, mut records: Records) {
+    for batch in held.iter_mut() {
+        match append(batch, records) {
+            None => return,
+            Some(back) => records = back,
+        }
+    }
+    held.push(records);
+}
+
+impl<'a> Session<'a> {
+    pub async fn start(
+        store: &'a dyn Storage,
+        source: &str,
+        kind: &str,
+        target: &str,
+        options: &PullOptions,
+    ) -> Result<Session<'a>, PullError> {
+        let before = store.pull_cursor(source).await?;
+        let cursor = match &before {
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                PullError::Remote(format!(
+                    "the stored cursor of source {source} cannot be read ({e}): pull again with --since DATE to start over"
+                ))
+            })?,
+            None => Cursor::default(),
+        };
+        let run = store.start_run(source, kind, target, options.now).await?;
+        let bar = options.progress.then(|| {
+            let bar = crate::ingest::progress_bar(0, source);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg} {pos} records, {per_sec} {spinner}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Ok(Session {
+            store,
+            run,
+            source: source.to_owned(),
+            cursor,
+            options: options.clone(),
+            totals: RunTotals::default(),
+            report: PullReport {
+                source: source.to_owned(),
+                cursor_before: before,
+                ..PullReport::default()
+            },
+            bar,
+            started: std::time::Instant::now(),
+            pending: Pending::default(),
+        })
+    }
+
+    /// Where a pass over `entity` starts: `--since`, else an unfinished
+    /// pass, else the start of the last finished one.
+    pub fn pass(&self, entity: &str) -> Pass {
+        let now = self.options.now;
+        if let Some(since) = self.options.since {
+            return Pass {
+                started: now,
+                from: Some(since),
+                last_id: 0,
+                page: 1,
+            };
+        }
+        let stored = self.cursor.entities.get(entity);
+        if let Some(pass) = stored.and_then(|c| c.pass.clone()) {
+            return pass;
+        }
+        Pass {
+            started: now,
+            from: stored.and_then(|c| c.done_from),
+            last_id: 0,
+            page: 1,
+        }
+    }
+
+    /// Takes a page's records and rejects, and how far the pass got. Pages
+    /// are stored a few thousand records at a time (one transaction each),
+    /// the cursor right after them.
+    pub async fn save(
+        &mut self,
+        entity: &str,
+        batches: Vec<Records>,
+        rejects: Vec<Rejected>,
+        progress: Option<&Pass>,
+    ) -> Result<(), PullError> {
+        if self.pending.entity != entity {
+            self.flush().await?;
+            self.pending.entity = entity.to_owned();
+        }
+        for records in batches {
+            self.pending.rows += records.len();
+            absorb(&mut self.pending.batches, records);
+        }
+        self.pending.rows += rejects.len();
+        self.pending.rejects.extend(rejects);
+        if let Some(pass) = progress {
+            self.pending.pass = Some(pass.clone());
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} {entity}", self.source));
+        }
+        if self.pending.rows >= FLUSH_ROWS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Stores what is held, then records how far its pass got.
+    async fn flush(&mut self) -> Result<(), PullError> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending.entity = pending.entity.clone();
+        if !pending.rejects.is_empty() {
+            self.store
+                .record_rejects(self.run, &self.source, &pending.rejects)
+                .await?;
+            self.totals.rejected += pending.rejects.len() as u64;
+            self.report.rejects.extend(pending.rejects);
+        }
+        for records in pending.batches {
+            if records.is_empty() {
+                continue;
+            }
+            let n = records.len() as u64;
+            let name = records_name(&records);
+            let done = store_chunk(self.store, self.run, &self.source, records).await?;
+            self.totals.rows_read += n;
+            self.totals.upserted += done;
+            *self.report.records.entry(name).or_default() += done;
+            if let Some(bar) = &self.bar {
+                bar.inc(n);
+            }
+        }
+        if let Some(pass) = pending.pass {
+            self.cursor.entities.entry(pending.entity).or_default().pass = Some(pass);
+            self.write_cursor().await?;
+        }
+        Ok(())
+    }
+
+    /// Marks a pass finished: the next one asks for changes from its start.
+    pub async fn finish_pass(&mut self, entity: &str, pass: &Pass) -> Result<(), PullError> {
+        self.flush().await?;
+        let entry = self.cursor.entities.entry(entity.to_owned()).or_default();
+        entry.pass = None;
+        entry.done_from = Some(pass.started);
+        self.write_cursor().await
+    }
+
+    async fn write_cursor(&mut self) -> Result<(), PullError> {
+        let text = serde_json::to_string(&self.cursor)
+            .map_err(|e| PullError::Remote(format!("cannot write the cursor: {e}")))?;
+        self.store
+            .set_pull_cursor(&self.source, &text, self.options.now)
+            .await?;
+        self.report.cursor_after = Some(text);
+        Ok(())
+    }
+
+    /// Ends the run (also after a failure) and hands over the report.
+    pub async fn finish(
+        mut self,
+        requests: u64,
+        unmapped: BTreeMap<String, u64>,
+        outcome: Result<(), PullError>,
+    ) -> Result<PullReport, PullError> {
+        // Pages fetched before a failure are whole: keep them.
+        let flushed = self.flush().await;
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if self.report.cursor_after.is_none() {
+            self.report.cursor_after = self.report.cursor_before.clone();
+        }
+        self.totals.unmapped = unmapped.values().sum();
+        self.report.unmapped = unmapped;
+        self.report.requests = requests;
+        self.report.seconds = self.started.elapsed().as_secs_f64();
+        self.store
+            .finish_run(self.run, &self.totals, Utc::now())
+            .await?;
+        outcome.and(flushed).map(|()| self.report)
+    }
+}
