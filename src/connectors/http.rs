@@ -156,7 +156,7 @@ impl Client {
     pub async fn send(
         &mut self,
         method: &str,
-        build: &dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sync),
         judge: fn(StatusCode, Option<Duration>, &str) -> Verdict,
     ) -> Result<Option<Value>, RemoteError> {
         let mut tries = 0u32;

@@ -9,8 +9,10 @@ pub mod mapping;
 pub mod session;
 
 /// Turns a page of a CRM's rows into records and the rows set aside.
-pub type Convert<'f, P> =
-    &'f mut dyn FnMut(
-        &mut P,
-        Vec<serde_json::Value>,
-    ) -> (Vec<crate::sources::Records>, Vec<crate::storage::Rejected>);
+pub type Convert<'f, P> = &'f mut (
+            dyn FnMut(
+    &mut P,
+    Vec<serde_json::Value>,
+) -> (Vec<crate::sources::Records>, Vec<crate::storage::Rejected>)
+                + Send
+        );

@@ -127,7 +127,7 @@ pub fn note(
     m: &mut CrmMapping,
     row: &Value,
     on_lead: bool,
-    deal_kind: &dyn Fn(&str) -> Option<CallKind>,
+    deal_kind: &(dyn Fn(&str) -> Option<CallKind> + Sync),
 ) -> Result<NoteRow, String> {
     let deal_ext = on_lead.then(|| text(row.get("entity_id"))).flatten();
     let who = text(row.get("responsible_user_id"))

@@ -141,7 +141,7 @@ impl Puller<'_, '_> {
         &mut self,
         entity: &str,
         method: &str,
-        params: &dyn Fn(i64, Option<String>) -> Value,
+        params: &(dyn Fn(i64, Option<String>) -> Value + Sync),
         convert: Convert<'_, Self>,
     ) -> Result<(), PullError> {
         let mut pass = self.session.pass(entity);

@@ -42,7 +42,7 @@ fn id(row: &Value, key: &str) -> Result<ExternalId, String> {
 pub fn call(
     m: &mut CrmMapping,
     row: &Value,
-    deal_kind: &dyn Fn(&str) -> Option<CallKind>,
+    deal_kind: &(dyn Fn(&str) -> Option<CallKind> + Sync),
 ) -> Result<Call, String> {
     let call_type = int(field(row, "CALL_TYPE")).unwrap_or(0);
     let direction = match call_type {
