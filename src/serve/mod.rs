@@ -188,7 +188,7 @@ async fn worker_loop(
         std::time::Duration::from_secs(1),
     );
     while !*stop.borrow() {
-        match worker::work_once(&store, &channels, &name, clock.now(), &policy).await {
+        match worker::work_once(&store, &channels, &name, &clock, &policy).await {
             Ok(0) => pause(&mut stop, idle).await,
             Ok(_) => {}
             Err(e) => {

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+
+use super::clock::Clock;
 use teloxide::adaptors::Throttle;
 use teloxide::types::ChatId;
 
@@ -49,6 +51,8 @@ pub struct Channels {
 
 enum Outcome {
     Sent,
+    /// The claim ran out and another worker took the row: leave it to them.
+    Lost,
     /// Try again later.
     Retry(String),
     /// Will never go: marked failed.
@@ -60,23 +64,42 @@ pub async fn work_once(
     store: &Arc<dyn Storage>,
     channels: &Channels,
     worker: &str,
-    now: DateTime<Utc>,
+    clock: &Clock,
     policy: &RetryPolicy,
 ) -> anyhow::Result<usize> {
+    let now = clock.now();
     let rows = store
-        .claim_outbox(worker, now, now + policy.lease, 8)
+        .claim_outbox(worker, now, now + policy.lease, 4)
         .await?;
     for row in &rows {
-        let outcome = match serde_json::from_str::<Payload>(&row.payload) {
-            Ok(payload) => send(store, channels, worker, row, payload).await,
-            Err(e) => Outcome::Fail(format!("the row's payload cannot be read: {e}")),
+        // The claim is renewed before the row is sent (rows wait their turn
+        // in the batch) and after each part of it.
+        let lease = Lease {
+            store: store.as_ref(),
+            worker,
+            clock,
+            length: policy.lease,
         };
-        let now = Utc::now().max(now);
+        let outcome = if !lease.renew(row.id, row.parts_sent).await {
+            Outcome::Lost
+        } else {
+            match serde_json::from_str::<Payload>(&row.payload) {
+                Ok(payload) => send(store, channels, &lease, row, payload).await,
+                Err(e) => Outcome::Fail(format!("the row's payload cannot be read: {e}")),
+            }
+        };
+        let now = clock.now();
         match outcome {
+            Outcome::Lost => {
+                tracing::warn!(recipient = %row.recipient, "the claim ran out: another worker has the row");
+            }
             Outcome::Sent => {
-                store.outbox_sent(row.id, worker, now).await?;
-                tracing::info!(schedule = %row.schedule, slot = %row.slot, recipient = %row.recipient, attempts = row.attempts, %now, "delivered");
-                journal(channels, worker, row, now);
+                if store.outbox_sent(row.id, worker, now).await? {
+                    tracing::info!(schedule = %row.schedule, slot = %row.slot, recipient = %row.recipient, attempts = row.attempts, %now, "delivered");
+                    journal(channels, worker, row, now);
+                } else {
+                    tracing::warn!(recipient = %row.recipient, "sent, but the claim ran out before it was marked");
+                }
             }
             Outcome::Retry(why) if row.attempts < policy.max_attempts => {
                 let next = now + policy.backoff(row.attempts);
@@ -93,10 +116,36 @@ pub async fn work_once(
     Ok(rows.len())
 }
 
+/// A worker's hold on the row it sends.
+struct Lease<'a> {
+    store: &'a dyn Storage,
+    worker: &'a str,
+    clock: &'a Clock,
+    length: Duration,
+}
+
+impl Lease<'_> {
+    /// Records progress and extends the claim; `false` when it was lost.
+    async fn renew(&self, id: i64, parts_sent: i64) -> bool {
+        let until = self.clock.now() + self.length;
+        match self
+            .store
+            .outbox_progress(id, self.worker, parts_sent, until)
+            .await
+        {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::error!(error = %e, "could not renew the claim");
+                false
+            }
+        }
+    }
+}
+
 async fn send(
     store: &Arc<dyn Storage>,
     channels: &Channels,
-    worker: &str,
+    lease: &Lease<'_>,
     row: &OutboxRow,
     payload: Payload,
 ) -> Outcome {
@@ -158,9 +207,10 @@ async fn send(
                     }
                     return Outcome::Retry(e.to_string());
                 }
-                // Recorded after each part: a crash repeats only the part in flight.
-                if let Err(e) = store.outbox_progress(row.id, worker, part as i64 + 1).await {
-                    tracing::error!(error = %e, "could not record the delivery's progress");
+                // Recorded after each part: a crash repeats only the part in
+                // flight; a lost claim stops here, the new holder goes on.
+                if !lease.renew(row.id, part as i64 + 1).await {
+                    return Outcome::Lost;
                 }
             }
             Outcome::Sent

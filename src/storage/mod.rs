@@ -292,8 +292,16 @@ pub trait Storage: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxRow>>;
-    /// Records that the first `parts_sent` parts of a claimed row went out.
-    async fn outbox_progress(&self, id: i64, worker: &str, parts_sent: i64) -> Result<bool>;
+    /// Records that the first `parts_sent` parts of a claimed row went out,
+    /// and extends the claim to `lease_until`; `false` when `worker` no
+    /// longer holds the row (its lease ran out and another took it).
+    async fn outbox_progress(
+        &self,
+        id: i64,
+        worker: &str,
+        parts_sent: i64,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Marks a claimed row sent.
     async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool>;
     /// Gives a claimed row back, to be tried again at `next_at`.

@@ -442,9 +442,20 @@ impl Storage for SqlStore {
     ) -> Result<Vec<OutboxRow>> {
         self.claim_rows(worker, now, lease_until, limit).await
     }
-    async fn outbox_progress(&self, id: i64, worker: &str, parts_sent: i64) -> Result<bool> {
-        self.update_claimed(id, worker, "parts_sent = {}", &[Value::Int(parts_sent)])
-            .await
+    async fn outbox_progress(
+        &self,
+        id: i64,
+        worker: &str,
+        parts_sent: i64,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.update_claimed(
+            id,
+            worker,
+            "parts_sent = {}, claimed_until = {}",
+            &[Value::Int(parts_sent), Value::Int(lease_until.timestamp())],
+        )
+        .await
     }
     async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool> {
         self.update_claimed(
