@@ -14,11 +14,16 @@ use super::*;
 
 pub(super) struct SqlStore {
     pub(super) pool: Pool,
+    /// Team yardsticks computed lately (see `yardstick.rs`).
+    pub(super) yardsticks: super::yardstick::Cache,
 }
 
 impl SqlStore {
     pub(super) fn new(pool: Pool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            yardsticks: Default::default(),
+        }
     }
 
     fn dialect(&self) -> Dialect {

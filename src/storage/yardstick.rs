@@ -1,5 +1,8 @@
 //! Team-wide counts computed in the database: what a person's figures are
-//! measured against, without loading the team's records.
+//! measured against, without loading the team's records. The counts are
+//! kept for a few minutes while the data does not change (no ingestion run
+//! started or finished): a morning of `/me` from a 500-person team counts
+//! the team's open deals once, not once per question.
 
 use chrono::{DateTime, Utc};
 
@@ -7,6 +10,56 @@ use super::db::Value;
 use super::load::InList;
 use super::sql_store::SqlStore;
 use super::{OpenDeals, Result, query_err};
+
+/// How long counts are reused while the data stays the same: a deal
+/// created meanwhile by the clock alone (`created_at <= now`) is a
+/// difference no yardstick notices.
+const REUSE_FOR: chrono::Duration = chrono::Duration::minutes(5);
+
+#[derive(Default)]
+pub(super) struct Cache(std::sync::Mutex<Vec<Cached>>);
+
+struct Cached {
+    employees: Vec<String>,
+    open_stages: Vec<String>,
+    version: i64,
+    now: DateTime<Utc>,
+    counts: Vec<OpenDeals>,
+}
+
+impl Cache {
+    fn get(
+        &self,
+        employees: &[String],
+        stages: &[String],
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<OpenDeals>> {
+        let cached = self.0.lock().ok()?;
+        cached
+            .iter()
+            .find(|c| {
+                c.version == version
+                    && (now - c.now).abs() <= REUSE_FOR
+                    && c.employees == employees
+                    && c.open_stages == stages
+            })
+            .map(|c| c.counts.clone())
+    }
+
+    fn put(&self, entry: Cached) {
+        if let Ok(mut cached) = self.0.lock() {
+            cached.retain(|c| {
+                !(c.employees == entry.employees && c.open_stages == entry.open_stages)
+            });
+            // A few teams at most; an unbounded list would be a leak.
+            if cached.len() >= 32 {
+                cached.remove(0);
+            }
+            cached.push(entry);
+        }
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct OpenRow {
@@ -30,6 +83,10 @@ impl SqlStore {
     ) -> Result<Vec<OpenDeals>> {
         if open_stages.is_empty() || employees.is_empty() {
             return Ok(Vec::new());
+        }
+        let version = self.runs_version().await?;
+        if let Some(counts) = self.yardsticks.get(employees, open_stages, version, now) {
+            return Ok(counts);
         }
         let list = InList {
             pool: &self.pool,
@@ -67,6 +124,13 @@ impl SqlStore {
                 }),
             }
         }
+        self.yardsticks.put(Cached {
+            employees: employees.to_vec(),
+            open_stages: open_stages.to_vec(),
+            version,
+            now,
+            counts: out.clone(),
+        });
         Ok(out)
     }
 

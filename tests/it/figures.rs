@@ -754,3 +754,83 @@ fn a_stage_without_its_own_threshold_uses_the_default() {
     let meeting: &StageConfig = &config.stages[1];
     assert_eq!(meeting.stuck_after_days, 5);
 }
+
+#[tokio::test]
+async fn a_persons_bottleneck_is_measured_against_the_same_team_counts_either_way() {
+    use salespulse::report::figures::{TeamFunnel, build_with};
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let config = config();
+        let run = s
+            .start_run("crm", "crm_files", "f", t(7, 0, 0))
+            .await
+            .unwrap();
+        let before = t(8, 0, 0) - Duration::days(20);
+        let mut deals = vec![
+            deal("I1", "ivanov", "meeting", before, None),
+            deal("I2", "ivanov", "meeting", before, None),
+            deal("I3", "ivanov", "new", before, None),
+        ];
+        for n in 0..6 {
+            deals.push(deal(&format!("P{n}"), "petrov", "new", before, None));
+        }
+        deals.push(deal("PW", "petrov", "won", before, None));
+        s.upsert_deals(run, &deals).await.unwrap();
+        s.finish_run(run, &Default::default(), t(7, 1, 0))
+            .await
+            .unwrap();
+        let day = NaiveDate::from_ymd_opt(DAY.0, DAY.1, DAY.2).unwrap();
+        let who = Scope::Employee("ivanov".into());
+        let at = t(19, 0, 0);
+        let full = build_with(s, &config, &who, day, day, at, TeamFunnel::Full)
+            .await
+            .unwrap();
+        let counted = figures::build(s, &config, &who, day, day, at)
+            .await
+            .unwrap();
+        let open = |r: &figures::FiguresReport| -> Vec<(String, usize)> {
+            r.team_funnel
+                .stages
+                .iter()
+                .map(|st| (st.stage.clone(), st.open_deals))
+                .collect()
+        };
+        assert_eq!(open(&full), open(&counted), "{}", db.name);
+        assert!(
+            open(&counted).contains(&("new".to_owned(), 7)),
+            "{:?}",
+            open(&counted)
+        );
+        // 2 of Ivanov's 3 open deals wait at "meeting", against 2 of the team's 9.
+        let neck = counted.employees[0]
+            .bottleneck
+            .clone()
+            .expect("a bottleneck");
+        assert_eq!(neck.stage, "meeting");
+        assert_eq!(
+            full.employees[0].bottleneck,
+            counted.employees[0].bottleneck
+        );
+
+        // New data (a run) is seen at once, though the counts are reused otherwise.
+        let run = s
+            .start_run("crm", "crm_files", "g", t(7, 5, 0))
+            .await
+            .unwrap();
+        s.upsert_deals(run, &[deal("P9", "petrov", "meeting", before, None)])
+            .await
+            .unwrap();
+        s.finish_run(run, &Default::default(), t(7, 6, 0))
+            .await
+            .unwrap();
+        let again = figures::build(s, &config, &who, day, day, at)
+            .await
+            .unwrap();
+        assert!(
+            open(&again).contains(&("meeting".to_owned(), 3)),
+            "{:?}",
+            open(&again)
+        );
+        db.finish().await;
+    }
+}

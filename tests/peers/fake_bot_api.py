@@ -64,11 +64,14 @@ class Handler(BaseHTTPRequestHandler):
                               "text": text[:80], "photos": fields.get("photos")}, ensure_ascii=False),
                   flush=True)
         out = json.dumps({"ok": True, "result": result}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (a long poll cut short at shutdown)
 
 
 def main():
