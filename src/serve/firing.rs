@@ -232,19 +232,35 @@ async fn fire(
             report.fired.push((sc.name.clone(), slot.clone()));
         }
     }
-    // A pull runs once its firing is this instance's.
+    // A pull runs once its firing is this instance's, beside the ticks (a
+    // first pull from a CRM can take hours), one at a time per source.
     if let ScheduleJob::Pull { source } = &sc.job
         && detail.is_none()
     {
-        run_pull(store, config, source, now).await;
+        let (store, config, source) = (store.clone(), config.clone(), source.clone());
+        tokio::spawn(async move { run_pull(&store, &config, &source, now).await });
     }
     Ok(())
 }
+
+/// Sources with a pull under way in this process.
+static PULLING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 async fn run_pull(store: &Arc<dyn Storage>, config: &Config, source: &str, now: DateTime<Utc>) {
     let Some(source) = config.source(source) else {
         return;
     };
+    {
+        let Ok(mut running) = PULLING.lock() else {
+            return;
+        };
+        if running.iter().any(|s| s == &source.name) {
+            tracing::warn!(source = %source.name, "the previous pull is still running: this firing is skipped");
+            return;
+        }
+        running.push(source.name.clone());
+    }
+    let _done = Finished(source.name.clone());
     let options = crate::pull::PullOptions {
         since: None,
         progress: false,
@@ -259,6 +275,17 @@ async fn run_pull(store: &Arc<dyn Storage>, config: &Config, source: &str, now: 
             "pulled"
         ),
         Err(e) => tracing::error!(source = %source.name, error = %e, "pull failed"),
+    }
+}
+
+/// Takes a source off the running list when its pull ends, however it ends.
+struct Finished(String);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        if let Ok(mut running) = PULLING.lock() {
+            running.retain(|s| s != &self.0);
+        }
     }
 }
 
