@@ -66,12 +66,16 @@ pub async fn work_once(
     let rows = store
         .claim_outbox(worker, now, now + policy.lease, 8)
         .await?;
+    let claimed = std::time::Instant::now();
     for row in &rows {
         let outcome = match serde_json::from_str::<Payload>(&row.payload) {
             Ok(payload) => send(store, channels, worker, row, payload).await,
             Err(e) => Outcome::Fail(format!("the row's payload cannot be read: {e}")),
         };
-        let now = Utc::now().max(now);
+        // The caller's clock moved on by the time spent sending (not the
+        // real clock: an injected one may be months away from it, and a
+        // retry due by the real clock would never come due by it).
+        let now = now + Duration::from_std(claimed.elapsed()).unwrap_or(Duration::zero());
         match outcome {
             Outcome::Sent => {
                 store.outbox_sent(row.id, worker, now).await?;
