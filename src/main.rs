@@ -744,14 +744,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    // A service says what it fires and sends; a one-off command only warns.
+    let default_filter = match cli.command {
+        Command::Serve { .. } | Command::Bot => {
+            "info,sqlx=warn,salespulse::report=warn,salespulse::commands=warn"
+        }
+        _ => "warn,sqlx::query=error",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime");
     let result = runtime.and_then(|rt| rt.block_on(run(cli)));
     match result {

@@ -24,6 +24,9 @@ pub struct Script {
     pub flood: u32,
     /// Updates handed out by getUpdates, once each.
     pub updates: Vec<Value>,
+    /// How long each send* call waits before it is answered (it is recorded
+    /// on arrival): a slow Telegram, to stop a sender mid-delivery.
+    pub delay_ms: u64,
 }
 
 pub struct FakeTelegram {
@@ -196,8 +199,15 @@ pub async fn start(script: Script) -> FakeTelegram {
                         // Long polling: with nothing new, hold the request a little.
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     }
+                    calls.lock().unwrap().push(Call {
+                        method: method.clone(),
+                        body: body.clone(),
+                    });
+                    let delay = script.lock().unwrap().delay_ms;
+                    if delay > 0 && method.starts_with("send") {
+                        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+                    }
                     let reply = answer(&method, &body, &script).to_string();
-                    calls.lock().unwrap().push(Call { method, body });
                     let response = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{reply}",
                         reply.len()

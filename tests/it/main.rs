@@ -12,5 +12,6 @@ mod ingest;
 mod kpi;
 mod pulls;
 mod render;
+mod serve;
 mod storage;
 mod telegram;

@@ -1,0 +1,96 @@
+//! A delivery that failed comes back by the clock `serve` goes by: on an
+//! injected clock months before the real one, the retry is due a backoff
+//! after the failure, not a backoff after the real now.
+
+use chrono::{DateTime, Duration, Utc};
+use salespulse::delivery::telegram::Outgoing;
+use salespulse::serve::firing::Payload;
+use salespulse::serve::worker::{Channels, RetryPolicy, work_once};
+use salespulse::storage::{FiringRecord, NewOutboxRow};
+use teloxide::requests::RequesterExt;
+
+use crate::helpers::backends;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delivery_is_retried_by_the_injected_clock() {
+    // Telegram unreachable: a port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", dead.local_addr().unwrap());
+    drop(dead);
+    let bot = teloxide::Bot::new("123:test").set_api_url(url.parse().unwrap());
+    let channels = Channels {
+        telegram: Some(bot.throttle(teloxide::adaptors::throttle::Limits::default())),
+        mailer: None,
+        admin_chat: None,
+        journal: None,
+    };
+    let policy = RetryPolicy {
+        max_attempts: 5,
+        base: Duration::seconds(30),
+        cap: Duration::seconds(3600),
+        lease: Duration::seconds(120),
+    };
+    let now: DateTime<Utc> = "2026-03-29T01:00:00Z".parse().unwrap();
+    let out = Outgoing {
+        messages: vec!["<b>Digest</b>".into()],
+        ..Outgoing::default()
+    };
+    let row = NewOutboxRow {
+        recipient: "telegram:42".into(),
+        channel: "telegram".into(),
+        payload: serde_json::to_string(&Payload::telegram(42, &out)).unwrap(),
+    };
+    for db in backends().await {
+        let firing = FiringRecord {
+            schedule: "berlin",
+            slot: "2026-03-29T02:30",
+            status: "fired",
+            due_at: now,
+            detail: None,
+        };
+        assert!(
+            db.store
+                .record_firing(&firing, now, std::slice::from_ref(&row))
+                .await
+                .unwrap()
+        );
+        let handled = work_once(
+            &db.store,
+            &channels,
+            "w",
+            &salespulse::serve::Clock::starting_at(now, 1.0),
+            &policy,
+        )
+        .await
+        .unwrap();
+        assert_eq!(handled, 1, "{}", db.name);
+        let counts = db.store.outbox_counts().await.unwrap();
+        assert!(
+            counts
+                .iter()
+                .any(|c| c.status == "pending" && c.channel == "telegram" && c.rows == 1),
+            "{}: given back to be tried again: {counts:?}",
+            db.name
+        );
+        // Not before the backoff (30 s of the clock, plus the time spent
+        // trying), then due.
+        let claim = |at: DateTime<Utc>| {
+            let store = db.store.clone();
+            async move {
+                store
+                    .claim_outbox("w2", at, at + Duration::minutes(2), 10)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(
+            claim(now + Duration::seconds(10)).await.is_empty(),
+            "{}",
+            db.name
+        );
+        let again = claim(now + Duration::minutes(10)).await;
+        assert_eq!(again.len(), 1, "{}: the retry is due", db.name);
+        assert_eq!(again[0].attempts, 2, "{}", db.name);
+        db.finish().await;
+    }
+}
