@@ -285,3 +285,40 @@ async fn a_bulk_load_cut_short_gets_its_indexes_back_on_open() {
     );
     store.close().await;
 }
+
+#[tokio::test]
+async fn one_process_at_a_time_holds_the_telegram_poller_lock() {
+    let Some(db) = crate::helpers::postgres().await else {
+        return;
+    };
+    // A second instance: its own connections to the same database.
+    let other = salespulse::storage::open(&db.url).await.unwrap();
+    // Locks are per database: a key of this test's own, so that a serve
+    // test running beside it (holding the poller's key) does not interfere.
+    let key = 0x5a1e_0000_0000 + i64::from(std::process::id());
+    let mut held = db
+        .store
+        .try_session_lock(key)
+        .await
+        .unwrap()
+        .expect("free at first");
+    assert!(held.alive().await);
+    assert!(
+        other.try_session_lock(key).await.unwrap().is_none(),
+        "taken while the first instance lives"
+    );
+    // The holder goes away (a process that dies closes its session too).
+    drop(held);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let taken_over = loop {
+        if let Some(lock) = other.try_session_lock(key).await.unwrap() {
+            break lock;
+        }
+        assert!(std::time::Instant::now() < deadline, "never freed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(db.store.try_session_lock(key).await.unwrap().is_none());
+    drop(taken_over);
+    other.close().await;
+    db.finish().await;
+}
