@@ -530,6 +530,22 @@ impl DemoOutcome {
             self.paths.config.display(),
             self.last_day
         );
+        // The Monday after the data, 07:58 in Moscow: the weekly report
+        // fires two minutes later and the digest an hour after that.
+        let monday = self.last_day
+            + chrono::Duration::days(
+                7 - i64::from(chrono::Datelike::weekday(&self.last_day).num_days_from_monday()),
+            );
+        let start = crate::calendar::local_to_utc(
+            TIMEZONE,
+            monday.and_hms_opt(7, 58, 0).unwrap_or_default(),
+        );
+        let _ = writeln!(
+            out,
+            "The schedules, on a clock 120 times faster (reports under out/, Ctrl-C to stop): salespulse --config {} serve --clock-start {} --speed 120",
+            self.paths.config.display(),
+            start.format("%Y-%m-%dT%H:%M:%SZ")
+        );
         out
     }
 }
