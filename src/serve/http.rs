@@ -172,6 +172,21 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
     }
     family(
         &mut out,
+        "salespulse_firings",
+        "gauge",
+        "Firings of each schedule by what became of them (fired, missed, failed).",
+    );
+    for f in s.store.firing_counts().await? {
+        let _ = writeln!(
+            out,
+            "salespulse_firings{{schedule=\"{}\",status=\"{}\"}} {}",
+            label(&f.channel),
+            label(&f.status),
+            f.rows
+        );
+    }
+    family(
+        &mut out,
         "salespulse_scheduler_ticks_total",
         "counter",
         "Scheduler ticks of this instance, and those that failed.",

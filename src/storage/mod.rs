@@ -315,6 +315,9 @@ pub trait Storage: Send + Sync {
     /// Marks a claimed row failed for good.
     async fn outbox_failed(&self, id: i64, worker: &str, error: &str) -> Result<bool>;
     async fn outbox_counts(&self) -> Result<Vec<OutboxCount>>;
+    /// Firings by status (`fired`, `missed`, `failed`), as `OutboxCount`
+    /// rows with the schedule in `channel`.
+    async fn firing_counts(&self) -> Result<Vec<OutboxCount>>;
     /// Each source's ingestion runs.
     async fn run_stats(&self) -> Result<Vec<RunStat>>;
     /// Takes the lock `key` for this process (one Telegram poller among

@@ -498,6 +498,16 @@ impl Storage for SqlStore {
     async fn outbox_counts(&self) -> Result<Vec<OutboxCount>> {
         self.count_outbox().await
     }
+    async fn firing_counts(&self) -> Result<Vec<OutboxCount>> {
+        self.pool
+            .fetch_all(
+                "SELECT schedule AS channel, status, COUNT(*) AS rows FROM firings \
+                 GROUP BY schedule, status ORDER BY schedule, status",
+                &[],
+            )
+            .await
+            .map_err(query_err("counting firings"))
+    }
     async fn run_stats(&self) -> Result<Vec<RunStat>> {
         self.pool
             .fetch_all(
