@@ -153,8 +153,17 @@ async fn scheduler_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let out_dir = config.serve.out_dir.clone();
+    let mut guarded_on = None;
     while !*stop.borrow() {
         let now = status.clock.now();
+        // A KPI scheme is recorded when its month arrives (`check-config`
+        // and every command do it at start; a service runs across months).
+        if guarded_on != Some(now.date_naive()) {
+            if let Err(e) = crate::commands::kpi::guard(store.as_ref(), &config, now).await {
+                tracing::error!(error = %format!("{e:#}"), "KPI schemes");
+            }
+            guarded_on = Some(now.date_naive());
+        }
         match firing::tick(&store, &config, &out_dir, now).await {
             Ok(report) => {
                 status.ticks.fetch_add(1, Ordering::Relaxed);
