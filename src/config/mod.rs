@@ -278,6 +278,17 @@ pub struct CrmApiConfig {
     pub client_kind_values: HashMap<String, CallKind>,
 }
 
+impl CrmApiConfig {
+    /// The CRM's host, for logs and run records (the secret in the URL's
+    /// path stays out).
+    pub fn host(&self) -> String {
+        url::Url::parse(self.base_url.expose())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     Asterisk(AsteriskRules),

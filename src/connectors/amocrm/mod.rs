@@ -303,10 +303,7 @@ pub async fn pull(
     options: &PullOptions,
 ) -> Result<PullReport, PullError> {
     let client = Amo::new(api).map_err(remote)?;
-    let target = url::Url::parse(api.base_url.expose())
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_default();
+    let target = api.host();
     let mut session = Session::start(store, &source.name, "amocrm", &target, options).await?;
     let mut puller = Puller {
         api: client,
