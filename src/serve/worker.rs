@@ -57,6 +57,9 @@ enum Outcome {
     Retry(String),
     /// Will never go: marked failed.
     Fail(String),
+    /// The chat refuses the bot: marked failed; the admin chat was told
+    /// when the chat was marked.
+    Refused(String),
 }
 
 /// Claims and sends what is due; returns how many rows it handled.
@@ -110,6 +113,10 @@ pub async fn work_once(
                 tracing::error!(recipient = %row.recipient, attempts = row.attempts, error = %why, "not delivered, given up");
                 store.outbox_failed(row.id, worker, &why).await?;
                 tell_admin(channels, row, &why).await;
+            }
+            Outcome::Refused(why) => {
+                tracing::error!(recipient = %row.recipient, error = %why, "not delivered: the chat refuses the bot");
+                store.outbox_failed(row.id, worker, &why).await?;
             }
         }
     }
@@ -188,7 +195,7 @@ async fn send(
             };
             match store.chat_disabled(chat).await {
                 Ok(Some(reason)) => {
-                    return Outcome::Fail(format!("chat {chat} refuses the bot: {reason}"));
+                    return Outcome::Refused(format!("chat {chat} refuses the bot: {reason}"));
                 }
                 Ok(None) => {}
                 Err(e) => return Outcome::Retry(e.to_string()),
@@ -203,7 +210,7 @@ async fn send(
                         {
                             tracing::error!(error = %e, "could not mark the chat");
                         }
-                        return Outcome::Fail(format!("chat {chat} refuses the bot: {reason}"));
+                        return Outcome::Refused(format!("chat {chat} refuses the bot: {reason}"));
                     }
                     return Outcome::Retry(e.to_string());
                 }

@@ -1,6 +1,7 @@
-//! A delivery that failed comes back by the clock `serve` goes by: on an
-//! injected clock months before the real one, the retry is due a backoff
-//! after the failure, not a backoff after the real now.
+//! Delivery failures. A temporary one comes back by the clock `serve` goes
+//! by: on an injected clock months before the real one, the retry is due a
+//! backoff after the failure, not a backoff after the real now. A chat that
+//! blocked the bot fails its rows at once, and the admin is told once.
 
 use chrono::{DateTime, Duration, Utc};
 use salespulse::delivery::telegram::Outgoing;
@@ -93,4 +94,82 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
         assert_eq!(again[0].attempts, 2, "{}", db.name);
         db.finish().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told_once() {
+    use crate::fake_telegram::{Script, start};
+    let fake = start(Script {
+        blocked: vec![-100_500],
+        ..Script::default()
+    })
+    .await;
+    let bot = teloxide::Bot::new("123:test").set_api_url(fake.url.parse().unwrap());
+    let channels = Channels {
+        telegram: Some(bot.throttle(teloxide::adaptors::throttle::Limits::default())),
+        mailer: None,
+        admin_chat: Some(7),
+        journal: None,
+    };
+    let policy = RetryPolicy {
+        max_attempts: 5,
+        base: Duration::seconds(30),
+        cap: Duration::seconds(3600),
+        lease: Duration::seconds(120),
+    };
+    let out = Outgoing {
+        messages: vec!["<b>Digest</b>".into(), "second part".into()],
+        ..Outgoing::default()
+    };
+    let now = Utc::now();
+    let db = crate::helpers::sqlite().await;
+    for (slot, chat) in [
+        ("2026-11-23T09:00", -100_500),
+        ("2026-11-24T09:00", -100_500),
+    ] {
+        let row = NewOutboxRow {
+            recipient: format!("telegram:{chat}"),
+            channel: "telegram".into(),
+            payload: serde_json::to_string(&Payload::telegram(chat, &out)).unwrap(),
+        };
+        let firing = FiringRecord {
+            schedule: "digest",
+            slot,
+            status: "fired",
+            due_at: now,
+            detail: None,
+        };
+        assert!(db.store.record_firing(&firing, now, &[row]).await.unwrap());
+    }
+    let clock = salespulse::serve::Clock::starting_at(now, 1.0);
+    assert_eq!(
+        work_once(&db.store, &channels, "w", &clock, &policy)
+            .await
+            .unwrap(),
+        2
+    );
+    let counts = db.store.outbox_counts().await.unwrap();
+    assert!(
+        counts
+            .iter()
+            .any(|c| c.status == "failed" && c.channel == "telegram" && c.rows == 2),
+        "both rows failed for good, no retry: {counts:?}"
+    );
+    assert!(db.store.chat_disabled(-100_500).await.unwrap().is_some());
+    // One try at the blocked chat (the second row is not even tried), and
+    // one note to the admin, not one per row.
+    let to_blocked = fake
+        .calls("sendmessage")
+        .iter()
+        .filter(|c| c.chat() == -100_500)
+        .count();
+    assert_eq!(to_blocked, 1);
+    let to_admin: Vec<_> = fake
+        .calls("sendmessage")
+        .into_iter()
+        .filter(|c| c.chat() == 7)
+        .collect();
+    assert_eq!(to_admin.len(), 1, "{to_admin:?}");
+    assert!(to_admin[0].body.contains("-100500"), "{}", to_admin[0].body);
+    db.finish().await;
 }
