@@ -14,6 +14,7 @@ mod pulls;
 mod records;
 mod sql_store;
 mod sqlite;
+mod upsert;
 mod upsert_sql;
 mod yardstick;
 
