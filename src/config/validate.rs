@@ -1,11 +1,11 @@
 //! Turns the file as written into a `Config`, collecting every problem with
 //! its key instead of stopping at the first.
 
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::raw::{OneOrMany, RawConfig, RawTeam};
+use super::raw::{OneOrMany, RawConfig};
 use super::*;
 use crate::domain::{PLAN_FIGURES, Role, StageKind};
 
@@ -19,7 +19,10 @@ mod kpi;
 mod schedules;
 #[path = "validate_sources.rs"]
 mod sources;
+#[path = "validate_teams.rs"]
+mod teams;
 use sources::source;
+use teams::team;
 
 #[derive(Default)]
 pub(super) struct Issues(Vec<ConfigIssue>);
@@ -88,7 +91,7 @@ pub(super) fn timezone(issues: &mut Issues, key: &str, raw: Option<&str>) -> Tz 
     }
 }
 
-fn date(issues: &mut Issues, key: &str, raw: &str) -> Option<NaiveDate> {
+pub(super) fn date(issues: &mut Issues, key: &str, raw: &str) -> Option<NaiveDate> {
     match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
@@ -98,99 +101,6 @@ fn date(issues: &mut Issues, key: &str, raw: &str) -> Option<NaiveDate> {
             );
             None
         }
-    }
-}
-
-fn weekday(raw: &str) -> Option<Weekday> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "mon" | "monday" | "пн" => Some(Weekday::Mon),
-        "tue" | "tuesday" | "вт" => Some(Weekday::Tue),
-        "wed" | "wednesday" | "ср" => Some(Weekday::Wed),
-        "thu" | "thursday" | "чт" => Some(Weekday::Thu),
-        "fri" | "friday" | "пт" => Some(Weekday::Fri),
-        "sat" | "saturday" | "сб" => Some(Weekday::Sat),
-        "sun" | "sunday" | "вс" => Some(Weekday::Sun),
-        _ => None,
-    }
-}
-
-fn work_hours(issues: &mut Issues, key: &str, raw: Option<&str>) -> (NaiveTime, NaiveTime) {
-    let default = (
-        NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
-        NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
-    );
-    let Some(raw) = raw else { return default };
-    let parsed = raw.split_once('-').and_then(|(a, b)| {
-        let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
-        let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
-        (a < b).then_some((a, b))
-    });
-    parsed.unwrap_or_else(|| {
-        issues.add(
-            key,
-            format!("\"{raw}\" is not a working-hours range (expected \"09:00-18:00\", start before end)"),
-        );
-        default
-    })
-}
-
-fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
-    let key = |k: &str| format!("teams[{i}].{k}");
-    let id = issues.required(&key("id"), raw.id);
-    let name = raw.name.unwrap_or_else(|| id.clone());
-    let timezone = timezone(issues, &key("timezone"), raw.timezone.as_deref());
-    let locale = match raw.locale.as_deref().map(str::trim) {
-        None | Some("ru") => Locale::Ru,
-        Some("en") => Locale::En,
-        Some(other) => {
-            issues.add(
-                key("locale"),
-                format!("\"{other}\" is not a locale (expected \"ru\" or \"en\")"),
-            );
-            Locale::Ru
-        }
-    };
-    let (work_start, work_end) = work_hours(issues, &key("work_hours"), raw.work_hours.as_deref());
-    let weekends = match raw.weekends {
-        None => vec![Weekday::Sat, Weekday::Sun],
-        Some(days) => days
-            .iter()
-            .enumerate()
-            .filter_map(|(j, d)| {
-                let day = weekday(d);
-                if day.is_none() {
-                    issues.add(
-                        format!("teams[{i}].weekends[{j}]"),
-                        format!("\"{d}\" is not a day of the week (expected mon, tue, wed, thu, fri, sat or sun)"),
-                    );
-                }
-                day
-            })
-            .collect(),
-    };
-    let holidays = raw
-        .holidays
-        .iter()
-        .enumerate()
-        .filter_map(|(j, d)| date(issues, &format!("teams[{i}].holidays[{j}]"), d))
-        .collect();
-    let working_days = raw
-        .working_days
-        .iter()
-        .enumerate()
-        .filter_map(|(j, d)| date(issues, &format!("teams[{i}].working_days[{j}]"), d))
-        .collect();
-    TeamConfig {
-        id,
-        name,
-        timezone,
-        locale,
-        work_start,
-        work_end,
-        weekends,
-        holidays,
-        working_days,
-        telegram_chat_id: raw.telegram_chat_id,
     }
 }
 
