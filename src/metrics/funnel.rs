@@ -367,6 +367,26 @@ pub struct Bottleneck {
     pub rule: String,
 }
 
+/// A funnel that holds only the open deals per stage, from counts made
+/// elsewhere (`stage`, deals, amount): the yardstick of a person's
+/// [`bottleneck`], without the team's records.
+pub fn open_deals_funnel<'a>(
+    stages: &[StageConfig],
+    counts: impl IntoIterator<Item = (&'a str, usize, i64)>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Funnel {
+    let mut f = funnel(&[], &[], stages, from, to, now);
+    for (stage, deals, amount_minor) in counts {
+        if let Some(row) = f.stages.iter_mut().find(|r| r.stage == stage) {
+            row.open_deals += deals;
+            row.open_amount_minor += amount_minor;
+        }
+    }
+    f
+}
+
 pub fn bottleneck(person: &Funnel, team: &Funnel) -> Option<Bottleneck> {
     let total = |f: &Funnel| f.stages.iter().map(|r| r.open_deals).sum::<usize>();
     let (mine, all) = (total(person), total(team));

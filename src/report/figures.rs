@@ -10,7 +10,7 @@ use super::slices::Slices;
 use crate::calendar::{day_range, local_day};
 use crate::config::{Config, EmployeeConfig, TeamConfig};
 use crate::domain::{ActivityKind, Call, Deal, Role, StageKind};
-use crate::metrics::funnel::{Bottleneck, Funnel, bottleneck, funnel};
+use crate::metrics::funnel::{Bottleneck, Funnel, bottleneck, funnel, open_deals_funnel};
 use crate::metrics::hygiene::{CrmRecords, Hygiene, HygieneRules, hygiene};
 use crate::metrics::plan::{PlanResult, plan_vs_actual};
 use crate::metrics::pulse::{DayPulse, HeatRow, PulseRules, day_pulse, heat_map};
@@ -390,16 +390,19 @@ fn compute(
                 now,
             )
         }
-        TeamBasis::OpenDeals(counts) => {
-            let mut f = funnel(&[], &[], &config.stages, from, to, now);
-            for row in &mut f.stages {
-                if let Some(c) = counts.iter().find(|c| c.stage == row.stage) {
-                    row.open_deals = usize::try_from(c.deals).unwrap_or(0);
-                    row.open_amount_minor = c.amount_minor;
-                }
-            }
-            f
-        }
+        TeamBasis::OpenDeals(counts) => open_deals_funnel(
+            &config.stages,
+            counts.iter().map(|c| {
+                (
+                    c.stage.as_str(),
+                    usize::try_from(c.deals).unwrap_or(0),
+                    c.amount_minor,
+                )
+            }),
+            from,
+            to,
+            now,
+        ),
     };
     let slices = Slices::new(&data);
     let hygiene_rules = HygieneRules {

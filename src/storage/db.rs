@@ -30,6 +30,19 @@ impl Dialect {
         }
     }
 
+    /// `sql` with each `{}` mark replaced by the next parameter's
+    /// placeholder (`?` or `$1`, `$2`, ...).
+    pub fn numbered(self, sql: &str) -> String {
+        let mut out = String::with_capacity(sql.len() + 16);
+        for (i, part) in sql.split("{}").enumerate() {
+            if i > 0 {
+                self.placeholder(&mut out, i);
+            }
+            out.push_str(part);
+        }
+        out
+    }
+
     /// Writes the placeholder of the `n`-th (1-based) parameter.
     pub fn placeholder(self, out: &mut String, n: usize) {
         use std::fmt::Write;
@@ -131,18 +144,7 @@ impl Pool {
         sql: &str,
         values: &[Value<'_>],
     ) -> Result<Vec<T>, sqlx::Error> {
-        match self {
-            Pool::Sqlite { readers: p, .. } => {
-                bind_values!(sqlx::query_as::<Sqlite, T>(sql), values)
-                    .fetch_all(p)
-                    .await
-            }
-            Pool::Postgres(p) => {
-                bind_values!(sqlx::query_as::<Postgres, T>(sql), values)
-                    .fetch_all(p)
-                    .await
-            }
-        }
+        self.fetch_through(false, sql, values).await
     }
 
     /// Runs a writing statement that returns rows (`UPDATE ... RETURNING`),
@@ -152,8 +154,18 @@ impl Pool {
         sql: &str,
         values: &[Value<'_>],
     ) -> Result<Vec<T>, sqlx::Error> {
+        self.fetch_through(true, sql, values).await
+    }
+
+    async fn fetch_through<T: AnyRow>(
+        &self,
+        writes: bool,
+        sql: &str,
+        values: &[Value<'_>],
+    ) -> Result<Vec<T>, sqlx::Error> {
         match self {
-            Pool::Sqlite { writer: p, .. } => {
+            Pool::Sqlite { writer, readers } => {
+                let p = if writes { writer } else { readers };
                 bind_values!(sqlx::query_as::<Sqlite, T>(sql), values)
                     .fetch_all(p)
                     .await

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::db::{Dialect, Value};
 use super::sql_store::SqlStore;
+use super::upsert_sql::push_value_rows;
 use super::{NewOutboxRow, OutboxCount, OutboxRow, Result, query_err};
 
 #[derive(sqlx::FromRow)]
@@ -18,33 +19,12 @@ struct CountRow {
     n: i64,
 }
 
-fn marks(d: Dialect, sql: &mut String, from: usize, n: usize) {
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        d.placeholder(sql, from + i);
-    }
-}
-
-/// `?`/`$n` placeholders written in order for `{}` marks in `sql`.
-fn numbered(d: Dialect, sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    for (i, part) in sql.split("{}").enumerate() {
-        if i > 0 {
-            d.placeholder(&mut out, i);
-        }
-        out.push_str(part);
-    }
-    out
-}
-
 impl SqlStore {
     pub(super) async fn get_schedule_mark(&self, schedule: &str) -> Result<Option<i64>> {
-        let sql = numbered(
-            self.pool.dialect(),
-            "SELECT last_seen FROM schedule_marks WHERE schedule = {}",
-        );
+        let sql = self
+            .pool
+            .dialect()
+            .numbered("SELECT last_seen FROM schedule_marks WHERE schedule = {}");
         let rows: Vec<MarkRow> = self
             .pool
             .fetch_all(&sql, &[Value::Text(schedule)])
@@ -61,14 +41,11 @@ impl SqlStore {
             Dialect::Sqlite => "MAX",
             Dialect::Postgres => "GREATEST",
         };
-        let sql = numbered(
-            d,
-            &format!(
-                "INSERT INTO schedule_marks (schedule, last_seen) VALUES ({{}}, {{}}) \
+        let sql = d.numbered(&format!(
+            "INSERT INTO schedule_marks (schedule, last_seen) VALUES ({{}}, {{}}) \
                  ON CONFLICT (schedule) DO UPDATE SET last_seen = \
                  {greatest}(schedule_marks.last_seen, excluded.last_seen)"
-            ),
-        );
+        ));
         self.pool
             .execute(&sql, &[Value::Text(schedule), Value::Int(last_seen)])
             .await
@@ -77,10 +54,10 @@ impl SqlStore {
     }
 
     pub(super) async fn get_firing(&self, schedule: &str, slot: &str) -> Result<bool> {
-        let sql = numbered(
-            self.pool.dialect(),
-            "SELECT COUNT(*) AS n FROM firings WHERE schedule = {} AND slot = {}",
-        );
+        let sql = self
+            .pool
+            .dialect()
+            .numbered("SELECT COUNT(*) AS n FROM firings WHERE schedule = {} AND slot = {}");
         let rows: Vec<CountRow> = self
             .pool
             .fetch_all(&sql, &[Value::Text(schedule), Value::Text(slot)])
@@ -106,8 +83,7 @@ impl SqlStore {
         let d = self.pool.dialect();
         let err = || query_err("recording a firing");
         let mut tx = self.pool.begin().await.map_err(err())?;
-        let sql = numbered(
-            d,
+        let sql = d.numbered(
             "INSERT INTO firings (schedule, slot, status, due_at, decided_at, detail) \
              VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT (schedule, slot) DO NOTHING",
         );
@@ -133,25 +109,22 @@ impl SqlStore {
                 "INSERT INTO outbox (schedule, slot, recipient, channel, payload, status, \
                            next_at, created_at) VALUES "
                     .to_owned();
-            let mut values = Vec::with_capacity(chunk.len() * 8);
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                marks(d, &mut sql, values.len() + 1, 8);
-                sql.push(')');
-                values.extend([
-                    Value::Text(schedule),
-                    Value::Text(slot),
-                    Value::Text(&r.recipient),
-                    Value::Text(&r.channel),
-                    Value::Text(&r.payload),
-                    Value::Text("pending"),
-                    Value::Int(now.timestamp()),
-                    Value::Int(now.timestamp()),
-                ]);
-            }
+            push_value_rows(&mut sql, d, chunk.len(), 8);
+            let values: Vec<Value<'_>> = chunk
+                .iter()
+                .flat_map(|r| {
+                    [
+                        Value::Text(schedule),
+                        Value::Text(slot),
+                        Value::Text(&r.recipient),
+                        Value::Text(&r.channel),
+                        Value::Text(&r.payload),
+                        Value::Text("pending"),
+                        Value::Int(now.timestamp()),
+                        Value::Int(now.timestamp()),
+                    ]
+                })
+                .collect();
             sql.push_str(" ON CONFLICT (schedule, slot, recipient) DO NOTHING");
             tx.execute(&sql, &values).await.map_err(err())?;
         }
@@ -173,8 +146,7 @@ impl SqlStore {
             Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
             Dialect::Sqlite => "",
         };
-        let sql = numbered(
-            d,
+        let sql = d.numbered(
             &format!(
                 "UPDATE outbox SET status = 'sending', claimed_by = {{}}, claimed_until = {{}}, \
                  attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE \
@@ -210,10 +182,9 @@ impl SqlStore {
         values: &[Value<'_>],
     ) -> Result<bool> {
         // `set` carries a `{}` mark for each of `values`.
-        let sql = numbered(
-            self.pool.dialect(),
-            &format!("UPDATE outbox SET {set} WHERE id = {{}} AND claimed_by = {{}}"),
-        );
+        let sql = self.pool.dialect().numbered(&format!(
+            "UPDATE outbox SET {set} WHERE id = {{}} AND claimed_by = {{}}"
+        ));
         let mut all = values.to_vec();
         all.push(Value::Int(id));
         all.push(Value::Text(worker));

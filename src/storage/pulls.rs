@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::db::Value;
 use super::sql_store::SqlStore;
+use super::upsert_sql::push_value_rows;
 use super::{Result, query_err};
 
 #[derive(sqlx::FromRow)]
@@ -15,15 +16,6 @@ struct CursorRow {
 #[derive(sqlx::FromRow)]
 struct PathRow {
     path: String,
-}
-
-fn placeholders(sql: &mut String, d: super::db::Dialect, n: usize) {
-    for i in 1..=n {
-        if i > 1 {
-            sql.push_str(", ");
-        }
-        d.placeholder(sql, i);
-    }
 }
 
 impl SqlStore {
@@ -44,10 +36,10 @@ impl SqlStore {
         cursor: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut sql = "INSERT INTO pull_cursors (source, cursor, updated_at) VALUES (".to_owned();
-        placeholders(&mut sql, self.pool.dialect(), 3);
+        let mut sql = "INSERT INTO pull_cursors (source, cursor, updated_at) VALUES ".to_owned();
+        push_value_rows(&mut sql, self.pool.dialect(), 1, 3);
         sql.push_str(
-            ") ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, \
+            " ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, \
              updated_at = excluded.updated_at",
         );
         self.pool
@@ -90,9 +82,9 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut sql =
-            "INSERT INTO ingested_files (source, hash, path, ingested_at) VALUES (".to_owned();
-        placeholders(&mut sql, self.pool.dialect(), 4);
-        sql.push_str(") ON CONFLICT (source, hash) DO NOTHING");
+            "INSERT INTO ingested_files (source, hash, path, ingested_at) VALUES ".to_owned();
+        push_value_rows(&mut sql, self.pool.dialect(), 1, 4);
+        sql.push_str(" ON CONFLICT (source, hash) DO NOTHING");
         self.pool
             .execute(
                 &sql,
