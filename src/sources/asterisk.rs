@@ -159,6 +159,7 @@ pub fn read<R: Read>(
                 rejects.push(Rejected {
                     file: file.to_owned(),
                     line: line as i64,
+                    record: String::new(),
                     reason: format!("unreadable CSV: {e}"),
                     raw: String::new(),
                 });
@@ -195,6 +196,7 @@ pub fn read<R: Read>(
             Err(reason) => rejects.push(Rejected {
                 file: file.to_owned(),
                 line: line as i64,
+                record: String::new(),
                 reason,
                 raw: raw_line(&record),
             }),

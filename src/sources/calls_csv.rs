@@ -114,6 +114,7 @@ pub fn read<R: Read>(
             Err(reason) => rejects.push(Rejected {
                 file: file.to_owned(),
                 line: line as i64,
+                record: String::new(),
                 reason,
                 raw: record
                     .iter()

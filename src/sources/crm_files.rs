@@ -306,6 +306,7 @@ impl State<'_> {
             self.rejects.push(Rejected {
                 file: self.file.clone(),
                 line: line as i64,
+                record: String::new(),
                 reason,
                 raw,
             });
