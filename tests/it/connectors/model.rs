@@ -234,7 +234,7 @@ impl Dept {
     }
 
     /// When a deal reached its stage, and when it closed.
-    fn stage_since(&self, deal: &Deal) -> DateTime<Utc> {
+    pub fn stage_since(&self, deal: &Deal) -> DateTime<Utc> {
         self.moves
             .iter()
             .filter(|m| m.deal == deal.id)
@@ -242,7 +242,7 @@ impl Dept {
             .max()
             .unwrap_or(deal.created)
     }
-    fn closed(&self, deal: &Deal) -> Option<DateTime<Utc>> {
+    pub fn closed(&self, deal: &Deal) -> Option<DateTime<Utc>> {
         matches!(deal.stage, "won" | "lost").then(|| self.stage_since(deal))
     }
 }
