@@ -165,12 +165,20 @@ impl Puller<'_, '_> {
     ) -> Result<(), PullError> {
         let mut pass = self.session.pass(entity);
         let from = self.from(&pass);
+        // A first pull reads the whole history: its first page is asked
+        // with `start` 0, which brings the `total` to expect.
+        let mut first = from.is_none() && pass.last_id == 0;
         loop {
-            let answer = self
-                .api
-                .call(method, &params(pass.last_id, from.clone()))
-                .await
-                .map_err(remote)?;
+            let mut request = params(pass.last_id, from.clone());
+            if first {
+                request["start"] = json!(0);
+            }
+            let answer = self.api.call(method, &request).await.map_err(remote)?;
+            if std::mem::take(&mut first)
+                && let Some(total) = answer.get("total").and_then(Value::as_u64)
+            {
+                self.session.expect(entity, total);
+            }
             let page = rows(&answer);
             let full = page.len() >= PAGE;
             if let Some(last) = page.iter().filter_map(|r| int(r.get("ID"))).max() {

@@ -119,6 +119,15 @@ async fn b24_a_same_day_win_is_kept_and_a_win_is_dated_by_its_move() {
             report.rejects
         );
         assert_eq!(inserted(&report, "deals"), 2);
+        // A first pull reads the whole history, and says how much.
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("deals: first pull, the whole history: 2 rows")),
+            "{:?}",
+            report.notes
+        );
         let data = stored(&db.store).await;
         let closed: HashMap<String, Option<DateTime<Utc>>> = data
             .deals
