@@ -30,6 +30,30 @@ pub(super) struct Hold(std::sync::Mutex<Option<File>>);
 impl SqlStore {
     /// `<database>.bulk-lock`, or `None` for an in-memory database.
     async fn bulk_lock_path(&self) -> Result<Option<PathBuf>> {
+        self.lock_path("bulk-lock").await
+    }
+
+    /// Brings the schema up to date while holding `<database>.migrate-lock`,
+    /// so two processes starting on a new file do not both create it.
+    pub(super) async fn migrate_sqlite(&self, writer: &sqlx::SqlitePool) -> Result<()> {
+        let hold = match self.lock_path("migrate-lock").await? {
+            None => None,
+            Some(path) => {
+                let file = open_lock_file(&path)?;
+                let locked = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                    .await
+                    .map_err(|e| super::StorageError::Io(format!("{}: {e}", path.display())))?
+                    .map_err(|e| super::StorageError::Io(format!("{}: {e}", path.display())))?;
+                Some(locked)
+            }
+        };
+        super::sqlite::MIGRATOR.run(writer).await?;
+        drop(hold);
+        Ok(())
+    }
+
+    /// `<database>.<suffix>`, or `None` for an in-memory database.
+    async fn lock_path(&self, suffix: &str) -> Result<Option<PathBuf>> {
         let rows: Vec<DatabaseFile> = self
             .pool
             .fetch_all(
@@ -42,7 +66,7 @@ impl SqlStore {
             .into_iter()
             .next()
             .filter(|r| !r.file.is_empty())
-            .map(|r| PathBuf::from(format!("{}.bulk-lock", r.file))))
+            .map(|r| PathBuf::from(format!("{}.{suffix}", r.file))))
     }
 
     /// Takes the bulk-load lock without waiting: `Ok(None)` when another
@@ -51,12 +75,7 @@ impl SqlStore {
         let Some(path) = self.bulk_lock_path().await? else {
             return Ok(Some(None));
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| super::StorageError::Io(format!("{}: {e}", path.display())))?;
+        let file = open_lock_file(&path)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(Some(file))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
@@ -138,4 +157,13 @@ impl SqlStore {
         }
         Ok(())
     }
+}
+
+fn open_lock_file(path: &std::path::Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| super::StorageError::Io(format!("{}: {e}", path.display())))
 }

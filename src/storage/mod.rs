@@ -44,7 +44,7 @@ pub enum StorageError {
         "the database holds a record this version cannot read ({0}); was it written by a newer salespulse?"
     )]
     Corrupt(String),
-    #[error("cannot use the bulk-load lock file {0}")]
+    #[error("cannot use the lock file {0}")]
     Io(String),
     #[error("database error while {doing}: {source}")]
     Query {

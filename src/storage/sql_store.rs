@@ -61,7 +61,7 @@ impl Storage for SqlStore {
 
     async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite { writer, .. } => sqlite::MIGRATOR.run(writer).await?,
+            Pool::Sqlite { writer, .. } => self.migrate_sqlite(writer).await?,
             Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
         }
         Ok(())
