@@ -197,3 +197,40 @@ fn commands_during_a_bulk_load_leave_it_alone_and_a_killed_load_heals() {
     assert_eq!(bulk_indexes_present(&db), 2);
     assert_eq!(sqlite_count(&db, "SELECT COUNT(*) FROM calls"), calls);
 }
+
+#[test]
+fn a_closed_stdout_ends_a_command_without_a_panic() {
+    let (_dir, config) = department();
+    let mut child = salespulse(&config, &["check-config"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // The reader goes away before the command prints.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("ends");
+    let said = text(&out);
+    assert!(!said.contains("panicked"), "{said}");
+}
+
+#[test]
+fn an_unbounded_period_is_refused_with_the_limit() {
+    let (_dir, config) = department();
+    let out = salespulse(
+        &config,
+        &[
+            "report",
+            "figures",
+            "--team",
+            "moscow",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "9999-12-31",
+        ],
+    )
+    .output()
+    .expect("runs");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("at most 366 days"), "{}", text(&out));
+}
