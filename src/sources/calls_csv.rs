@@ -63,10 +63,7 @@ pub fn read<R: Read>(
     // The header is the first line that is not blank.
     let mut lines = 0u64;
     let mut rejects = Vec::new();
-    loop {
-        let Some(piece) = reader.next_piece().map_err(io_err)? else {
-            break;
-        };
+    while let Some(piece) = reader.next_piece().map_err(io_err)? {
         lines += piece.lines;
         match piece.kind {
             PieceKind::Blank => continue,
