@@ -152,10 +152,14 @@ impl SqlStore {
                     .map_err(query_err("building indexes after a bulk load"))?;
             }
         }
+        self.release_bulk_lock();
+        Ok(())
+    }
+
+    pub(super) fn release_bulk_lock(&self) {
         if let Ok(mut hold) = self.bulk_hold.0.lock() {
             *hold = None;
         }
-        Ok(())
     }
 }
 

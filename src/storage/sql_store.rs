@@ -603,5 +603,7 @@ impl Storage for SqlStore {
 
     async fn close(&self) {
         self.pool.close().await;
+        // Indexes still down are left to the next process to build.
+        self.release_bulk_lock();
     }
 }

@@ -460,3 +460,30 @@ async fn bad_rows_stay_bad_alone_on_either_backend() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_repeated_id_with_other_content_counts_as_updated_and_the_last_wins() {
+    let config = config();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deals.jsonl");
+    let deal = |amount: &str| {
+        format!(
+            "{{\"id\": \"D1\", \"owner\": \"17\", \"stage\": \"new\", \"amount\": \"{amount}\", \"created_at\": \"2026-11-10 10:00\"}}"
+        )
+    };
+    std::fs::write(&file, [deal("100"), deal("100"), deal("250")].join("\n")).unwrap();
+    for db in backends().await {
+        let crm = config.source("crm").unwrap();
+        let report = ingest_file(db.store.clone(), &config, crm, &file, false)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        let u = report.totals.upserted;
+        assert_eq!(
+            (u.inserted, u.updated, u.unchanged),
+            (1, 2, 0),
+            "{}",
+            db.name
+        );
+        db.finish().await;
+    }
+}
