@@ -85,6 +85,56 @@ pub enum DomainError {
         value: String,
         expected: &'static str,
     },
+    #[error("{what} {value} s is longer than a day: not a plausible call")]
+    CallTooLong { what: &'static str, value: i64 },
+    #[error("{what} {value} is outside {FIRST_YEAR}-{LAST_YEAR}")]
+    DateOutOfRange { what: &'static str, value: String },
+    #[error("{what} {value} is over {} (in minor units: more than any deal)", MAX_AMOUNT_MINOR / 100)]
+    AmountTooLarge { what: &'static str, value: i64 },
+}
+
+/// The longest call (and talk time) taken as real: one day.
+pub const MAX_CALL_SECONDS: i64 = 86_400;
+/// Records dated outside these years are typing errors or overflows.
+pub const FIRST_YEAR: i32 = 2000;
+pub const LAST_YEAR: i32 = 2100;
+/// The largest amount of one record, in minor units: 10^12 in the currency.
+/// Sums of a million such amounts still fit an `i64`.
+pub const MAX_AMOUNT_MINOR: i64 = 100 * 1_000_000_000_000;
+
+/// Refuses instants outside [`FIRST_YEAR`]–[`LAST_YEAR`].
+pub fn plausible_instant(what: &'static str, t: DateTime<Utc>) -> Result<(), DomainError> {
+    use chrono::Datelike;
+    if (FIRST_YEAR..=LAST_YEAR).contains(&t.year()) {
+        Ok(())
+    } else {
+        Err(DomainError::DateOutOfRange {
+            what,
+            value: t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        })
+    }
+}
+
+/// Refuses seconds of a call outside 0..=[`MAX_CALL_SECONDS`].
+pub fn plausible_call_seconds(what: &'static str, value: i64) -> Result<(), DomainError> {
+    if value < 0 {
+        return Err(DomainError::Negative { what, value });
+    }
+    if value > MAX_CALL_SECONDS {
+        return Err(DomainError::CallTooLong { what, value });
+    }
+    Ok(())
+}
+
+/// Refuses amounts outside 0..=[`MAX_AMOUNT_MINOR`].
+pub fn plausible_amount(what: &'static str, value: i64) -> Result<(), DomainError> {
+    if value < 0 {
+        return Err(DomainError::Negative { what, value });
+    }
+    if value > MAX_AMOUNT_MINOR {
+        return Err(DomainError::AmountTooLarge { what, value });
+    }
+    Ok(())
 }
 
 /// The id a source gives a record (`uniqueid`, a CRM deal id): never empty.
@@ -269,12 +319,19 @@ pub struct CallFields {
 impl Call {
     pub fn new(f: CallFields) -> Result<Self, DomainError> {
         let external_id = ExternalId::parse(&f.external_id, "call id")?;
+        plausible_instant("start", f.started_at)?;
+        plausible_instant("end", f.ended_at)?;
+        if let Some(answered) = f.answered_at {
+            plausible_instant("answer", answered)?;
+        }
         if f.ended_at < f.started_at {
             return Err(DomainError::EndsBeforeStart {
                 start: f.started_at,
                 end: f.ended_at,
             });
         }
+        plausible_call_seconds("talk time", f.talk_seconds)?;
+        plausible_call_seconds("call length", (f.ended_at - f.started_at).num_seconds())?;
         if f.talk_seconds < 0 {
             return Err(DomainError::Negative {
                 what: "talk time",
@@ -370,11 +427,15 @@ impl Deal {
         if self.stage.trim().is_empty() {
             return Err(DomainError::Empty("stage"));
         }
-        if self.amount_minor < 0 {
-            return Err(DomainError::Negative {
-                what: "amount",
-                value: self.amount_minor,
-            });
+        plausible_amount("amount", self.amount_minor)?;
+        plausible_instant("created", self.created_at)?;
+        for (what, t) in [
+            ("stage since", self.stage_since),
+            ("closed", self.closed_at),
+        ] {
+            if let Some(t) = t {
+                plausible_instant(what, t)?;
+            }
         }
         if let Some(closed) = self.closed_at
             && closed < self.created_at

@@ -231,6 +231,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (None, None) => anyhow::bail!("name --employee or --team"),
             };
             let now = now.unwrap_or_else(chrono::Utc::now);
+            let to_day = to.unwrap_or(from);
+            let days = (to_day - from).num_days() + 1;
+            if days < 1 {
+                anyhow::bail!("--to {to_day} is before --from {from}");
+            }
+            if days > MAX_REPORT_DAYS {
+                anyhow::bail!(
+                    "--from {from} --to {to_day} is {days} days; a report covers at most {MAX_REPORT_DAYS} days: ask for it a year at a time"
+                );
+            }
             let store = commands::kpi::open_guarded(&config, now).await?;
             // The printout shows the team's whole funnel beside the person's.
             let report = figures::build_with(
@@ -420,6 +430,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. } | Command::Bot) {
+        // A one-off command piped into `head` or `true` stops quietly when
+        // the reader goes, as Unix tools do, instead of panicking in print.
+        // SAFETY: set once at start, before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     // A service says what it fires and sends; a one-off command only warns.
     let default_filter = match cli.command {
         Command::Serve { .. } | Command::Bot => {
@@ -450,6 +468,9 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// The longest period one `report figures` covers.
+const MAX_REPORT_DAYS: i64 = 366;
 
 // Ingestion allocates many short strings on one thread and frees them on
 // another (the SQLite worker); mimalloc handles that far better than glibc.

@@ -496,3 +496,46 @@ fn a_crm_api_source_takes_no_pull_paths() {
 
 #[path = "tests_schedules.rs"]
 mod schedules;
+
+#[test]
+fn a_bad_email_an_unknown_position_and_a_shared_crm_stage_are_named() {
+    let text = EXAMPLE
+        .replacen(
+            "email = \"petrova@example.com\"",
+            "email = \"not-an-email\"",
+            1,
+        )
+        .replacen(
+            "crm_ids = [\"NEW\", \"C1:NEW\"]",
+            "crm_ids = [\"NEW\", \"C1:NEW\", \"C1:WON\"]",
+            1,
+        )
+        .replacen(
+            "[[stages]]\nid = \"won\"",
+            "[[stages]]\nid = \"won\"\ncrm_ids = [\"C1:WON\"]",
+            1,
+        );
+    let found = issues(&text);
+    assert!(
+        found
+            .iter()
+            .any(|i| i.starts_with("employees[0].email: \"not-an-email\" is not an email address")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|i| i.contains("\"C1:WON\" is already a crm_id of stage \"new\"")),
+        "{found:?}"
+    );
+    if EXAMPLE.contains("[[kpi.schemes]]") {
+        let typo = EXAMPLE.replacen("position = \"", "position = \"x", 1);
+        let found = issues(&typo);
+        assert!(
+            found
+                .iter()
+                .any(|i| i.contains("is not a position of any [[kpi.schemes]]")),
+            "{found:?}"
+        );
+    }
+}

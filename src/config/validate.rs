@@ -290,7 +290,9 @@ pub(super) fn validate(
             telegram_username: e
                 .telegram_username
                 .map(|u| u.trim_start_matches('@').to_owned()),
-            email: e.email,
+            email: e.email.inspect(|address| {
+                delivery::address(&mut issues, &format!("employees[{i}].email"), address)
+            }),
             source_ids,
         });
     }
@@ -325,6 +327,20 @@ pub(super) fn validate(
             ),
             crm_ids: s.crm_ids.into_iter().map(|v| v.into_string()).collect(),
         });
+    }
+    // A CRM stage id maps to one of our stages, never two.
+    let mut crm_stage_of: std::collections::HashMap<&str, &str> = Default::default();
+    for (i, stage) in stages.iter().enumerate() {
+        for (j, crm_id) in stage.crm_ids.iter().enumerate() {
+            if let Some(first) = crm_stage_of.insert(crm_id, &stage.id)
+                && first != stage.id
+            {
+                issues.add(
+                    format!("stages[{i}].crm_ids[{j}]"),
+                    format!("\"{crm_id}\" is already a crm_id of stage \"{first}\" (a CRM stage maps to one stage)"),
+                );
+            }
+        }
     }
 
     let mut plans = Vec::new();
@@ -485,6 +501,29 @@ pub(super) fn validate(
     }
 
     let kpi = kpi::kpi(&mut issues, raw.kpi);
+    // With KPI schemes, a position none of them names is a typing error.
+    if !kpi.schemes.is_empty() {
+        let known: std::collections::BTreeSet<&str> =
+            kpi.schemes.iter().map(|s| s.position.as_str()).collect();
+        for (i, e) in employees.iter().enumerate() {
+            for (k, p) in [
+                ("position", &e.position),
+                ("previous_position", &e.previous_position),
+            ] {
+                if let Some(p) = p
+                    && !known.contains(p.as_str())
+                {
+                    issues.add(
+                        format!("employees[{i}].{k}"),
+                        format!(
+                            "\"{p}\" is not a position of any [[kpi.schemes]] (known: {})",
+                            known.iter().copied().collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
     let schedules = schedules::schedules(
         &mut issues,
         raw.schedules,

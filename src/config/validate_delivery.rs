@@ -35,7 +35,7 @@ fn bounded(
     }
 }
 
-fn address(issues: &mut Issues, key: &str, value: &str) {
+pub(super) fn address(issues: &mut Issues, key: &str, value: &str) {
     if value.parse::<Mailbox>().is_err() {
         issues.add(
             key,

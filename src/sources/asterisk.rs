@@ -9,10 +9,11 @@ use std::io::Read;
 
 use crate::calendar::LocalClock;
 use crate::config::AsteriskRules;
-use crate::domain::{Call, CallFields, Direction, Disposition};
+use crate::domain::{Call, CallFields, Direction, Disposition, plausible_call_seconds};
 use crate::storage::Rejected;
 
 use super::fields::{clean, iso_local};
+use super::lines::{PieceKind, Quotes, RecordReader, split_fields};
 use super::{CHUNK_ROWS, Chunk, Mapping, Records};
 
 const SRC: usize = 1;
@@ -129,84 +130,66 @@ fn classify<'a>(
 }
 
 /// Reads a Master.csv stream, handing over chunks of merged calls.
-/// `emit` returns false to stop early (the receiver is gone).
+/// `emit` returns false to stop early (the receiver is gone). Every physical
+/// line is a leg of a call, a blank line, or a reject with its line.
 pub fn read<R: Read>(
     input: R,
     file: &str,
     mapping: &Mapping,
     rules: &AsteriskRules,
     emit: &mut dyn FnMut(Chunk) -> bool,
-) -> Result<(), csv::Error> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(input);
+) -> std::io::Result<()> {
+    let mut reader = RecordReader::new(
+        std::io::BufReader::with_capacity(1 << 20, input),
+        Quotes::OneLine,
+    );
     let mut clock = LocalClock::new(mapping.source.timezone);
     let mut record = csv::ByteRecord::new();
     let mut calls: HashMap<String, Call> = HashMap::with_capacity(CHUNK_ROWS);
     let mut rejects = Vec::new();
     let mut unmapped: HashMap<String, u64> = HashMap::new();
-    let mut rows = 0u64;
-    loop {
-        let more = match reader.read_byte_record(&mut record) {
-            Ok(more) => more,
-            Err(e) => {
-                // A broken line (bad UTF-8 inside quotes, an unclosed quote):
-                // set it aside and go on with the next one.
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                rows += 1;
-                rejects.push(Rejected {
-                    file: file.to_owned(),
-                    line: line as i64,
-                    record: String::new(),
-                    reason: format!("unreadable CSV: {e}"),
-                    raw: String::new(),
-                });
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(e);
-                }
-                continue;
-            }
-        };
-        if !more {
-            break;
-        }
-        rows += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(rows);
-        if record.len() == 1
-            && record
-                .get(0)
-                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
-        {
-            continue; // a blank line
-        }
-        match parse_row(&record, mapping, rules, &mut clock) {
-            Ok((call, unmapped_agent)) => {
-                if let Some(agent) = unmapped_agent {
-                    *unmapped.entry(agent).or_default() += 1;
-                }
-                match calls.get_mut(call.external_id.as_str()) {
-                    Some(existing) => existing.merge_leg(call),
-                    None => {
-                        calls.insert(call.external_id.as_str().to_owned(), call);
+    let mut lines = 0u64;
+    let mut pieces = 0u64;
+    while let Some(piece) = reader.next_piece()? {
+        lines += piece.lines;
+        pieces += 1;
+        match piece.kind {
+            PieceKind::Blank => {}
+            PieceKind::Broken(why, raw) => rejects.push(Rejected::new(
+                file,
+                piece.line,
+                why.to_string(),
+                &String::from_utf8_lossy(&raw),
+            )),
+            PieceKind::Record(text) => {
+                split_fields(&text, b',', &mut record);
+                match parse_row(&record, mapping, rules, &mut clock) {
+                    Ok((call, unmapped_agent)) => {
+                        if let Some(agent) = unmapped_agent {
+                            *unmapped.entry(agent).or_default() += 1;
+                        }
+                        match calls.get_mut(call.external_id.as_str()) {
+                            Some(existing) => existing.merge_leg(call),
+                            None => {
+                                calls.insert(call.external_id.as_str().to_owned(), call);
+                            }
+                        }
                     }
+                    Err(reason) => rejects.push(Rejected::new(
+                        file,
+                        piece.line,
+                        reason,
+                        &String::from_utf8_lossy(&text),
+                    )),
                 }
             }
-            Err(reason) => rejects.push(Rejected {
-                file: file.to_owned(),
-                line: line as i64,
-                record: String::new(),
-                reason,
-                raw: raw_line(&record),
-            }),
         }
-        if rows.is_multiple_of(CHUNK_ROWS as u64) {
+        if pieces.is_multiple_of(CHUNK_ROWS as u64) {
             let chunk = Chunk {
                 records: Records::Calls(calls.drain().map(|(_, c)| c).collect()),
                 rejects: std::mem::take(&mut rejects),
-                rows_read: CHUNK_ROWS as u64,
-                bytes_read: reader.position().byte(),
+                rows_read: std::mem::take(&mut lines),
+                bytes_read: reader.bytes_read(),
                 unmapped: std::mem::take(&mut unmapped),
             };
             if !emit(chunk) {
@@ -217,8 +200,8 @@ pub fn read<R: Read>(
     let chunk = Chunk {
         records: Records::Calls(calls.drain().map(|(_, c)| c).collect()),
         rejects,
-        rows_read: rows % CHUNK_ROWS as u64,
-        bytes_read: reader.position().byte(),
+        rows_read: lines,
+        bytes_read: reader.bytes_read(),
         unmapped,
     };
     emit(chunk);
@@ -271,6 +254,9 @@ fn parse_row(
     };
     let duration = number(DURATION, "duration")?;
     let billsec = number(BILLSEC, "billsec")?;
+    // Bounded before any time arithmetic: a huge duration would overflow it.
+    plausible_call_seconds("duration", duration).map_err(|e| e.to_string())?;
+    plausible_call_seconds("billsec", billsec).map_err(|e| e.to_string())?;
     if billsec > duration {
         return Err(format!(
             "billsec {billsec} is longer than duration {duration}"

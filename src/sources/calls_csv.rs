@@ -3,7 +3,7 @@
 //! direction and status values).
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{BufReader, Read};
 
 use chrono::NaiveDateTime;
 
@@ -13,12 +13,16 @@ use crate::domain::{Call, CallFields, CallKind, Disposition};
 use crate::storage::Rejected;
 
 use super::fields::{clean, seconds};
+use super::lines::{PieceKind, Quotes, RecordReader, split_fields};
 use super::{CHUNK_ROWS, Chunk, Mapping, Records};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CallsCsvError {
     #[error("{file}: {source}")]
-    Csv { file: String, source: csv::Error },
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
     #[error(
         "{file}: the header has no column {column:?} (set sources.columns.{key}; the header has: {found})"
     )]
@@ -50,17 +54,35 @@ pub fn read<R: Read>(
     rules: &CallsCsvRules,
     emit: &mut dyn FnMut(Chunk) -> bool,
 ) -> Result<(), CallsCsvError> {
-    let csv_err = |source| CallsCsvError::Csv {
+    let io_err = |source| CallsCsvError::Io {
         file: file.to_owned(),
         source,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(rules.delimiter)
-        .flexible(true)
-        .from_reader(input);
-    let header: Vec<String> = reader
-        .byte_headers()
-        .map_err(csv_err)?
+    let mut reader = RecordReader::new(BufReader::with_capacity(1 << 16, input), Quotes::CSV_TEXT);
+    let mut record = csv::ByteRecord::new();
+    // The header is the first line that is not blank.
+    let mut lines = 0u64;
+    let mut rejects = Vec::new();
+    while let Some(piece) = reader.next_piece().map_err(io_err)? {
+        lines += piece.lines;
+        match piece.kind {
+            PieceKind::Blank => continue,
+            PieceKind::Broken(why, raw) => {
+                rejects.push(Rejected::new(
+                    file,
+                    piece.line,
+                    format!("header: {why}"),
+                    &String::from_utf8_lossy(&raw),
+                ));
+                continue;
+            }
+            PieceKind::Record(text) => {
+                split_fields(&text, rules.delimiter, &mut record);
+                break;
+            }
+        }
+    }
+    let header: Vec<String> = record
         .iter()
         .map(|h| clean(h).trim_start_matches('\u{feff}').to_owned())
         .collect();
@@ -92,43 +114,45 @@ pub fn read<R: Read>(
     };
 
     let mut clock = LocalClock::new(mapping.source.timezone);
-    let mut record = csv::ByteRecord::new();
     let mut calls = Vec::new();
-    let mut rejects = Vec::new();
     let mut unmapped = HashMap::new();
-    let mut rows = 0u64;
-    let mut chunk_rows = 0u64;
-    while reader.read_byte_record(&mut record).map_err(csv_err)? {
-        rows += 1;
-        chunk_rows += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
-        match parse_row(&record, &pos, mapping, rules, &mut clock) {
-            Ok(call) => {
-                if call.employee_id.is_none()
-                    && let Some(agent) = &call.agent
-                {
-                    *unmapped.entry(agent.clone()).or_default() += 1;
+    let mut chunk_rows = lines;
+    while let Some(piece) = reader.next_piece().map_err(io_err)? {
+        chunk_rows += piece.lines;
+        match piece.kind {
+            PieceKind::Blank => {}
+            PieceKind::Broken(why, raw) => rejects.push(Rejected::new(
+                file,
+                piece.line,
+                why.to_string(),
+                &String::from_utf8_lossy(&raw),
+            )),
+            PieceKind::Record(text) => {
+                split_fields(&text, rules.delimiter, &mut record);
+                match parse_row(&record, &pos, mapping, rules, &mut clock) {
+                    Ok(call) => {
+                        if call.employee_id.is_none()
+                            && let Some(agent) = &call.agent
+                        {
+                            *unmapped.entry(agent.clone()).or_default() += 1;
+                        }
+                        calls.push(call);
+                    }
+                    Err(reason) => rejects.push(Rejected::new(
+                        file,
+                        piece.line,
+                        reason,
+                        &String::from_utf8_lossy(&text),
+                    )),
                 }
-                calls.push(call);
             }
-            Err(reason) => rejects.push(Rejected {
-                file: file.to_owned(),
-                line: line as i64,
-                record: String::new(),
-                reason,
-                raw: record
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            }),
         }
-        if calls.len() >= CHUNK_ROWS {
+        if calls.len() + rejects.len() >= CHUNK_ROWS {
             let chunk = Chunk {
                 records: Records::Calls(std::mem::take(&mut calls)),
                 rejects: std::mem::take(&mut rejects),
                 rows_read: std::mem::take(&mut chunk_rows),
-                bytes_read: reader.position().byte(),
+                bytes_read: reader.bytes_read(),
                 unmapped: std::mem::take(&mut unmapped),
             };
             if !emit(chunk) {
@@ -140,7 +164,7 @@ pub fn read<R: Read>(
         records: Records::Calls(calls),
         rejects,
         rows_read: chunk_rows,
-        bytes_read: reader.position().byte(),
+        bytes_read: reader.bytes_read(),
         unmapped,
     });
     Ok(())

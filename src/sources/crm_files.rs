@@ -4,7 +4,7 @@
 //! the fields.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +16,7 @@ use crate::domain::{
 use crate::storage::Rejected;
 
 use super::fields::{amount_minor, instant};
+use super::lines::{PieceKind, Quotes, RecordReader, split_fields};
 use super::{CHUNK_ROWS, Chunk, Mapping, Records};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +81,6 @@ pub enum CrmFileError {
         file: String,
         source: std::io::Error,
     },
-    #[error("{file}: {source}")]
-    Csv { file: String, source: csv::Error },
 }
 
 /// One row's fields by name, whatever the file format.
@@ -99,9 +98,11 @@ impl Row {
     }
     fn time(&self, key: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, String> {
         let raw = self.required(key)?;
-        instant(raw, tz).ok_or_else(|| {
+        let t = instant(raw, tz).ok_or_else(|| {
             format!("{key} {raw:?} is not a time (expected RFC 3339 or YYYY-MM-DD HH:MM[:SS])")
-        })
+        })?;
+        crate::domain::plausible_instant("date", t).map_err(|e| format!("{key}: {e}"))?;
+        Ok(t)
     }
     fn opt_time(&self, key: &str, tz: chrono_tz::Tz) -> Result<Option<DateTime<Utc>>, String> {
         match self.get(key) {
@@ -164,7 +165,7 @@ impl Builder<'_> {
                     owner_ext: owner,
                     stage: self.stage(row.required("stage")?)?,
                     amount_minor: amount_minor(amount_raw).ok_or_else(|| {
-                        format!("amount {amount_raw:?} is not a non-negative amount (expected 12500 or 12500.50)")
+                        format!("amount {amount_raw:?} is not an amount from 0 to 10^12 (expected 12500 or 12500.50)")
                     })?,
                     currency: row.text("currency").unwrap_or_else(|| "RUB".to_owned()),
                     channel: row.text("channel"),
@@ -275,17 +276,23 @@ fn json_row(line: &str) -> Result<Row, String> {
     let serde_json::Value::Object(map) = value else {
         return Err("not a JSON object".to_owned());
     };
-    Ok(Row(map
-        .into_iter()
-        .filter_map(|(k, v)| {
-            let text = match v {
-                serde_json::Value::Null => return None,
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            Some((k, text))
-        })
-        .collect()))
+    let mut row = HashMap::with_capacity(map.len());
+    for (k, v) in map {
+        let text = match v {
+            serde_json::Value::Null => continue,
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        // `\u0000` decodes to a NUL, which Postgres text cannot hold.
+        if text.contains('\0') || k.contains('\0') {
+            return Err(format!(
+                "field {:?} holds a NUL character",
+                k.replace('\0', "")
+            ));
+        }
+        row.insert(k, text);
+    }
+    Ok(Row(row))
 }
 
 /// A file being read: the records and rejects since the last chunk.
@@ -300,17 +307,15 @@ struct State<'m> {
 
 impl State<'_> {
     fn handle(&mut self, line: u64, raw: String, row: Result<Row, String>) {
-        self.rows += 1;
         let built = row.and_then(|row| self.builder.build(self.entity, &row, &mut self.records));
         if let Err(reason) = built {
-            self.rejects.push(Rejected {
-                file: self.file.clone(),
-                line: line as i64,
-                record: String::new(),
-                reason,
-                raw,
-            });
+            self.reject(line, reason, &raw);
         }
+    }
+
+    fn reject(&mut self, line: u64, reason: String, raw: &str) {
+        self.rejects
+            .push(Rejected::new(&self.file, line, reason, raw));
     }
 
     fn full(&self) -> bool {
@@ -328,7 +333,8 @@ impl State<'_> {
     }
 }
 
-/// Reads one entity file, handing over chunks of records.
+/// Reads one entity file, handing over chunks of records. Every physical
+/// line is a record, a blank line, the CSV header, or a reject with its line.
 pub fn read<R: Read>(
     input: R,
     file: &str,
@@ -348,54 +354,65 @@ pub fn read<R: Read>(
         rejects: Vec::new(),
         rows: 0,
     };
-    let mut bytes = 0u64;
-    match format {
-        Format::JsonLines => {
-            for (i, line) in BufReader::new(input).lines().enumerate() {
-                let line = line.map_err(|source| CrmFileError::Io {
-                    file: file.to_owned(),
-                    source,
-                })?;
-                bytes += line.len() as u64 + 1;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let row = json_row(&line);
-                state.handle(i as u64 + 1, line, row);
-                if state.full() && !emit(state.take(bytes)) {
-                    return Ok(());
-                }
+    let quotes = match format {
+        Format::JsonLines => Quotes::Ignore,
+        Format::Csv => Quotes::CSV_TEXT,
+    };
+    let mut reader = RecordReader::new(BufReader::with_capacity(1 << 16, input), quotes);
+    let io_err = |source| CrmFileError::Io {
+        file: file.to_owned(),
+        source,
+    };
+    let mut header: Option<Vec<String>> = None;
+    let mut record = csv::ByteRecord::new();
+    while let Some(piece) = reader.next_piece().map_err(io_err)? {
+        state.rows += piece.lines;
+        let text = match piece.kind {
+            PieceKind::Blank => continue,
+            PieceKind::Broken(why, raw) => {
+                state.reject(piece.line, why.to_string(), &String::from_utf8_lossy(&raw));
+                continue;
             }
-        }
-        Format::Csv => {
-            let csv_err = |source| CrmFileError::Csv {
-                file: file.to_owned(),
-                source,
-            };
-            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-            let header: Vec<String> = reader
-                .headers()
-                .map_err(csv_err)?
-                .iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
-                .collect();
-            let mut record = csv::StringRecord::new();
-            while reader.read_record(&mut record).map_err(csv_err)? {
-                let line = record.position().map(|p| p.line()).unwrap_or(0);
-                let row = Row(header
+            PieceKind::Record(text) => text,
+        };
+        let text = match String::from_utf8(text) {
+            Ok(text) => text,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let raw = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                state.reject(
+                    piece.line,
+                    format!("not valid UTF-8 (byte {} of the line)", at + 1),
+                    &raw,
+                );
+                continue;
+            }
+        };
+        let row = match format {
+            Format::JsonLines => json_row(&text),
+            Format::Csv => {
+                split_fields(text.as_bytes(), b',', &mut record);
+                let fields = record
                     .iter()
-                    .cloned()
-                    .zip(record.iter().map(str::to_owned))
-                    .collect());
-                let raw = record.iter().collect::<Vec<_>>().join(",");
-                state.handle(line, raw, Ok(row));
-                bytes = reader.position().byte();
-                if state.full() && !emit(state.take(bytes)) {
-                    return Ok(());
+                    .map(|f| String::from_utf8_lossy(f).into_owned());
+                match &header {
+                    None => {
+                        header = Some(
+                            fields
+                                .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+                                .collect(),
+                        );
+                        continue;
+                    }
+                    Some(names) => Ok(Row(names.iter().cloned().zip(fields).collect())),
                 }
             }
+        };
+        state.handle(piece.line, text, row);
+        if state.full() && !emit(state.take(reader.bytes_read())) {
+            return Ok(());
         }
     }
-    emit(state.take(bytes));
+    emit(state.take(reader.bytes_read()));
     Ok(())
 }

@@ -67,8 +67,8 @@ pub fn seconds(s: &str) -> Option<i64> {
         .map(|p| p.parse::<i64>().ok().filter(|n| *n >= 0))
         .collect();
     match nums?.as_slice() {
-        [m, sec] if *sec < 60 => Some(m * 60 + sec),
-        [h, m, sec] if *m < 60 && *sec < 60 => Some(h * 3600 + m * 60 + sec),
+        [m, sec] if *sec < 60 => m.checked_mul(60)?.checked_add(*sec),
+        [h, m, sec] if *m < 60 && *sec < 60 => h.checked_mul(3600)?.checked_add(m * 60 + sec),
         _ => None,
     }
 }
@@ -115,7 +115,10 @@ pub fn amount_minor(s: &str) -> Option<i64> {
     }
     let whole: i64 = whole.parse().ok().filter(|w: &i64| *w >= 0)?;
     let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
+    whole
+        .checked_mul(100)?
+        .checked_add(frac)
+        .filter(|a| *a <= crate::domain::MAX_AMOUNT_MINOR)
 }
 
 #[cfg(test)]

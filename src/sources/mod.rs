@@ -7,6 +7,7 @@ pub mod calls_csv;
 pub mod crm_files;
 pub mod demo;
 pub(crate) mod fields;
+pub mod lines;
 
 use std::collections::HashMap;
 

@@ -3,6 +3,7 @@
 //! under their unique `(source, external_id)`, in batched transactions with
 //! multi-row statements, so reading the same data twice changes nothing.
 
+mod bulk;
 mod call_row;
 mod db;
 mod kpi_schemes;
@@ -43,6 +44,8 @@ pub enum StorageError {
         "the database holds a record this version cannot read ({0}); was it written by a newer salespulse?"
     )]
     Corrupt(String),
+    #[error("cannot use the lock file {0}")]
+    Io(String),
     #[error("database error while {doing}: {source}")]
     Query {
         doing: &'static str,
@@ -83,6 +86,52 @@ pub struct Rejected {
     pub record: String,
     pub reason: String,
     pub raw: String,
+}
+
+impl Rejected {
+    /// The most of a rejected line kept beside its reason.
+    pub const MAX_RAW_CHARS: usize = 2000;
+
+    /// A reject as every backend can store it: no NUL (Postgres text cannot
+    /// hold one), the raw line cut to [`Self::MAX_RAW_CHARS`].
+    pub fn new(file: &str, line: u64, reason: String, raw: &str) -> Self {
+        let clean = |s: &str| s.replace('\0', "\u{fffd}");
+        let mut raw: String = raw.chars().take(Self::MAX_RAW_CHARS).collect();
+        if raw.contains('\0') {
+            raw = clean(&raw);
+        }
+        Self {
+            file: clean(file),
+            line: i64::try_from(line).unwrap_or(i64::MAX),
+            record: String::new(),
+            reason: if reason.contains('\0') {
+                clean(&reason)
+            } else {
+                reason
+            },
+            raw,
+        }
+    }
+
+    pub fn holds_nul(&self) -> bool {
+        self.file.contains('\0')
+            || self.record.contains('\0')
+            || self.reason.contains('\0')
+            || self.raw.contains('\0')
+    }
+
+    /// The same reject in a form every backend stores.
+    pub fn cleaned(&self) -> Self {
+        Self {
+            record: self.record.replace('\0', "\u{fffd}"),
+            ..Self::new(
+                &self.file,
+                u64::try_from(self.line).unwrap_or(0),
+                self.reason.clone(),
+                &self.raw,
+            )
+        }
+    }
 }
 
 /// A KPI scheme as recorded when its month arrived.
@@ -413,7 +462,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
     };
     let store = sql_store::SqlStore::new(pool);
     store.migrate().await?;
-    // A bulk load cut short leaves indexes missing: put them back.
-    store.end_bulk_load().await?;
+    // A bulk load cut short leaves indexes missing: put them back, unless a
+    // load of another process is running (it will).
+    store.restore_bulk_indexes().await?;
     Ok(Arc::new(store))
 }

@@ -16,6 +16,8 @@ pub(super) struct SqlStore {
     pub(super) pool: Pool,
     /// Team yardsticks computed lately (see `yardstick.rs`).
     pub(super) yardsticks: super::yardstick::Cache,
+    /// The bulk-load lock while this process has indexes down (`bulk.rs`).
+    pub(super) bulk_hold: super::bulk::Hold,
 }
 
 impl SqlStore {
@@ -23,6 +25,7 @@ impl SqlStore {
         Self {
             pool,
             yardsticks: Default::default(),
+            bulk_hold: Default::default(),
         }
     }
 
@@ -58,7 +61,7 @@ impl Storage for SqlStore {
 
     async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite { writer, .. } => sqlite::MIGRATOR.run(writer).await?,
+            Pool::Sqlite { writer, .. } => self.migrate_sqlite(writer).await?,
             Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
         }
         Ok(())
@@ -190,6 +193,14 @@ impl Storage for SqlStore {
         if rejects.is_empty() {
             return Ok(());
         }
+        // Postgres text cannot hold NUL: a reject carrying one is cleaned.
+        let cleaned: Vec<Rejected>;
+        let rejects = if rejects.iter().any(Rejected::holds_nul) {
+            cleaned = rejects.iter().map(Rejected::cleaned).collect();
+            &cleaned[..]
+        } else {
+            rejects
+        };
         let d = self.dialect();
         let mut tx = self
             .pool
@@ -539,12 +550,7 @@ impl Storage for SqlStore {
         if self.dialect() != Dialect::Sqlite {
             return Ok(false);
         }
-        let indexes: Vec<&str> = SQLITE_BULK_INDEXES
-            .iter()
-            .filter(|(_, t, _)| *t == table)
-            .map(|(name, _, _)| *name)
-            .collect();
-        if indexes.is_empty() || expected_rows < 200_000 {
+        if !SQLITE_BULK_INDEXES.iter().any(|(_, t, _)| *t == table) || expected_rows < 200_000 {
             return Ok(false);
         }
         let held: Vec<Count> = self
@@ -556,29 +562,11 @@ impl Storage for SqlStore {
         if expected_rows < held {
             return Ok(false);
         }
-        for name in indexes {
-            self.pool
-                .execute(&format!("DROP INDEX IF EXISTS {name}"), &[])
-                .await
-                .map_err(query_err("preparing a bulk load"))?;
-        }
-        Ok(true)
+        self.drop_bulk_indexes(table).await
     }
 
     async fn end_bulk_load(&self) -> Result<()> {
-        if self.dialect() != Dialect::Sqlite {
-            return Ok(());
-        }
-        for (name, table, columns) in SQLITE_BULK_INDEXES {
-            self.pool
-                .execute(
-                    &format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"),
-                    &[],
-                )
-                .await
-                .map_err(query_err("building indexes after a bulk load"))?;
-        }
-        Ok(())
+        self.restore_bulk_indexes().await
     }
 
     async fn load_scope(&self, query: &ScopeQuery) -> Result<Dataset> {
@@ -616,5 +604,7 @@ impl Storage for SqlStore {
 
     async fn close(&self) {
         self.pool.close().await;
+        // Indexes still down are left to the next process to build.
+        self.release_bulk_lock();
     }
 }

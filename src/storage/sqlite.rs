@@ -9,6 +9,10 @@ use super::db::Pool;
 use super::{Result, StorageError};
 use crate::config::redact_url;
 
+/// How long a writer waits for another process's write to finish: longer
+/// than the slowest single write (an index rebuilt after a bulk load).
+const BUSY_TIMEOUT_SECS: u64 = 120;
+
 pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 pub(super) async fn connect(url: &str) -> Result<Pool> {
@@ -23,7 +27,7 @@ pub(super) async fn connect(url: &str) -> Result<Pool> {
         // WAL with NORMAL keeps the database consistent on power loss and
         // makes commits cheap; a busy writer is waited for, not an error.
         .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
+        .busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
         .pragma("cache_size", "-16384");
     let writer = SqlitePoolOptions::new()
         .max_connections(1)

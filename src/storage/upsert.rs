@@ -22,10 +22,33 @@ impl SqlStore {
             .filter(|r| seen.insert((r.source(), r.external_id())))
             .collect();
         unique.reverse();
-        let mut counts = Upserted {
-            unchanged: (rows.len() - unique.len()) as u64,
-            ..Upserted::default()
-        };
+        let mut counts = Upserted::default();
+        if unique.len() < rows.len() {
+            // A key repeated within the batch: the last record is stored; an
+            // earlier one with other content was overwritten by it (updated),
+            // one with the same content changed nothing.
+            let hash_of = |r: &R| {
+                let mut v = Vec::with_capacity(R::COLUMNS.len());
+                r.push_values(&mut v);
+                content_hash(&v)
+            };
+            let winners: std::collections::HashMap<(&str, &str), i64> = unique
+                .iter()
+                .map(|r| ((r.source(), r.external_id()), hash_of(r)))
+                .collect();
+            let mut first = HashSet::with_capacity(rows.len());
+            for r in rows.iter().rev() {
+                let key = (r.source(), r.external_id());
+                if first.insert(key) {
+                    continue;
+                }
+                if winners.get(&key) == Some(&hash_of(r)) {
+                    counts.unchanged += 1;
+                } else {
+                    counts.updated += 1;
+                }
+            }
+        }
         if unique.is_empty() {
             return Ok(counts);
         }

@@ -299,3 +299,191 @@ async fn a_task_moved_later_is_recorded_as_postponed_once() {
         db.finish().await;
     }
 }
+
+/// A Master.csv line with the standard 16 columns, from a template.
+fn cdr_line(n: usize, duration: &str, billsec: &str) -> String {
+    format!(
+        "\"\",\"101\",\"7916000{n:04}\",\"from-internal\",\"\",\"SIP/101-{n:08}\",\"SIP/trunk-{n:08}\",\"Dial\",\"\",\
+         \"2026-11-16 09:{:02}:00\",\"2026-11-16 09:{:02}:05\",\"2026-11-16 09:{:02}:50\",{duration},{billsec},\"ANSWERED\",\"DOCUMENTATION\"",
+        n % 60,
+        n % 60,
+        n % 60
+    )
+}
+
+#[tokio::test]
+async fn bad_rows_stay_bad_alone_on_either_backend() {
+    let config = config();
+    let dir = tempfile::tempdir().unwrap();
+    // 20 good calls among a NUL byte, huge durations, a call ending in 5195,
+    // a line cut short, and CRLF endings throughout.
+    let mut lines: Vec<String> = (0..20).map(|n| cdr_line(n, "50", "45")).collect();
+    lines.insert(3, cdr_line(90, "9223372036854775807", "10"));
+    lines.insert(5, cdr_line(91, "9223372036854", "10"));
+    lines.insert(7, cdr_line(92, "99999999999", "10"));
+    lines.insert(9, cdr_line(93, "50", "45").replace("Dial", "Di\0al"));
+    let cut = cdr_line(94, "50", "45");
+    lines.insert(11, cut[..cut.len() / 2].to_owned());
+    let cdr = dir.path().join("Master.csv");
+    std::fs::write(&cdr, lines.join("\r\n") + "\r\n").unwrap();
+
+    // CRM: a JSON NUL escape, invalid UTF-8, an overflowing amount, a date
+    // in 9999, and an unclosed quote in tasks.csv that must not swallow t3, t4.
+    let crm = dir.path().join("crm");
+    std::fs::create_dir(&crm).unwrap();
+    let deal = |id: &str, amount: &str, created: &str| {
+        format!(
+            "{{\"id\": \"{id}\", \"owner\": \"17\", \"stage\": \"new\", \"amount\": \"{amount}\", \"created_at\": \"{created}\"}}"
+        )
+    };
+    let mut deals: Vec<Vec<u8>> = (0..20)
+        .map(|n| deal(&format!("D{n}"), "1000", "2026-11-10 10:00").into_bytes())
+        .collect();
+    deals.insert(
+        2,
+        deal("N1", "1000", "2026-11-10 10:00")
+            .replace("N1\"", "N1\\u0000\"")
+            .into_bytes(),
+    );
+    deals.insert(
+        4,
+        [
+            b"{\"id\": \"U1\", \"title\": \"".as_slice(),
+            &[0xff, 0xfe],
+            b"\"}",
+        ]
+        .concat(),
+    );
+    deals.insert(
+        6,
+        deal("A1", "92233720368547758.07", "2026-11-10 10:00").into_bytes(),
+    );
+    deals.insert(8, deal("Y1", "1000", "9999-11-10 10:00").into_bytes());
+    std::fs::write(crm.join("deals.jsonl"), deals.join(&b"\n"[..])).unwrap();
+    std::fs::write(
+        crm.join("tasks.csv"),
+        "id,deal,owner,title,created_at,due_at\n\
+         t1,D1,17,ok,2026-11-10 10:00,2026-11-11 10:00\n\
+         t2,D1,17,\"never closed,2026-11-10 10:00,2026-11-11 10:00\n\
+         t3,D1,17,ok,2026-11-10 10:00,2026-11-11 10:00\n\
+         t4,D1,17,ok,2026-11-10 10:00,2026-11-11 10:00\n",
+    )
+    .unwrap();
+
+    for db in backends().await {
+        let pbx = config.source("pbx").unwrap();
+        let report = ingest_file(db.store.clone(), &config, pbx, &cdr, false)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        let t = &report.totals;
+        assert_eq!(
+            (t.rows_read, t.rejected),
+            (25, 5),
+            "{}: {:?}",
+            db.name,
+            report.rejects
+        );
+        assert_eq!(t.upserted.inserted, 20, "{}", db.name);
+        let at: Vec<(i64, &str)> = report
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            at.iter().map(|a| a.0).collect::<Vec<_>>(),
+            vec![4, 6, 8, 10, 12],
+            "{}: {at:?}",
+            db.name
+        );
+        assert!(at[0].1.contains("longer than a day"), "{at:?}");
+        assert!(at[1].1.contains("longer than a day"), "{at:?}");
+        assert!(at[2].1.contains("longer than a day"), "{at:?}");
+        assert!(at[3].1.contains("NUL"), "{at:?}");
+        assert!(at[4].1.contains("inside a quoted field"), "{at:?}");
+
+        let crm_source = config.source("crm").unwrap();
+        let report = ingest_file(
+            db.store.clone(),
+            &config,
+            crm_source,
+            &crm.join("deals.jsonl"),
+            false,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        let t = &report.totals;
+        assert_eq!(
+            (t.rows_read, t.rejected, t.upserted.inserted),
+            (24, 4, 20),
+            "{}: {:?}",
+            db.name,
+            report.rejects
+        );
+        let at: Vec<(i64, &str)> = report
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            at.iter().map(|a| a.0).collect::<Vec<_>>(),
+            vec![3, 5, 7, 9],
+            "{}: {at:?}",
+            db.name
+        );
+        assert!(at[0].1.contains("NUL"), "{at:?}");
+        assert!(at[1].1.contains("UTF-8"), "{at:?}");
+        assert!(at[2].1.contains("amount"), "{at:?}");
+        assert!(at[3].1.contains("outside 2000-2100"), "{at:?}");
+
+        let report = ingest_file(
+            db.store.clone(),
+            &config,
+            crm_source,
+            &crm.join("tasks.csv"),
+            false,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        let t = &report.totals;
+        assert_eq!(
+            (t.rows_read, t.rejected, t.upserted.inserted),
+            (5, 1, 3),
+            "{}: {:?}",
+            db.name,
+            report.rejects
+        );
+        assert_eq!(report.rejects[0].line, 3, "{}", db.name);
+        // Every reject is stored, NUL and all, on this backend too.
+        let stored = db.store.rejects("pbx").await.unwrap();
+        assert_eq!(stored.len(), 5, "{}", db.name);
+        assert!(stored.iter().all(|r| !r.raw.contains('\0')), "{}", db.name);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_id_with_other_content_counts_as_updated_and_the_last_wins() {
+    let config = config();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deals.jsonl");
+    let deal = |amount: &str| {
+        format!(
+            "{{\"id\": \"D1\", \"owner\": \"17\", \"stage\": \"new\", \"amount\": \"{amount}\", \"created_at\": \"2026-11-10 10:00\"}}"
+        )
+    };
+    std::fs::write(&file, [deal("100"), deal("100"), deal("250")].join("\n")).unwrap();
+    for db in backends().await {
+        let crm = config.source("crm").unwrap();
+        let report = ingest_file(db.store.clone(), &config, crm, &file, false)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        let u = report.totals.upserted;
+        assert_eq!(
+            (u.inserted, u.updated, u.unchanged),
+            (1, 2, 0),
+            "{}",
+            db.name
+        );
+        db.finish().await;
+    }
+}

@@ -1,0 +1,173 @@
+//! Bulk loads into SQLite drop the secondary indexes of `calls` and build
+//! them once at the end. Only the process doing the load may build them
+//! back: it holds an exclusive lock on a file beside the database for as long
+//! as the indexes are down. Any other process that finds them missing builds
+//! them only when it can take that lock (the load that dropped them died);
+//! while the load runs, others leave the schema alone and never write at
+//! start.
+
+use std::fs::{File, OpenOptions};
+use std::path::PathBuf;
+
+use super::db::Dialect;
+use super::sql_store::SqlStore;
+use super::{Result, SQLITE_BULK_INDEXES, query_err};
+
+#[derive(sqlx::FromRow)]
+struct DatabaseFile {
+    file: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct IndexName {
+    name: String,
+}
+
+/// The lock file's hold: the lock goes when this is dropped (or the process dies).
+#[derive(Default)]
+pub(super) struct Hold(std::sync::Mutex<Option<File>>);
+
+impl SqlStore {
+    /// `<database>.bulk-lock`, or `None` for an in-memory database.
+    async fn bulk_lock_path(&self) -> Result<Option<PathBuf>> {
+        self.lock_path("bulk-lock").await
+    }
+
+    /// Brings the schema up to date while holding `<database>.migrate-lock`,
+    /// so two processes starting on a new file do not both create it.
+    pub(super) async fn migrate_sqlite(&self, writer: &sqlx::SqlitePool) -> Result<()> {
+        let hold = match self.lock_path("migrate-lock").await? {
+            None => None,
+            Some(path) => {
+                let file = open_lock_file(&path)?;
+                let locked = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                    .await
+                    .map_err(|e| super::StorageError::Io(format!("{}: {e}", path.display())))?
+                    .map_err(|e| super::StorageError::Io(format!("{}: {e}", path.display())))?;
+                Some(locked)
+            }
+        };
+        super::sqlite::MIGRATOR.run(writer).await?;
+        drop(hold);
+        Ok(())
+    }
+
+    /// `<database>.<suffix>`, or `None` for an in-memory database.
+    async fn lock_path(&self, suffix: &str) -> Result<Option<PathBuf>> {
+        let rows: Vec<DatabaseFile> = self
+            .pool
+            .fetch_all(
+                "SELECT file FROM pragma_database_list WHERE name = 'main'",
+                &[],
+            )
+            .await
+            .map_err(query_err("finding the database file"))?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .filter(|r| !r.file.is_empty())
+            .map(|r| PathBuf::from(format!("{}.{suffix}", r.file))))
+    }
+
+    /// Takes the bulk-load lock without waiting: `Ok(None)` when another
+    /// process holds it; `Ok(Some(None))` for an in-memory database.
+    async fn try_bulk_lock(&self) -> Result<Option<Option<File>>> {
+        let Some(path) = self.bulk_lock_path().await? else {
+            return Ok(Some(None));
+        };
+        let file = open_lock_file(&path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Some(file))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(super::StorageError::Io(format!("{}: {e}", path.display())))
+            }
+        }
+    }
+
+    /// Indexes of bulk-loaded tables that are not there now.
+    async fn missing_bulk_indexes(
+        &self,
+    ) -> Result<Vec<(&'static str, &'static str, &'static str)>> {
+        let present: Vec<IndexName> = self
+            .pool
+            .fetch_all("SELECT name FROM sqlite_master WHERE type = 'index'", &[])
+            .await
+            .map_err(query_err("listing indexes"))?;
+        Ok(SQLITE_BULK_INDEXES
+            .iter()
+            .filter(|(name, _, _)| !present.iter().any(|p| p.name == *name))
+            .copied()
+            .collect())
+    }
+
+    /// Drops the table's bulk indexes when this process can hold the lock;
+    /// false when the load should go row by row (another load holds it).
+    pub(super) async fn drop_bulk_indexes(&self, table: &str) -> Result<bool> {
+        let Some(file) = self.try_bulk_lock().await? else {
+            return Ok(false);
+        };
+        for (name, _, _) in SQLITE_BULK_INDEXES.iter().filter(|(_, t, _)| *t == table) {
+            self.pool
+                .execute(&format!("DROP INDEX IF EXISTS {name}"), &[])
+                .await
+                .map_err(query_err("preparing a bulk load"))?;
+        }
+        if let Ok(mut hold) = self.bulk_hold.0.lock() {
+            *hold = file;
+        }
+        Ok(true)
+    }
+
+    /// Builds the missing bulk indexes, if this process dropped them or no
+    /// load holds the lock; then lets the lock go.
+    pub(super) async fn restore_bulk_indexes(&self) -> Result<()> {
+        if self.dialect() != Dialect::Sqlite {
+            return Ok(());
+        }
+        let held = self
+            .bulk_hold
+            .0
+            .lock()
+            .map(|h| h.is_some())
+            .unwrap_or(false);
+        let missing = self.missing_bulk_indexes().await?;
+        if !missing.is_empty() {
+            // Taken here only when no load of another process is running.
+            let _hold = if held {
+                None
+            } else {
+                match self.try_bulk_lock().await? {
+                    Some(file) => Some(file),
+                    None => return Ok(()),
+                }
+            };
+            for (name, table, columns) in missing {
+                self.pool
+                    .execute(
+                        &format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"),
+                        &[],
+                    )
+                    .await
+                    .map_err(query_err("building indexes after a bulk load"))?;
+            }
+        }
+        self.release_bulk_lock();
+        Ok(())
+    }
+
+    pub(super) fn release_bulk_lock(&self) {
+        if let Ok(mut hold) = self.bulk_hold.0.lock() {
+            *hold = None;
+        }
+    }
+}
+
+fn open_lock_file(path: &std::path::Path) -> Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| super::StorageError::Io(format!("{}: {e}", path.display())))
+}
