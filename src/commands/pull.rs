@@ -117,11 +117,12 @@ pub fn summary(pull: &SourcePull, max_rejects: usize) -> String {
         // An API's reject names the method and the record's id; a file's,
         // the file and line.
         let _ = if pull.from_api {
-            writeln!(
-                out,
-                "  rejected {} ID {}: {}",
-                reject.file, reject.line, reject.reason
-            )
+            let id = if reject.record.is_empty() {
+                reject.line.to_string()
+            } else {
+                reject.record.clone()
+            };
+            writeln!(out, "  rejected {} ID {id}: {}", reject.file, reject.reason)
         } else {
             writeln!(
                 out,
@@ -189,6 +190,31 @@ fn api_lines(r: &PullReport) -> String {
             out,
             "  {kind}: {} inserted, {} updated, {} unchanged",
             u.inserted, u.updated, u.unchanged
+        );
+    }
+    // What was set aside, per method (one kind of record each), and why.
+    let mut aside: std::collections::BTreeMap<&str, std::collections::BTreeMap<&str, u64>> =
+        std::collections::BTreeMap::new();
+    for reject in &r.rejects {
+        let why = reject.reason.split(':').next().unwrap_or_default();
+        *aside
+            .entry(reject.file.as_str())
+            .or_default()
+            .entry(why)
+            .or_default() += 1;
+    }
+    for (method, reasons) in &aside {
+        let total: u64 = reasons.values().sum();
+        let why: Vec<String> = reasons
+            .iter()
+            .take(3)
+            .map(|(reason, n)| format!("{n} × {reason}"))
+            .collect();
+        let more = if reasons.len() > 3 { "; ..." } else { "" };
+        let _ = writeln!(
+            out,
+            "  set aside from {method}: {total} ({}{more})",
+            why.join("; ")
         );
     }
     out

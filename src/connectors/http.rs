@@ -275,6 +275,19 @@ impl Client {
         }
     }
 
+    /// A rate limit answered inside a request that itself succeeded (one
+    /// command of a Bitrix24 `batch`): waits like any rate limit before the
+    /// `tries`-th try again, or says the tries are spent.
+    pub async fn wait_out_limit(
+        &mut self,
+        method: &str,
+        tries: u32,
+        last: String,
+    ) -> Result<(), RemoteError> {
+        self.rate_limited += 1;
+        self.retry_or_fail(method, tries, last, None).await
+    }
+
     /// Sleeps before another try, or gives up when the tries are spent.
     async fn retry_or_fail(
         &mut self,

@@ -16,3 +16,31 @@ pub type Convert<'f, P> = &'f mut (
 ) -> (Vec<crate::sources::Records>, Vec<crate::storage::Rejected>)
                 + Send
         );
+
+/// The outcome of a pull whose kinds ran one after another, each on its
+/// own: fine when all were; else the failures, each named by its kind (a
+/// storage failure first, as it is, since it concerns them all).
+pub fn each_kind(
+    outcomes: Vec<(&str, Result<(), crate::pull::PullError>)>,
+) -> Result<(), crate::pull::PullError> {
+    use crate::pull::PullError;
+    let mut failed = Vec::new();
+    for (kind, outcome) in outcomes {
+        match outcome {
+            Ok(()) => {}
+            Err(e @ (PullError::Storage(_) | PullError::Ingest(_))) => return Err(e),
+            Err(e) => failed.push((kind, e.to_string())),
+        }
+    }
+    match failed.len() {
+        0 => Ok(()),
+        1 => Err(PullError::Remote(failed.remove(0).1)),
+        _ => Err(PullError::Remote(
+            failed
+                .iter()
+                .map(|(kind, e)| format!("{kind}: {e}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+    }
+}

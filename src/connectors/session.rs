@@ -60,6 +60,8 @@ pub struct Session<'a> {
     bar: Option<ProgressBar>,
     started: std::time::Instant,
     pending: Pending,
+    /// Rows the CRM counts, per entity, on a first pull.
+    expected: BTreeMap<String, u64>,
 }
 
 /// Records taken but not stored yet, of one entity.
@@ -146,6 +148,7 @@ impl<'a> Session<'a> {
             bar,
             started: std::time::Instant::now(),
             pending: Pending::default(),
+            expected: BTreeMap::new(),
         })
     }
 
@@ -173,6 +176,18 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// A first pull (no cursor, no `--since`) reads the whole history: says
+    /// how many rows of `entity` the CRM counts, on the progress bar and in
+    /// the summary.
+    pub fn expect(&mut self, entity: &str, total: u64) {
+        let note = format!(
+            "{entity}: first pull, the whole history: {total} rows (pull with --since DAY to start from a day)"
+        );
+        self.expected.insert(entity.to_owned(), total);
+        tracing::info!(source = %self.source, entity, total, "first pull reads the whole history");
+        self.report.notes.push(note);
+    }
+
     /// Takes a page's records and rejects, and how far the pass got. Pages
     /// are stored a few thousand records at a time (one transaction each),
     /// the cursor right after them.
@@ -197,7 +212,12 @@ impl<'a> Session<'a> {
             self.pending.pass = Some(pass.clone());
         }
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} {entity}", self.source));
+            let of = self
+                .expected
+                .get(entity)
+                .map(|n| format!(" (of about {n})"))
+                .unwrap_or_default();
+            bar.set_message(format!("{} {entity}{of}", self.source));
         }
         if self.pending.rows >= FLUSH_ROWS {
             self.flush().await?;

@@ -75,11 +75,15 @@ impl std::ops::AddAssign for Upserted {
     }
 }
 
-/// A row set aside by ingestion: where it was and why.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// A row set aside by ingestion: where it was and why. A file's row is
+/// named by its line; a CRM API's record by the method (`file`) and the
+/// record's own id (`record`, text: amoCRM event ids are not numbers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Rejected {
     pub file: String,
     pub line: i64,
+    /// The record's id in its source; empty for a file's row.
+    pub record: String,
     pub reason: String,
     pub raw: String,
 }
@@ -99,6 +103,7 @@ impl Rejected {
         Self {
             file: clean(file),
             line: i64::try_from(line).unwrap_or(i64::MAX),
+            record: String::new(),
             reason: if reason.contains('\0') {
                 clean(&reason)
             } else {
@@ -109,17 +114,23 @@ impl Rejected {
     }
 
     pub fn holds_nul(&self) -> bool {
-        self.file.contains('\0') || self.reason.contains('\0') || self.raw.contains('\0')
+        self.file.contains('\0')
+            || self.record.contains('\0')
+            || self.reason.contains('\0')
+            || self.raw.contains('\0')
     }
 
     /// The same reject in a form every backend stores.
     pub fn cleaned(&self) -> Self {
-        Self::new(
-            &self.file,
-            u64::try_from(self.line).unwrap_or(0),
-            self.reason.clone(),
-            &self.raw,
-        )
+        Self {
+            record: self.record.replace('\0', "\u{fffd}"),
+            ..Self::new(
+                &self.file,
+                u64::try_from(self.line).unwrap_or(0),
+                self.reason.clone(),
+                &self.raw,
+            )
+        }
     }
 }
 
@@ -239,7 +250,7 @@ pub trait Storage: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<RunId>;
     async fn finish_run(&self, run: RunId, totals: &RunTotals, at: DateTime<Utc>) -> Result<()>;
-    /// Records rows set aside; one entry per (source, file, line).
+    /// Records rows set aside; one entry per (source, file, line, record).
     async fn record_rejects(&self, run: RunId, source: &str, rejects: &[Rejected]) -> Result<()>;
     /// The rows set aside for a source, in file and line order.
     async fn rejects(&self, source: &str) -> Result<Vec<Rejected>>;

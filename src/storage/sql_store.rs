@@ -212,9 +212,9 @@ impl Storage for SqlStore {
         let unique: Vec<&Rejected> = rejects
             .iter()
             .rev()
-            .filter(|r| seen.insert((r.file.as_str(), r.line)))
+            .filter(|r| seen.insert((r.file.as_str(), r.line, r.record.as_str())))
             .collect();
-        for chunk in unique.chunks(d.max_params() / 6) {
+        for chunk in unique.chunks(d.max_params() / 7) {
             let values: Vec<Value<'_>> = chunk
                 .iter()
                 .flat_map(|r| {
@@ -222,6 +222,7 @@ impl Storage for SqlStore {
                         Value::Text(source),
                         Value::Text(&r.file),
                         Value::Int(r.line),
+                        Value::Text(&r.record),
                         Value::Text(&r.reason),
                         Value::Text(&r.raw),
                         Value::Int(run),
@@ -229,11 +230,11 @@ impl Storage for SqlStore {
                 })
                 .collect();
             let mut sql =
-                "INSERT INTO ingest_errors (source, file, line, reason, raw, run_id) VALUES "
+                "INSERT INTO ingest_errors (source, file, line, record, reason, raw, run_id) VALUES "
                     .to_owned();
-            push_value_rows(&mut sql, d, chunk.len(), 6);
+            push_value_rows(&mut sql, d, chunk.len(), 7);
             sql.push_str(
-                " ON CONFLICT (source, file, line) DO UPDATE SET reason = excluded.reason, \
+                " ON CONFLICT (source, file, line, record) DO UPDATE SET reason = excluded.reason, \
                  raw = excluded.raw, run_id = excluded.run_id",
             );
             tx.execute(&sql, &values)
@@ -247,9 +248,9 @@ impl Storage for SqlStore {
 
     async fn rejects(&self, source: &str) -> Result<Vec<Rejected>> {
         let mut sql =
-            "SELECT file, line, reason, raw FROM ingest_errors WHERE source = ".to_owned();
+            "SELECT file, line, record, reason, raw FROM ingest_errors WHERE source = ".to_owned();
         self.dialect().placeholder(&mut sql, 1);
-        sql.push_str(" ORDER BY file, line");
+        sql.push_str(" ORDER BY file, line, record");
         self.pool
             .fetch_all(&sql, &[Value::Text(source)])
             .await

@@ -182,6 +182,7 @@ async fn rejects_are_kept_once_per_line() {
         let reject = |line: i64, reason: &str| Rejected {
             file: "Master.csv".into(),
             line,
+            record: String::new(),
             reason: reason.into(),
             raw: "raw".into(),
         };

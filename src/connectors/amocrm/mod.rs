@@ -44,6 +44,7 @@ fn reject(endpoint: &str, row: &Value, reason: String) -> Rejected {
     Rejected {
         file: endpoint.to_owned(),
         line: int(row.get("id")).unwrap_or(0),
+        record: text(row.get("id")).unwrap_or_default(),
         reason,
         raw: serde_json::to_string(row).unwrap_or_default(),
     }
@@ -286,11 +287,15 @@ impl Puller<'_, '_> {
         self.users().await?;
         self.pipelines().await?;
         self.deals().await?;
-        self.stage_changes().await?;
-        self.tasks().await?;
-        // Contacts first: a call noted on both keeps its lead's version.
-        self.notes(false).await?;
-        self.notes(true).await
+        // Each kind on its own: one that fails does not stop the others.
+        let outcomes = vec![
+            ("stage_changes", self.stage_changes().await),
+            ("tasks", self.tasks().await),
+            // Contacts first: a call noted on both keeps its lead's version.
+            ("contact_notes", self.notes(false).await),
+            ("lead_notes", self.notes(true).await),
+        ];
+        crate::connectors::each_kind(outcomes)
     }
 }
 

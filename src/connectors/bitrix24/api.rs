@@ -3,6 +3,7 @@
 //! `{"error": CODE, "error_description": TEXT}`; `batch` runs up to 50
 //! methods in one request.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -88,59 +89,48 @@ impl Bitrix {
     }
 
     /// Runs up to 50 list commands (`METHOD?query`) in one request; each
-    /// command's rows and its `next`, by the key given.
+    /// command's rows and its `next`, or why it failed, by the key given.
+    ///
+    /// `batch` answers HTTP 200 even when a command inside failed: the
+    /// failure is under `result.result_error` by the command's key
+    /// (`settings/how-to-call-rest-api/batch.md`). A command refused for a
+    /// rate limit (`QUERY_LIMIT_EXCEEDED`, `OPERATION_TIME_LIMIT`,
+    /// `limits.md`) is waited out and sent again alone with the others that
+    /// were; any other failure is handed back for the caller to set aside,
+    /// and the other commands' rows are kept.
     pub async fn batch(
         &mut self,
         commands: &[(String, String)],
-    ) -> Result<Vec<(String, Vec<Value>, Option<i64>)>, RemoteError> {
-        let cmd: Map<String, Value> = commands
-            .iter()
-            .map(|(k, c)| (k.clone(), Value::String(c.clone())))
-            .collect();
-        let answer = self
-            .call("batch", &json!({ "halt": 0, "cmd": cmd }))
-            .await?;
-        let result = answer.get("result").cloned().unwrap_or(Value::Null);
-        if let Some(Value::Object(errors)) = result.get("result_error")
-            && let Some((key, err)) = errors.iter().next()
-        {
-            let code = err.get("error").and_then(Value::as_str).unwrap_or_default();
-            let text = serde_json::to_string(err).unwrap_or_default();
-            let method = commands
+    ) -> Result<Vec<(String, Command)>, RemoteError> {
+        let mut done: HashMap<String, Command> = HashMap::new();
+        let mut todo: Vec<(String, String)> = commands.to_vec();
+        let mut tries = 0u32;
+        while !todo.is_empty() {
+            let cmd: Map<String, Value> = todo
                 .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, c)| c.split('?').next().unwrap_or(c).to_owned())
-                .unwrap_or_else(|| "batch".to_owned());
-            let status = match code.to_ascii_uppercase().as_str() {
-                "QUERY_LIMIT_EXCEEDED" => 503,
-                "OPERATION_TIME_LIMIT" => 429,
-                _ => 400,
-            };
-            return Err(
-                match judge(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                    None,
-                    &text,
-                ) {
-                    Verdict::Forbidden(d) => RemoteError::Forbidden {
-                        crm: "Bitrix24",
-                        method,
-                        who: "webhook",
-                        fix: "edit the inbound webhook in Bitrix24 and tick the scope crm",
-                        detail: format!(": {d}"),
-                    },
-                    _ => self
-                        .client
-                        .bad_answer(&method, format!("a command of the batch failed: {text}")),
-                },
-            );
-        }
-        let rows = result.get("result");
-        let nexts = result.get("result_next");
-        Ok(commands
-            .iter()
-            .map(|(key, _)| {
-                let items = match rows.and_then(|r| r.get(key)) {
+                .map(|(k, c)| (k.clone(), Value::String(c.clone())))
+                .collect();
+            let answer = self
+                .call("batch", &json!({ "halt": 0, "cmd": cmd }))
+                .await?;
+            let result = answer.get("result").cloned().unwrap_or(Value::Null);
+            let errors = result.get("result_error").and_then(Value::as_object);
+            let rows = result.get("result");
+            let nexts = result.get("result_next");
+            let mut limited = Vec::new();
+            let mut last = String::new();
+            for (key, command) in todo.drain(..) {
+                if let Some(err) = errors.and_then(|e| e.get(&key)) {
+                    let failure = CommandError::of(err);
+                    if failure.is_rate_limit() {
+                        last = failure.to_string();
+                        limited.push((key, command));
+                    } else {
+                        done.insert(key, Err(failure));
+                    }
+                    continue;
+                }
+                let items = match rows.and_then(|r| r.get(&key)) {
                     Some(Value::Array(items)) => items.clone(),
                     Some(Value::Object(o)) => o
                         .get("items")
@@ -149,10 +139,76 @@ impl Bitrix {
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
-                let next = nexts.and_then(|n| n.get(key)).and_then(Value::as_i64);
-                (key.clone(), items, next)
+                let next = nexts.and_then(|n| n.get(&key)).and_then(Value::as_i64);
+                done.insert(key, Ok((items, next)));
+            }
+            if limited.is_empty() {
+                break;
+            }
+            tries += 1;
+            let method = limited
+                .first()
+                .map(|(_, c)| c.split('?').next().unwrap_or(c).to_owned())
+                .unwrap_or_else(|| "batch".to_owned());
+            if let Err(gave_up) = self.client.wait_out_limit(&method, tries, last).await {
+                for (key, _) in limited {
+                    done.insert(
+                        key,
+                        Err(CommandError {
+                            code: "OPERATION_TIME_LIMIT".to_owned(),
+                            description: gave_up.to_string(),
+                        }),
+                    );
+                }
+                break;
+            }
+            todo = limited;
+        }
+        Ok(commands
+            .iter()
+            .map(|(key, _)| {
+                let outcome = done.remove(key).unwrap_or_else(|| Ok((Vec::new(), None)));
+                (key.clone(), outcome)
             })
             .collect())
+    }
+}
+
+/// One command of a `batch`: its rows and `next`, or why it failed.
+pub type Command = Result<(Vec<Value>, Option<i64>), CommandError>;
+
+/// Why one command of a `batch` failed, as `result_error` gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandError {
+    pub code: String,
+    pub description: String,
+}
+
+impl CommandError {
+    fn of(err: &Value) -> Self {
+        let text = |k: &str| err.get(k).and_then(Value::as_str).unwrap_or_default();
+        Self {
+            code: text("error").to_owned(),
+            description: text("error_description").to_owned(),
+        }
+    }
+
+    fn is_rate_limit(&self) -> bool {
+        matches!(
+            self.code.to_ascii_uppercase().as_str(),
+            "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT"
+        )
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.code.is_empty(), self.description.is_empty()) {
+            (false, false) => write!(f, "{}: {}", self.code, self.description),
+            (false, true) => f.write_str(&self.code),
+            (true, false) => f.write_str(&self.description),
+            (true, true) => f.write_str("an error without a code"),
+        }
     }
 }
 

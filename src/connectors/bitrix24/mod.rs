@@ -29,6 +29,7 @@ pub const ENTITIES: &[&str] = &[
     "stage_changes",
     "activities",
     "comments",
+    "comments_closed",
     "calls",
 ];
 
@@ -45,6 +46,7 @@ fn reject(method: &str, row: &Value, reason: String) -> Rejected {
     Rejected {
         file: method.to_owned(),
         line: int(row.get("ID")).unwrap_or(0),
+        record: text(row.get("ID")).unwrap_or_default(),
         reason,
         raw: serde_json::to_string(row).unwrap_or_default(),
     }
@@ -57,7 +59,13 @@ fn remote(e: RemoteError) -> PullError {
 impl Puller<'_, '_> {
     /// The lower time bound of a pass, overlap included, as Bitrix24 reads it.
     fn from(&self, pass: &Pass) -> Option<String> {
-        pass.from.map(|t| (t - self.overlap).to_rfc3339())
+        // The documented form (`data-types.md`, datetime): seconds and the
+        // offset, in the portal's time, no fractions.
+        pass.from.map(|t| {
+            (t - self.overlap)
+                .with_timezone(&self.map.timezone())
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        })
     }
 
     /// `user.get`, paged by `start`/`next`: all users each time (few rows).
@@ -115,7 +123,18 @@ impl Puller<'_, '_> {
                     )
                 })
                 .collect();
-            for (_, stages, _) in self.api.batch(&commands).await.map_err(remote)? {
+            for (entity, answer) in self.api.batch(&commands).await.map_err(remote)? {
+                let stages = match answer {
+                    Ok((stages, _)) => stages,
+                    Err(e) => {
+                        // Deals of that pipeline in stages the config does
+                        // not name are set aside, each with its reason.
+                        self.session.report.notes.push(format!(
+                            "crm.status.list {entity}: {e}; its stages are known only as the config names them"
+                        ));
+                        continue;
+                    }
+                };
                 for stage in stages {
                     let Some(id) = text(stage.get("STATUS_ID")) else {
                         continue;
@@ -146,12 +165,20 @@ impl Puller<'_, '_> {
     ) -> Result<(), PullError> {
         let mut pass = self.session.pass(entity);
         let from = self.from(&pass);
+        // A first pull reads the whole history: its first page is asked
+        // with `start` 0, which brings the `total` to expect.
+        let mut first = from.is_none() && pass.last_id == 0;
         loop {
-            let answer = self
-                .api
-                .call(method, &params(pass.last_id, from.clone()))
-                .await
-                .map_err(remote)?;
+            let mut request = params(pass.last_id, from.clone());
+            if first {
+                request["start"] = json!(0);
+            }
+            let answer = self.api.call(method, &request).await.map_err(remote)?;
+            if std::mem::take(&mut first)
+                && let Some(total) = answer.get("total").and_then(Value::as_u64)
+            {
+                self.session.expect(entity, total);
+            }
             let page = rows(&answer);
             let full = page.len() >= PAGE;
             if let Some(last) = page.iter().filter_map(|r| int(r.get("ID"))).max() {
@@ -223,42 +250,126 @@ impl Puller<'_, '_> {
         .await
     }
 
+    /// Stage moves from `crm.stagehistory.list`. The history gives each
+    /// row's new stage; the stage before is the deal's previous row: in this
+    /// pull when it came first, else asked for (`filter[OWNER_ID]`,
+    /// `filter[<ID]`, `order[ID]=DESC`, one `batch` a page), so an
+    /// incremental pull or a `--since` re-pull gives the same `from` as a
+    /// full one.
     async fn stage_changes(&mut self) -> Result<(), PullError> {
-        let params = |last_id: i64, from: Option<String>| {
-            let mut filter = json!({ ">ID": last_id });
-            if let Some(from) = from {
+        let mut pass = self.session.pass("stage_changes");
+        let from = self.from(&pass);
+        let mut last_stage: HashMap<String, String> = HashMap::new();
+        loop {
+            let mut filter = json!({ ">ID": pass.last_id });
+            if let Some(from) = &from {
                 filter[">=CREATED_TIME"] = json!(from);
             }
-            json!({ "entityTypeId": 2, "order": { "ID": "ASC" }, "filter": filter, "start": -1 })
-        };
-        // The history gives each move's new stage; the one before comes from
-        // the deal's previous row (its creation row included).
-        let mut last_stage: HashMap<String, String> = HashMap::new();
-        self.by_id(
-            "stage_changes",
-            "crm.stagehistory.list",
-            &params,
-            &mut |p, page| {
-                let (mut moves, mut rejects) = (Vec::new(), Vec::new());
-                for row in page {
-                    let deal = text(row.get("OWNER_ID")).unwrap_or_default();
-                    let to = text(row.get("STAGE_ID"));
-                    let from = last_stage.get(&deal).and_then(|s| p.map.stage(s).ok());
-                    if let Some(to) = &to {
-                        last_stage.insert(deal.clone(), to.clone());
-                    }
-                    if int(row.get("TYPE_ID")) == Some(1) {
-                        continue; // the deal's creation, not a move
-                    }
-                    match records::stage_change(&mut p.map, &row, from) {
-                        Ok(m) => moves.push(m),
-                        Err(e) => rejects.push(reject("crm.stagehistory.list", &row, e)),
-                    }
+            let params = json!({ "entityTypeId": 2, "order": { "ID": "ASC" }, "filter": filter, "start": -1 });
+            let answer = self
+                .api
+                .call("crm.stagehistory.list", &params)
+                .await
+                .map_err(remote)?;
+            let page = rows(&answer);
+            let full = page.len() >= PAGE;
+            if let Some(last) = page.iter().filter_map(|r| int(r.get("ID"))).max() {
+                pass.last_id = pass.last_id.max(last);
+            }
+            // Deals whose first row here is a move: the row before it.
+            let mut wanted: Vec<(String, i64)> = Vec::new();
+            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+            for row in &page {
+                let deal = text(row.get("OWNER_ID")).unwrap_or_default();
+                if last_stage.contains_key(&deal) || !seen.insert(deal.clone()) {
+                    continue;
                 }
-                (vec![Records::StageChanges(moves)], rejects)
-            },
-        )
-        .await
+                if int(row.get("TYPE_ID")) != Some(1)
+                    && let Some(id) = int(row.get("ID"))
+                {
+                    wanted.push((deal, id));
+                }
+            }
+            let before = self.stages_before(&wanted).await?;
+            for (deal, stage) in before {
+                last_stage.entry(deal).or_insert(stage);
+            }
+            let (mut moves, mut rejects) = (Vec::new(), Vec::new());
+            for row in page {
+                let deal = text(row.get("OWNER_ID")).unwrap_or_default();
+                let to = text(row.get("STAGE_ID"));
+                let from = last_stage.get(&deal).and_then(|s| self.map.stage(s).ok());
+                if let Some(to) = &to {
+                    last_stage.insert(deal.clone(), to.clone());
+                }
+                if int(row.get("TYPE_ID")) == Some(1) {
+                    continue; // the deal's creation, not a move
+                }
+                match records::stage_change(&mut self.map, &row, from) {
+                    Ok(m) => moves.push(m),
+                    Err(e) => rejects.push(reject("crm.stagehistory.list", &row, e)),
+                }
+            }
+            self.session
+                .save(
+                    "stage_changes",
+                    vec![Records::StageChanges(moves)],
+                    rejects,
+                    Some(&pass),
+                )
+                .await?;
+            if !full {
+                break;
+            }
+        }
+        self.session.finish_pass("stage_changes", &pass).await
+    }
+
+    /// The stage of each deal's history row before the given row id.
+    async fn stages_before(
+        &mut self,
+        wanted: &[(String, i64)],
+    ) -> Result<HashMap<String, String>, PullError> {
+        let mut found = HashMap::new();
+        for chunk in wanted.chunks(BATCH) {
+            let commands: Vec<(String, String)> = chunk
+                .iter()
+                .map(|(deal, id)| {
+                    (
+                        format!("d{deal}"),
+                        command(
+                            "crm.stagehistory.list",
+                            &[
+                                ("entityTypeId", "2".to_owned()),
+                                ("filter[OWNER_ID]", deal.clone()),
+                                ("filter[<ID]", id.to_string()),
+                                ("order[ID]", "DESC".to_owned()),
+                                ("select[]", "ID".to_owned()),
+                                ("select[]", "STAGE_ID".to_owned()),
+                            ],
+                        ),
+                    )
+                })
+                .collect();
+            for (key, answer) in self.api.batch(&commands).await.map_err(remote)? {
+                let deal = key.trim_start_matches('d').to_owned();
+                match answer {
+                    Ok((items, _)) => {
+                        let previous = items
+                            .iter()
+                            .max_by_key(|r| int(r.get("ID")).unwrap_or(0))
+                            .and_then(|r| text(r.get("STAGE_ID")));
+                        if let Some(stage) = previous {
+                            found.insert(deal, stage);
+                        }
+                    }
+                    Err(e) => self.session.report.notes.push(format!(
+                        "crm.stagehistory.list: the stage before deal {deal}'s move could not be read ({e}); its move is kept without it"
+                    )),
+                }
+            }
+        }
+        Ok(found)
     }
 
     async fn activities(&mut self) -> Result<(), PullError> {
@@ -271,7 +382,7 @@ impl Puller<'_, '_> {
                 "order": { "ID": "ASC" },
                 "filter": filter,
                 "select": ["ID", "TYPE_ID", "PROVIDER_ID", "OWNER_ID", "OWNER_TYPE_ID", "SUBJECT",
-                           "START_TIME", "END_TIME", "DEADLINE", "COMPLETED", "RESPONSIBLE_ID",
+                           "START_TIME", "END_TIME", "DEADLINE", "COMPLETED", "RESPONSIBLE_ID", "DIRECTION",
                            "CREATED", "LAST_UPDATED"],
                 "start": -1,
             })
@@ -286,6 +397,10 @@ impl Puller<'_, '_> {
                     match records::activity(&mut p.map, &row) {
                         Ok(ActivityRow::Task(t)) => tasks.push(t),
                         Ok(ActivityRow::Activity(a)) => done.push(a),
+                        Ok(ActivityRow::Meeting(t, held)) => {
+                            tasks.push(t);
+                            done.extend(held);
+                        }
                         Ok(ActivityRow::Skip) => {}
                         Err(e) => rejects.push(reject("crm.activity.list", &row, e)),
                     }
@@ -299,14 +414,23 @@ impl Puller<'_, '_> {
         .await
     }
 
-    /// Comments are listed per deal: the deals changed since the cursor,
-    /// 50 a page, then one `batch` of 50 `crm.timeline.comment.list` per page.
+    /// Comments are listed per deal (`crm.timeline.comment.list` takes only
+    /// `ENTITY_ID` and `ENTITY_TYPE` as its filter, no time): every open
+    /// deal's each pull, since a comment does not change its deal's
+    /// `DATE_MODIFY`, and the closed deals changed since the cursor; 50
+    /// deals a page, then one `batch` of 50 comment lists per page.
     async fn comments(&mut self) -> Result<(), PullError> {
-        let mut pass = self.session.pass("comments");
+        self.comments_pass("comments", false).await?;
+        self.comments_pass("comments_closed", true).await
+    }
+
+    async fn comments_pass(&mut self, entity: &str, closed: bool) -> Result<(), PullError> {
+        let mut pass = self.session.pass(entity);
         let from = self.from(&pass);
         loop {
-            let mut filter = json!({ ">ID": pass.last_id });
-            if let Some(from) = &from {
+            let mut filter =
+                json!({ ">ID": pass.last_id, "CLOSED": if closed { "Y" } else { "N" } });
+            if closed && let Some(from) = &from {
                 filter[">=DATE_MODIFY"] = json!(from);
             }
             let answer = self
@@ -322,13 +446,13 @@ impl Puller<'_, '_> {
                 .filter_map(|r| int(r.get("ID")))
                 .collect();
             let full = deals.len() >= PAGE;
-            let (comments, rejects) = self.comments_of(&deals, from.as_deref()).await?;
+            let (comments, rejects) = self.comments_of(&deals).await?;
             if let Some(last) = deals.iter().max() {
                 pass.last_id = pass.last_id.max(*last);
             }
             self.session
                 .save(
-                    "comments",
+                    entity,
                     vec![Records::Comments(comments)],
                     rejects,
                     Some(&pass),
@@ -338,13 +462,12 @@ impl Puller<'_, '_> {
                 break;
             }
         }
-        self.session.finish_pass("comments", &pass).await
+        self.session.finish_pass(entity, &pass).await
     }
 
     async fn comments_of(
         &mut self,
         deals: &[i64],
-        from: Option<&str>,
     ) -> Result<(Vec<crate::domain::Comment>, Vec<Rejected>), PullError> {
         let (mut comments, mut rejects) = (Vec::new(), Vec::new());
         // (deal, start) still to ask for.
@@ -355,22 +478,38 @@ impl Puller<'_, '_> {
             let commands: Vec<(String, String)> = chunk
                 .iter()
                 .map(|(deal, start)| {
-                    let mut params = vec![
+                    let params = vec![
                         ("filter[ENTITY_ID]", deal.to_string()),
                         ("filter[ENTITY_TYPE]", "deal".to_owned()),
                         ("start", start.to_string()),
                     ];
-                    if let Some(from) = from {
-                        params.push(("filter[>=CREATED]", from.to_owned()));
-                    }
                     (
                         format!("d{deal}"),
                         command("crm.timeline.comment.list", &params),
                     )
                 })
                 .collect();
-            for (key, items, next) in self.api.batch(&commands).await.map_err(remote)? {
+            for (key, answer) in self.api.batch(&commands).await.map_err(remote)? {
                 let deal = key.trim_start_matches('d').to_owned();
+                let (items, next) = match answer {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        // One deal's comments refused: set aside, named; the
+                        // other deals' comments and the rest of the pull go on.
+                        rejects.push(Rejected {
+                            file: "crm.timeline.comment.list".to_owned(),
+                            line: deal.parse().unwrap_or(0),
+                            record: format!("deal {deal}"),
+                            reason: format!("the comments of deal {deal} could not be read: {e}"),
+                            raw: commands
+                                .iter()
+                                .find(|(k, _)| *k == key)
+                                .map(|(_, c)| c.clone())
+                                .unwrap_or_default(),
+                        });
+                        continue;
+                    }
+                };
                 for row in &items {
                     match records::comment(&mut self.map, row, &deal) {
                         Ok(c) => comments.push(c),
@@ -413,14 +552,20 @@ impl Puller<'_, '_> {
         .await
     }
 
+    /// Users, pipelines and deals first (the others refer to them); then
+    /// each other kind on its own: one that fails does not stop the rest,
+    /// and the pull says which failed.
     async fn run(&mut self) -> Result<(), PullError> {
         self.users().await?;
         self.pipelines().await?;
         self.deals().await?;
-        self.stage_changes().await?;
-        self.activities().await?;
-        self.comments().await?;
-        self.calls().await
+        let outcomes = vec![
+            ("stage_changes", self.stage_changes().await),
+            ("activities", self.activities().await),
+            ("comments", self.comments().await),
+            ("calls", self.calls().await),
+        ];
+        crate::connectors::each_kind(outcomes)
     }
 }
 

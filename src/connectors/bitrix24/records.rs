@@ -110,6 +110,8 @@ pub fn deal(m: &mut CrmMapping, row: &Value) -> Result<(Deal, Option<CallKind>),
     let client_kind = m.client_kind(&field_values(&m.api.client_kind_field));
     let channel_raw = field_values(&m.api.channel_field).into_iter().next();
     let closed = text(field(row, "CLOSED")).is_some_and(|c| c.eq_ignore_ascii_case("Y"));
+    let created_at = time(m, row, "DATE_CREATE")?;
+    let moved = opt_time(m, row, "MOVED_TIME")?;
     let deal = Deal {
         source: m.source().to_owned(),
         external_id: id(row, "ID")?,
@@ -126,15 +128,41 @@ pub fn deal(m: &mut CrmMapping, row: &Value) -> Result<(Deal, Option<CallKind>),
             .filter(|c| c != "0")
             .or_else(|| text(field(row, "COMPANY_ID")).filter(|c| c != "0")),
         phone: None,
-        created_at: time(m, row, "DATE_CREATE")?,
-        stage_since: opt_time(m, row, "MOVED_TIME")?,
+        created_at,
+        stage_since: moved,
         closed_at: if closed {
-            opt_time(m, row, "CLOSEDATE")?
+            closed_at(m, row, created_at, moved)?
         } else {
             None
         },
     };
     Ok((deal.validate().map_err(|e| e.to_string())?, client_kind))
+}
+
+/// When a closed deal was closed: the move into its final stage
+/// (`MOVED_TIME`, the time of the deal's last stage move), else the day of
+/// `CLOSEDATE`. `CLOSEDATE` is a date (`data-types.md`: `date`, sent as
+/// `2024-09-09T02:00:00+02:00`): only its day counts, taken at the start of
+/// that day in the source's timezone and never before the deal's creation.
+fn closed_at(
+    m: &CrmMapping,
+    row: &Value,
+    created_at: DateTime<Utc>,
+    moved: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, String> {
+    if let Some(moved) = moved {
+        return Ok(Some(moved.max(created_at)));
+    }
+    let Some(raw) = text(field(row, "CLOSEDATE")) else {
+        return Ok(None);
+    };
+    let day = raw
+        .get(..10)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| format!("CLOSEDATE {raw:?} is not a date (expected YYYY-MM-DD...)"))?;
+    let start = crate::sources::fields::instant(&day.format("%Y-%m-%d").to_string(), m.timezone())
+        .ok_or_else(|| format!("CLOSEDATE {raw:?} is not a date"))?;
+    Ok(Some(start.max(created_at)))
 }
 
 /// A move from `crm.stagehistory.list`; `from` is the deal's stage before
@@ -161,12 +189,19 @@ pub fn stage_change(
 pub enum ActivityRow {
     Task(Task),
     Activity(Activity),
+    /// A meeting: a task of its owner while planned (due at its end), and
+    /// once completed also a meeting held, at its start.
+    Meeting(Task, Option<Activity>),
     /// A call the telephony logged itself (the call is counted from the
-    /// call statistics), or another kind we do not count.
+    /// call statistics), a client's incoming email, or another kind we do
+    /// not count.
     Skip,
 }
 
-/// An activity or a task from `crm.activity.list`.
+/// An activity or a task from `crm.activity.list`
+/// (`api-reference/crm/timeline/activities/activity-base/crm-activity-list.md`:
+/// `TYPE_ID` 1 meeting, 2 call, 3 task, 4 email; `DIRECTION` 1 incoming,
+/// 2 outgoing; `COMPLETED` Y or N).
 pub fn activity(m: &mut CrmMapping, row: &Value) -> Result<ActivityRow, String> {
     let type_id = int(field(row, "TYPE_ID")).unwrap_or(0);
     let provider = text(field(row, "PROVIDER_ID"))
@@ -177,19 +212,21 @@ pub fn activity(m: &mut CrmMapping, row: &Value) -> Result<ActivityRow, String> 
         Some(2) => text(field(row, "OWNER_ID")),
         _ => None,
     };
+    let completed = text(field(row, "COMPLETED")).is_some_and(|c| c.eq_ignore_ascii_case("Y"));
+    let incoming = int(field(row, "DIRECTION")) == Some(1);
     let is_task = type_id == 3 || matches!(provider.as_str(), "CRM_TODO" | "TASKS_TASK" | "TASKS");
-    if is_task {
+    let is_meeting = type_id == 1 || provider == "CRM_MEETING";
+    let task = |m: &mut CrmMapping| -> Result<Task, String> {
         let created_at = time(m, row, "CREATED")?;
         let due_at = opt_time(m, row, "DEADLINE")?
             .or(opt_time(m, row, "END_TIME")?)
             .unwrap_or(created_at);
-        let completed = text(field(row, "COMPLETED")).is_some_and(|c| c.eq_ignore_ascii_case("Y"));
-        return Ok(ActivityRow::Task(Task {
+        Ok(Task {
             source: m.source().to_owned(),
             external_id: id(row, "ID")?,
-            deal_ext,
+            deal_ext: deal_ext.clone(),
             employee_id: m.employee(owner.as_deref()),
-            owner_ext: owner,
+            owner_ext: owner.clone(),
             title: text(field(row, "SUBJECT")).unwrap_or_default(),
             created_at,
             due_at,
@@ -199,12 +236,18 @@ pub fn activity(m: &mut CrmMapping, row: &Value) -> Result<ActivityRow, String> 
             } else {
                 None
             },
-        }));
+        })
+    };
+    if is_task {
+        return Ok(ActivityRow::Task(task(m)?));
     }
     let kind = match (type_id, provider.as_str()) {
         (2, "VOXIMPLANT_CALL") => return Ok(ActivityRow::Skip),
-        (1, _) | (_, "CRM_MEETING") => ActivityKind::Meeting,
+        _ if is_meeting => ActivityKind::Meeting,
         (2, _) | (_, "CRM_CALL") => ActivityKind::Call,
+        // An email is the manager's when it goes out; a client's coming in
+        // is not.
+        (4, _) | (_, "CRM_EMAIL") if incoming => return Ok(ActivityRow::Skip),
         (4, _) | (_, "CRM_EMAIL") => ActivityKind::Email,
         (_, "IMOPENLINES_SESSION" | "CRM_SMS" | "REST_APP") => ActivityKind::Message,
         (_, p) if p.contains("PROPOSAL") || p.contains("QUOTE") => ActivityKind::Proposal,
@@ -213,15 +256,24 @@ pub fn activity(m: &mut CrmMapping, row: &Value) -> Result<ActivityRow, String> 
     let at = opt_time(m, row, "START_TIME")?
         .map(Ok)
         .unwrap_or_else(|| time(m, row, "CREATED"))?;
-    Ok(ActivityRow::Activity(Activity {
+    let activity = Activity {
         source: m.source().to_owned(),
         external_id: id(row, "ID")?,
-        deal_ext,
+        deal_ext: deal_ext.clone(),
         employee_id: m.employee(owner.as_deref()),
-        owner_ext: owner,
+        owner_ext: owner.clone(),
         kind,
         at,
-    }))
+    };
+    if is_meeting {
+        // A meeting is held once it is completed; a planned one is not
+        // counted (amoCRM and the files count the same way).
+        return Ok(ActivityRow::Meeting(
+            task(m)?,
+            completed.then_some(activity),
+        ));
+    }
+    Ok(ActivityRow::Activity(activity))
 }
 
 /// A comment from `crm.timeline.comment.list` on a deal.

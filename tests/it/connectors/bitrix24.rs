@@ -25,8 +25,17 @@ async fn a_pull_pages_through_the_portal_and_a_second_asks_only_for_changes() {
         assert_eq!(count(&db.store, "calls").await, CALLS);
         assert_eq!(inserted(&report, "deals"), DEALS as u64 - 1);
         assert_eq!(inserted(&report, "stage_changes"), dept.moves.len() as u64);
-        assert_eq!(inserted(&report, "tasks"), dept.tasks.len() as u64);
-        assert_eq!(inserted(&report, "activities"), dept.meetings.len() as u64);
+        // Tasks, and meetings as their owners' tasks (as amoCRM has them).
+        assert_eq!(
+            inserted(&report, "tasks"),
+            (dept.tasks.len() + dept.meetings.len()) as u64
+        );
+        // Meetings held (a planned one is not) and emails sent (a client's
+        // incoming one is not).
+        let held = dept.meetings.iter().filter(|m| m.held).count();
+        let sent = dept.emails.iter().filter(|e| e.outgoing).count();
+        assert!(held < dept.meetings.len() && sent < dept.emails.len());
+        assert_eq!(inserted(&report, "activities"), (held + sent) as u64);
         assert_eq!(inserted(&report, "comments"), dept.comments.len() as u64);
         assert_eq!(inserted(&report, "employees"), 3);
         // The deal in a stage nobody mapped is set aside, named, with the
@@ -79,11 +88,22 @@ async fn a_pull_pages_through_the_portal_and_a_second_asks_only_for_changes() {
         // Again: nothing changed, nothing stored, few requests.
         let before = fake.portal().requests;
         let again = pull_now(&db.store, &config, "b24").await.unwrap();
+        // The users are listed whole, and the open deals' comments are read
+        // again (a comment does not change its deal's DATE_MODIFY).
+        let open_comments = dept
+            .comments
+            .iter()
+            .filter(|c| !matches!(dept.deals[(c.deal - 1) as usize].stage, "won" | "lost"))
+            .count() as u64;
         assert_eq!(
             again.records_total(),
-            3,
-            "only the users are listed whole: {:?}",
+            3 + open_comments,
+            "only the users and the open deals' comments: {:?}",
             again.records
+        );
+        assert_eq!(
+            again.records.get("comments").map(|u| u.unchanged),
+            Some(open_comments)
         );
         assert_eq!(fake.portal().requests - before, again.requests);
 

@@ -258,3 +258,172 @@ async fn one_pull_brings_the_crm_apis_and_a_drop_folder_up_to_date() {
         "{out}"
     );
 }
+
+/// One manager's figures as counted from the dataset itself.
+#[derive(Debug, Default, PartialEq)]
+struct Counted {
+    won: f64,
+    lost: f64,
+    revenue: f64,
+    meetings: f64,
+    emails: f64,
+    calls_out: f64,
+    calls_in: f64,
+    talk_time: f64,
+    overdue_tasks: f64,
+    open_new: f64,
+    open_meeting: f64,
+}
+
+/// Counts the week 16–20.11 (Moscow) straight from the generated data.
+fn counted(dept: &Dept, crm: Crm, user: &str) -> Counted {
+    use chrono::{Duration, TimeZone};
+    let from = model::monday();
+    let to = from + Duration::days(5);
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 21, 12, 0, 0)
+        .unwrap();
+    let within = |t: chrono::DateTime<chrono::Utc>| t >= from && t < to;
+    let mine = dept.deals.iter().filter(|d| d.owner == user);
+    let mut c = Counted::default();
+    for deal in mine {
+        match (deal.stage, dept.closed(deal)) {
+            ("won", Some(at)) if within(at) => {
+                c.won += 1.0;
+                c.revenue += (deal.amount * 100) as f64;
+            }
+            ("lost", Some(at)) if within(at) => c.lost += 1.0,
+            ("new", _) => c.open_new += 1.0,
+            ("meeting", _) => c.open_meeting += 1.0,
+            _ => {}
+        }
+    }
+    for m in dept.meetings.iter().filter(|m| m.owner == user) {
+        if m.held && within(m.at) {
+            c.meetings += 1.0;
+        }
+        // A meeting is a task until done: due at its end (Bitrix24) or at
+        // its time (amoCRM).
+        let due = match crm {
+            Crm::Bitrix24 => m.at + Duration::hours(1),
+            Crm::AmoCrm => m.at,
+        };
+        if !m.held && due < now {
+            c.overdue_tasks += 1.0;
+        }
+    }
+    if crm == Crm::Bitrix24 {
+        c.emails = dept
+            .emails
+            .iter()
+            .filter(|e| e.owner == user && e.outgoing && within(e.at))
+            .count() as f64;
+    }
+    for t in dept.tasks.iter().filter(|t| t.owner == user) {
+        if t.due < now && t.done.is_none_or(|d| d > now) {
+            c.overdue_tasks += 1.0;
+        }
+    }
+    for call in dept
+        .calls
+        .iter()
+        .filter(|c| c.user == user && within(c.start))
+    {
+        if call.inbound {
+            c.calls_in += 1.0;
+        } else {
+            c.calls_out += 1.0;
+        }
+        c.talk_time += call.talk as f64;
+    }
+    c
+}
+
+/// The same figures as `report figures --format json` gives them.
+fn reported(json: &serde_json::Value, employee: &str) -> Counted {
+    let e = json["employees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["employee_id"] == employee)
+        .unwrap_or_else(|| panic!("{employee} in the figures"));
+    let v = |f: &serde_json::Value| f["value"].as_f64().unwrap_or(-1.0);
+    let activity = |key: &str| {
+        e["activities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .map(v)
+            .unwrap_or(-1.0)
+    };
+    let open = |stage: &str| {
+        e["funnel"]["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == stage)
+            .and_then(|s| s["open_deals"].as_f64())
+            .unwrap_or(-1.0)
+    };
+    Counted {
+        won: v(&e["funnel"]["won"]),
+        lost: v(&e["funnel"]["lost"]),
+        revenue: v(&e["funnel"]["revenue"]),
+        meetings: activity("meetings"),
+        emails: activity("emails"),
+        calls_out: v(&e["telephony"]["calls_out"]),
+        calls_in: v(&e["telephony"]["calls_in"]),
+        talk_time: v(&e["telephony"]["talk_time"]),
+        overdue_tasks: v(&e["hygiene"]["overdue_tasks"]),
+        open_new: open("new"),
+        open_meeting: open("meeting"),
+    }
+}
+
+/// `salespulse pull` then `report figures` gives, for both CRMs and on both
+/// backends, the counts of the dataset the fake CRMs serve in their
+/// documented shapes: won, lost, revenue, meetings held, emails sent, calls,
+/// talk time, overdue tasks, open deals per stage.
+#[tokio::test]
+async fn pull_then_figures_give_the_counts_of_the_dataset_for_both_crms() {
+    let dept = Dept::generate(60, 200);
+    for crm in [Crm::Bitrix24, Crm::AmoCrm] {
+        for db in crate::helpers::backends().await {
+            let dir = tempfile::tempdir().unwrap();
+            let b24 = fake_bitrix::start(model::portal(&dept)).await;
+            let amo = fake_amo::start(model::account(&dept)).await;
+            let env = vec![
+                (B24_ENV, b24.webhook()),
+                (AMO_ENV, fake_amo::TOKEN.to_owned()),
+                ("SALESPULSE_DATABASE_URL", db.url.clone()),
+            ];
+            let source = if crm == Crm::Bitrix24 { "b24" } else { "amo" };
+            let config = write_config(dir.path(), source, &amo.server.base);
+            let json = tokio::task::spawn_blocking(move || {
+                salespulse(&config, &["pull", source], &env);
+                let args: Vec<&str> = FIGURES
+                    .iter()
+                    .copied()
+                    .chain(["--format", "json"])
+                    .collect();
+                salespulse(&config, &args, &env)
+            })
+            .await
+            .unwrap();
+            let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+            for (employee, user) in [("ivanov", "1"), ("sidorov", "2")] {
+                let want = counted(&dept, crm, user);
+                assert!(want.won > 0.0 && want.meetings > 0.0 && want.overdue_tasks > 0.0);
+                assert_eq!(
+                    reported(&json, employee),
+                    want,
+                    "{source} on {}: {employee}",
+                    db.name
+                );
+                eprintln!("{source} {} {employee}: {want:?}", db.name);
+            }
+            db.finish().await;
+        }
+    }
+}

@@ -41,6 +41,11 @@ pub struct Faults {
     pub forbidden: Vec<String>,
     /// Methods the portal does not have (a module switched off).
     pub missing: Vec<String>,
+    /// Methods whose first command inside a `batch` answers, once, the
+    /// command's `OPERATION_TIME_LIMIT` under `result_error` (HTTP 200).
+    pub batch_time_limit_once: Vec<String>,
+    /// Deals whose comment list answers `ACCESS_DENIED` inside a `batch`.
+    pub comments_denied: Vec<String>,
 }
 
 pub struct State {
@@ -68,6 +73,16 @@ impl FakeBitrix {
     }
     pub fn portal(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap()
+    }
+    /// A comment added to a deal's timeline (the deal itself unchanged).
+    pub fn add_comment(&self, comment: Value) {
+        let mut s = self.state.lock().unwrap();
+        let deal = comment["ENTITY_ID"].as_str().unwrap_or_default().to_owned();
+        s.comment_index
+            .entry(deal)
+            .or_default()
+            .push(comment.clone());
+        s.portal.comments.push(comment);
     }
 }
 
@@ -97,12 +112,15 @@ fn passes(row: &Value, filter: &Map<String, Value>) -> bool {
             (">=", f)
         } else if let Some(f) = key.strip_prefix('>') {
             (">", f)
+        } else if let Some(f) = key.strip_prefix('<') {
+            ("<", f)
         } else {
             ("=", key.trim_start_matches('='))
         };
         let have = row.get(field).unwrap_or(&Value::Null);
         match op {
             ">" => num(have).zip(num(want)).is_some_and(|(h, w)| h > w),
+            "<" => num(have).zip(num(want)).is_some_and(|(h, w)| h < w),
             ">=" => match (time(have), time(want)) {
                 (Some(h), Some(w)) => h >= w,
                 _ => num(have).zip(num(want)).is_some_and(|(h, w)| h >= w),
@@ -134,11 +152,21 @@ fn list(rows: &[Value], params: &Value, upper: bool, wrap: Option<&str>) -> Valu
         .and_then(num)
         .unwrap_or(i64::MIN);
     let cut = rows.partition_point(|r| r.get("ID").and_then(num).unwrap_or(0) <= after);
-    let matching: Vec<&Value> = if filter.is_empty() {
+    let mut matching: Vec<&Value> = if filter.is_empty() {
         rows[cut..].iter().collect()
     } else {
         rows[cut..].iter().filter(|r| passes(r, &filter)).collect()
     };
+    let okey = if upper { "ORDER" } else { "order" };
+    let descending = match params.get(okey) {
+        Some(Value::Object(o)) => o.get("ID"),
+        other => other,
+    }
+    .and_then(Value::as_str)
+    .is_some_and(|d| d.eq_ignore_ascii_case("DESC"));
+    if descending {
+        matching.reverse();
+    }
     let start = params.get("start").and_then(num).unwrap_or(0);
     let (from, counted) = if start < 0 {
         (0, false)
@@ -277,11 +305,33 @@ fn answer(state: &Mutex<State>, request: &Request) -> Response {
         let mut result = Map::new();
         let mut totals = Map::new();
         let mut nexts = Map::new();
+        let mut errors = Map::new();
         let cmd = params["cmd"].as_object().cloned().unwrap_or_default();
         for (key, command) in cmd {
             let command = command.as_str().unwrap_or_default();
             let (m, q) = command.split_once('?').unwrap_or((command, ""));
-            let Some(one) = run(&s.portal, &s.comment_index, m, &query_params(q)) else {
+            let f = &mut s.faults;
+            if let Some(i) = f.batch_time_limit_once.iter().position(|x| x == m) {
+                f.batch_time_limit_once.remove(i);
+                s.rate_limited += 1;
+                errors.insert(
+                    key.clone(),
+                    json!({"error": "OPERATION_TIME_LIMIT", "error_description": "Method is blocked due to operation time limit."}),
+                );
+                continue;
+            }
+            let query = query_params(q);
+            if m == "crm.timeline.comment.list"
+                && let Some(deal) = query["filter"]["ENTITY_ID"].as_str()
+                && f.comments_denied.iter().any(|d| d == deal)
+            {
+                errors.insert(
+                    key.clone(),
+                    json!({"error": "ACCESS_DENIED", "error_description": "Access denied."}),
+                );
+                continue;
+            }
+            let Some(one) = run(&s.portal, &s.comment_index, m, &query) else {
                 return error(
                     400,
                     "ERROR_BATCH_METHOD_NOT_ALLOWED",
@@ -297,7 +347,9 @@ fn answer(state: &Mutex<State>, request: &Request) -> Response {
             }
         }
         json!({ "result": {
-            "result": result, "result_error": [], "result_total": totals,
+            "result": result,
+            "result_error": if errors.is_empty() { json!([]) } else { Value::Object(errors) },
+            "result_total": totals,
             "result_next": if nexts.is_empty() { json!([]) } else { Value::Object(nexts) },
             "result_time": {}
         }})

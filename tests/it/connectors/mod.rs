@@ -7,6 +7,7 @@
 mod amocrm;
 mod bench;
 mod bitrix24;
+mod documented;
 mod equivalence;
 mod fake_amo;
 mod fake_bitrix;

@@ -45,6 +45,16 @@ pub struct Meeting {
     pub deal: i64,
     pub owner: &'static str,
     pub at: DateTime<Utc>,
+    /// Held (completed); a planned one is not a meeting held.
+    pub held: bool,
+}
+/// A Bitrix24 email activity; only an outgoing one is an email sent.
+pub struct Email {
+    pub id: i64,
+    pub deal: i64,
+    pub owner: &'static str,
+    pub at: DateTime<Utc>,
+    pub outgoing: bool,
 }
 pub struct Comment {
     pub id: i64,
@@ -68,6 +78,7 @@ pub struct Dept {
     pub moves: Vec<Move>,
     pub tasks: Vec<Task>,
     pub meetings: Vec<Meeting>,
+    pub emails: Vec<Email>,
     pub comments: Vec<Comment>,
     pub calls: Vec<Call>,
 }
@@ -94,6 +105,7 @@ impl Dept {
             moves: Vec::new(),
             tasks: Vec::new(),
             meetings: Vec::new(),
+            emails: Vec::new(),
             comments: Vec::new(),
             calls: Vec::new(),
         };
@@ -118,6 +130,11 @@ impl Dept {
             };
             match stage {
                 "meeting" => d.moves.push(mv("new", "meeting", Duration::hours(1))),
+                // Every other won deal is created and won the same day.
+                "won" if i % 10 == 2 => {
+                    d.moves.push(mv("new", "meeting", Duration::hours(1)));
+                    d.moves.push(mv("meeting", "won", Duration::hours(4)));
+                }
                 "won" => {
                     d.moves.push(mv("new", "meeting", Duration::hours(1)));
                     d.moves.push(mv("meeting", "won", Duration::hours(26)));
@@ -131,7 +148,30 @@ impl Dept {
                     deal: i,
                     owner,
                     at: created + Duration::hours(3),
+                    held: true,
                 });
+            }
+            // A new deal's meeting is planned, two days on, not held yet.
+            if stage == "new" {
+                d.meetings.push(Meeting {
+                    id: i * 10 + 2,
+                    deal: i,
+                    owner,
+                    at: created + Duration::hours(48),
+                    held: false,
+                });
+            }
+            // Emails: the manager's out, the client's in (every 4th deal).
+            if i % 4 == 1 {
+                for (k, outgoing) in [(4, true), (5, false)] {
+                    d.emails.push(Email {
+                        id: i * 10 + k,
+                        deal: i,
+                        owner,
+                        at: created + Duration::minutes(30 + k),
+                        outgoing,
+                    });
+                }
             }
             if i % 2 == 0 {
                 d.tasks.push(Task {
@@ -194,7 +234,7 @@ impl Dept {
     }
 
     /// When a deal reached its stage, and when it closed.
-    fn stage_since(&self, deal: &Deal) -> DateTime<Utc> {
+    pub fn stage_since(&self, deal: &Deal) -> DateTime<Utc> {
         self.moves
             .iter()
             .filter(|m| m.deal == deal.id)
@@ -202,13 +242,23 @@ impl Dept {
             .max()
             .unwrap_or(deal.created)
     }
-    fn closed(&self, deal: &Deal) -> Option<DateTime<Utc>> {
+    pub fn closed(&self, deal: &Deal) -> Option<DateTime<Utc>> {
         matches!(deal.stage, "won" | "lost").then(|| self.stage_since(deal))
     }
 }
 
 fn iso(t: DateTime<Utc>) -> String {
     t.with_timezone(&Moscow).to_rfc3339()
+}
+
+/// A Bitrix24 `date` field as the portal sends it (`data-types.md`: a date,
+/// `2024-09-09T02:00:00+02:00`): the day, at midnight UTC, in the portal's
+/// offset.
+fn b24_date(t: DateTime<Utc>) -> String {
+    let day = t.with_timezone(&Moscow).date_naive();
+    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+        .with_timezone(&Moscow)
+        .to_rfc3339()
 }
 
 fn b24_stage(ours: &str) -> &'static str {
@@ -264,7 +314,7 @@ pub fn portal(d: &Dept) -> Portal {
             "CONTACT_ID": null, "COMPANY_ID": "0",
             "DATE_CREATE": iso(deal.created), "DATE_MODIFY": iso(d.stage_since(deal)),
             "MOVED_TIME": iso(d.stage_since(deal)), "CLOSED": if closed.is_some() { "Y" } else { "N" },
-            "CLOSEDATE": iso(closed.unwrap_or(deal.created + Duration::days(30))),
+            "CLOSEDATE": b24_date(closed.unwrap_or(deal.created + Duration::days(30))),
             "UF_CRM_TEMP": (45 + deal.temperature).to_string(),
         }));
     }
@@ -309,7 +359,12 @@ pub fn portal(d: &Dept) -> Portal {
     for m in &d.meetings {
         acts.push(json!({"ID": m.id.to_string(), "TYPE_ID": "1", "PROVIDER_ID": "CRM_MEETING", "OWNER_ID": m.deal.to_string(), "OWNER_TYPE_ID": "2",
             "SUBJECT": "Встреча", "CREATED": iso(m.at - Duration::hours(1)), "START_TIME": iso(m.at), "END_TIME": iso(m.at + Duration::hours(1)),
-            "COMPLETED": "Y", "LAST_UPDATED": iso(m.at), "RESPONSIBLE_ID": m.owner}));
+            "COMPLETED": if m.held { "Y" } else { "N" }, "DIRECTION": "0", "LAST_UPDATED": iso(if m.held { m.at + Duration::hours(1) } else { m.at - Duration::hours(1) }), "RESPONSIBLE_ID": m.owner}));
+    }
+    for e in &d.emails {
+        acts.push(json!({"ID": e.id.to_string(), "TYPE_ID": "4", "PROVIDER_ID": "CRM_EMAIL", "OWNER_ID": e.deal.to_string(), "OWNER_TYPE_ID": "2",
+            "SUBJECT": "КП", "CREATED": iso(e.at), "START_TIME": iso(e.at), "END_TIME": iso(e.at),
+            "COMPLETED": "Y", "DIRECTION": if e.outgoing { "2" } else { "1" }, "LAST_UPDATED": iso(e.at), "RESPONSIBLE_ID": e.owner}));
     }
     acts.sort_by_key(|a| a["ID"].as_str().unwrap().parse::<i64>().unwrap());
     p.activities = acts;
@@ -367,8 +422,8 @@ pub fn account(d: &Dept) -> Account {
     }
     for m in &d.meetings {
         a.tasks.push(json!({"id": m.id, "created_by": amo_user(m.owner), "responsible_user_id": amo_user(m.owner), "entity_id": m.deal, "entity_type": "leads",
-            "created_at": ts(m.at - Duration::hours(1)), "updated_at": ts(m.at), "complete_till": ts(m.at), "is_completed": true,
-            "task_type_id": 2, "text": "Встреча", "duration": 3600, "result": {"text": "Провели"}, "account_id": 1}));
+            "created_at": ts(m.at - Duration::hours(1)), "updated_at": ts(if m.held { m.at } else { m.at - Duration::hours(1) }), "complete_till": ts(m.at), "is_completed": m.held,
+            "task_type_id": 2, "text": "Встреча", "duration": 3600, "result": if m.held { json!({"text": "Провели"}) } else { Value::Null }, "account_id": 1}));
     }
     a.tasks.sort_by_key(|t| t["id"].as_i64());
     for c in &d.comments {
@@ -431,14 +486,26 @@ pub fn files(d: &Dept, crm: Crm, dir: &Path) {
     let mut tasks: Vec<Value> = d.tasks.iter().map(|t| json!({"id": t.id.to_string(), "deal": t.deal.to_string(), "owner": t.owner,
         "title": "Перезвонить", "created_at": iso(t.created), "due_at": iso(t.due), "completed_at": t.done.map(iso)})).collect();
     let mut activities: Vec<Value> = Vec::new();
+    // The files hold what was done: a meeting held, an email sent.
+    // A meeting is its owner's task; once held, also a meeting held.
     for m in &d.meetings {
-        match crm {
-            Crm::Bitrix24 => activities.push(json!({"id": m.id.to_string(), "deal": m.deal.to_string(), "owner": m.owner, "kind": "meeting", "at": iso(m.at)})),
-            Crm::AmoCrm => {
-                tasks.push(json!({"id": m.id.to_string(), "deal": m.deal.to_string(), "owner": m.owner, "title": "Встреча",
-                    "created_at": iso(m.at - Duration::hours(1)), "due_at": iso(m.at), "completed_at": iso(m.at)}));
-                activities.push(json!({"id": format!("task-{}", m.id), "deal": m.deal.to_string(), "owner": m.owner, "kind": "meeting", "at": iso(m.at)}));
-            }
+        let (due, done, id) = match crm {
+            Crm::Bitrix24 => (
+                m.at + Duration::hours(1),
+                m.at + Duration::hours(1),
+                m.id.to_string(),
+            ),
+            Crm::AmoCrm => (m.at, m.at, format!("task-{}", m.id)),
+        };
+        tasks.push(json!({"id": m.id.to_string(), "deal": m.deal.to_string(), "owner": m.owner, "title": "Встреча",
+            "created_at": iso(m.at - Duration::hours(1)), "due_at": iso(due), "completed_at": m.held.then(|| iso(done))}));
+        if m.held {
+            activities.push(json!({"id": id, "deal": m.deal.to_string(), "owner": m.owner, "kind": "meeting", "at": iso(m.at)}));
+        }
+    }
+    if crm == Crm::Bitrix24 {
+        for e in d.emails.iter().filter(|e| e.outgoing) {
+            activities.push(json!({"id": e.id.to_string(), "deal": e.deal.to_string(), "owner": e.owner, "kind": "email", "at": iso(e.at)}));
         }
     }
     write("tasks.jsonl", tasks);
