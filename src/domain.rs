@@ -295,6 +295,9 @@ pub struct Call {
     pub rank: i64,
     /// Identifies the winning leg; breaks rank ties the same way every time.
     pub leg_key: String,
+    /// Where the call's recording can be listened to, when the source
+    /// links one (Asterisk's `recordingfile` through `recording_url`).
+    pub recording_url: Option<String>,
 }
 
 /// The fields a source knows about a call, before validation.
@@ -365,6 +368,7 @@ impl Call {
             legs: 1,
             rank,
             leg_key: f.leg_key,
+            recording_url: None,
         })
     }
 
@@ -379,10 +383,18 @@ impl Call {
         let legs = self.legs + other.legs;
         if (other.rank, &other.leg_key) > (self.rank, &self.leg_key) {
             let started = self.started_at.min(other.started_at);
+            let recording = self.recording_url.take();
             *self = other;
             self.started_at = self.started_at.min(started);
+            // The recording may hang on another leg than the winner.
+            if self.recording_url.is_none() {
+                self.recording_url = recording;
+            }
         } else {
             self.started_at = self.started_at.min(other.started_at);
+            if self.recording_url.is_none() {
+                self.recording_url = other.recording_url;
+            }
         }
         self.legs = legs;
     }

@@ -251,6 +251,11 @@ pub async fn ingest_input<R: Read + Send + 'static>(
                 asterisk::read(input, &label, &mapping, rules, &mut emit)
                     .map_err(|e| format!("{label}: {e}"))
             }
+            // A CDR table's Master.csv export reads with the table's rules.
+            (SourceKind::AsteriskDb(db), _) => {
+                asterisk::read(input, &label, &mapping, &db.rules, &mut emit)
+                    .map_err(|e| format!("{label}: {e}"))
+            }
             (SourceKind::CallsCsv(rules), _) => {
                 calls_csv::read(input, &label, &mapping, rules, &mut emit)
                     .map_err(|e| e.to_string())

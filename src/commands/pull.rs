@@ -88,7 +88,7 @@ pub async fn pull(
         let outcome = pull::pull(store.clone(), config, source, &options).await;
         pulls.push(SourcePull {
             source: source.name.clone(),
-            from_api: pull::reads_api(source),
+            from_api: pull::reads_api(source) || pull::reads_database(source),
             outcome,
         });
     }

@@ -218,6 +218,38 @@ pub struct AsteriskRules {
     pub extension_max_digits: usize,
 }
 
+/// A CDR table in MySQL/MariaDB (`cdr_mysql`, `cdr_adaptive_odbc`, as
+/// FreePBX and Issabel keep it) or Postgres (`cdr_pgsql`), read incrementally.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsteriskDbConfig {
+    /// Direction and extension rules, as for `Master.csv`.
+    pub rules: AsteriskRules,
+    /// `mysql://…` or `postgres://…`, password included: never logged.
+    pub url: Secret,
+    /// The env var the URL came from, to name it in errors.
+    pub url_env: String,
+    /// The CDR table (`cdr`, or `schema.cdr` / `db.cdr`).
+    pub table: String,
+    /// How far before the cursor's `calldate` each pull looks again: rows
+    /// are written when a call ends, so a long call's row comes late.
+    pub overlap: chrono::Duration,
+    /// Rows asked for in one query.
+    pub page_rows: u32,
+    /// A link to a call's recording, filled from `recordingfile`:
+    /// `{yyyy}`, `{mm}`, `{dd}` (the call's local day) and `{file}`.
+    pub recording_url: Option<String>,
+}
+
+impl AsteriskDbConfig {
+    /// The database's host, for logs and run records (no password).
+    pub fn host(&self) -> String {
+        url::Url::parse(self.url.expose())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
 /// Column mapping of a generic calls CSV.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallsCsvRules {
@@ -292,6 +324,8 @@ impl CrmApiConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
     Asterisk(AsteriskRules),
+    /// Asterisk's CDR table in a database.
+    AsteriskDb(Box<AsteriskDbConfig>),
     CallsCsv(Box<CallsCsvRules>),
     /// The exchange format for CRM data (one file per entity).
     CrmFiles,
@@ -305,6 +339,7 @@ impl SourceKind {
     pub fn name(&self) -> &'static str {
         match self {
             SourceKind::Asterisk(_) => "asterisk",
+            SourceKind::AsteriskDb(_) => "asterisk_db",
             SourceKind::CallsCsv(_) => "calls_csv",
             SourceKind::CrmFiles => "crm_files",
             SourceKind::Bitrix24(_) => "bitrix24",

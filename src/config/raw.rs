@@ -150,6 +150,11 @@ pub struct RawSource {
     pub inbound_contexts: Option<Vec<String>>,
     pub outbound_contexts: Option<Vec<String>>,
     pub extension_max_digits: Option<i64>,
+    // asterisk_db (a CDR table in MySQL/MariaDB or Postgres)
+    pub url_env: Option<String>,
+    pub table: Option<String>,
+    pub page_rows: Option<i64>,
+    pub recording_url: Option<String>,
     // calls_csv
     pub delimiter: Option<String>,
     pub date_format: Option<String>,

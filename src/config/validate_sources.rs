@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::super::raw::RawSource;
 use super::super::*;
 use super::crm_api::{Crm, crm_api, stray_keys};
-use super::{Issues, timezone};
+use super::{Issues, env_secret, timezone};
 use crate::domain::Direction;
 
 pub(super) fn source(
@@ -23,6 +23,26 @@ pub(super) fn source(
     let kind_name = issues.required(&key("kind"), raw.kind.take());
     // Taken before the kind's rules consume the rest of `raw`.
     let (drop_folder, follow) = (raw.drop_folder.take(), raw.follow.take());
+    let db_overlap = if kind_name == "asterisk_db" {
+        raw.overlap_minutes.take()
+    } else {
+        None
+    };
+    if kind_name != "asterisk_db" {
+        for (stray, set) in [
+            ("url_env", raw.url_env.is_some()),
+            ("table", raw.table.is_some()),
+            ("page_rows", raw.page_rows.is_some()),
+            ("recording_url", raw.recording_url.is_some()),
+        ] {
+            if set {
+                issues.add(
+                    key(stray),
+                    format!("is for asterisk_db sources, not {kind_name}"),
+                );
+            }
+        }
+    }
     if !matches!(kind_name.as_str(), "bitrix24" | "amocrm") {
         for stray in stray_keys(&raw) {
             issues.add(
@@ -38,16 +58,14 @@ pub(super) fn source(
         "amocrm" | "kommo" => crm_api(issues, i, Crm::AmoCrm, raw, env)
             .map(|c| SourceKind::AmoCrm(Box::new(c)))
             .unwrap_or(SourceKind::CrmFiles),
-        "asterisk" => SourceKind::Asterisk(AsteriskRules {
-            trunks: raw.trunks.unwrap_or_default(),
-            inbound_contexts: raw.inbound_contexts.unwrap_or_default(),
-            outbound_contexts: raw.outbound_contexts.unwrap_or_default(),
-            extension_max_digits: issues.positive(
-                &key("extension_max_digits"),
-                raw.extension_max_digits,
-                4,
-            ) as usize,
-        }),
+        "asterisk" => SourceKind::Asterisk(asterisk_rules(issues, i, &mut raw)),
+        "asterisk_db" => {
+            let rules = asterisk_rules(issues, i, &mut raw);
+            match asterisk_db(issues, i, rules, raw, db_overlap, env) {
+                Some(db) => SourceKind::AsteriskDb(Box::new(db)),
+                None => SourceKind::CrmFiles,
+            }
+        }
         "calls_csv" => {
             let delimiter = match raw.delimiter.as_deref() {
                 None => b',',
@@ -150,15 +168,18 @@ pub(super) fn source(
             issues.add(
                 key("kind"),
                 format!(
-                    "\"{other}\" is not a source kind (expected asterisk, calls_csv, crm_files, bitrix24 or amocrm)"
+                    "\"{other}\" is not a source kind (expected asterisk, asterisk_db, calls_csv, crm_files, bitrix24 or amocrm)"
                 ),
             );
             SourceKind::CrmFiles
         }
     };
-    let (drop_folder, follow) = if matches!(kind_name.as_str(), "bitrix24" | "amocrm" | "kommo") {
-        // A CRM API source's pull reads the API; its exports go to a
-        // crm_files source of their own.
+    let (drop_folder, follow) = if matches!(
+        kind_name.as_str(),
+        "bitrix24" | "amocrm" | "kommo" | "asterisk_db"
+    ) {
+        // A CRM API source's pull reads the API, a CDR table's pull the
+        // table; their exports go to a file source of their own.
         for (k, set) in [
             ("drop_folder", drop_folder.is_some()),
             ("follow", follow.is_some()),
@@ -167,7 +188,7 @@ pub(super) fn source(
                 issues.add(
                     key(k),
                     format!(
-                        "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API (for exported files add a crm_files source)"
+                        "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API or the CDR table (for exported files add a file source)"
                     ),
                 );
             }
@@ -183,6 +204,128 @@ pub(super) fn source(
         drop_folder,
         follow,
     }
+}
+
+/// Direction and extension rules of Asterisk CDR rows (file or table).
+fn asterisk_rules(issues: &mut Issues, i: usize, raw: &mut RawSource) -> AsteriskRules {
+    AsteriskRules {
+        trunks: raw.trunks.take().unwrap_or_default(),
+        inbound_contexts: raw.inbound_contexts.take().unwrap_or_default(),
+        outbound_contexts: raw.outbound_contexts.take().unwrap_or_default(),
+        extension_max_digits: issues.positive(
+            &format!("sources[{i}].extension_max_digits"),
+            raw.extension_max_digits,
+            4,
+        ) as usize,
+    }
+}
+
+/// The placeholders a `recording_url` may hold.
+pub const RECORDING_PLACEHOLDERS: &[&str] = &["yyyy", "mm", "dd", "file"];
+
+/// The problem with a `recording_url` template, if any.
+fn recording_url_problem(template: &str) -> Option<String> {
+    let mut rest = template;
+    let mut has_file = false;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Some(format!("{template:?} opens a {{ it does not close"));
+        };
+        let name = &rest[open + 1..open + close];
+        if !RECORDING_PLACEHOLDERS.contains(&name) {
+            return Some(format!(
+                "{template:?} has the placeholder {{{name}}} (expected {{yyyy}}, {{mm}}, {{dd}}, {{file}})"
+            ));
+        }
+        has_file |= name == "file";
+        rest = &rest[open + close + 1..];
+    }
+    if !has_file {
+        return Some(format!(
+            "{template:?} has no {{file}} (expected e.g. \"https://pbx.example.com/recordings/{{yyyy}}/{{mm}}/{{dd}}/{{file}}\")"
+        ));
+    }
+    match url::Url::parse(&template.replace(['{', '}'], "")) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => None,
+        _ => Some(format!("{template:?} is not an http(s) URL")),
+    }
+}
+
+/// A table name as SQL may name it: `cdr`, `asteriskcdrdb.cdr`.
+fn table_problem(table: &str) -> Option<String> {
+    let parts: Vec<&str> = table.split('.').collect();
+    let ok = parts.len() <= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 64
+                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+    (!ok).then(|| {
+        format!("{table:?} is not a table name (expected letters, digits and _, e.g. \"cdr\" or \"asteriskcdrdb.cdr\")")
+    })
+}
+
+/// `kind = "asterisk_db"`: the database URL's env var, the table, the
+/// overlap, the page size and the recordings' address.
+fn asterisk_db(
+    issues: &mut Issues,
+    i: usize,
+    rules: AsteriskRules,
+    raw: RawSource,
+    overlap_minutes: Option<i64>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<AsteriskDbConfig> {
+    let key = |k: &str| format!("sources[{i}].{k}");
+    let overlap = issues.positive(&key("overlap_minutes"), overlap_minutes, 120);
+    let page_rows = issues.positive(&key("page_rows"), raw.page_rows, 1000);
+    let page_rows = if page_rows > 100_000 {
+        issues.add(
+            key("page_rows"),
+            format!("{page_rows} is more than 100000 rows in one query"),
+        );
+        1000
+    } else {
+        page_rows as u32
+    };
+    let table = raw.table.unwrap_or_else(|| "cdr".to_owned());
+    if let Some(problem) = table_problem(&table) {
+        issues.add(key("table"), problem);
+    }
+    let recording_url = raw.recording_url.filter(|t| {
+        let problem = recording_url_problem(t);
+        if let Some(p) = &problem {
+            issues.add(key("recording_url"), p.clone());
+        }
+        problem.is_none()
+    });
+    let Some(var) = raw.url_env else {
+        issues.add(
+            key("url_env"),
+            "is missing (expected the name of the env var holding the CDR database URL, mysql://USER:PASSWORD@HOST/asteriskcdrdb or postgres://USER:PASSWORD@HOST/DB)",
+        );
+        return None;
+    };
+    let url = env_secret(issues, &key("url_env"), Some(var.clone()), env)?;
+    let scheme = url.expose().split("://").next().unwrap_or_default();
+    let parsed_ok = url::Url::parse(url.expose()).is_ok_and(|u| u.host_str().is_some());
+    if !matches!(scheme, "mysql" | "mariadb" | "postgres" | "postgresql") || !parsed_ok {
+        issues.add(
+            key("url_env"),
+            format!(
+                "the env var {var} does not hold a mysql://USER:PASSWORD@HOST/DB or postgres://USER:PASSWORD@HOST/DB URL"
+            ),
+        );
+        return None;
+    }
+    Some(AsteriskDbConfig {
+        rules,
+        url,
+        url_env: var,
+        table,
+        overlap: chrono::Duration::minutes(overlap),
+        page_rows,
+        recording_url,
+    })
 }
 
 /// `drop_folder` must be a folder that exists; `follow` a file (it may not

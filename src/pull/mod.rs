@@ -5,8 +5,11 @@
 //! duplicates nothing. `salespulse pull` runs one now; `serve` runs them on
 //! their schedules.
 
+mod cdr_db;
 mod files;
 mod follow;
+
+pub use cdr_db::{CdrCursor, CdrPullTuning, pull_cdr_table};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -101,6 +104,17 @@ pub async fn pull(
         SourceKind::AmoCrm(api) => {
             crate::connectors::amocrm::pull(store.as_ref(), config, source, api, options).await
         }
+        SourceKind::AsteriskDb(db) => {
+            cdr_db::pull_cdr_table(
+                store.as_ref(),
+                config,
+                source,
+                db,
+                options,
+                &mut CdrPullTuning::default(),
+            )
+            .await
+        }
         SourceKind::Asterisk(_) | SourceKind::CallsCsv(_) | SourceKind::CrmFiles => {
             files::pull(store, config, source, options).await
         }
@@ -112,8 +126,16 @@ pub fn reads_api(source: &SourceConfig) -> bool {
     matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_))
 }
 
-/// Whether `pull` can bring this source up to date by itself: a CRM API, or
-/// a drop folder or a followed file.
+/// Whether the source is read from a database table (Asterisk's CDR).
+pub fn reads_database(source: &SourceConfig) -> bool {
+    matches!(source.kind, SourceKind::AsteriskDb(_))
+}
+
+/// Whether `pull` can bring this source up to date by itself: a CRM API, a
+/// CDR table, or a drop folder or a followed file.
 pub fn pullable(source: &SourceConfig) -> bool {
-    reads_api(source) || source.drop_folder.is_some() || source.follow.is_some()
+    reads_api(source)
+        || reads_database(source)
+        || source.drop_folder.is_some()
+        || source.follow.is_some()
 }

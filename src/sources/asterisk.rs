@@ -168,12 +168,7 @@ pub fn read<R: Read>(
                         if let Some(agent) = unmapped_agent {
                             *unmapped.entry(agent).or_default() += 1;
                         }
-                        match calls.get_mut(call.external_id.as_str()) {
-                            Some(existing) => existing.merge_leg(call),
-                            None => {
-                                calls.insert(call.external_id.as_str().to_owned(), call);
-                            }
-                        }
+                        merge_into(&mut calls, call);
                     }
                     Err(reason) => rejects.push(Rejected::new(
                         file,
@@ -208,6 +203,17 @@ pub fn read<R: Read>(
     Ok(())
 }
 
+/// Adds a leg to the calls read so far: a call's legs (one linkedid, else
+/// one uniqueid) are merged, the answered leg wins.
+pub(crate) fn merge_into(calls: &mut HashMap<String, Call>, call: Call) {
+    match calls.get_mut(call.external_id.as_str()) {
+        Some(existing) => existing.merge_leg(call),
+        None => {
+            calls.insert(call.external_id.as_str().to_owned(), call);
+        }
+    }
+}
+
 fn raw_line(record: &csv::ByteRecord) -> String {
     let fields: Vec<String> = record
         .iter()
@@ -216,9 +222,9 @@ fn raw_line(record: &csv::ByteRecord) -> String {
     fields.join(",")
 }
 
-/// One CDR row as a call (one leg of it), and the agent id when it is not
-/// mapped to an employee.
-fn parse_row(
+/// One CDR row (the Master.csv columns) as a call (one leg of it), and the
+/// agent id when it is not mapped to an employee.
+pub(crate) fn parse_row(
     record: &csv::ByteRecord,
     mapping: &Mapping,
     rules: &AsteriskRules,

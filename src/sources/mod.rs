@@ -3,6 +3,7 @@
 //! never writes to the store itself.
 
 pub mod asterisk;
+pub mod asterisk_db;
 pub mod calls_csv;
 pub mod crm_files;
 pub mod demo;

@@ -23,6 +23,7 @@ pub(super) struct CallRow {
     legs: i64,
     rank: i64,
     leg_key: String,
+    recording_url: Option<String>,
 }
 
 fn instant(secs: i64) -> Result<DateTime<Utc>> {
@@ -58,6 +59,7 @@ impl CallRow {
             legs: self.legs,
             rank: self.rank,
             leg_key: self.leg_key,
+            recording_url: self.recording_url,
         })
     }
 }

@@ -48,6 +48,7 @@ impl Record for Call {
         "legs",
         "rank",
         "leg_key",
+        "recording_url",
     ];
     // Legs of one call may come in separate batches or files: the stored call
     // changes only for a better leg, so any order of legs ends the same.
@@ -77,6 +78,7 @@ impl Record for Call {
             Value::Int(self.legs),
             Value::Int(self.rank),
             Value::Text(&self.leg_key),
+            opt_text(&self.recording_url),
         ]);
     }
 }

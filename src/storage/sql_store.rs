@@ -519,8 +519,8 @@ impl Storage for SqlStore {
     ) -> Result<Vec<Call>> {
         let d = self.dialect();
         let mut sql = "SELECT source, external_id, employee_id, agent, direction, number, started_at, \
-                       answered_at, ended_at, talk_seconds, disposition, deal_ext, kind, legs, rank, leg_key \
-                       FROM calls WHERE started_at >= "
+                       answered_at, ended_at, talk_seconds, disposition, deal_ext, kind, legs, rank, leg_key, \
+                       recording_url FROM calls WHERE started_at >= "
             .to_owned();
         d.placeholder(&mut sql, 1);
         sql.push_str(" AND started_at < ");

@@ -1,0 +1,332 @@
+//! Pulls of Asterisk's CDR table (`kind = "asterisk_db"`): pages read in
+//! `(calldate, uniqueid, sequence)` order from the cursor's `calldate` less
+//! the overlap (a row is written when its call ends, so a long call's row
+//! comes after shorter later ones). The rows of the overlap read before are
+//! known by their id and skipped, so each row is read once. Legs are merged
+//! as in `Master.csv`; calls and rejects are stored in batches, the cursor
+//! right after the rows it covers, so a dropped connection loses nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::LocalClock;
+use crate::config::{AsteriskDbConfig, Config, SourceConfig};
+use crate::domain::Call;
+use crate::ingest::store_chunk;
+use crate::sources::asterisk::{merge_into, parse_row};
+use crate::sources::asterisk_db::{CdrDb, CdrRow, Param, db_error};
+use crate::sources::{CHUNK_ROWS, Mapping, Records};
+use crate::storage::{Rejected, RunTotals, Storage};
+
+use super::{PullError, PullOptions, PullReport};
+
+/// Where a CDR table's pull stopped, stored as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CdrCursor {
+    /// The latest `calldate` read (local time, as the table holds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calldate: Option<String>,
+    /// The rows read within the overlap before `calldate`, by their
+    /// `calldate`: the next pull reads that stretch again and skips them.
+    #[serde(default)]
+    pub seen: BTreeMap<String, Vec<String>>,
+}
+
+const CALLDATE_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+fn parse_calldate(text: &str) -> Option<NaiveDateTime> {
+    crate::sources::fields::iso_local(text.trim())
+}
+
+impl CdrCursor {
+    /// Where the next pull starts: the overlap before the latest calldate.
+    fn from(&self, overlap: chrono::Duration) -> Option<String> {
+        let latest = parse_calldate(self.calldate.as_deref()?)?;
+        Some((latest - overlap).format(CALLDATE_FORMAT).to_string())
+    }
+
+    /// Adds the rows just stored, and forgets those the next pull will not
+    /// read again.
+    fn advance(&mut self, read: Vec<(String, String)>, overlap: chrono::Duration) {
+        for (calldate, id) in read {
+            let later = match &self.calldate {
+                Some(c) => calldate > *c,
+                None => true,
+            };
+            if later && parse_calldate(&calldate).is_some() {
+                self.calldate = Some(calldate.clone());
+            }
+            self.seen.entry(calldate).or_default().push(id);
+        }
+        match self.from(overlap) {
+            Some(from) => self.seen = self.seen.split_off(&from),
+            None => self.seen.clear(),
+        }
+    }
+}
+
+/// How a pull of a CDR table is paced; the defaults suit production, tests
+/// make batches small and act between pages.
+pub struct CdrPullTuning {
+    /// Rows held before they are stored (with the cursor after them).
+    pub flush_rows: usize,
+    /// Called after each page with the page's number (from 1) and the CDR
+    /// database's id of the pull's session.
+    #[allow(clippy::type_complexity)]
+    pub after_page: Option<Box<dyn FnMut(u64, i64) -> BoxFuture<'static, ()> + Send>>,
+}
+
+impl Default for CdrPullTuning {
+    fn default() -> Self {
+        Self {
+            flush_rows: CHUNK_ROWS,
+            after_page: None,
+        }
+    }
+}
+
+/// What is read but not stored yet.
+#[derive(Default)]
+struct Held {
+    calls: HashMap<String, Call>,
+    rejects: Vec<Rejected>,
+    /// `(calldate, id)` of every row held.
+    read: Vec<(String, String)>,
+}
+
+/// Runs one pull of a CDR table now.
+pub async fn pull_cdr_table(
+    store: &dyn Storage,
+    config: &Config,
+    source: &SourceConfig,
+    db: &AsteriskDbConfig,
+    options: &PullOptions,
+    tuning: &mut CdrPullTuning,
+) -> Result<PullReport, PullError> {
+    let started = std::time::Instant::now();
+    let before = store.pull_cursor(&source.name).await?;
+    let mut cursor: CdrCursor = match &before {
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            PullError::Remote(format!(
+                "the stored cursor of source {} cannot be read ({e}): pull again with --since DATE to start over",
+                source.name
+            ))
+        })?,
+        None => CdrCursor::default(),
+    };
+    let url = db.url.expose();
+    let mut conn = CdrDb::connect(db).await.map_err(PullError::Remote)?;
+    let schema = conn.schema(&db.table).await.map_err(PullError::Remote)?;
+    let session = conn
+        .session_id()
+        .await
+        .map_err(|e| PullError::Remote(db_error(url, "cannot use the CDR database", &e)))?;
+    let from = match options.since {
+        Some(since) => {
+            // From a day on: rows read before are read again (the upserts
+            // keep them once).
+            cursor.seen.clear();
+            Some(
+                since
+                    .with_timezone(&source.timezone)
+                    .naive_local()
+                    .format(CALLDATE_FORMAT)
+                    .to_string(),
+            )
+        }
+        None => cursor.from(db.overlap),
+    };
+    let skip: HashSet<String> = cursor.seen.values().flatten().cloned().collect();
+    let target = format!("{}/{}", db.host(), db.table);
+    let run = store
+        .start_run(&source.name, "asterisk_db", &target, options.now)
+        .await?;
+    let mut report = PullReport {
+        source: source.name.clone(),
+        cursor_before: before.clone(),
+        cursor_after: before,
+        ..PullReport::default()
+    };
+    if !schema.missing.is_empty() {
+        report.notes.push(format!(
+            "the table {} lacks {}",
+            db.table,
+            schema.missing.join(", ")
+        ));
+    }
+    let mapping = Mapping::new(config, source);
+    let mut clock = LocalClock::new(source.timezone);
+    let mut totals = RunTotals::default();
+    let mut held = Held::default();
+    let mut after: Option<Vec<Param>> = None;
+    let mut page_no = 0u64;
+    let outcome: Result<(), PullError> = loop {
+        let page = match conn
+            .page(
+                &schema,
+                source.timezone,
+                from.as_deref(),
+                after.as_deref(),
+                db.page_rows,
+            )
+            .await
+        {
+            Ok(page) => page,
+            Err(e) => {
+                break Err(PullError::Remote(db_error(
+                    url,
+                    "the CDR database failed while reading",
+                    &e,
+                )));
+            }
+        };
+        page_no += 1;
+        report.requests += 1;
+        for values in &page {
+            let row = CdrRow {
+                schema: &schema,
+                values,
+            };
+            let id = row.id();
+            if skip.contains(&id) {
+                continue;
+            }
+            report.rows_read += 1;
+            totals.rows_read += 1;
+            match parse_row(&row.as_master_csv(), &mapping, &db.rules, &mut clock) {
+                Ok((mut call, unmapped)) => {
+                    if let Some(agent) = unmapped {
+                        *report.unmapped.entry(agent).or_default() += 1;
+                    }
+                    call.recording_url = row.recording_url(db.recording_url.as_deref());
+                    merge_into(&mut held.calls, call);
+                }
+                Err(reason) => {
+                    let mut reject = Rejected::new(&db.table, 0, reason, &row.raw());
+                    reject.record = id.clone();
+                    held.rejects.push(reject);
+                }
+            }
+            held.read.push((row.get("calldate").trim().to_owned(), id));
+        }
+        let last = page.last().map(|values| {
+            CdrRow {
+                schema: &schema,
+                values,
+            }
+            .key()
+        });
+        let done = page.len() < db.page_rows as usize;
+        if held.read.len() >= tuning.flush_rows || done {
+            if let Err(e) = flush(
+                store,
+                run,
+                source,
+                db,
+                &mut held,
+                &mut cursor,
+                &mut totals,
+                &mut report,
+                options,
+            )
+            .await
+            {
+                break Err(e);
+            }
+        }
+        if done {
+            break Ok(());
+        }
+        after = last;
+        if let Some(hook) = tuning.after_page.as_mut() {
+            hook(page_no, session).await;
+        }
+    };
+    // Pages read before a failure are whole: keep them.
+    let flushed = flush(
+        store,
+        run,
+        source,
+        db,
+        &mut held,
+        &mut cursor,
+        &mut totals,
+        &mut report,
+        options,
+    )
+    .await;
+    conn.close().await;
+    totals.unmapped = report.unmapped.values().sum();
+    store
+        .finish_run(run, &totals, chrono::Utc::now())
+        .await?;
+    report.seconds = started.elapsed().as_secs_f64();
+    outcome.and(flushed).map(|()| report)
+}
+
+/// Stores what is held, then the cursor that covers it.
+#[allow(clippy::too_many_arguments)]
+async fn flush(
+    store: &dyn Storage,
+    run: crate::storage::RunId,
+    source: &SourceConfig,
+    db: &AsteriskDbConfig,
+    held: &mut Held,
+    cursor: &mut CdrCursor,
+    totals: &mut RunTotals,
+    report: &mut PullReport,
+    options: &PullOptions,
+) -> Result<(), PullError> {
+    if held.read.is_empty() {
+        return Ok(());
+    }
+    let held = std::mem::take(held);
+    if !held.rejects.is_empty() {
+        store
+            .record_rejects(run, &source.name, &held.rejects)
+            .await?;
+        totals.rejected += held.rejects.len() as u64;
+        report.rejects.extend(held.rejects);
+    }
+    let calls: Vec<Call> = held.calls.into_values().collect();
+    if !calls.is_empty() {
+        let done = store_chunk(store, run, &source.name, Records::Calls(calls)).await?;
+        totals.upserted += done;
+        *report.records.entry("calls").or_default() += done;
+    }
+    cursor.advance(held.read, db.overlap);
+    let text = serde_json::to_string(cursor)
+        .map_err(|e| PullError::Remote(format!("cannot write the cursor: {e}")))?;
+    store
+        .set_pull_cursor(&source.name, &text, options.now)
+        .await?;
+    report.cursor_after = Some(text);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cursor_keeps_only_the_overlap() {
+        let mut c = CdrCursor::default();
+        let hour = chrono::Duration::hours(1);
+        c.advance(
+            vec![
+                ("2026-11-16 08:00:00".into(), "a/1".into()),
+                ("2026-11-16 09:30:00".into(), "b/1".into()),
+                ("0000-00-00 00:00:00".into(), "z/1".into()),
+                ("2026-11-16 10:00:00".into(), "c/1".into()),
+            ],
+            hour,
+        );
+        assert_eq!(c.calldate.as_deref(), Some("2026-11-16 10:00:00"));
+        assert_eq!(c.from(hour).as_deref(), Some("2026-11-16 09:00:00"));
+        let kept: Vec<&String> = c.seen.values().flatten().collect();
+        assert_eq!(kept, ["b/1", "c/1"]);
+    }
+}
