@@ -70,6 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig => {
             let (config, path) = load_config(cli.config)?;
             print!("{}", commands::check_config(&config, &path));
+            print!("{}", commands::check_cdr_tables(&config).await?);
             if !config.kpi.schemes.is_empty() {
                 // The schemes against those already in force: read only.
                 match salespulse::storage::open(config.database_url.expose()).await {

@@ -439,27 +439,52 @@ impl Bot<'_> {
                 })
                 .collect();
         }
+        // Each line with the call's recording, when its source links one:
+        // the viewer may see these calls (`target` checked that).
+        let mut links: Vec<Option<&str>> = Vec::new();
         for r in records.iter().take(40) {
             match calls.get(&r.id) {
-                Some(c) => lines.push(format!(
-                    "{} {}  {}:{:02} {}",
-                    c.started_at.with_timezone(&tz).format("%H:%M"),
-                    mask_number(c.number.as_str()),
-                    c.talk_seconds / 60,
-                    c.talk_seconds % 60,
-                    if c.talk_seconds >= success {
-                        "✔"
-                    } else {
-                        "✘"
-                    }
-                )),
-                None => lines.push(format!("{:?} {}", r.kind, r.id).to_lowercase()),
+                Some(c) => {
+                    lines.push(format!(
+                        "{} {}  {}:{:02} {}",
+                        c.started_at.with_timezone(&tz).format("%H:%M"),
+                        mask_number(c.number.as_str()),
+                        c.talk_seconds / 60,
+                        c.talk_seconds % 60,
+                        if c.talk_seconds >= success {
+                            "✔"
+                        } else {
+                            "✘"
+                        }
+                    ));
+                    links.push(c.recording_url.as_deref());
+                }
+                None => {
+                    lines.push(format!("{:?} {}", r.kind, r.id).to_lowercase());
+                    links.push(None);
+                }
             }
         }
         if records.len() > lines.len() {
             lines.push(format!("… +{}", records.len() - lines.len()));
+            links.push(None);
         }
-        if !lines.is_empty() {
+        if links.iter().any(Option::is_some) {
+            // Links do not work inside <pre>: one <code> line each.
+            let shown: Vec<String> = lines
+                .iter()
+                .zip(&links)
+                .map(|(line, link)| match link {
+                    Some(url) => format!(
+                        "<code>{}</code> <a href=\"{}\">▶</a>",
+                        escape(line),
+                        escape(url).replace('"', "&quot;")
+                    ),
+                    None => format!("<code>{}</code>", escape(line)),
+                })
+                .collect();
+            out.push_str(&shown.join("\n"));
+        } else if !lines.is_empty() {
             out.push_str(&pre(&lines.join("\n")));
         }
         Ok(Reply::html(out))

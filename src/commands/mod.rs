@@ -106,6 +106,14 @@ pub fn check_config(config: &Config, path: &Path) -> String {
         if let Some(file) = &s.follow {
             out.push_str(&format!(", follows {}", file.display()));
         }
+        if let crate::config::SourceKind::AsteriskDb(db) = &s.kind {
+            out.push_str(&format!(
+                ", pulls the table {} on {} (URL from {})",
+                db.table,
+                db.host(),
+                db.url_env
+            ));
+        }
         out.push('\n');
     }
     for s in &config.schedules {
@@ -219,4 +227,46 @@ pub fn generate_cdr(rows: u64, out: &Path, seed: u64) -> anyhow::Result<String> 
         stats.calls,
         out.display()
     ))
+}
+
+/// `check-config` for the CDR tables: connects to each `asterisk_db`
+/// source's database and names the columns its version lacks. A table
+/// without a column every row needs is an error; a database that cannot be
+/// reached now is said, not an error.
+pub async fn check_cdr_tables(config: &Config) -> anyhow::Result<String> {
+    use crate::sources::asterisk_db::CdrDb;
+    let mut out = String::new();
+    let mut problems = Vec::new();
+    for s in &config.sources {
+        let crate::config::SourceKind::AsteriskDb(db) = &s.kind else {
+            continue;
+        };
+        match CdrDb::connect(db).await {
+            Ok(mut conn) => {
+                match conn.schema(&db.table).await {
+                    Ok(schema) => out.push_str(&format!(
+                        "  source {}: table {}: {}\n",
+                        s.name,
+                        db.table,
+                        schema.describe()
+                    )),
+                    Err(e) => problems.push(format!("source {}: {e}", s.name)),
+                }
+                conn.close().await;
+            }
+            Err(e) => out.push_str(&format!(
+                "  source {}: table {} not checked: {e}\n",
+                s.name, db.table
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        anyhow::bail!(
+            "{}{} CDR table problem(s):\n  {}",
+            out,
+            problems.len(),
+            problems.join("\n  ")
+        );
+    }
+    Ok(out)
 }

@@ -70,6 +70,19 @@ pub struct DayPulse {
     pub potential: usize,
     pub utilisation: Option<f64>,
     pub figures: Vec<Figure>,
+    /// The day's calls on the line that have a recording, in time order.
+    pub recordings: Vec<PulseRecording>,
+}
+
+/// A call on the pulse line with a link to its recording.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PulseRecording {
+    pub started_at: DateTime<Utc>,
+    /// Its start in team time, `HH:MM`.
+    pub local_time: String,
+    pub talk_seconds: i64,
+    pub successful: bool,
+    pub url: String,
 }
 
 fn local_hm(t: DateTime<Utc>, tz: Tz) -> String {
@@ -337,6 +350,18 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
         potential,
         utilisation,
         figures,
+        recordings: line
+            .iter()
+            .filter_map(|c| {
+                Some(PulseRecording {
+                    started_at: c.started_at,
+                    local_time: local_hm(c.started_at, tz),
+                    talk_seconds: c.talk_seconds,
+                    successful: is_successful(c, rules.success_secs),
+                    url: c.recording_url.clone()?,
+                })
+            })
+            .collect(),
     }
 }
 

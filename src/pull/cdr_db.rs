@@ -260,9 +260,7 @@ pub async fn pull_cdr_table(
     .await;
     conn.close().await;
     totals.unmapped = report.unmapped.values().sum();
-    store
-        .finish_run(run, &totals, chrono::Utc::now())
-        .await?;
+    store.finish_run(run, &totals, chrono::Utc::now()).await?;
     report.seconds = started.elapsed().as_secs_f64();
     outcome.and(flushed).map(|()| report)
 }

@@ -95,6 +95,46 @@ pub fn weekly_workbook(
         .iter()
         .map(|e| (e.employee_id.as_str(), e.name.as_str()))
         .collect();
+    // The calls with a recording, to listen to: the same people and days.
+    let recorded: Vec<_> = days
+        .iter()
+        .flat_map(|day| {
+            day.employees.iter().flat_map(move |e| {
+                e.pulse
+                    .iter()
+                    .filter(move |p| p.day == day.period.first_day)
+                    .flat_map(move |p| p.recordings.iter().map(move |r| (p.day, &e.name, r)))
+            })
+        })
+        .collect();
+    if !recorded.is_empty() {
+        let sheet = book.add_worksheet();
+        sheet.set_name("Recordings")?;
+        for (c, h) in [
+            "Date",
+            "Manager",
+            "Time",
+            "Talk, s",
+            "Successful",
+            "Recording",
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        for (i, (day, name, r)) in recorded.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, day.to_string())?;
+            sheet.write_string(row, 1, name.as_str())?;
+            sheet.write_string(row, 2, &r.local_time)?;
+            sheet.write_number(row, 3, r.talk_seconds as f64)?;
+            sheet.write_boolean(row, 4, r.successful)?;
+            sheet.write_url(row, 5, r.url.as_str())?;
+        }
+        sheet.autofit();
+    }
+
     let stuck = book.add_worksheet();
     stuck.set_name("Stuck deals")?;
     for (c, h) in [

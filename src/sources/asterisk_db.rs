@@ -186,7 +186,8 @@ impl CdrDb {
     /// Connects with the source's URL; errors never show its password.
     pub async fn connect(db: &AsteriskDbConfig) -> Result<CdrDb, String> {
         let url = db.url.expose();
-        let fail = |e: &dyn std::fmt::Display| db_error(url, "cannot connect to the CDR database", e);
+        let fail =
+            |e: &dyn std::fmt::Display| db_error(url, "cannot connect to the CDR database", e);
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| fail(&e))?;
             let conn = sqlx::PgConnection::connect_with(&options)
@@ -349,7 +350,11 @@ impl CdrDb {
                 }
                 let rows = q.fetch_all(c).await?;
                 rows.iter()
-                    .map(|r| (0..width).map(|i| r.try_get::<Option<String>, _>(i)).collect())
+                    .map(|r| {
+                        (0..width)
+                            .map(|i| r.try_get::<Option<String>, _>(i))
+                            .collect()
+                    })
                     .collect()
             }
         }
@@ -602,9 +607,16 @@ mod tests {
     #[test]
     fn passwords_stay_out_of_errors() {
         let url = "mysql://cdr:s3cr%40t@pbx:3306/asteriskcdrdb";
-        let text = db_error(url, "cannot connect", &"access denied for cdr:s3cr@t (s3cr%40t)");
+        let text = db_error(
+            url,
+            "cannot connect",
+            &"access denied for cdr:s3cr@t (s3cr%40t)",
+        );
         assert!(!text.contains("s3cr"), "{text}");
-        assert!(text.contains("mysql://cdr:***@pbx:3306/asteriskcdrdb"), "{text}");
+        assert!(
+            text.contains("mysql://cdr:***@pbx:3306/asteriskcdrdb"),
+            "{text}"
+        );
     }
 
     fn schema(dialect: Dialect, columns: &[&str]) -> Schema {
@@ -631,7 +643,10 @@ mod tests {
             ]),
             500,
         );
-        assert!(sql.contains("\"calldate\" >= CAST($1 AS timestamp)"), "{sql}");
+        assert!(
+            sql.contains("\"calldate\" >= CAST($1 AS timestamp)"),
+            "{sql}"
+        );
         assert!(
             sql.contains(
                 "(\"calldate\", COALESCE(\"uniqueid\", ''), COALESCE(\"sequence\", 0)) > (CAST($2 AS timestamp), $3, $4)"
@@ -640,7 +655,10 @@ mod tests {
         );
         assert!(sql.ends_with("LIMIT 500"), "{sql}");
         assert_eq!(params.len(), 4);
-        let s = schema(Dialect::MySql, &["calldate", "uniqueid", "channel", "dstchannel"]);
+        let s = schema(
+            Dialect::MySql,
+            &["calldate", "uniqueid", "channel", "dstchannel"],
+        );
         let (sql, _) = page_sql(&s, chrono_tz::UTC, None, None, 10);
         assert!(
             sql.contains("ORDER BY `calldate`, COALESCE(`uniqueid`, ''), COALESCE(`channel`, ''), COALESCE(`dstchannel`, '')"),

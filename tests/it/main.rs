@@ -2,6 +2,7 @@
 //! names a server, the real Postgres; the real binary for the CLI.
 
 mod bot;
+mod cdr_db;
 mod cli;
 mod connectors;
 mod email;
