@@ -220,8 +220,8 @@ pub async fn pull_cdr_table(
             .key()
         });
         let done = page.len() < db.page_rows as usize;
-        if held.read.len() >= tuning.flush_rows || done {
-            if let Err(e) = flush(
+        if (held.read.len() >= tuning.flush_rows || done)
+            && let Err(e) = flush(
                 store,
                 run,
                 source,
@@ -233,9 +233,8 @@ pub async fn pull_cdr_table(
                 options,
             )
             .await
-            {
-                break Err(e);
-            }
+        {
+            break Err(e);
         }
         if done {
             break Ok(());
