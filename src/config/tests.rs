@@ -494,6 +494,8 @@ fn a_crm_api_source_takes_no_pull_paths() {
     );
 }
 
+#[path = "tests_asterisk_db.rs"]
+mod asterisk_db;
 #[path = "tests_schedules.rs"]
 mod schedules;
 

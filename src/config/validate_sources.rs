@@ -187,9 +187,15 @@ pub(super) fn source(
             if set {
                 issues.add(
                     key(k),
-                    format!(
-                        "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API or the CDR table (for exported files add a file source)"
-                    ),
+                    if kind_name == "asterisk_db" {
+                        format!(
+                            "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CDR table (for a Master.csv add an asterisk source)"
+                        )
+                    } else {
+                        format!(
+                            "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API (for exported files add a crm_files source)"
+                        )
+                    },
                 );
             }
         }
