@@ -976,3 +976,197 @@ async fn postgres_cut_connection_loses_nothing() {
     };
     cut_connection_loses_nothing(server, POSTGRES_ENV, url).await;
 }
+
+/// An older Asterisk's table (no linkedid, sequence or recordingfile): legs
+/// merged by uniqueid and paged by `(calldate, uniqueid, channel,
+/// dstchannel)`, as a 17-column Master.csv of the same rows; a table
+/// without billsec is refused by name.
+#[tokio::test]
+async fn mariadb_older_cdr_table_without_linkedid_or_sequence() {
+    let Some((server, _)) = Server::mariadb().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let table = format!("cdr_old_{}", std::process::id());
+    server.drop_table(&table).await;
+    server
+        .exec(&format!(
+            "CREATE TABLE {table} (
+              id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+              calldate datetime, clid varchar(80), src varchar(80), dst varchar(80),
+              dcontext varchar(80), channel varchar(80), dstchannel varchar(80),
+              lastapp varchar(80), lastdata varchar(80), duration int(11), billsec int(11),
+              disposition varchar(45), amaflags int(11), accountcode varchar(20),
+              uniqueid varchar(32), userfield varchar(255))"
+        ))
+        .await;
+    let trunk = "SIP/trunk-00000001";
+    let legs = [
+        leg(
+            "2026-11-16 10:00:00",
+            "79161234541",
+            "600",
+            trunk,
+            "SIP/101-0000000a",
+            30,
+            0,
+            "1763276400.1",
+            None,
+            0,
+        ),
+        leg(
+            "2026-11-16 10:00:00",
+            "79161234541",
+            "600",
+            trunk,
+            "SIP/102-0000000b",
+            125,
+            95,
+            "1763276400.1",
+            None,
+            0,
+        ),
+        leg(
+            "2026-11-16 10:00:00",
+            "79161234541",
+            "600",
+            trunk,
+            "SIP/103-0000000c",
+            30,
+            0,
+            "1763276400.1",
+            None,
+            0,
+        ),
+        leg(
+            "2026-11-16 10:10:00",
+            "103",
+            "79267770022",
+            "SIP/103-0000000f",
+            "SIP/trunk-00000003",
+            60,
+            50,
+            "1763277000.7",
+            None,
+            0,
+        ),
+        leg(
+            "2026-11-16 10:12:00",
+            "79998887766",
+            "101",
+            trunk,
+            "SIP/101-00000010",
+            20,
+            0,
+            "1763277120.8",
+            None,
+            0,
+        ),
+    ];
+    let values: Vec<String> = legs
+        .iter()
+        .map(|l| {
+            format!(
+                "('{}', '', '{}', '{}', '{}', '{}', '{}', 'Dial', '', {}, {}, '{}', 3, '', '{}', '')",
+                l.calldate, l.src, l.dst, l.dcontext, l.channel, l.dstchannel, l.duration,
+                l.billsec, l.disposition, l.uniqueid
+            )
+        })
+        .collect();
+    server
+        .exec(&format!(
+            "INSERT INTO {table} (calldate, clid, src, dst, dcontext, channel, dstchannel, lastapp, \
+             lastdata, duration, billsec, disposition, amaflags, accountcode, uniqueid, userfield) \
+             VALUES {}",
+            values.join(", ")
+        ))
+        .await;
+    // The same rows as Asterisk 1.8's cdr_csv writes them: 17 columns.
+    let csv: String = legs
+        .iter()
+        .map(|l| {
+            let full = l.master_csv();
+            let fields: Vec<&str> = full.split(',').take(17).collect();
+            format!("{}\n", fields.join(","))
+        })
+        .collect();
+    std::fs::write(dir.path().join("Master.csv"), csv).unwrap();
+    let (db_cfg, csv_cfg) = (dir.path().join("db.toml"), dir.path().join("csv.toml"));
+    std::fs::write(
+        &db_cfg,
+        config_text(
+            &dir.path().join("db.sqlite"),
+            &db_source(MARIADB_ENV, &table, 2),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &csv_cfg,
+        config_text(&dir.path().join("csv.sqlite"), "kind = \"asterisk\"\n"),
+    )
+    .unwrap();
+    let (db_cfg, csv_cfg) = (db_cfg.to_str().unwrap(), csv_cfg.to_str().unwrap());
+    let checked = run(dir.path(), &["--config", db_cfg, "check-config"]);
+    assert!(
+        checked.contains("lacks peeraccount, linkedid, sequence, recordingfile, did, cnum, cnam (legs are merged by uniqueid) (no recording links)"),
+        "{checked}"
+    );
+    let pulled = run(dir.path(), &["--config", db_cfg, "pull", "pbxdb"]);
+    assert!(
+        pulled.contains("calls: 3 inserted, 0 updated, 0 unchanged"),
+        "{pulled}"
+    );
+    assert!(pulled.contains("0 rejected"), "{pulled}");
+    run(
+        dir.path(),
+        &[
+            "--config",
+            csv_cfg,
+            "ingest",
+            "--source",
+            "pbxdb",
+            "Master.csv",
+        ],
+    );
+    let db_calls = calls_of(&dir.path().join("db.sqlite")).await;
+    assert_eq!(db_calls.len(), 3);
+    assert_eq!(db_calls, calls_of(&dir.path().join("csv.sqlite")).await);
+    let ring = db_calls
+        .iter()
+        .find(|c| c.external_id.as_str() == "1763276400.1")
+        .unwrap();
+    assert_eq!(
+        (ring.employee_id.as_deref(), ring.talk_seconds, ring.legs),
+        (Some("sidorov"), 95, 3)
+    );
+    let again = run(dir.path(), &["--config", db_cfg, "pull", "pbxdb"]);
+    assert!(again.contains("pbxdb: 0 records"), "{again}");
+
+    // Without billsec the table is not a CDR table this can read.
+    server
+        .exec(&format!("ALTER TABLE {table} DROP COLUMN billsec"))
+        .await;
+    let out = salespulse(dir.path())
+        .args(["--config", db_cfg, "pull", "pbxdb"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains(&format!(
+            "the table {table} lacks the column(s) billsec that every CDR row needs"
+        )),
+        "{}",
+        text(&out)
+    );
+    let out = salespulse(dir.path())
+        .args(["--config", db_cfg, "check-config"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("1 CDR table problem(s)"),
+        "{}",
+        text(&out)
+    );
+    server.drop_table(&table).await;
+}
