@@ -828,6 +828,70 @@ async fn pull_equals_ingest(server: Server, url_env: &str, with_recordings: bool
             head.contains("<a href=\"https://pbx.example.com/recordings/2026/11/16/rg-600-79161234541-20261116-100000-1763276400.1.wav\">"),
             "{head}"
         );
+        // The pulse data and the weekly workbook carry the links too.
+        let figures = salespulse(dir.path())
+            .args([
+                "--config",
+                &db_cfg,
+                "report",
+                "figures",
+                "--employee",
+                "sidorov",
+                "--from",
+                "2026-11-16",
+                "--format",
+                "json",
+                "--now",
+                "2026-11-17T09:00:00Z",
+            ])
+            .output()
+            .unwrap();
+        let figures: serde_json::Value = serde_json::from_slice(&figures.stdout).unwrap();
+        let recordings = &figures["employees"][0]["pulse"][0]["recordings"];
+        assert_eq!(recordings.as_array().map(Vec::len), Some(1), "{recordings}");
+        assert_eq!(recordings[0]["talk_seconds"], 95);
+        assert_eq!(recordings[0]["local_time"], "10:00");
+        run(
+            dir.path(),
+            &[
+                "--config",
+                &db_cfg,
+                "report",
+                "weekly",
+                "--team",
+                "moscow",
+                "--date",
+                "2026-11-16",
+                "--now",
+                "2026-11-23T05:00:00Z",
+                "--out",
+                "weekly",
+            ],
+        );
+        let book = std::fs::read_dir(dir.path().join("weekly"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "xlsx"))
+            .expect("the workbook");
+        let mut xlsx: calamine::Xlsx<_> = calamine::open_workbook(&book).unwrap();
+        use calamine::Reader;
+        let sheet = xlsx
+            .worksheet_range("Recordings")
+            .expect("a Recordings sheet");
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        // A header, then the three calls with a recordingfile: Sidorov's
+        // ring group, Petrov's transfer (its first leg's file) and his call
+        // without linkedid; Ivanov's missed call has none.
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        assert!(
+            rows.iter().any(|r| r[1] == "Сидоров Пётр"
+                && r[5]
+                    .ends_with("/2026/11/16/rg-600-79161234541-20261116-100000-1763276400.1.wav")),
+            "{rows:?}"
+        );
         let other = ask("smirnov");
         assert!(!other.contains("href"), "{other}");
         assert!(!other.contains("recordings"), "{other}");
