@@ -38,7 +38,7 @@ pub struct CdrCursor {
 const CALLDATE_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 fn parse_calldate(text: &str) -> Option<NaiveDateTime> {
-    crate::sources::fields::iso_local(text.trim())
+    crate::sources::fields::iso_local(crate::sources::asterisk_db::whole_seconds(text))
 }
 
 impl CdrCursor {

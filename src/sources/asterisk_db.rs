@@ -418,11 +418,11 @@ pub fn page_sql(
             match (d, c.as_str()) {
                 (Dialect::MySql, _) => format!("CAST({q} AS CHAR)"),
                 (Dialect::Postgres, "calldate") if schema.calldate_has_zone => format!(
-                    "to_char({q} AT TIME ZONE '{}', 'YYYY-MM-DD HH24:MI:SS')",
+                    "to_char({q} AT TIME ZONE '{}', 'YYYY-MM-DD HH24:MI:SS.US')",
                     timezone.name().replace('\'', "")
                 ),
                 (Dialect::Postgres, "calldate") => {
-                    format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS')")
+                    format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS.US')")
                 }
                 (Dialect::Postgres, _) => format!("CAST({q} AS TEXT)"),
             }
@@ -520,7 +520,8 @@ impl CdrRow<'_> {
         for (column, at) in CSV_POSITIONS {
             fields[*at] = self.get(column).to_owned();
         }
-        let start = crate::sources::fields::iso_local(self.get("calldate").trim());
+        fields[9] = whole_seconds(self.get("calldate")).to_owned();
+        let start = crate::sources::fields::iso_local(&fields[9]);
         let duration = self.get("duration").trim().parse::<i64>().ok();
         let billsec = self.get("billsec").trim().parse::<i64>().ok();
         if let (Some(start), Some(duration), Some(billsec)) = (start, duration, billsec)
@@ -562,8 +563,18 @@ impl CdrRow<'_> {
         if file.is_empty() {
             return None;
         }
-        let day = crate::sources::fields::iso_local(self.get("calldate").trim())?;
+        let day = crate::sources::fields::iso_local(whole_seconds(self.get("calldate")))?;
         Some(fill_recording_url(template, day.date(), file))
+    }
+}
+
+/// A `calldate` without its fraction of a second (`datetime(6)`, and the
+/// microseconds Postgres is asked for so that pages stay exact).
+pub fn whole_seconds(calldate: &str) -> &str {
+    let t = calldate.trim();
+    match t.as_bytes().get(19) {
+        Some(b'.') => &t[..19],
+        _ => t,
     }
 }
 
@@ -601,6 +612,33 @@ mod tests {
                 "out-79161234541-101 #1.wav"
             ),
             "https://pbx.example.com/rec/2026/11/06/out-79161234541-101%20%231.wav"
+        );
+    }
+
+    #[test]
+    fn fractions_of_a_second_are_left_to_the_key() {
+        assert_eq!(
+            whole_seconds(" 2026-11-16 10:00:00.250000"),
+            "2026-11-16 10:00:00"
+        );
+        assert_eq!(whole_seconds("2026-11-16 10:00:00"), "2026-11-16 10:00:00");
+        assert_eq!(whole_seconds("0000-00-00 00:00:00"), "0000-00-00 00:00:00");
+        let s = schema(Dialect::Postgres, &["calldate", "uniqueid"]);
+        let values = vec![
+            Some("2026-11-16 10:00:00.250000".to_owned()),
+            Some("1.1".into()),
+        ];
+        let row = CdrRow {
+            schema: &s,
+            values: &values,
+        };
+        assert_eq!(
+            row.as_master_csv().get(9),
+            Some(&b"2026-11-16 10:00:00"[..])
+        );
+        assert_eq!(
+            row.key()[0],
+            Param::Text("2026-11-16 10:00:00.250000".into())
         );
     }
 
