@@ -161,6 +161,33 @@ pub async fn pull_cdr_table(
     let mut clock = LocalClock::new(source.timezone);
     let mut totals = RunTotals::default();
     let mut held = Held::default();
+    // Rows without a calldate are out of every page: set aside on a first
+    // pull (or one --since a day), which reads the whole table.
+    if from.is_none() || options.since.is_some() {
+        let undated = conn
+            .undated(&schema, source.timezone, db.page_rows)
+            .await
+            .map_err(|e| {
+                PullError::Remote(db_error(url, "the CDR database failed while reading", &e))
+            })?;
+        report.requests += 1;
+        for values in &undated {
+            let row = CdrRow {
+                schema: &schema,
+                values,
+            };
+            let mut reject = Rejected::new(
+                &db.table,
+                0,
+                "calldate is NULL (expected the call's start)".to_owned(),
+                &row.raw(),
+            );
+            reject.record = row.id();
+            held.rejects.push(reject);
+            report.rows_read += 1;
+            totals.rows_read += 1;
+        }
+    }
     let mut after: Option<Vec<Param>> = None;
     let mut page_no = 0u64;
     let outcome: Result<(), PullError> = loop {
@@ -277,7 +304,7 @@ async fn flush(
     report: &mut PullReport,
     options: &PullOptions,
 ) -> Result<(), PullError> {
-    if held.read.is_empty() {
+    if held.read.is_empty() && held.rejects.is_empty() {
         return Ok(());
     }
     let held = std::mem::take(held);

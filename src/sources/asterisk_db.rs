@@ -325,11 +325,31 @@ impl CdrDb {
         limit: u32,
     ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
         let (sql, params) = page_sql(schema, timezone, from, after, limit);
+        self.fetch(schema, &sql, &params).await
+    }
+
+    /// The rows without a `calldate`, to set aside: up to `limit`.
+    pub async fn undated(
+        &mut self,
+        schema: &Schema,
+        timezone: chrono_tz::Tz,
+        limit: u32,
+    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let sql = undated_sql(schema, timezone, limit);
+        self.fetch(schema, &sql, &[]).await
+    }
+
+    async fn fetch(
+        &mut self,
+        schema: &Schema,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
         let width = schema.columns.len();
         match self {
             CdrDb::MySql(c) => {
-                let mut q = sqlx::query(&sql);
-                for p in &params {
+                let mut q = sqlx::query(sql);
+                for p in params {
                     q = match p {
                         Param::Text(s) => q.bind(s.clone()),
                         Param::Int(n) => q.bind(*n),
@@ -341,8 +361,8 @@ impl CdrDb {
                     .collect()
             }
             CdrDb::Postgres(c) => {
-                let mut q = sqlx::query(&sql);
-                for p in &params {
+                let mut q = sqlx::query(sql);
+                for p in params {
                     q = match p {
                         Param::Text(s) => q.bind(s.clone()),
                         Param::Int(n) => q.bind(*n),
@@ -402,13 +422,8 @@ fn calldate_param(schema: &Schema, timezone: chrono_tz::Tz, n: usize) -> String 
 }
 
 /// The SQL of one page and its values.
-pub fn page_sql(
-    schema: &Schema,
-    timezone: chrono_tz::Tz,
-    from: Option<&str>,
-    after: Option<&[Param]>,
-    limit: u32,
-) -> (String, Vec<Param>) {
+/// `SELECT <every column as text> FROM <table>`.
+fn select_sql(schema: &Schema, timezone: chrono_tz::Tz) -> String {
     let d = schema.dialect;
     let select: Vec<String> = schema
         .columns
@@ -428,9 +443,35 @@ pub fn page_sql(
             }
         })
         .collect();
+    format!("SELECT {} FROM {}", select.join(", "), schema.table_sql)
+}
+
+/// The rows without a `calldate` (no page can reach them): up to `limit`.
+pub fn undated_sql(schema: &Schema, timezone: chrono_tz::Tz, limit: u32) -> String {
+    let q = quote_ident(schema.dialect, "calldate");
+    let condition = match schema.dialect {
+        // MySQL's `IS NULL` also finds the zero date of a NOT NULL
+        // column, which the pages read (and set aside) already.
+        Dialect::MySql => format!("{q} IS NULL AND CAST({q} AS CHAR) IS NULL"),
+        Dialect::Postgres => format!("{q} IS NULL"),
+    };
+    format!(
+        "{} WHERE {condition} LIMIT {limit}",
+        select_sql(schema, timezone)
+    )
+}
+
+pub fn page_sql(
+    schema: &Schema,
+    timezone: chrono_tz::Tz,
+    from: Option<&str>,
+    after: Option<&[Param]>,
+    limit: u32,
+) -> (String, Vec<Param>) {
+    let d = schema.dialect;
     let keys = schema.key_columns();
     let key_list: Vec<String> = keys.iter().map(|k| key_expr(d, k)).collect();
-    let mut sql = format!("SELECT {} FROM {}", select.join(", "), schema.table_sql);
+    let mut sql = select_sql(schema, timezone);
     let mut params = Vec::new();
     let mut conditions = vec![format!("{} IS NOT NULL", quote_ident(d, "calldate"))];
     let placeholder = |n: usize| match d {

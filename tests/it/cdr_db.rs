@@ -1145,6 +1145,14 @@ async fn mariadb_older_cdr_table_without_linkedid_or_sequence() {
             values.join(", ")
         ))
         .await;
+    // A row without its start: no page reaches it, the first pull sets it aside.
+    server
+        .exec(&format!(
+            "INSERT INTO {table} (calldate, src, dst, channel, dstchannel, duration, billsec, \
+             disposition, uniqueid) VALUES (NULL, '101', '79161234541', 'SIP/101-1', \
+             'SIP/trunk-1', 10, 5, 'ANSWERED', '1763277999.1')"
+        ))
+        .await;
     // The same rows as Asterisk 1.8's cdr_csv writes them: 17 columns.
     let csv: String = legs
         .iter()
@@ -1180,7 +1188,11 @@ async fn mariadb_older_cdr_table_without_linkedid_or_sequence() {
         pulled.contains("calls: 3 inserted, 0 updated, 0 unchanged"),
         "{pulled}"
     );
-    assert!(pulled.contains("0 rejected"), "{pulled}");
+    assert!(pulled.contains("1 rejected"), "{pulled}");
+    assert!(
+        pulled.contains("ID 1763277999.1/SIP/101-1/SIP/trunk-1: calldate is NULL"),
+        "{pulled}"
+    );
     run(
         dir.path(),
         &[
@@ -1205,6 +1217,7 @@ async fn mariadb_older_cdr_table_without_linkedid_or_sequence() {
     );
     let again = run(dir.path(), &["--config", db_cfg, "pull", "pbxdb"]);
     assert!(again.contains("pbxdb: 0 records"), "{again}");
+    assert!(again.contains("0 rejected"), "{again}");
 
     // Without billsec the table is not a CDR table this can read.
     server
