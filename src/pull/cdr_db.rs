@@ -288,6 +288,16 @@ pub async fn pull_cdr_table(
     totals.unmapped = report.unmapped.values().sum();
     store.finish_run(run, &totals, chrono::Utc::now()).await?;
     report.seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        source = %source.name,
+        host = %db.host(),
+        table = %db.table,
+        queries = report.requests,
+        rows = report.rows_read,
+        rejected = report.rejects.len(),
+        ok = outcome.is_ok() && flushed.is_ok(),
+        "pulled the CDR table"
+    );
     outcome.and(flushed).map(|()| report)
 }
 
