@@ -1219,6 +1219,17 @@ async fn mariadb_older_cdr_table_without_linkedid_or_sequence() {
     let again = run(dir.path(), &["--config", db_cfg, "pull"]);
     assert!(again.contains("pbxdb: 0 records"), "{again}");
     assert!(again.contains("0 rejected"), "{again}");
+    // --since a day reads that day again: the same calls, unchanged.
+    let since = run(
+        dir.path(),
+        &["--config", db_cfg, "pull", "pbxdb", "--since", "2026-11-16"],
+    );
+    assert!(
+        since.contains("calls: 0 inserted, 0 updated, 3 unchanged"),
+        "{since}"
+    );
+    assert_eq!(db_calls, calls_of(&dir.path().join("db.sqlite")).await);
+    assert_eq!(rejects_of(&dir.path().join("db.sqlite")).await, 1);
 
     // Without billsec the table is not a CDR table this can read.
     server
