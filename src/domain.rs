@@ -65,6 +65,79 @@ pub const KPI_FIGURES: &[&str] = &[
     "plan_completion",
 ];
 
+/// The groups figures fall into (METRICS.md, sections 1 to 5): what a head
+/// may keep from managers' view of their own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FigureGroup {
+    Telephony,
+    Pulse,
+    Plan,
+    Funnel,
+    Hygiene,
+}
+
+impl FigureGroup {
+    pub const ALL: [FigureGroup; 5] = [
+        FigureGroup::Telephony,
+        FigureGroup::Pulse,
+        FigureGroup::Plan,
+        FigureGroup::Funnel,
+        FigureGroup::Hygiene,
+    ];
+
+    /// The name in `[visibility] hide_from_managers`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FigureGroup::Telephony => "telephony",
+            FigureGroup::Pulse => "pulse",
+            FigureGroup::Plan => "plan",
+            FigureGroup::Funnel => "funnel",
+            FigureGroup::Hygiene => "hygiene",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// The group of a figure key (`KPI_FIGURES`, plan lines): the one place
+    /// that says which figure belongs where. Activities logged in the CRM
+    /// (proposals, meetings, emails) are the activity plan's; the pulse has
+    /// no single-number key (it is a day's time line).
+    pub fn of(key: &str) -> Self {
+        match key {
+            "calls_out"
+            | "calls_in"
+            | "missed"
+            | "connected"
+            | "successful_contacts"
+            | "talk_time"
+            | "talk_minutes"
+            | "talk_mean"
+            | "talk_median"
+            | "short_calls"
+            | "medium_calls"
+            | "long_calls"
+            | "cold_calls"
+            | "warm_calls"
+            | "new_client_calls"
+            | "existing_client_calls" => FigureGroup::Telephony,
+            "proposals" | "meetings" | "emails" | "plan_completion" => FigureGroup::Plan,
+            "deals_won" | "deals_lost" | "win_rate" | "revenue" | "stuck_deals" => {
+                FigureGroup::Funnel
+            }
+            _ => FigureGroup::Hygiene,
+        }
+    }
+}
+
+impl fmt::Display for FigureGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Why a record was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {

@@ -11,6 +11,7 @@ use crate::config::EmployeeConfig;
 use crate::domain::Role;
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard, visible_places};
+use crate::report::visibility::View;
 
 impl Bot<'_> {
     /// A named person, or for a head or owner naming no one, their team.
@@ -229,14 +230,22 @@ impl Bot<'_> {
         } else {
             "Self-report vs measured:\n"
         });
+        // The measured value of a figure kept from the reader is not shown
+        // back to them; their heads get it.
+        let view = View::of(self.config, viewer.role);
         for l in &lines {
+            let measured = if view.shows_figure(&l.figure) {
+                crate::metrics::kpi::number(l.measured)
+            } else {
+                "—".to_owned()
+            };
             let _ = writeln!(
                 out,
                 "{} {}: {} / {}",
                 if l.flagged { "⚠️" } else { "✅" },
                 escape(&l.figure),
                 crate::metrics::kpi::number(l.reported),
-                crate::metrics::kpi::number(l.measured)
+                measured
             );
         }
         let mut reply = Reply::html(&out);

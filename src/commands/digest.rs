@@ -12,6 +12,7 @@ use chrono::Timelike;
 
 use crate::config::{Config, Locale, TeamConfig};
 use crate::domain::Call;
+use crate::domain::FigureGroup;
 use crate::metrics::pulse::HeatRow;
 use crate::render::charts;
 use crate::render::telegram::{MESSAGE_LIMIT, split_message};
@@ -20,6 +21,7 @@ use crate::report::digest::digest;
 use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, manager_card, short_name};
 use crate::report::figures::FiguresReport;
 use crate::report::figures::{self, Scope};
+use crate::report::visibility::View;
 use crate::storage::Storage;
 
 /// What was written.
@@ -267,16 +269,31 @@ pub struct CardParts {
     pub charts: Vec<(&'static str, Vec<u8>)>,
 }
 
+/// Whose card, for which days, for whom.
+pub struct CardRequest<'a> {
+    pub who: &'a str,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// Draw the funnel and (for one day) the pulse chart.
+    pub with_charts: bool,
+    /// What the reader may see of it.
+    pub view: &'a View,
+}
+
 /// One person's card (what `/me` answers) for the days `[first, last]`.
 pub async fn manager_card_parts(
     store: &dyn Storage,
     config: &Config,
-    who: &str,
-    first: NaiveDate,
-    last: NaiveDate,
+    request: CardRequest<'_>,
     now: DateTime<Utc>,
-    with_charts: bool,
 ) -> anyhow::Result<CardParts> {
+    let CardRequest {
+        who,
+        first,
+        last,
+        with_charts,
+        view,
+    } = request;
     let person = figures::find_employee(config, who)?;
     let team_config = super::team(config, &person.team)?.clone();
     let locale = team_config.locale;
@@ -294,7 +311,7 @@ pub async fn manager_card_parts(
         .first()
         .with_context(|| format!("no figures for {}", person.id))?;
     let success = config.thresholds.success_talk_secs;
-    let card = manager_card(e, &report, success, locale);
+    let card = manager_card(e, &report, success, locale, view);
     let templates = Templates::new(config.templates_dir.clone());
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/manager.telegram.html"), &card)?;
@@ -309,17 +326,20 @@ pub async fn manager_card_parts(
         });
     }
     // Their funnel, with the stage where they fall behind the team marked.
-    let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());
-    let funnel_title = match locale {
-        Locale::Ru => format!("{} — воронка", e.name),
-        Locale::En => format!("{} — funnel", e.name),
-    };
-    let png = tokio::task::spawn_blocking(move || {
-        charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
-    })
-    .await??;
-    charts.push(("funnel", png));
+    if view.shows(FigureGroup::Funnel) {
+        let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());
+        let funnel_title = match locale {
+            Locale::Ru => format!("{} — воронка", e.name),
+            Locale::En => format!("{} — funnel", e.name),
+        };
+        let png = tokio::task::spawn_blocking(move || {
+            charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
+        })
+        .await??;
+        charts.push(("funnel", png));
+    }
     if first == last
+        && view.shows(FigureGroup::Pulse)
         && let Some(pulse) = e.pulse.iter().find(|p| p.day == first).cloned()
     {
         let calls = store
@@ -359,7 +379,15 @@ pub async fn write_manager_card(
     now: DateTime<Utc>,
     out_dir: &Path,
 ) -> anyhow::Result<DigestFiles> {
-    let card = manager_card_parts(store, config, who, first, last, now, true).await?;
+    // The command line is the admin's: every group.
+    let request = CardRequest {
+        who,
+        first,
+        last,
+        with_charts: true,
+        view: &View::everything(),
+    };
+    let card = manager_card_parts(store, config, request, now).await?;
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let stem = if first == last {

@@ -135,9 +135,9 @@ ids = { pbx = ["102", "101"] }
 fn heads_choose_what_managers_see_of_their_own_figures() {
     let text = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[visibility]\nhide_from_managers = [\"pulse\"]\n";
     let config = parse(text).expect("valid");
-    assert!(!config.visible(crate::domain::Role::Manager, "pulse"));
-    assert!(config.visible(crate::domain::Role::Manager, "plan"));
-    assert!(config.visible(crate::domain::Role::Head, "pulse"));
+    assert!(!config.visible(crate::domain::Role::Manager, crate::domain::FigureGroup::Pulse));
+    assert!(config.visible(crate::domain::Role::Manager, crate::domain::FigureGroup::Plan));
+    assert!(config.visible(crate::domain::Role::Head, crate::domain::FigureGroup::Pulse));
     let bad = issues(
         "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[visibility]\nhide_from_managers = [\"pulses\"]\n",
     );

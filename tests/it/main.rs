@@ -17,3 +17,4 @@ mod render;
 mod serve;
 mod storage;
 mod telegram;
+mod visibility;
