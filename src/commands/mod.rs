@@ -133,6 +133,25 @@ pub fn check_config(config: &Config, path: &Path) -> String {
     if let Some(e) = &config.email {
         out.push_str(&format!("  email: {}:{}\n", e.smtp_host, e.smtp_port));
     }
+    if !config.hidden_from_managers.is_empty() {
+        let groups: Vec<&str> = config
+            .hidden_from_managers
+            .iter()
+            .map(|g| g.name())
+            .collect();
+        out.push_str(&format!(
+            "  visibility: managers do not see {} of their own figures\n",
+            groups.join(", ")
+        ));
+        // The morning digest is the heads' report: in a team chat that
+        // managers read, it shows them the groups hidden above.
+        for t in config.teams.iter().filter(|t| t.telegram_chat_id.is_some()) {
+            out.push_str(&format!(
+                "  note: team {}'s digest also goes to its telegram_chat_id whole; leave the chat id out if managers read that chat\n",
+                t.id
+            ));
+        }
+    }
     out
 }
 
