@@ -8,7 +8,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::access::{Refusal, identify, target};
-use super::parse::{COMMANDS, Command, Period, parse};
+use super::parse::{COMMANDS, Command, Period, echo, parse};
 use crate::commands::digest::{CardRequest, manager_card_parts};
 use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::{FigureGroup, Role};
@@ -388,7 +388,7 @@ impl Bot<'_> {
                 } else {
                     "No such figure"
                 },
-                escape(word),
+                escape(&echo(word)),
                 if ru {
                     "Например"
                 } else {

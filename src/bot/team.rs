@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::super::access::{Refusal, target};
-use super::super::parse::Period;
+use super::super::parse::{Period, echo};
 use super::{Bot, Reply, escape, figure_key, help, pre};
 use crate::config::EmployeeConfig;
 use crate::domain::Role;
@@ -191,7 +191,13 @@ impl Bot<'_> {
             let key = match figure_key(name) {
                 Some(k) => k.to_owned(),
                 None if *name == "proposals" || *name == "кп" => "proposals".into(),
-                None => return Ok(Reply::html(format!("{}: {}", escape(name), help(ru)))),
+                None => {
+                    return Ok(Reply::html(format!(
+                        "{}: {}",
+                        escape(&echo(name)),
+                        help(ru)
+                    )));
+                }
             };
             let Ok(v) = value.parse::<f64>() else {
                 return Ok(Reply::html(escape("/report cold 32 warm 9 proposals 18")));
