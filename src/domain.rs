@@ -364,6 +364,11 @@ pub struct Call {
     pub kind: Option<CallKind>,
     /// How many source rows (legs) were merged into this call.
     pub legs: i64,
+    /// The legs merged into it (`leg_id` of each leg's key), sorted: legs
+    /// of one call read from several files or batches are counted once
+    /// each. Filled when the call is read from a source and when it is
+    /// written; empty when it is read back for figures.
+    pub leg_ids: Vec<u64>,
     /// Orders legs of one call: the leg with the higher rank wins a merge.
     pub rank: i64,
     /// Identifies the winning leg; breaks rank ties the same way every time.
@@ -436,6 +441,7 @@ impl Call {
             deal_ext: f.deal_ext.filter(|d| !d.trim().is_empty()),
             kind: f.kind,
             legs: 1,
+            leg_ids: vec![leg_id(&f.leg_key)],
             rank,
             leg_key: f.leg_key,
         })
@@ -449,7 +455,11 @@ impl Call {
     /// Folds another leg of the same call into this one: the higher
     /// `(rank, leg_key)` wins, whatever order the legs come in.
     pub fn merge_leg(&mut self, other: Call) {
-        let legs = self.legs + other.legs;
+        let legs = merged_legs(self, &other);
+        let mut ids = self.leg_ids.clone();
+        ids.extend(&other.leg_ids);
+        ids.sort_unstable();
+        ids.dedup();
         if (other.rank, &other.leg_key) > (self.rank, &self.leg_key) {
             let started = self.started_at.min(other.started_at);
             *self = other;
@@ -458,7 +468,30 @@ impl Call {
             self.started_at = self.started_at.min(other.started_at);
         }
         self.legs = legs;
+        self.leg_ids = ids;
     }
+}
+
+/// The legs of two parts of one call: each distinct leg once, when both
+/// know their legs; else (a call stored before legs were kept) their sum.
+fn merged_legs(a: &Call, b: &Call) -> i64 {
+    let known = |c: &Call| !c.leg_ids.is_empty() && c.leg_ids.len() as i64 == c.legs;
+    if known(a) && known(b) {
+        let mut ids: Vec<u64> = a.leg_ids.iter().chain(&b.leg_ids).copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len() as i64
+    } else {
+        a.legs + b.legs
+    }
+}
+
+/// A leg's id: a stable 64-bit hash (FNV-1a) of its key, the same in every
+/// version and on every machine.
+pub fn leg_id(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A CRM user as the CRM lists them, mapped to an employee when the config

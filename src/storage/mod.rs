@@ -4,6 +4,7 @@
 //! multi-row statements, so reading the same data twice changes nothing.
 
 mod bulk;
+mod call_legs;
 mod call_row;
 mod db;
 mod kpi_schemes;

@@ -456,7 +456,7 @@ impl Storage for SqlStore {
     }
 
     async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
-        self.upsert(run, rows).await
+        self.upsert_call_legs(run, rows).await
     }
     async fn upsert_crm_users(&self, run: RunId, rows: &[CrmUser]) -> Result<Upserted> {
         self.upsert(run, rows).await
