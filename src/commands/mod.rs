@@ -143,11 +143,9 @@ pub fn check_config(config: &Config, path: &Path) -> String {
             "  visibility: managers do not see {} of their own figures\n",
             groups.join(", ")
         ));
-        // The morning digest is the heads' report: in a team chat that
-        // managers read, it shows them the groups hidden above.
         for t in config.teams.iter().filter(|t| t.telegram_chat_id.is_some()) {
             out.push_str(&format!(
-                "  note: team {}'s digest also goes to its telegram_chat_id whole; leave the chat id out if managers read that chat\n",
+                "  team {}'s chat gets the digest without them (the heads get it whole)\n",
                 t.id
             ));
         }

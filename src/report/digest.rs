@@ -128,6 +128,55 @@ pub struct Digest {
     pub oldest_overdue_days: i64,
     /// The month's bonus so far per manager, when `kpi.in_digest` asks.
     pub kpi: Option<super::kpi::KpiSection>,
+    /// The figure groups left out (the copy for a team chat managers read).
+    pub hidden: Vec<FigureGroup>,
+}
+
+impl Digest {
+    /// The digest as managers may read it in their team's chat: the groups
+    /// `view` hides left out (their data blanked, not only unshown), and the
+    /// bonuses unless everyone may see everyone's (`kpi.leaderboard`).
+    pub fn seen_by(mut self, view: &View, everyones_bonus: bool) -> Self {
+        let hidden = view.hidden().to_vec();
+        if hidden.contains(&FigureGroup::Telephony) || hidden.contains(&FigureGroup::Plan) {
+            // The table is the plan's lines of telephony and activities.
+            self.rows.clear();
+            self.totals = DigestRow {
+                name: String::new(),
+                status: "",
+                cold: 0,
+                warm: 0,
+                proposals: 0,
+                successful: 0,
+                talk: String::new(),
+                completion_pct: None,
+            };
+            (self.plan_cold, self.plan_warm, self.plan_proposals) = (0, 0, 0);
+        }
+        if hidden.contains(&FigureGroup::Plan) {
+            (self.met, self.managers) = (0, 0);
+            (self.best, self.weakest) = (None, None);
+        }
+        if hidden.contains(&FigureGroup::Pulse) {
+            self.idle.clear();
+        }
+        if hidden.contains(&FigureGroup::Hygiene) {
+            self.untraced.clear();
+            (self.overdue_tasks, self.oldest_overdue_days) = (0, 0);
+        }
+        if hidden.contains(&FigureGroup::Funnel) {
+            (
+                self.stuck_deals,
+                self.stuck_top_stage,
+                self.stuck_top_stage_count,
+            ) = (0, None, 0);
+        }
+        if !everyones_bonus {
+            self.kpi = None;
+        }
+        self.hidden = hidden;
+        self
+    }
 }
 
 /// Alerts start at these sizes.
@@ -302,6 +351,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         overdue_tasks: overdue,
         oldest_overdue_days: oldest,
         kpi: None,
+        hidden: Vec::new(),
     }
 }
 

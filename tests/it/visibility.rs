@@ -51,27 +51,37 @@ async fn ask(bot: &Bot<'_>, who: &EmployeeConfig, command: &str) -> Reply {
     bot.respond_as(who, command).await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_command_keeps_each_hidden_group_from_managers() {
-    let dir = tempfile::tempdir().unwrap();
-    crate::serve::demo(dir.path()).await;
-    // The demo's database, named from wherever the test runs.
-    let db = dir.path().join("salespulse-demo.db");
-    let base = std::fs::read_to_string(dir.path().join("salespulse-demo.toml"))
+/// The demo's department in `dir`, and its config with `hidden` groups
+/// (the database named from wherever the test runs; `extra` put in the
+/// team's table).
+async fn demo(dir: &std::path::Path) -> impl Fn(&[FigureGroup], &str) -> Config {
+    crate::serve::demo(dir).await;
+    let db = dir.join("salespulse-demo.db");
+    let base = std::fs::read_to_string(dir.join("salespulse-demo.toml"))
         .unwrap()
         .replace(
             "sqlite://salespulse-demo.db",
             &format!("sqlite://{}", db.display()),
         );
     assert!(base.contains(&db.display().to_string()), "{base}");
-    let config = |hidden: &[FigureGroup]| {
+    move |hidden: &[FigureGroup], extra: &str| {
         let list: Vec<String> = hidden.iter().map(|g| format!("\"{g}\"")).collect();
+        let team = "locale = \"ru\"\n";
+        assert!(base.contains(team));
         let text = format!(
-            "{base}\n[visibility]\nhide_from_managers = [{}]\n",
+            "{}\n[visibility]\nhide_from_managers = [{}]\n",
+            base.replacen(team, &format!("{team}{extra}\n"), 1),
             list.join(", ")
         );
         Config::parse(&text, std::path::Path::new("demo.toml"), &|_| None).unwrap()
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_command_keeps_each_hidden_group_from_managers() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = demo(dir.path()).await;
+    let config = |hidden: &[FigureGroup]| with(hidden, "");
     let open = config(&[]);
     let store = salespulse::storage::open(open.database_url.expose())
         .await
@@ -191,5 +201,110 @@ async fn each_command_keeps_each_hidden_group_from_managers() {
             assert!(!note.contains('—'), "{note}");
         }
     }
+    store.close().await;
+}
+
+/// The morning digest goes whole to the heads; the team's group chat, where
+/// managers read it, gets a copy without the hidden groups and without the
+/// bonuses when each manager may see only their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_team_chat_gets_the_digest_without_what_managers_may_not_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = demo(dir.path()).await;
+    let friday = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap();
+    // Without a team chat there is no copy.
+    let config = with(&[FigureGroup::Pulse, FigureGroup::Hygiene], "");
+    let store = salespulse::storage::open(config.database_url.expose())
+        .await
+        .unwrap();
+    let out = dir.path().join("out");
+    let files = salespulse::commands::digest::write_digest(
+        store.as_ref(),
+        &config,
+        "moscow",
+        friday,
+        now,
+        &out,
+    )
+    .await
+    .unwrap();
+    assert!(files.team_chat.is_none());
+
+    let config = with(
+        &[FigureGroup::Pulse, FigureGroup::Hygiene],
+        "telegram_chat_id = -100777",
+    );
+    let files = salespulse::commands::digest::write_digest(
+        store.as_ref(),
+        &config,
+        "moscow",
+        friday,
+        now,
+        &out,
+    )
+    .await
+    .unwrap();
+    let whole = &files.text_body;
+    for word in ["Простой", "Просроченные задачи", "Премия"] {
+        assert!(
+            whole.contains(word),
+            "the heads' digest has {word}: {whole}"
+        );
+    }
+    let copy = files.team_chat.as_ref().expect("a copy for the team chat");
+    for word in [
+        "Простой",
+        "без следа",
+        "Просроченные задачи",
+        "Премия",
+        "/pulse",
+        "/overdue",
+    ] {
+        assert!(
+            !copy.text_body.contains(word),
+            "{word} in the chat's copy: {}",
+            copy.text_body
+        );
+    }
+    for word in ["План активности выполнили", "Итого", "Зависшие сделки"]
+    {
+        assert!(
+            copy.text_body.contains(word),
+            "{word} kept: {}",
+            copy.text_body
+        );
+    }
+    let names = |f: &salespulse::commands::digest::DigestFiles| -> Vec<String> {
+        f.charts
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert!(names(&files).iter().any(|n| n.starts_with("heatmap-")));
+    assert!(names(&files).iter().any(|n| n.starts_with("pulse-")));
+    let copied = names(copy);
+    assert!(
+        copied
+            .iter()
+            .all(|n| !n.starts_with("heatmap-") && !n.starts_with("pulse-")),
+        "{copied:?}"
+    );
+    assert!(
+        copied.iter().any(|n| n.starts_with("funnel-")),
+        "{copied:?}"
+    );
+    assert!(copy.buttons.is_empty(), "{:?}", copy.buttons);
+    for path in &copy.telegram_messages {
+        let html = std::fs::read_to_string(path).unwrap();
+        assert!(!html.contains("Простой"), "{html}");
+    }
+    // Who gets what.
+    let deliveries =
+        salespulse::commands::digest::digest_deliveries(&config, "moscow", &files).unwrap();
+    let group: Vec<_> = deliveries.iter().filter(|(c, _)| *c == -100_777).collect();
+    assert_eq!(group.len(), 1);
+    assert!(group[0].1.messages.iter().all(|m| !m.contains("Простой")));
+    assert_eq!(group[0].1.photos.len(), copied.len());
     store.close().await;
 }
