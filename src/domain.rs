@@ -65,6 +65,79 @@ pub const KPI_FIGURES: &[&str] = &[
     "plan_completion",
 ];
 
+/// The groups figures fall into (METRICS.md, sections 1 to 5): what a head
+/// may keep from managers' view of their own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FigureGroup {
+    Telephony,
+    Pulse,
+    Plan,
+    Funnel,
+    Hygiene,
+}
+
+impl FigureGroup {
+    pub const ALL: [FigureGroup; 5] = [
+        FigureGroup::Telephony,
+        FigureGroup::Pulse,
+        FigureGroup::Plan,
+        FigureGroup::Funnel,
+        FigureGroup::Hygiene,
+    ];
+
+    /// The name in `[visibility] hide_from_managers`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FigureGroup::Telephony => "telephony",
+            FigureGroup::Pulse => "pulse",
+            FigureGroup::Plan => "plan",
+            FigureGroup::Funnel => "funnel",
+            FigureGroup::Hygiene => "hygiene",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// The group of a figure key (`KPI_FIGURES`, plan lines): the one place
+    /// that says which figure belongs where. Activities logged in the CRM
+    /// (proposals, meetings, emails) are the activity plan's; the pulse has
+    /// no single-number key (it is a day's time line).
+    pub fn of(key: &str) -> Self {
+        match key {
+            "calls_out"
+            | "calls_in"
+            | "missed"
+            | "connected"
+            | "successful_contacts"
+            | "talk_time"
+            | "talk_minutes"
+            | "talk_mean"
+            | "talk_median"
+            | "short_calls"
+            | "medium_calls"
+            | "long_calls"
+            | "cold_calls"
+            | "warm_calls"
+            | "new_client_calls"
+            | "existing_client_calls" => FigureGroup::Telephony,
+            "proposals" | "meetings" | "emails" | "plan_completion" => FigureGroup::Plan,
+            "deals_won" | "deals_lost" | "win_rate" | "revenue" | "stuck_deals" => {
+                FigureGroup::Funnel
+            }
+            _ => FigureGroup::Hygiene,
+        }
+    }
+}
+
+impl fmt::Display for FigureGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Why a record was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -291,6 +364,11 @@ pub struct Call {
     pub kind: Option<CallKind>,
     /// How many source rows (legs) were merged into this call.
     pub legs: i64,
+    /// The legs merged into it (`leg_id` of each leg's key), sorted: legs
+    /// of one call read from several files or batches are counted once
+    /// each. Filled when the call is read from a source and when it is
+    /// written; empty when it is read back for figures.
+    pub leg_ids: Vec<u64>,
     /// Orders legs of one call: the leg with the higher rank wins a merge.
     pub rank: i64,
     /// Identifies the winning leg; breaks rank ties the same way every time.
@@ -366,6 +444,7 @@ impl Call {
             deal_ext: f.deal_ext.filter(|d| !d.trim().is_empty()),
             kind: f.kind,
             legs: 1,
+            leg_ids: vec![leg_id(&f.leg_key)],
             rank,
             leg_key: f.leg_key,
             recording_url: None,
@@ -380,7 +459,11 @@ impl Call {
     /// Folds another leg of the same call into this one: the higher
     /// `(rank, leg_key)` wins, whatever order the legs come in.
     pub fn merge_leg(&mut self, other: Call) {
-        let legs = self.legs + other.legs;
+        let legs = merged_legs(self, &other);
+        let mut ids = self.leg_ids.clone();
+        ids.extend(&other.leg_ids);
+        ids.sort_unstable();
+        ids.dedup();
         if (other.rank, &other.leg_key) > (self.rank, &self.leg_key) {
             let started = self.started_at.min(other.started_at);
             let recording = self.recording_url.take();
@@ -397,7 +480,30 @@ impl Call {
             }
         }
         self.legs = legs;
+        self.leg_ids = ids;
     }
+}
+
+/// The legs of two parts of one call: each distinct leg once, when both
+/// know their legs; else (a call stored before legs were kept) their sum.
+fn merged_legs(a: &Call, b: &Call) -> i64 {
+    let known = |c: &Call| !c.leg_ids.is_empty() && c.leg_ids.len() as i64 == c.legs;
+    if known(a) && known(b) {
+        let mut ids: Vec<u64> = a.leg_ids.iter().chain(&b.leg_ids).copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len() as i64
+    } else {
+        a.legs + b.legs
+    }
+}
+
+/// A leg's id: a stable 64-bit hash (FNV-1a) of its key, the same in every
+/// version and on every machine.
+pub fn leg_id(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A CRM user as the CRM lists them, mapped to an employee when the config

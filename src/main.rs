@@ -69,33 +69,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CheckConfig => {
             let (config, path) = load_config(cli.config)?;
-            print!("{}", commands::check_config(&config, &path));
-            print!("{}", commands::check_cdr_tables(&config).await?);
+            // The schemes against those already in force (read only), before
+            // the file is called valid.
+            let mut schemes = None;
             if !config.kpi.schemes.is_empty() {
-                // The schemes against those already in force: read only.
                 match salespulse::storage::open(config.database_url.expose()).await {
                     Ok(store) => {
-                        let recorded = store.kpi_schemes().await?;
+                        let recorded = store.kpi_schemes().await;
                         store.close().await;
                         let today = commands::kpi::today(&config, chrono::Utc::now());
-                        let issues = commands::kpi::scheme_changes(&config, &recorded, today);
+                        let issues = commands::kpi::scheme_changes(&config, &recorded?, today);
                         if !issues.is_empty() {
                             anyhow::bail!(
-                                "{} KPI scheme problem(s):\n  {}",
+                                "{} is not valid: {} KPI scheme problem(s):\n  {}",
+                                path.display(),
                                 issues.len(),
                                 issues.join("\n  ")
                             );
                         }
-                        println!(
+                        schemes = Some(format!(
                             "  KPI schemes: {} version(s), none changes a month already begun",
                             config.kpi.schemes.len()
-                        );
+                        ));
                     }
-                    Err(e) => println!(
-                        "  KPI schemes not checked against those in force: the database cannot be opened ({e})"
-                    ),
+                    Err(e) => {
+                        schemes = Some(format!(
+                            "  KPI schemes not checked against those in force: the database cannot be opened ({e})"
+                        ))
+                    }
                 }
             }
+            print!("{}", commands::check_config(&config, &path));
+            if let Some(line) = schemes {
+                println!("{line}");
+            }
+            print!("{}", commands::check_cdr_tables(&config).await?);
         }
         Command::Serve {
             clock_start,

@@ -61,7 +61,8 @@ pub fn target<'c>(
     let Some(who) = who else {
         return Ok(viewer);
     };
-    let person = find_employee(config, who).map_err(|e| Refusal::Who(e.to_string()))?;
+    let person = find_employee(config, who)
+        .map_err(|e| Refusal::Who(e.to_string().replace(who, &super::parse::echo(who))))?;
     if person.id == viewer.id {
         return Ok(person);
     }

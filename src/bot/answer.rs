@@ -8,12 +8,14 @@ use std::fmt::Write;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::access::{Refusal, identify, target};
-use super::parse::{COMMANDS, Command, Period, parse};
+use super::parse::{COMMANDS, Command, Period, echo, parse};
+use crate::commands::digest::{CardRequest, manager_card_parts};
 use crate::config::{Config, EmployeeConfig, Locale};
-use crate::domain::Role;
+use crate::domain::{FigureGroup, Role};
 use crate::render::telegram::{MESSAGE_LIMIT, split_message};
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard};
+use crate::report::visibility::View;
 use crate::storage::{Redeemed, Storage};
 
 #[path = "team.rs"]
@@ -102,13 +104,21 @@ fn figure_key(word: &str) -> Option<&'static str> {
         .find(|k| *k == alias)
 }
 
-/// Which visibility group a figure belongs to.
-fn figure_group(key: &str) -> &'static str {
-    match key {
-        "plan_completion" => "plan",
-        "deals_won" | "deals_lost" | "win_rate" | "revenue" | "stuck_deals" => "funnel",
-        k if crate::metrics::kpi::CUMULATIVE.contains(&k) && !k.contains("comment") => "telephony",
-        _ => "hygiene",
+/// The figure group a command shows, when it shows one group only; the
+/// card (`/me`), `/kpi` and `/report` are judged figure by figure.
+fn command_group(command: &Command) -> Option<FigureGroup> {
+    match command {
+        Command::Pulse { .. } => Some(FigureGroup::Pulse),
+        Command::Plan { .. } | Command::Top { .. } => Some(FigureGroup::Plan),
+        Command::Funnel { .. } | Command::Stuck { .. } => Some(FigureGroup::Funnel),
+        Command::Overdue { .. } => Some(FigureGroup::Hygiene),
+        Command::Why { figure, .. } => figure_key(figure).map(FigureGroup::of),
+        Command::Start(_)
+        | Command::Help
+        | Command::Me(_)
+        | Command::Kpi { .. }
+        | Command::Team
+        | Command::Report(_) => None,
     }
 }
 
@@ -183,20 +193,22 @@ impl Bot<'_> {
         today: NaiveDate,
     ) -> anyhow::Result<Reply> {
         let refuse = |r: Refusal| Ok(Reply::html(escape(&r.say(ru))));
+        if let Some(group) = command_group(&command)
+            && !View::of(self.config, viewer.role).shows(group)
+        {
+            return refuse(Refusal::Hidden);
+        }
         match command {
             Command::Start(_) => Ok(Reply::html(help(ru))),
             Command::Help => Ok(Reply::html(help(ru))),
             Command::Me(period) => {
                 let p = period.unwrap_or(Period::day(self.last_working_day(viewer)));
-                self.card(viewer, p, false).await
+                self.card(viewer, viewer, p, false).await
             }
             Command::Pulse { who, day } => match target(self.config, viewer, who.as_deref()) {
                 Ok(person) => {
-                    if !self.config.visible(viewer.role, "pulse") {
-                        return Ok(Reply::html(escape(&Refusal::Hidden.say(ru))));
-                    }
                     let d = day.unwrap_or(self.last_working_day(person));
-                    self.card(person, Period::day(d), true).await
+                    self.card(viewer, person, Period::day(d), true).await
                 }
                 Err(r) => refuse(r),
             },
@@ -208,7 +220,7 @@ impl Bot<'_> {
                 match target(self.config, viewer, who.as_deref()) {
                     Ok(person) => {
                         let d = day.unwrap_or(self.last_working_day(person));
-                        self.why(viewer, person, &figure, d, ru).await
+                        self.why(person, &figure, d, ru).await
                     }
                     Err(r) => refuse(r),
                 }
@@ -219,9 +231,8 @@ impl Bot<'_> {
             },
             Command::Funnel { who } => match target(self.config, viewer, who.as_deref()) {
                 Ok(person) => {
-                    let mut card = self
-                        .card(person, Period::day(self.last_working_day(person)), true)
-                        .await?;
+                    let day = Period::day(self.last_working_day(person));
+                    let mut card = self.card(viewer, person, day, true).await?;
                     card.photos
                         .retain(|(name, _, _)| name.ends_with("-funnel.png"));
                     card.messages.clear();
@@ -323,20 +334,20 @@ impl Bot<'_> {
 
     async fn card(
         &self,
+        viewer: &EmployeeConfig,
         person: &EmployeeConfig,
         p: Period,
         charts: bool,
     ) -> anyhow::Result<Reply> {
-        let card = crate::commands::digest::manager_card_parts(
-            self.store,
-            self.config,
-            &person.id,
-            p.first,
-            p.last,
-            self.now,
-            charts,
-        )
-        .await?;
+        let view = View::of(self.config, viewer.role);
+        let request = CardRequest {
+            who: &person.id,
+            first: p.first,
+            last: p.last,
+            with_charts: charts,
+            view: &view,
+        };
+        let card = manager_card_parts(self.store, self.config, request, self.now).await?;
         let mut reply = Reply::html(&card.html);
         for (name, png) in card.charts {
             reply
@@ -364,7 +375,6 @@ impl Bot<'_> {
 
     async fn why(
         &self,
-        viewer: &EmployeeConfig,
         person: &EmployeeConfig,
         word: &str,
         day: NaiveDate,
@@ -378,7 +388,7 @@ impl Bot<'_> {
                 } else {
                     "No such figure"
                 },
-                escape(word),
+                escape(&echo(word)),
                 if ru {
                     "Например"
                 } else {
@@ -387,9 +397,6 @@ impl Bot<'_> {
                 crate::domain::KPI_FIGURES.join(", ")
             )));
         };
-        if !self.config.visible(viewer.role, figure_group(key)) {
-            return Ok(Reply::html(escape(&Refusal::Hidden.say(ru))));
-        }
         let report = self.day_figures(&person.id, day).await?;
         let Some(e) = report.employees.first() else {
             return Ok(Reply::html(escape(&person.name)));

@@ -132,8 +132,17 @@ pub fn period(word: &str, today: NaiveDate) -> Option<Period> {
 }
 
 /// A single day: `2026-11-20`, `20.11.2026`, `20.11` (the latest such day
-/// not after today), `today`, `yesterday`.
+/// not after today), `today`, `yesterday`; none outside the years records
+/// may have (`domain::FIRST_YEAR` to `LAST_YEAR`).
 pub fn day(word: &str, today: NaiveDate) -> Option<NaiveDate> {
+    any_day(word, today).filter(|d| plausible(*d))
+}
+
+fn plausible(d: NaiveDate) -> bool {
+    (crate::domain::FIRST_YEAR..=crate::domain::LAST_YEAR).contains(&d.year())
+}
+
+fn any_day(word: &str, today: NaiveDate) -> Option<NaiveDate> {
     let w = word.trim().to_lowercase();
     match w.as_str() {
         "today" | "сегодня" => return Some(today),
@@ -157,7 +166,9 @@ pub fn day(word: &str, today: NaiveDate) -> Option<NaiveDate> {
 }
 
 fn month(word: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(&format!("{}-01", word.trim()), "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(&format!("{}-01", word.trim()), "%Y-%m-%d")
+        .ok()
+        .filter(|d| plausible(*d))
 }
 
 /// Splits the words after a command into an optional person and an
@@ -176,9 +187,29 @@ fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The longest message read as a command, in characters.
+pub const MAX_COMMAND_CHARS: usize = 500;
+
+/// A word of the reader's message as it is echoed back in an answer: at most
+/// 40 characters, so that a long message never comes back whole.
+pub fn echo(word: &str) -> String {
+    const MAX: usize = 40;
+    if word.chars().count() <= MAX {
+        return word.to_owned();
+    }
+    let head: String = word.chars().take(MAX - 1).collect();
+    format!("{head}…")
+}
+
 /// Parses a message; `Err` carries what was wrong, for a reply with help.
 pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
     let text = text.trim();
+    let length = text.chars().count();
+    if length > MAX_COMMAND_CHARS {
+        return Err(format!(
+            "the message is too long for a command ({length} characters, at most {MAX_COMMAND_CHARS})"
+        ));
+    }
     let Some(rest) = text.strip_prefix('/') else {
         return Err("not a command".into());
     };
@@ -193,9 +224,11 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
         "help" => Command::Help,
         "me" => match args.as_slice() {
             [] => Command::Me(None),
-            [w] => Command::Me(Some(
-                period(w, today).ok_or_else(|| format!("\"{w}\" is not a day or a period"))?,
-            )),
+            [w] => {
+                Command::Me(Some(period(w, today).ok_or_else(|| {
+                    format!("\"{}\" is not a day or a period", echo(w))
+                })?))
+            }
             _ => return Err("/me takes one day or period".into()),
         },
         "pulse" => {
@@ -210,9 +243,9 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
         "top" => Command::Top {
             period: match args.first() {
                 None => None,
-                Some(w) => {
-                    Some(period(w, today).ok_or_else(|| format!("\"{w}\" is not a period"))?)
-                }
+                Some(w) => Some(
+                    period(w, today).ok_or_else(|| format!("\"{}\" is not a period", echo(w)))?,
+                ),
             },
         },
         "report" => {
@@ -244,7 +277,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
                 month: None,
             },
         },
-        other => return Err(format!("/{other} is not a command")),
+        other => return Err(format!("/{} is not a command", echo(other))),
     })
 }
 
@@ -254,6 +287,24 @@ mod tests {
 
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_long_message_or_word_is_not_echoed_whole_and_dates_stay_plausible() {
+        let today = d(11, 22);
+        let long = format!("/{}", "x".repeat(9_000));
+        let why = parse(&long, today).unwrap_err();
+        assert!(why.len() < 200, "{why}");
+        let why = parse(&format!("/{}", "я".repeat(300)), today).unwrap_err();
+        assert!(why.chars().count() < 80, "{why}");
+        assert!(why.ends_with("… is not a command"), "{why}");
+        let why = parse(&format!("/me {}", "&".repeat(300)), today).unwrap_err();
+        assert!(why.chars().count() < 80, "{why}");
+        for far in ["9999-12-31", "31.12.0001", "1999-12-31"] {
+            assert_eq!(day(far, today), None, "{far}");
+        }
+        assert_eq!(month("9999-12"), None);
+        assert!(parse("/me 9999-12-31", today).is_err());
     }
 
     #[test]

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::super::access::{Refusal, target};
-use super::super::parse::Period;
+use super::super::parse::{Period, echo};
 use super::{Bot, Reply, escape, figure_key, help, pre};
 use crate::config::EmployeeConfig;
 use crate::domain::Role;
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard, visible_places};
+use crate::report::visibility::View;
 
 impl Bot<'_> {
     /// A named person, or for a head or owner naming no one, their team.
@@ -190,7 +191,13 @@ impl Bot<'_> {
             let key = match figure_key(name) {
                 Some(k) => k.to_owned(),
                 None if *name == "proposals" || *name == "кп" => "proposals".into(),
-                None => return Ok(Reply::html(format!("{}: {}", escape(name), help(ru)))),
+                None => {
+                    return Ok(Reply::html(format!(
+                        "{}: {}",
+                        escape(&echo(name)),
+                        help(ru)
+                    )));
+                }
             };
             let Ok(v) = value.parse::<f64>() else {
                 return Ok(Reply::html(escape("/report cold 32 warm 9 proposals 18")));
@@ -229,14 +236,22 @@ impl Bot<'_> {
         } else {
             "Self-report vs measured:\n"
         });
+        // The measured value of a figure kept from the reader is not shown
+        // back to them; their heads get it.
+        let view = View::of(self.config, viewer.role);
         for l in &lines {
+            let measured = if view.shows_figure(&l.figure) {
+                crate::metrics::kpi::number(l.measured)
+            } else {
+                "—".to_owned()
+            };
             let _ = writeln!(
                 out,
                 "{} {}: {} / {}",
                 if l.flagged { "⚠️" } else { "✅" },
                 escape(&l.figure),
                 crate::metrics::kpi::number(l.reported),
-                crate::metrics::kpi::number(l.measured)
+                measured
             );
         }
         let mut reply = Reply::html(&out);

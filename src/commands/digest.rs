@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use chrono::Timelike;
 
-use crate::config::{Config, Locale, TeamConfig};
-use crate::domain::Call;
+use crate::config::{Config, LeaderboardScope, Locale, TeamConfig};
+use crate::domain::{Call, FigureGroup, Role};
 use crate::metrics::pulse::HeatRow;
 use crate::render::charts;
 use crate::render::telegram::{MESSAGE_LIMIT, split_message};
@@ -20,6 +20,7 @@ use crate::report::digest::digest;
 use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, manager_card, short_name};
 use crate::report::figures::FiguresReport;
 use crate::report::figures::{self, Scope};
+use crate::report::visibility::View;
 use crate::storage::Storage;
 
 /// What was written.
@@ -32,6 +33,19 @@ pub struct DigestFiles {
     pub charts: Vec<PathBuf>,
     /// Buttons under the digest: a label and the command it asks.
     pub buttons: Vec<(String, String)>,
+    /// The copy for the team's group chat, where managers read it, when it
+    /// differs: the groups `[visibility]` hides from managers left out, and
+    /// the bonuses unless everyone may see everyone's.
+    pub team_chat: Option<Box<DigestFiles>>,
+}
+
+/// Which group a chart of the digest shows.
+fn chart_group(name: &str) -> FigureGroup {
+    match name {
+        "funnel" => FigureGroup::Funnel,
+        "plan" => FigureGroup::Plan,
+        _ => FigureGroup::Pulse,
+    }
 }
 
 /// The digest's drill-down buttons: for each flagged manager, their pulse
@@ -229,6 +243,22 @@ pub async fn write_digest(
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let (telegram_messages, text_path) =
         write_messages(out_dir, &format!("digest-{team}-{day}"), &html, &text)?;
+    // The team chat's copy, as managers may read it.
+    let managers = View::of(config, Role::Manager);
+    let everyones_bonus = config.kpi.leaderboard == LeaderboardScope::Everyone;
+    let chat_model = (team_config.telegram_chat_id.is_some()
+        && (!managers.hidden().is_empty() || (model.kpi.is_some() && !everyones_bonus)))
+        .then(|| model.clone().seen_by(&managers, everyones_bonus));
+    let chat_files = match &chat_model {
+        Some(m) => {
+            let html = templates.render(&format!("{dir}/digest.telegram.html"), m)?;
+            let text = templates.render(&format!("{dir}/digest.txt"), m)?;
+            let stem = format!("digest-{team}-{day}.team-chat");
+            let (messages, text_path) = write_messages(out_dir, &stem, &html, &text)?;
+            Some((messages, text_path, text))
+        }
+        None => None,
+    };
 
     let (from, to) = (report.period.from, report.period.to);
     let ids: Vec<String> = report
@@ -249,12 +279,35 @@ pub async fn write_digest(
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         charts.push(path);
     }
+    let team_chat = match (chat_model, chat_files) {
+        (Some(m), Some((messages, text_path, text))) => Some(Box::new(DigestFiles {
+            buttons: buttons(&m, locale),
+            charts: charts
+                .iter()
+                .filter(|path| {
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default();
+                    let kind = name.split('-').next().unwrap_or_default().to_owned();
+                    managers.shows(chart_group(&kind))
+                })
+                .cloned()
+                .collect(),
+            telegram_messages: messages,
+            text: text_path,
+            text_body: text,
+            team_chat: None,
+        })),
+        _ => None,
+    };
     Ok(DigestFiles {
         buttons: buttons(&model, locale),
         charts,
         telegram_messages,
         text: text_path,
         text_body: text,
+        team_chat,
     })
 }
 
@@ -267,16 +320,31 @@ pub struct CardParts {
     pub charts: Vec<(&'static str, Vec<u8>)>,
 }
 
+/// Whose card, for which days, for whom.
+pub struct CardRequest<'a> {
+    pub who: &'a str,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// Draw the funnel and (for one day) the pulse chart.
+    pub with_charts: bool,
+    /// What the reader may see of it.
+    pub view: &'a View,
+}
+
 /// One person's card (what `/me` answers) for the days `[first, last]`.
 pub async fn manager_card_parts(
     store: &dyn Storage,
     config: &Config,
-    who: &str,
-    first: NaiveDate,
-    last: NaiveDate,
+    request: CardRequest<'_>,
     now: DateTime<Utc>,
-    with_charts: bool,
 ) -> anyhow::Result<CardParts> {
+    let CardRequest {
+        who,
+        first,
+        last,
+        with_charts,
+        view,
+    } = request;
     let person = figures::find_employee(config, who)?;
     let team_config = super::team(config, &person.team)?.clone();
     let locale = team_config.locale;
@@ -294,7 +362,7 @@ pub async fn manager_card_parts(
         .first()
         .with_context(|| format!("no figures for {}", person.id))?;
     let success = config.thresholds.success_talk_secs;
-    let card = manager_card(e, &report, success, locale);
+    let card = manager_card(e, &report, success, locale, view);
     let templates = Templates::new(config.templates_dir.clone());
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/manager.telegram.html"), &card)?;
@@ -309,17 +377,20 @@ pub async fn manager_card_parts(
         });
     }
     // Their funnel, with the stage where they fall behind the team marked.
-    let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());
-    let funnel_title = match locale {
-        Locale::Ru => format!("{} — воронка", e.name),
-        Locale::En => format!("{} — funnel", e.name),
-    };
-    let png = tokio::task::spawn_blocking(move || {
-        charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
-    })
-    .await??;
-    charts.push(("funnel", png));
+    if view.shows(FigureGroup::Funnel) {
+        let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());
+        let funnel_title = match locale {
+            Locale::Ru => format!("{} — воронка", e.name),
+            Locale::En => format!("{} — funnel", e.name),
+        };
+        let png = tokio::task::spawn_blocking(move || {
+            charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
+        })
+        .await??;
+        charts.push(("funnel", png));
+    }
     if first == last
+        && view.shows(FigureGroup::Pulse)
         && let Some(pulse) = e.pulse.iter().find(|p| p.day == first).cloned()
     {
         let calls = store
@@ -359,7 +430,15 @@ pub async fn write_manager_card(
     now: DateTime<Utc>,
     out_dir: &Path,
 ) -> anyhow::Result<DigestFiles> {
-    let card = manager_card_parts(store, config, who, first, last, now, true).await?;
+    // The command line is the admin's: every group.
+    let request = CardRequest {
+        who,
+        first,
+        last,
+        with_charts: true,
+        view: &View::everything(),
+    };
+    let card = manager_card_parts(store, config, request, now).await?;
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let stem = if first == last {
@@ -380,6 +459,7 @@ pub async fn write_manager_card(
         text_body: card.text,
         charts,
         buttons: Vec::new(),
+        team_chat: None,
     })
 }
 
@@ -397,6 +477,32 @@ pub fn telegram_chats(config: &Config, team: &str) -> Vec<i64> {
     chats
 }
 
+/// Each chat of the team's digest with what it gets: the heads the whole
+/// digest, the team's group chat its own copy when there is one.
+pub fn digest_deliveries(
+    config: &Config,
+    team: &str,
+    files: &DigestFiles,
+) -> anyhow::Result<Vec<(i64, crate::delivery::telegram::Outgoing)>> {
+    let group = config.team(team).and_then(|t| t.telegram_chat_id);
+    let whole = digest_outgoing(files)?;
+    let for_group = match &files.team_chat {
+        Some(copy) => digest_outgoing(copy)?,
+        None => whole.clone(),
+    };
+    Ok(telegram_chats(config, team)
+        .into_iter()
+        .map(|chat| {
+            let out = if Some(chat) == group {
+                for_group.clone()
+            } else {
+                whole.clone()
+            };
+            (chat, out)
+        })
+        .collect())
+}
+
 /// Sends the written digest to the team's Telegram chats: its messages,
 /// then its charts with the headline as the caption.
 pub async fn send_digest(
@@ -411,11 +517,15 @@ pub async fn send_digest(
         !chats.is_empty(),
         "nobody to send the digest of team {team} to: give a head of the team a telegram_id, or the team a telegram_chat_id"
     );
-    let out = digest_outgoing(files)?;
     let bot = crate::bot::telegram::bot(config)?
         .throttle(teloxide::adaptors::throttle::Limits::default());
     let admin = config.telegram.as_ref().and_then(|t| t.admin_chat_id);
-    crate::delivery::telegram::deliver(&bot, store, admin, &chats, &out).await
+    let mut outcomes = Vec::new();
+    for (chat, out) in digest_deliveries(config, team, files)? {
+        outcomes
+            .extend(crate::delivery::telegram::deliver(&bot, store, admin, &[chat], &out).await?);
+    }
+    Ok(outcomes)
 }
 
 /// The written digest as it goes to a chat: its messages, then its charts

@@ -141,6 +141,23 @@ pub fn check_config(config: &Config, path: &Path) -> String {
     if let Some(e) = &config.email {
         out.push_str(&format!("  email: {}:{}\n", e.smtp_host, e.smtp_port));
     }
+    if !config.hidden_from_managers.is_empty() {
+        let groups: Vec<&str> = config
+            .hidden_from_managers
+            .iter()
+            .map(|g| g.name())
+            .collect();
+        out.push_str(&format!(
+            "  visibility: managers do not see {} of their own figures\n",
+            groups.join(", ")
+        ));
+        for t in config.teams.iter().filter(|t| t.telegram_chat_id.is_some()) {
+            out.push_str(&format!(
+                "  team {}'s chat gets the digest without them (the heads get it whole)\n",
+                t.id
+            ));
+        }
+    }
     out
 }
 

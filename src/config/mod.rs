@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::domain::{CallKind, Direction, Role, StageKind, Temperature};
+use crate::domain::{CallKind, Direction, FigureGroup, Role, StageKind, Temperature};
 pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
 pub use schedules::{
     DEFAULT_GRACE_HOURS, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery,
@@ -203,9 +203,6 @@ pub struct PlanConfig {
     pub monthly_revenue: Option<f64>,
     pub monthly_deals_won: Option<f64>,
 }
-
-/// Figure groups a head may hide from managers (their own figures).
-pub const FIGURE_GROUPS: &[&str] = &["telephony", "pulse", "plan", "funnel", "hygiene"];
 
 /// How to tell the direction and the agent of an Asterisk CDR row.
 #[derive(Debug, Clone, PartialEq)]
@@ -438,7 +435,7 @@ pub struct Config {
     pub telegram: Option<TelegramConfig>,
     pub email: Option<EmailConfig>,
     /// Figure groups managers do not see of their own figures.
-    pub hidden_from_managers: Vec<String>,
+    pub hidden_from_managers: Vec<FigureGroup>,
     /// A folder of edited report templates, used before the built-in ones.
     pub templates_dir: Option<PathBuf>,
     pub kpi: KpiConfig,
@@ -460,8 +457,10 @@ pub struct ServeConfig {
     /// How often the schedules are looked at.
     pub tick: chrono::Duration,
     pub workers: usize,
-    /// How long a worker's claim on a row holds.
+    /// How long a worker's claim on a row holds (at least the send timeout).
     pub lease: chrono::Duration,
+    /// The longest one message, media group or email may take (real time).
+    pub send_timeout: chrono::Duration,
     pub max_attempts: i64,
     pub retry_base: chrono::Duration,
     pub retry_cap: chrono::Duration,
@@ -476,6 +475,7 @@ impl Default for ServeConfig {
             tick: chrono::Duration::seconds(20),
             workers: 2,
             lease: chrono::Duration::seconds(120),
+            send_timeout: chrono::Duration::seconds(120),
             max_attempts: 8,
             retry_base: chrono::Duration::seconds(30),
             retry_cap: chrono::Duration::seconds(3600),
@@ -486,8 +486,8 @@ impl Default for ServeConfig {
 impl Config {
     /// Whether a person of `role` may see the figure group `group` of the
     /// figures they are allowed to look at (METRICS.md, section 7).
-    pub fn visible(&self, role: Role, group: &str) -> bool {
-        role != Role::Manager || !self.hidden_from_managers.iter().any(|g| g == group)
+    pub fn visible(&self, role: Role, group: FigureGroup) -> bool {
+        role != Role::Manager || !self.hidden_from_managers.contains(&group)
     }
 
     /// Reads and validates the file; env vars fill in the secrets.

@@ -255,6 +255,7 @@ pub struct RawServe {
     pub tick_secs: Option<i64>,
     pub workers: Option<i64>,
     pub lease_secs: Option<i64>,
+    pub send_timeout_secs: Option<i64>,
     pub max_attempts: Option<i64>,
     pub retry_base_secs: Option<i64>,
     pub retry_cap_secs: Option<i64>,

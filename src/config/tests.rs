@@ -135,9 +135,15 @@ ids = { pbx = ["102", "101"] }
 fn heads_choose_what_managers_see_of_their_own_figures() {
     let text = "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[visibility]\nhide_from_managers = [\"pulse\"]\n";
     let config = parse(text).expect("valid");
-    assert!(!config.visible(crate::domain::Role::Manager, "pulse"));
-    assert!(config.visible(crate::domain::Role::Manager, "plan"));
-    assert!(config.visible(crate::domain::Role::Head, "pulse"));
+    assert!(!config.visible(
+        crate::domain::Role::Manager,
+        crate::domain::FigureGroup::Pulse
+    ));
+    assert!(config.visible(
+        crate::domain::Role::Manager,
+        crate::domain::FigureGroup::Plan
+    ));
+    assert!(config.visible(crate::domain::Role::Head, crate::domain::FigureGroup::Pulse));
     let bad = issues(
         "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n[visibility]\nhide_from_managers = [\"pulses\"]\n",
     );
@@ -213,6 +219,32 @@ fn kpi_schemes_name_each_bad_key() {
         "kpi.schemes[0].indicators[3].applies_to: \"nope\" is not another indicator",
         "kpi.schemes[0].indicators[4].period: \"quarter\" is not supported",
         "kpi.schemes[0].indicators[4].rule: \"bonus\" is not a rule",
+    ] {
+        assert!(
+            found.iter().any(|i| i.starts_with(expected)),
+            "{expected}\n{found:#?}"
+        );
+    }
+}
+
+#[test]
+fn kpi_money_and_targets_beyond_plausible_are_refused() {
+    let found = issues(
+        "[[teams]]\nid = \"m\"\ntimezone = \"UTC\"\n\
+         [[kpi.schemes]]\nposition = \"closer\"\nfrom = \"2026-11\"\n\
+         [[kpi.schemes.indicators]]\nid = \"a\"\nfigure = \"meetings\"\nrule = \"per_unit\"\namount = 18446744073709551615.0\n\
+         [[kpi.schemes.indicators]]\nid = \"b\"\nfigure = \"revenue\"\nrule = \"linear\"\ntarget = 1e13\npay = 9223372036854775807\n\
+         [[kpi.schemes.indicators]]\nid = \"c\"\nfigure = \"deals_won\"\nrule = \"steps\"\nsteps = [{ at = 5, amount = 1e10 }]\n\
+         [[kpi.schemes.indicators]]\nid = \"d\"\nfigure = \"calls_out\"\nrule = \"per_unit\"\namount = 10\nmax = 1e15\n\
+         [[kpi.schemes.indicators]]\nid = \"e\"\nfigure = \"plan_completion\"\nrule = \"gate\"\ntarget = 1e300\n",
+    );
+    for expected in [
+        "kpi.schemes[0].indicators[0].amount: 18446744073709552000 is above 1e9",
+        "kpi.schemes[0].indicators[1].target: 10000000000000 is above 1e12",
+        "kpi.schemes[0].indicators[1].pay: 9223372036854776000 is above 1e9",
+        "kpi.schemes[0].indicators[2].steps: has an amount below 0 or above 1e9",
+        "kpi.schemes[0].indicators[3].max: 1000000000000000 is above 1e9",
+        "kpi.schemes[0].indicators[4].target: 1e300 is not between 0 and 1e12",
     ] {
         assert!(
             found.iter().any(|i| i.starts_with(expected)),

@@ -476,15 +476,18 @@ pub(super) fn validate(
         .and_then(|t| delivery::telegram(&mut issues, t, env));
     let email = raw.email.map(|e| delivery::email(&mut issues, e, env));
 
+    let mut hidden_from_managers = Vec::new();
     for (i, group) in raw.visibility.hide_from_managers.iter().enumerate() {
-        if !FIGURE_GROUPS.contains(&group.as_str()) {
-            issues.add(
+        match FigureGroup::parse(group) {
+            Some(g) if !hidden_from_managers.contains(&g) => hidden_from_managers.push(g),
+            Some(_) => {}
+            None => issues.add(
                 format!("visibility.hide_from_managers[{i}]"),
                 format!(
                     "\"{group}\" is not a figure group (expected one of: {})",
-                    FIGURE_GROUPS.join(", ")
+                    FigureGroup::ALL.map(FigureGroup::name).join(", ")
                 ),
-            );
+            ),
         }
     }
 
@@ -544,7 +547,7 @@ pub(super) fn validate(
             schedules,
             serve,
             templates_dir: raw.templates_dir,
-            hidden_from_managers: raw.visibility.hide_from_managers,
+            hidden_from_managers,
             database_url: Secret::new(database_url),
             thresholds,
             teams,

@@ -306,6 +306,13 @@ pub(super) fn serve(issues: &mut Issues, raw: RawServe) -> ServeConfig {
             1..=86_400,
             d.lease,
         ),
+        send_timeout: secs(
+            issues,
+            "serve.send_timeout_secs",
+            raw.send_timeout_secs,
+            1..=3600,
+            d.send_timeout,
+        ),
         max_attempts: bounded(
             issues,
             "serve.max_attempts",

@@ -26,9 +26,32 @@ fn month(issues: &mut Issues, key: &str, raw: Option<&str>) -> Option<NaiveDate>
     parsed
 }
 
+/// The most one indicator may pay for a month, in currency units.
+const MAX_PAY: f64 = 1e9;
+/// The largest target or step a figure may be given (revenue in currency
+/// units included: 10^12, as the largest deal amount stored).
+const MAX_TARGET: f64 = 1e12;
+
+/// A money amount: above zero, at most `MAX_PAY`.
+fn money(issues: &mut Issues, key: &str, value: Option<f64>, what: &str) -> f64 {
+    bounded(issues, key, value, what, MAX_PAY)
+}
+
+/// A target: above zero, at most `MAX_TARGET`.
 fn positive(issues: &mut Issues, key: &str, value: Option<f64>, what: &str) -> f64 {
+    bounded(issues, key, value, what, MAX_TARGET)
+}
+
+fn bounded(issues: &mut Issues, key: &str, value: Option<f64>, what: &str, max: f64) -> f64 {
     match value {
-        Some(v) if v > 0.0 && v.is_finite() => v,
+        Some(v) if v > 0.0 && v <= max => v,
+        Some(v) if v > max => {
+            issues.add(
+                key,
+                format!("{v} is above {max:e}, not a plausible value (expected {what})"),
+            );
+            0.0
+        }
         Some(v) => {
             issues.add(key, format!("{v} is not above zero (expected {what})"));
             0.0
@@ -67,7 +90,7 @@ fn rule(issues: &mut Issues, key: &str, raw: &super::super::kpi::RawIndicator) -
                     raw.target,
                     "the figure's target for the month",
                 ),
-                pay: positive(
+                pay: money(
                     issues,
                     &field("pay"),
                     raw.pay,
@@ -91,27 +114,44 @@ fn rule(issues: &mut Issues, key: &str, raw: &super::super::kpi::RawIndicator) -
                     "are not in rising order of `at` (expected each step above the one before)",
                 );
             }
-            if steps.iter().any(|s| s.amount < 0.0) {
+            if steps.iter().any(|s| !(0.0..=MAX_PAY).contains(&s.amount)) {
                 issues.add(
                     field("steps"),
-                    "has a negative amount (expected amounts of 0 or more)",
+                    format!("has an amount below 0 or above {MAX_PAY:e} (expected amounts of 0 or more, per month)"),
+                );
+            }
+            if steps.iter().any(|s| !(0.0..=MAX_TARGET).contains(&s.at)) {
+                issues.add(
+                    field("steps"),
+                    format!("has an `at` below 0 or above {MAX_TARGET:e} (expected the figure's value from which the step pays)"),
                 );
             }
             Some(KpiRule::Steps { steps })
         }
         Some("per_unit") => Some(KpiRule::PerUnit {
-            amount: positive(
+            amount: money(
                 issues,
                 &field("amount"),
                 raw.amount,
                 "the amount per unit, e.g. per meeting",
             ),
-            max: raw.max,
+            max: raw.max.map(|max| {
+                money(
+                    issues,
+                    &field("max"),
+                    Some(max),
+                    "the most it pays in a month",
+                )
+            }),
         }),
         Some("gate") => Some(KpiRule::Gate {
             target: match raw.target {
-                Some(t) if t.is_finite() && t >= 0.0 => t,
-                _ => {
+                Some(t) if (0.0..=MAX_TARGET).contains(&t) => t,
+                Some(t) => {
+                    issues.add(field("target"), format!("{t:e} is not between 0 and {MAX_TARGET:e} (expected the value the figure must reach for the bonus to be paid)"));
+                    0.0
+                }
+                None => {
                     issues.add(field("target"), "is missing (expected the value the figure must reach for the bonus to be paid)");
                     0.0
                 }

@@ -18,6 +18,10 @@ use crate::storage::Storage;
 /// Tries per request on network errors and `RetryAfter`.
 const ATTEMPTS: u32 = 4;
 
+/// The longest `retry_after` waited out in place; a longer one is returned,
+/// and the outbox tries the row again later.
+const LONGEST_WAIT: Duration = Duration::from_secs(60);
+
 /// A report as it goes to a chat.
 #[derive(Debug, Clone, Default)]
 pub struct Outgoing {
@@ -80,7 +84,9 @@ where
         attempt += 1;
         match send().await {
             Ok(v) => return Ok(v),
-            Err(RequestError::RetryAfter(s)) if attempt < ATTEMPTS => {
+            Err(RequestError::RetryAfter(s))
+                if attempt < ATTEMPTS && s.duration() <= LONGEST_WAIT =>
+            {
                 tracing::warn!(seconds = s.seconds(), "Telegram asked to wait");
                 tokio::time::sleep(s.duration()).await;
             }

@@ -158,7 +158,7 @@ pub fn funnel(
         if stage_kind == StageKind::Open && deal.created_at <= now {
             if let Some(row) = rows.iter_mut().find(|r| r.stage == deal.stage) {
                 row.open_deals += 1;
-                row.open_amount_minor += deal.amount_minor;
+                row.open_amount_minor = row.open_amount_minor.saturating_add(deal.amount_minor);
             }
             let since = stage_since(deal, &h);
             let days = (now - since).num_days();
@@ -243,7 +243,7 @@ pub fn funnel(
                 });
             if is_won {
                 row.won += 1;
-                row.revenue_minor += deal.amount_minor;
+                row.revenue_minor = row.revenue_minor.saturating_add(deal.amount_minor);
             }
         }
         if in_period(deal.created_at, from, to) {
@@ -279,7 +279,9 @@ pub fn funnel(
     };
     let closed = won.len() + lost.len();
     let rate = (closed > 0).then(|| won.len() as f64 / closed as f64);
-    let revenue: i64 = won.iter().map(|d| d.amount_minor).sum();
+    let revenue: i64 = won
+        .iter()
+        .fold(0_i64, |sum, d| sum.saturating_add(d.amount_minor));
     let temperature = [
         (Temperature::Hot, (0.85, 0.95)),
         (Temperature::Warm, (0.20, 0.30)),
@@ -381,7 +383,7 @@ pub fn open_deals_funnel<'a>(
     for (stage, deals, amount_minor) in counts {
         if let Some(row) = f.stages.iter_mut().find(|r| r.stage == stage) {
             row.open_deals += deals;
-            row.open_amount_minor += amount_minor;
+            row.open_amount_minor = row.open_amount_minor.saturating_add(amount_minor);
         }
     }
     f

@@ -60,7 +60,7 @@ impl Parts {
         }
         let mut rest: Vec<char> = line.chars().collect();
         while rest.len() > self.room() {
-            let take = self.room().max(1);
+            let take = safe_cut(&rest, self.room().max(1));
             let piece: String = rest.drain(..take).collect();
             self.push(&piece);
             self.break_here();
@@ -72,6 +72,23 @@ impl Parts {
             self.in_pre = opens > closes;
         }
     }
+}
+
+/// Where to cut `chars` at most `take` characters in: before an entity
+/// (`&lt;`) or a tag (`<b>`) that would be cut in two, else at `take`.
+fn safe_cut(chars: &[char], take: usize) -> usize {
+    let head = &chars[..take.min(chars.len())];
+    // An entity is at most 10 characters (`&#x1F600;`); a tag may be long.
+    for (open, close, reach) in [('&', ';', 10), ('<', '>', 256)] {
+        if let Some(at) = head.iter().rposition(|c| *c == open)
+            && head.len() - at <= reach
+            && !head[at..].contains(&close)
+            && at > 0
+        {
+            return at;
+        }
+    }
+    take
 }
 
 /// Splits rendered Telegram HTML into messages of at most `limit` characters,
@@ -118,6 +135,38 @@ pub fn fit_caption(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_not_cut_inside_an_entity_or_a_tag() {
+        for shift in 0..12 {
+            let line = format!(
+                "{}{}",
+                "x".repeat(100 + shift),
+                "&lt;b&gt; <b>bold</b> ".repeat(40)
+            );
+            let parts = split_message(&line, 128);
+            assert!(parts.len() > 1);
+            for p in &parts {
+                assert!(p.chars().count() <= 128, "{p}");
+                // Every '&' starts a whole entity; every '<' a whole tag.
+                for (i, _) in p.match_indices('&') {
+                    let rest = &p[i..];
+                    assert!(
+                        rest.starts_with("&lt;")
+                            || rest.starts_with("&gt;")
+                            || rest.starts_with("&amp;"),
+                        "shift {shift}: {p}"
+                    );
+                }
+                assert_eq!(
+                    p.matches('<').count(),
+                    p.matches('>').count(),
+                    "shift {shift}: {p}"
+                );
+            }
+            assert_eq!(parts.concat(), line.trim_end(), "shift {shift}");
+        }
+    }
 
     #[test]
     fn short_messages_stay_whole() {

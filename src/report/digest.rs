@@ -7,7 +7,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::figures::{EmployeeFigures, FiguresReport};
+use super::visibility::View;
 use crate::config::{Locale, StageConfig};
+use crate::domain::FigureGroup;
 use crate::metrics::plan::PlanStatus;
 
 /// Talk time as `1:42` (hours:minutes), narrow enough for a phone table.
@@ -126,6 +128,55 @@ pub struct Digest {
     pub oldest_overdue_days: i64,
     /// The month's bonus so far per manager, when `kpi.in_digest` asks.
     pub kpi: Option<super::kpi::KpiSection>,
+    /// The figure groups left out (the copy for a team chat managers read).
+    pub hidden: Vec<FigureGroup>,
+}
+
+impl Digest {
+    /// The digest as managers may read it in their team's chat: the groups
+    /// `view` hides left out (their data blanked, not only unshown), and the
+    /// bonuses unless everyone may see everyone's (`kpi.leaderboard`).
+    pub fn seen_by(mut self, view: &View, everyones_bonus: bool) -> Self {
+        let hidden = view.hidden().to_vec();
+        if hidden.contains(&FigureGroup::Telephony) || hidden.contains(&FigureGroup::Plan) {
+            // The table is the plan's lines of telephony and activities.
+            self.rows.clear();
+            self.totals = DigestRow {
+                name: String::new(),
+                status: "",
+                cold: 0,
+                warm: 0,
+                proposals: 0,
+                successful: 0,
+                talk: String::new(),
+                completion_pct: None,
+            };
+            (self.plan_cold, self.plan_warm, self.plan_proposals) = (0, 0, 0);
+        }
+        if hidden.contains(&FigureGroup::Plan) {
+            (self.met, self.managers) = (0, 0);
+            (self.best, self.weakest) = (None, None);
+        }
+        if hidden.contains(&FigureGroup::Pulse) {
+            self.idle.clear();
+        }
+        if hidden.contains(&FigureGroup::Hygiene) {
+            self.untraced.clear();
+            (self.overdue_tasks, self.oldest_overdue_days) = (0, 0);
+        }
+        if hidden.contains(&FigureGroup::Funnel) {
+            (
+                self.stuck_deals,
+                self.stuck_top_stage,
+                self.stuck_top_stage_count,
+            ) = (0, None, 0);
+        }
+        if !everyones_bonus {
+            self.kpi = None;
+        }
+        self.hidden = hidden;
+        self
+    }
 }
 
 /// Alerts start at these sizes.
@@ -300,6 +351,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         overdue_tasks: overdue,
         oldest_overdue_days: oldest,
         kpi: None,
+        hidden: Vec::new(),
     }
 }
 
@@ -324,41 +376,71 @@ pub struct CardLine {
     pub met: bool,
 }
 
-/// The manager card (`/me`): one person, a day or a period.
+/// The manager card (`/me`): one person, a day or a period. A section the
+/// reader may not see (`View`) is absent, so no template can show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ManagerCard {
     pub name: String,
     pub period: String,
     pub single_day: bool,
+    pub plan: Option<CardPlan>,
+    pub calls: Option<CardCalls>,
+    pub pulse: Option<CardPulse>,
+    pub hygiene: Option<CardHygiene>,
+}
+
+/// The card's activity plan: completion and each line.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardPlan {
     pub completion_pct: Option<i64>,
-    pub plan: Vec<CardLine>,
+    pub lines: Vec<CardLine>,
+}
+
+/// The card's telephony: successful contacts of connected calls, talk time.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardCalls {
     pub successful: i64,
     pub success_secs: i64,
     pub connected: i64,
     pub calls: i64,
     pub talk: String,
+}
+
+/// The card's pulse: the day's first and last call, peak hour, idle gap.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardPulse {
     pub first_call: Option<String>,
     pub last_call: Option<String>,
     pub peak_hour: Option<u32>,
     pub peak_calls: usize,
     pub potential: usize,
     pub longest_idle: Option<String>,
+}
+
+/// The card's CRM hygiene: calls without a trace, overdue tasks.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardHygiene {
     pub calls_without_trace: i64,
     pub overdue_tasks: i64,
 }
 
-/// The card of one person from their figures.
+/// The card of one person from their figures, as `view` may see it.
 pub fn manager_card(
     e: &EmployeeFigures,
     report: &FiguresReport,
     success_secs: i64,
     locale: Locale,
+    view: &View,
 ) -> ManagerCard {
     let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
     let (first, last) = (report.period.first_day, report.period.last_day);
     let single_day = first == last;
     let t = &e.telephony;
-    let day = e.pulse.iter().find(|p| p.day == last);
+    let day = e
+        .pulse
+        .iter()
+        .find(|p| p.day == last)
+        .filter(|_| single_day);
     let longest = e
         .pulse
         .iter()
@@ -368,16 +450,9 @@ pub fn manager_card(
                 .filter(move |g| g.start != p.working_hours.start && g.end != p.working_hours.end)
         })
         .max_by_key(|g| g.seconds());
-    ManagerCard {
-        name: e.name.clone(),
-        period: if single_day {
-            day_label(first, locale)
-        } else {
-            format!("{} – {}", day_label(first, locale), day_label(last, locale))
-        },
-        single_day,
+    let plan = CardPlan {
         completion_pct: e.plan.completion.map(|c| (c * 100.0).round() as i64),
-        plan: e
+        lines: e
             .plan
             .lines
             .iter()
@@ -388,25 +463,20 @@ pub fn manager_card(
                 met: l.met,
             })
             .collect(),
+    };
+    let calls = CardCalls {
         successful: t.successful_contacts.value as i64,
         success_secs,
         connected: t.connected.value as i64,
         calls: (t.calls_out.value + t.calls_in.value) as i64,
         talk: duration_words(t.talk_time.value as i64, locale),
-        first_call: day
-            .filter(|_| single_day)
-            .and_then(|d| d.first_call)
-            .map(|c| hm(c, tz)),
-        last_call: day
-            .filter(|_| single_day)
-            .and_then(|d| d.last_call_end)
-            .map(|c| hm(c, tz)),
-        peak_hour: day.filter(|_| single_day).and_then(|d| d.peak_hour),
-        peak_calls: day
-            .filter(|_| single_day)
-            .map(|d| d.peak_calls)
-            .unwrap_or(0),
-        potential: day.filter(|_| single_day).map(|d| d.potential).unwrap_or(0),
+    };
+    let pulse = CardPulse {
+        first_call: day.and_then(|d| d.first_call).map(|c| hm(c, tz)),
+        last_call: day.and_then(|d| d.last_call_end).map(|c| hm(c, tz)),
+        peak_hour: day.and_then(|d| d.peak_hour),
+        peak_calls: day.map(|d| d.peak_calls).unwrap_or(0),
+        potential: day.map(|d| d.potential).unwrap_or(0),
         longest_idle: longest.map(|g| {
             format!(
                 "{} ({}–{})",
@@ -415,7 +485,22 @@ pub fn manager_card(
                 hm(g.end, tz)
             )
         }),
+    };
+    let hygiene = CardHygiene {
         calls_without_trace: e.hygiene.calls_without_trace.value as i64,
         overdue_tasks: e.hygiene.overdue_tasks.value as i64,
+    };
+    ManagerCard {
+        name: e.name.clone(),
+        period: if single_day {
+            day_label(first, locale)
+        } else {
+            format!("{} – {}", day_label(first, locale), day_label(last, locale))
+        },
+        single_day,
+        plan: view.shows(FigureGroup::Plan).then_some(plan),
+        calls: view.shows(FigureGroup::Telephony).then_some(calls),
+        pulse: view.shows(FigureGroup::Pulse).then_some(pulse),
+        hygiene: view.shows(FigureGroup::Hygiene).then_some(hygiene),
     }
 }

@@ -5,4 +5,5 @@ pub mod figures;
 pub mod figures_text;
 pub mod kpi;
 pub mod slices;
+pub mod visibility;
 pub mod weekly;

@@ -38,4 +38,12 @@ impl Clock {
         let secs = d.num_milliseconds().max(0) as f64 / 1000.0 / self.speed;
         std::time::Duration::from_secs_f64(secs)
     }
+
+    /// This clock's time that passes in the real time `d`.
+    pub fn clock_time(&self, d: std::time::Duration) -> chrono::Duration {
+        // At most a century: instants a lease away stay representable.
+        const CENTURY_MS: f64 = 100.0 * 365.25 * 86_400_000.0;
+        let millis = d.as_secs_f64() * 1000.0 * self.speed;
+        chrono::Duration::milliseconds(millis.min(CENTURY_MS) as i64)
+    }
 }

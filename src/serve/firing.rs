@@ -319,10 +319,11 @@ async fn render(
                     Ok(vec![file_row(team, &written)?])
                 }
                 DigestDelivery::Telegram => {
-                    let out = crate::commands::digest::digest_outgoing(&files)?;
-                    crate::commands::digest::telegram_chats(config, team)
+                    crate::commands::digest::digest_deliveries(config, team, &files)?
                         .into_iter()
-                        .map(|chat| Payload::telegram(chat, &out).row(format!("telegram:{chat}")))
+                        .map(|(chat, out)| {
+                            Payload::telegram(chat, &out).row(format!("telegram:{chat}"))
+                        })
                         .collect()
                 }
             }

@@ -107,6 +107,7 @@ pub async fn run(
         base: config.serve.retry_base,
         cap: config.serve.retry_cap,
         lease: config.serve.lease,
+        send_timeout: config.serve.send_timeout.to_std().unwrap_or_default(),
     };
     for n in 0..config.serve.workers {
         tasks.push(tokio::spawn(worker_loop(

@@ -27,11 +27,29 @@ pub struct RetryPolicy {
     /// The wait after the first failure, doubled after each further one.
     pub base: Duration,
     pub cap: Duration,
-    /// How long a claim holds before another worker may take the row.
+    /// How long a claim holds before another worker may take the row (the
+    /// clock's time; never shorter than one send may take, see `lease_on`).
     pub lease: Duration,
+    /// The longest one part of a row (a message, a media group, an email)
+    /// may take in real time, waits for Telegram's `retry_after` included;
+    /// longer, and it is given up and retried later.
+    pub send_timeout: std::time::Duration,
 }
 
+/// Added to the send timeout in the lease: the renewal's own write.
+const LEASE_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl RetryPolicy {
+    /// The lease in `clock`'s time: at least what one part may take in real
+    /// time (the timeout and a margin) on this clock, so that a claim never
+    /// runs out while its holder is still sending and nobody sends a part
+    /// twice. On a clock 600 times real time a 2-minute timeout is a lease
+    /// of 22 clock-hours.
+    pub fn lease_on(&self, clock: &Clock) -> Duration {
+        self.lease
+            .max(clock.clock_time(self.send_timeout + LEASE_MARGIN))
+    }
+
     /// The wait before try `attempts + 1`.
     pub fn backoff(&self, attempts: i64) -> Duration {
         let doublings = attempts.saturating_sub(1).clamp(0, 30) as u32;
@@ -71,17 +89,32 @@ pub async fn work_once(
     policy: &RetryPolicy,
 ) -> anyhow::Result<usize> {
     let now = clock.now();
+    let length = policy.lease_on(clock);
+    // Rows whose last allowed claim ran out (a worker died mid-send) are
+    // not sent again: failed, and the admin told.
+    let why = format!(
+        "claimed {} times without being sent (workers stopped mid-send)",
+        policy.max_attempts
+    );
+    for row in store
+        .outbox_exhausted(now, policy.max_attempts, &why)
+        .await?
+    {
+        tracing::error!(recipient = %row.recipient, attempts = row.attempts, error = %why, "not delivered, given up");
+        tell_admin(channels, &row, &why).await;
+    }
     let rows = store
-        .claim_outbox(worker, now, now + policy.lease, 4)
+        .claim_outbox(worker, now, now + length, 4, policy.max_attempts)
         .await?;
     for row in &rows {
         // The claim is renewed before the row is sent (rows wait their turn
-        // in the batch) and after each part of it.
+        // in the batch) and before each further part of it.
         let lease = Lease {
             store: store.as_ref(),
             worker,
             clock,
-            length: policy.lease,
+            length,
+            send_timeout: policy.send_timeout,
         };
         let outcome = if !lease.renew(row.id, row.parts_sent).await {
             Outcome::Lost
@@ -129,15 +162,17 @@ struct Lease<'a> {
     worker: &'a str,
     clock: &'a Clock,
     length: Duration,
+    send_timeout: std::time::Duration,
 }
 
 impl Lease<'_> {
-    /// Records progress and extends the claim; `false` when it was lost.
+    /// Records progress and extends the claim; `false` when it was lost or
+    /// ran out: then nothing more of the row may be sent.
     async fn renew(&self, id: i64, parts_sent: i64) -> bool {
-        let until = self.clock.now() + self.length;
+        let now = self.clock.now();
         match self
             .store
-            .outbox_progress(id, self.worker, parts_sent, until)
+            .outbox_progress(id, self.worker, parts_sent, now, now + self.length)
             .await
         {
             Ok(held) => held,
@@ -167,11 +202,15 @@ async fn send(
                 Ok(raw) => raw,
                 Err(e) => return Outcome::Fail(format!("the stored email is damaged: {e}")),
             };
-            match mailer
-                .send_formatted(&raw, from.as_deref(), &to)
-                .await
-                .result
-            {
+            let sent = tokio::time::timeout(
+                lease.send_timeout,
+                mailer.send_formatted(&raw, from.as_deref(), &to),
+            )
+            .await;
+            let Ok(sent) = sent else {
+                return Outcome::Retry(timed_out(lease.send_timeout));
+            };
+            match sent.result {
                 Ok(_) => Outcome::Sent,
                 Err(e @ (SendError::GaveUp { .. } | SendError::Other { .. })) => {
                     Outcome::Retry(e.to_string())
@@ -202,7 +241,19 @@ async fn send(
             }
             let start = usize::try_from(row.parts_sent).unwrap_or(0);
             for part in start..out.parts() {
-                if let Err(e) = send_part(bot, ChatId(chat), &out, part).await {
+                // Each further part only under a claim still held.
+                if part > start && !lease.renew(row.id, part as i64).await {
+                    return Outcome::Lost;
+                }
+                let sent = tokio::time::timeout(
+                    lease.send_timeout,
+                    send_part(bot, ChatId(chat), &out, part),
+                )
+                .await;
+                let Ok(sent) = sent else {
+                    return Outcome::Retry(timed_out(lease.send_timeout));
+                };
+                if let Err(e) = sent {
                     if let Some(reason) = refusal(&e) {
                         if let Err(e) =
                             disable_chat(bot, store.as_ref(), channels.admin_chat, chat, &reason)
@@ -223,6 +274,13 @@ async fn send(
             Outcome::Sent
         }
     }
+}
+
+fn timed_out(limit: std::time::Duration) -> String {
+    format!(
+        "no answer within {} s (serve.send_timeout_secs)",
+        limit.as_secs()
+    )
 }
 
 /// Tells the admin chat about a row that will not go (best effort).

@@ -321,7 +321,10 @@ pub(crate) fn parse_row(
         (Some(a), None) if c.direction != Direction::Internal => Some(a.clone()),
         _ => None,
     };
-    let call = Call::new(CallFields {
+    // A leg is this row: the same row read again is the same leg, another
+    // row of the same channel (a forked CDR) another leg.
+    let leg = crate::domain::leg_id(&raw_line(record));
+    let mut call = Call::new(CallFields {
         source: mapping.source.name.clone(),
         external_id,
         employee_id,
@@ -338,6 +341,7 @@ pub(crate) fn parse_row(
         leg_key,
     })
     .map_err(|e| e.to_string())?;
+    call.leg_ids = vec![leg];
     Ok((call, unmapped))
 }
 

@@ -57,6 +57,7 @@ impl CallRow {
             talk_seconds: self.talk_seconds,
             deal_ext: self.deal_ext,
             legs: self.legs,
+            leg_ids: Vec::new(),
             rank: self.rank,
             leg_key: self.leg_key,
             recording_url: self.recording_url,

@@ -4,6 +4,7 @@
 //! multi-row statements, so reading the same data twice changes nothing.
 
 mod bulk;
+mod call_legs;
 mod call_row;
 mod db;
 mod kpi_schemes;
@@ -338,22 +339,34 @@ pub trait Storage: Send + Sync {
         now: DateTime<Utc>,
         rows: &[NewOutboxRow],
     ) -> Result<bool>;
-    /// Claims up to `limit` outbox rows that are due, or whose lease ran out.
+    /// Claims up to `limit` outbox rows that are due, or whose lease ran
+    /// out, and that have been claimed fewer than `max_attempts` times.
     async fn claim_outbox(
         &self,
         worker: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
+        max_attempts: i64,
+    ) -> Result<Vec<OutboxRow>>;
+    /// Marks failed the rows whose last allowed claim ran out (the worker
+    /// died or hung mid-send), and returns them.
+    async fn outbox_exhausted(
+        &self,
+        now: DateTime<Utc>,
+        max_attempts: i64,
+        error: &str,
     ) -> Result<Vec<OutboxRow>>;
     /// Records that the first `parts_sent` parts of a claimed row went out,
     /// and extends the claim to `lease_until`; `false` when `worker` no
-    /// longer holds the row (its lease ran out and another took it).
+    /// longer holds the row or its lease ran out by `now`: then it must not
+    /// send any more of it.
     async fn outbox_progress(
         &self,
         id: i64,
         worker: &str,
         parts_sent: i64,
+        now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool>;
     /// Marks a claimed row sent.

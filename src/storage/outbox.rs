@@ -133,13 +133,15 @@ impl SqlStore {
     }
 
     /// Claims up to `limit` rows due by `now` (or whose lease ran out) for
-    /// `worker`, until `lease_until`.
+    /// `worker`, until `lease_until`; a row claimed `max_attempts` times is
+    /// never claimed again.
     pub(super) async fn claim_rows(
         &self,
         worker: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
+        max_attempts: i64,
     ) -> Result<Vec<OutboxRow>> {
         let d = self.pool.dialect();
         let lock = match d {
@@ -150,8 +152,8 @@ impl SqlStore {
             &format!(
                 "UPDATE outbox SET status = 'sending', claimed_by = {{}}, claimed_until = {{}}, \
                  attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox WHERE \
-                 (status = 'pending' AND next_at <= {{}}) OR (status = 'sending' AND claimed_until < {{}}) \
-                 ORDER BY id LIMIT {{}}{lock}) \
+                 ((status = 'pending' AND next_at <= {{}}) OR (status = 'sending' AND claimed_until < {{}})) \
+                 AND attempts < {{}} ORDER BY id LIMIT {{}}{lock}) \
                  RETURNING id, schedule, slot, recipient, channel, payload, parts_sent, attempts"
             ),
         );
@@ -164,6 +166,7 @@ impl SqlStore {
                     Value::Int(lease_until.timestamp()),
                     Value::Int(now.timestamp()),
                     Value::Int(now.timestamp()),
+                    Value::Int(max_attempts),
                     Value::Int(limit),
                 ],
             )
@@ -171,6 +174,65 @@ impl SqlStore {
             .map_err(query_err("claiming outbox rows"))?;
         rows.sort_by_key(|r| r.id);
         Ok(rows)
+    }
+
+    /// Fails the rows whose last allowed claim ran out.
+    pub(super) async fn fail_exhausted(
+        &self,
+        now: DateTime<Utc>,
+        max_attempts: i64,
+        error: &str,
+    ) -> Result<Vec<OutboxRow>> {
+        let sql = self.pool.dialect().numbered(
+            "UPDATE outbox SET status = 'failed', last_error = {}, claimed_until = NULL \
+             WHERE status = 'sending' AND claimed_until < {} AND attempts >= {} \
+             RETURNING id, schedule, slot, recipient, channel, payload, parts_sent, attempts",
+        );
+        let mut rows: Vec<OutboxRow> = self
+            .pool
+            .fetch_written(
+                &sql,
+                &[
+                    Value::Text(error),
+                    Value::Int(now.timestamp()),
+                    Value::Int(max_attempts),
+                ],
+            )
+            .await
+            .map_err(query_err("failing exhausted outbox rows"))?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    /// Records progress and extends a claim that `worker` holds and whose
+    /// lease has not run out by `now`.
+    pub(super) async fn renew_claim(
+        &self,
+        id: i64,
+        worker: &str,
+        parts_sent: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = self.pool.dialect().numbered(
+            "UPDATE outbox SET parts_sent = {}, claimed_until = {} \
+             WHERE id = {} AND claimed_by = {} AND status = 'sending' AND claimed_until >= {}",
+        );
+        let changed = self
+            .pool
+            .execute(
+                &sql,
+                &[
+                    Value::Int(parts_sent),
+                    Value::Int(lease_until.timestamp()),
+                    Value::Int(id),
+                    Value::Text(worker),
+                    Value::Int(now.timestamp()),
+                ],
+            )
+            .await
+            .map_err(query_err("renewing an outbox claim"))?;
+        Ok(changed > 0)
     }
 
     /// Updates a claimed row, if `worker` still holds it; `false` otherwise.

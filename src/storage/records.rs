@@ -31,7 +31,39 @@ fn opt_text(s: &Option<String>) -> Value<'_> {
     Value::NullText(s.as_deref())
 }
 
-impl Record for Call {
+/// A call as written: with its legs' ids as the text stored.
+pub struct StoredCall {
+    pub call: Call,
+    pub leg_ids: String,
+}
+
+impl StoredCall {
+    pub fn new(call: Call) -> Self {
+        let leg_ids = leg_ids_text(&call.leg_ids);
+        StoredCall { call, leg_ids }
+    }
+}
+
+/// Sorted leg ids as stored: 16 hex digits each, comma-separated.
+pub fn leg_ids_text(ids: &[u64]) -> String {
+    let mut out = String::with_capacity(ids.len() * 17);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("{id:016x}"));
+    }
+    out
+}
+
+/// The stored text back into ids; a damaged id is left out.
+pub fn parse_leg_ids(text: &str) -> Vec<u64> {
+    text.split(',')
+        .filter_map(|h| u64::from_str_radix(h, 16).ok())
+        .collect()
+}
+
+impl Record for StoredCall {
     const TABLE: &'static str = "calls";
     const COLUMNS: &'static [&'static str] = &[
         "employee_id",
@@ -48,6 +80,7 @@ impl Record for Call {
         "legs",
         "rank",
         "leg_key",
+        "leg_ids",
         "recording_url",
     ];
     // Legs of one call may come in separate batches or files: the stored call
@@ -57,28 +90,30 @@ impl Record for Call {
          (excluded.leg_key > calls.leg_key OR excluded.leg_key = calls.leg_key)))",
     );
     fn source(&self) -> &str {
-        &self.source
+        &self.call.source
     }
     fn external_id(&self) -> &str {
-        self.external_id.as_str()
+        self.call.external_id.as_str()
     }
     fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+        let call = &self.call;
         out.extend([
-            opt_text(&self.employee_id),
-            opt_text(&self.agent),
-            Value::Text(self.direction.as_str()),
-            Value::Text(self.number.as_str()),
-            ts(self.started_at),
-            opt_ts(self.answered_at),
-            ts(self.ended_at),
-            Value::Int(self.talk_seconds),
-            Value::Text(self.disposition.as_str()),
-            opt_text(&self.deal_ext),
-            Value::NullText(self.kind.map(|k| k.as_str())),
-            Value::Int(self.legs),
-            Value::Int(self.rank),
-            Value::Text(&self.leg_key),
-            opt_text(&self.recording_url),
+            opt_text(&call.employee_id),
+            opt_text(&call.agent),
+            Value::Text(call.direction.as_str()),
+            Value::Text(call.number.as_str()),
+            ts(call.started_at),
+            opt_ts(call.answered_at),
+            ts(call.ended_at),
+            Value::Int(call.talk_seconds),
+            Value::Text(call.disposition.as_str()),
+            opt_text(&call.deal_ext),
+            Value::NullText(call.kind.map(|k| k.as_str())),
+            Value::Int(call.legs),
+            Value::Int(call.rank),
+            Value::Text(&call.leg_key),
+            Value::Text(&self.leg_ids),
+            opt_text(&call.recording_url),
         ]);
     }
 }

@@ -349,23 +349,29 @@ impl Storage for SqlStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
+        max_attempts: i64,
     ) -> Result<Vec<OutboxRow>> {
-        self.claim_rows(worker, now, lease_until, limit).await
+        self.claim_rows(worker, now, lease_until, limit, max_attempts)
+            .await
+    }
+    async fn outbox_exhausted(
+        &self,
+        now: DateTime<Utc>,
+        max_attempts: i64,
+        error: &str,
+    ) -> Result<Vec<OutboxRow>> {
+        self.fail_exhausted(now, max_attempts, error).await
     }
     async fn outbox_progress(
         &self,
         id: i64,
         worker: &str,
         parts_sent: i64,
+        now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
-        self.update_claimed(
-            id,
-            worker,
-            "parts_sent = {}, claimed_until = {}",
-            &[Value::Int(parts_sent), Value::Int(lease_until.timestamp())],
-        )
-        .await
+        self.renew_claim(id, worker, parts_sent, now, lease_until)
+            .await
     }
     async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool> {
         self.update_claimed(
@@ -450,7 +456,7 @@ impl Storage for SqlStore {
     }
 
     async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
-        self.upsert(run, rows).await
+        self.upsert_call_legs(run, rows).await
     }
     async fn upsert_crm_users(&self, run: RunId, rows: &[CrmUser]) -> Result<Upserted> {
         self.upsert(run, rows).await

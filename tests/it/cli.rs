@@ -168,6 +168,25 @@ fn demo_builds_a_department_and_says_what_it_made() {
         "{}",
         text(&check)
     );
+    // A scheme in force changed: not called valid, the key named.
+    let toml = std::fs::read_to_string(dir.path().join("salespulse-demo.toml")).unwrap();
+    assert!(toml.contains("amount = 300"), "{toml}");
+    std::fs::write(
+        dir.path().join("changed.toml"),
+        toml.replacen("amount = 300", "amount = 301", 1),
+    )
+    .unwrap();
+    let check = salespulse(dir.path())
+        .args(["--config", "changed.toml", "check-config"])
+        .output()
+        .unwrap();
+    let said = text(&check);
+    assert!(!check.status.success(), "{said}");
+    assert!(!said.contains("is valid"), "{said}");
+    assert!(
+        said.contains("changed.toml is not valid") && said.contains("kpi.schemes["),
+        "{said}"
+    );
 }
 
 #[test]

@@ -18,3 +18,4 @@ mod render;
 mod serve;
 mod storage;
 mod telegram;
+mod visibility;

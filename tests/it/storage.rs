@@ -171,6 +171,56 @@ async fn the_answered_leg_wins_whatever_order_legs_arrive_in() {
             .unwrap();
         assert_eq!((c.unchanged, d.unchanged), (1, 1), "{}", db.name);
         assert_eq!(count(s, "calls").await, 1, "{}", db.name);
+        // Two legs, counted once each however often they were read, and the
+        // call starts at its earliest leg.
+        let stored = s.calls_between(at(0, 0), at(23, 0), &[]).await.unwrap();
+        assert_eq!(stored.len(), 1, "{}", db.name);
+        assert_eq!(
+            (stored[0].legs, stored[0].talk_seconds),
+            (2, 200),
+            "{}",
+            db.name
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn legs_of_one_call_from_several_files_are_counted_once_each() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let run = s
+            .start_run("pbx", "asterisk", "Master.csv", at(8, 0))
+            .await
+            .unwrap();
+        let mut early = leg("101", 0, Disposition::NoAnswer);
+        early.started_at = at(9, 58);
+        let answered = leg("202", 200, Disposition::Answered);
+        let missed = leg("303", 0, Disposition::NoAnswer);
+        // File one holds the answered leg and an early missed one; file two
+        // another missed leg; each read twice, in either order.
+        let mut one = early.clone();
+        one.merge_leg(answered.clone());
+        for batch in [
+            vec![one.clone()],
+            vec![missed.clone()],
+            vec![missed.clone(), one.clone()],
+            vec![one],
+        ] {
+            s.upsert_calls(run, &batch).await.unwrap();
+        }
+        let stored = s.calls_between(at(0, 0), at(23, 0), &[]).await.unwrap();
+        assert_eq!(stored.len(), 1, "{}", db.name);
+        let call = &stored[0];
+        assert_eq!(call.legs, 3, "{}", db.name);
+        assert_eq!(call.talk_seconds, 200, "{}: the answered leg", db.name);
+        assert_eq!(call.agent.as_deref(), Some("202"), "{}", db.name);
+        assert_eq!(call.started_at, at(9, 58), "{}: the earliest leg", db.name);
+        // The same legs again change nothing.
+        let again = s.upsert_calls(run, &[missed, answered]).await.unwrap();
+        assert_eq!(again.inserted + again.updated, 0, "{}: {again:?}", db.name);
+        let stored = s.calls_between(at(0, 0), at(23, 0), &[]).await.unwrap();
+        assert_eq!(stored[0].legs, 3, "{}", db.name);
         db.finish().await;
     }
 }

@@ -30,6 +30,7 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
         base: Duration::seconds(30),
         cap: Duration::seconds(3600),
         lease: Duration::seconds(120),
+        send_timeout: std::time::Duration::from_secs(120),
     };
     let now: DateTime<Utc> = "2026-03-29T01:00:00Z".parse().unwrap();
     let out = Outgoing {
@@ -79,7 +80,7 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
             let store = db.store.clone();
             async move {
                 store
-                    .claim_outbox("w2", at, at + Duration::minutes(2), 10)
+                    .claim_outbox("w2", at, at + Duration::minutes(2), 10, 5)
                     .await
                     .unwrap()
             }
@@ -116,6 +117,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
         base: Duration::seconds(30),
         cap: Duration::seconds(3600),
         lease: Duration::seconds(120),
+        send_timeout: std::time::Duration::from_secs(120),
     };
     let out = Outgoing {
         messages: vec!["<b>Digest</b>".into(), "second part".into()],
@@ -172,4 +174,168 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
     assert_eq!(to_admin.len(), 1, "{to_admin:?}");
     assert!(to_admin[0].body.contains("-100500"), "{}", to_admin[0].body);
     db.finish().await;
+}
+
+/// Two workers on a clock 600 times real time, a lease of two clock
+/// minutes (0.2 s real) and a Telegram that takes 0.7 s per message: the
+/// lease on that clock covers a send, so each message goes out once and
+/// the row is claimed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_slower_than_the_lease_goes_out_once() {
+    use crate::fake_telegram::{Script, start};
+    let fake = start(Script {
+        delay_ms: 700,
+        ..Script::default()
+    })
+    .await;
+    let bot = teloxide::Bot::new("123:test").set_api_url(fake.url.parse().unwrap());
+    let channels = std::sync::Arc::new(Channels {
+        telegram: Some(bot.throttle(teloxide::adaptors::throttle::Limits::default())),
+        mailer: None,
+        admin_chat: None,
+        journal: None,
+    });
+    let policy = RetryPolicy {
+        max_attempts: 8,
+        base: Duration::seconds(30),
+        cap: Duration::seconds(3600),
+        lease: Duration::seconds(120),
+        send_timeout: std::time::Duration::from_secs(5),
+    };
+    let out = Outgoing {
+        messages: vec!["one".into(), "two".into(), "three".into()],
+        ..Outgoing::default()
+    };
+    let now: DateTime<Utc> = "2026-11-23T06:00:00Z".parse().unwrap();
+    for db in backends().await {
+        let before = fake.calls("sendmessage").len();
+        let row = NewOutboxRow {
+            recipient: "telegram:42".into(),
+            channel: "telegram".into(),
+            payload: serde_json::to_string(&Payload::telegram(42, &out)).unwrap(),
+        };
+        let firing = FiringRecord {
+            schedule: "digest",
+            slot: "2026-11-23T09:00",
+            status: "fired",
+            due_at: now,
+            detail: None,
+        };
+        assert!(db.store.record_firing(&firing, now, &[row]).await.unwrap());
+        let clock = salespulse::serve::Clock::starting_at(now, 600.0);
+        let workers: Vec<_> = ["w1", "w2"]
+            .into_iter()
+            .map(|name| {
+                let (store, channels) = (db.store.clone(), channels.clone());
+                tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    while started.elapsed() < std::time::Duration::from_secs(4) {
+                        work_once(&store, &channels, name, &clock, &policy)
+                            .await
+                            .unwrap();
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.await.unwrap();
+        }
+        let sent: Vec<String> = fake.calls("sendmessage")[before..]
+            .iter()
+            .map(|c| c.body.clone())
+            .collect();
+        assert_eq!(sent.len(), 3, "{}: each message once: {sent:?}", db.name);
+        let counts = db.store.outbox_counts().await.unwrap();
+        assert!(
+            counts.iter().any(|c| c.status == "sent" && c.rows == 1),
+            "{}: {counts:?}",
+            db.name
+        );
+        db.finish().await;
+    }
+}
+
+/// A row whose claims all ran out (its workers died mid-send) is never
+/// claimed beyond `max_attempts`: it is failed and the admin told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_whose_last_claim_ran_out_is_failed_not_sent_again() {
+    use crate::fake_telegram::{Script, start};
+    let fake = start(Script::default()).await;
+    let bot = teloxide::Bot::new("123:test").set_api_url(fake.url.parse().unwrap());
+    let channels = Channels {
+        telegram: Some(bot.throttle(teloxide::adaptors::throttle::Limits::default())),
+        mailer: None,
+        admin_chat: Some(7),
+        journal: None,
+    };
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        base: Duration::seconds(30),
+        cap: Duration::seconds(3600),
+        lease: Duration::seconds(120),
+        send_timeout: std::time::Duration::from_secs(5),
+    };
+    let out = Outgoing {
+        messages: vec!["<b>Digest</b>".into()],
+        ..Outgoing::default()
+    };
+    let now: DateTime<Utc> = "2026-11-23T06:00:00Z".parse().unwrap();
+    for db in backends().await {
+        let before = fake.calls("sendmessage").len();
+        let row = NewOutboxRow {
+            recipient: "telegram:42".into(),
+            channel: "telegram".into(),
+            payload: serde_json::to_string(&Payload::telegram(42, &out)).unwrap(),
+        };
+        let firing = FiringRecord {
+            schedule: "digest",
+            slot: "2026-11-23T09:00",
+            status: "fired",
+            due_at: now,
+            detail: None,
+        };
+        assert!(db.store.record_firing(&firing, now, &[row]).await.unwrap());
+        // Three claims, each left to run out (the claimer died).
+        for n in 0..3 {
+            let at = now + Duration::minutes(10 * n);
+            let claimed = db
+                .store
+                .claim_outbox("dead", at, at + Duration::minutes(2), 10, 3)
+                .await
+                .unwrap();
+            assert_eq!(claimed.len(), 1, "{}: claim {n}", db.name);
+            assert_eq!(claimed[0].attempts, n + 1);
+        }
+        let late = now + Duration::hours(1);
+        assert!(
+            db.store
+                .claim_outbox("w", late, late + Duration::minutes(2), 10, 3)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: not claimed a fourth time",
+            db.name
+        );
+        let clock = salespulse::serve::Clock::starting_at(late, 1.0);
+        work_once(&db.store, &channels, "w", &clock, &policy)
+            .await
+            .unwrap();
+        let counts = db.store.outbox_counts().await.unwrap();
+        assert!(
+            counts.iter().any(|c| c.status == "failed" && c.rows == 1),
+            "{}: {counts:?}",
+            db.name
+        );
+        let calls = fake.calls("sendmessage");
+        let new = &calls[before..];
+        assert!(
+            new.iter().all(|c| c.chat() == 7),
+            "{}: nothing more to the chat: {new:?}",
+            db.name
+        );
+        assert_eq!(new.len(), 1, "{}: the admin told once", db.name);
+        assert!(new[0].body.contains("claimed 3 times"), "{}", new[0].body);
+        db.finish().await;
+    }
 }

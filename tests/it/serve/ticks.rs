@@ -87,7 +87,7 @@ async fn claim_all(
 ) -> (Vec<(String, String, String)>, Vec<String>) {
     let far = at("2030-01-01T00:00:00Z");
     let claimed = store
-        .claim_outbox("check", far, far + Duration::hours(1), 10_000)
+        .claim_outbox("check", far, far + Duration::hours(1), 10_000, 100)
         .await
         .unwrap();
     let keys: Vec<_> = claimed

@@ -1,0 +1,179 @@
+//! Legs of one call that arrive in separate files or batches: each leg is
+//! counted once (the stored call keeps the ids of its legs), the call starts
+//! at its earliest leg, and the better leg wins whatever the order. Reading
+//! the same files again changes nothing.
+
+use std::collections::HashMap;
+
+use super::db::Value;
+use super::records::{StoredCall, leg_ids_text, parse_leg_ids};
+use super::sql_store::SqlStore;
+use super::upsert_sql::push_value_rows;
+use super::{Result, RunId, Upserted, query_err};
+use crate::domain::Call;
+
+#[derive(sqlx::FromRow)]
+struct LegRow {
+    external_id: String,
+    legs: i64,
+    leg_ids: String,
+    started_at: i64,
+    recording_url: Option<String>,
+}
+
+/// A stored call's legs and start after a batch's legs were added.
+struct Fixup {
+    external_id: String,
+    legs: i64,
+    leg_ids: String,
+    started_at: i64,
+    /// The recording, when one of the legs links it.
+    recording_url: Option<String>,
+}
+
+impl SqlStore {
+    pub(super) async fn upsert_call_legs(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
+        let mut counts = Upserted::default();
+        // The batch's legs of one call merged first.
+        let mut calls: Vec<Call> = Vec::with_capacity(rows.len());
+        let mut at: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let key = (row.source.as_str(), row.external_id.as_str());
+            match at.get(&key) {
+                Some(&i) => {
+                    // A further leg of a call of this batch: the call is
+                    // counted once, by the upsert below.
+                    counts.unchanged += 1;
+                    calls[i].merge_leg(row.clone());
+                }
+                None => {
+                    at.insert(key, calls.len());
+                    calls.push(row.clone());
+                }
+            }
+        }
+        // Then with the legs already stored.
+        let mut fixups: HashMap<String, Vec<Fixup>> = HashMap::new();
+        let mut by_source: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in calls.iter().enumerate() {
+            by_source.entry(c.source.as_str()).or_default().push(i);
+        }
+        let mut stored_of: HashMap<usize, LegRow> = HashMap::new();
+        for (source, indexes) in &by_source {
+            for chunk in indexes.chunks(self.dialect().max_params().saturating_sub(1).max(1)) {
+                let ids: Vec<&str> = chunk
+                    .iter()
+                    .map(|&i| calls[i].external_id.as_str())
+                    .collect();
+                let mut found = self.stored_legs(source, &ids).await?;
+                for &i in chunk {
+                    if let Some(row) = found.remove(calls[i].external_id.as_str()) {
+                        stored_of.insert(i, row);
+                    }
+                }
+            }
+        }
+        for (i, stored) in stored_of {
+            let call = &mut calls[i];
+            let before = parse_leg_ids(&stored.leg_ids);
+            if before.is_empty() {
+                // Stored before legs were kept: its count stands.
+                call.legs = call.legs.max(stored.legs);
+            } else {
+                call.leg_ids.extend(before);
+                call.leg_ids.sort_unstable();
+                call.leg_ids.dedup();
+                call.legs = call.leg_ids.len() as i64;
+            }
+            if let Some(start) = chrono::DateTime::from_timestamp(stored.started_at, 0) {
+                call.started_at = call.started_at.min(start);
+            }
+            // A recording linked by a leg stored before stays.
+            if call.recording_url.is_none() {
+                call.recording_url = stored.recording_url;
+            }
+            fixups.entry(call.source.clone()).or_default().push(Fixup {
+                external_id: call.external_id.to_string(),
+                legs: call.legs,
+                leg_ids: leg_ids_text(&call.leg_ids),
+                started_at: call.started_at.timestamp(),
+                recording_url: call.recording_url.clone(),
+            });
+        }
+        let stored: Vec<StoredCall> = calls.into_iter().map(StoredCall::new).collect();
+        let written = self.upsert(run, &stored).await?;
+        counts.inserted += written.inserted;
+        counts.updated += written.updated;
+        counts.unchanged += written.unchanged;
+        // Where the stored leg stays the better one, the upsert left the row
+        // alone: its legs and start still take the batch's legs in.
+        for (source, rows) in &fixups {
+            self.apply_fixups(source, rows).await?;
+        }
+        Ok(counts)
+    }
+
+    async fn stored_legs(&self, source: &str, ids: &[&str]) -> Result<HashMap<String, LegRow>> {
+        let d = self.dialect();
+        let mut sql =
+            "SELECT external_id, legs, leg_ids, started_at, recording_url FROM calls WHERE source = "
+                .to_owned();
+        d.placeholder(&mut sql, 1);
+        sql.push_str(" AND external_id IN (");
+        for i in 0..ids.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            d.placeholder(&mut sql, i + 2);
+        }
+        sql.push(')');
+        let mut values = vec![Value::Text(source)];
+        values.extend(ids.iter().map(|id| Value::Text(id)));
+        let rows: Vec<LegRow> = self
+            .pool
+            .fetch_all(&sql, &values)
+            .await
+            .map_err(query_err("reading the legs of stored calls"))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.external_id.clone(), r))
+            .collect())
+    }
+
+    async fn apply_fixups(&self, source: &str, rows: &[Fixup]) -> Result<()> {
+        let d = self.dialect();
+        let width = 6;
+        for chunk in rows.chunks((d.max_params() / width).max(1)) {
+            let mut sql =
+                "WITH v (source, external_id, legs, leg_ids, started_at, recording_url) AS (VALUES "
+                    .to_owned();
+            push_value_rows(&mut sql, d, chunk.len(), width);
+            sql.push_str(
+                ") UPDATE calls SET legs = v.legs, leg_ids = v.leg_ids, started_at = v.started_at, \
+                 recording_url = COALESCE(calls.recording_url, v.recording_url) \
+                 FROM v WHERE calls.source = v.source AND calls.external_id = v.external_id \
+                 AND (calls.legs <> v.legs OR calls.leg_ids <> v.leg_ids \
+                 OR calls.started_at <> v.started_at \
+                 OR (calls.recording_url IS NULL AND v.recording_url IS NOT NULL))",
+            );
+            let values: Vec<Value<'_>> = chunk
+                .iter()
+                .flat_map(|f| {
+                    [
+                        Value::Text(source),
+                        Value::Text(&f.external_id),
+                        Value::Int(f.legs),
+                        Value::Text(&f.leg_ids),
+                        Value::Int(f.started_at),
+                        Value::NullText(f.recording_url.as_deref()),
+                    ]
+                })
+                .collect();
+            self.pool
+                .execute(&sql, &values)
+                .await
+                .map_err(query_err("adding legs to stored calls"))?;
+        }
+        Ok(())
+    }
+}
