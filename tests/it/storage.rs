@@ -374,3 +374,60 @@ async fn one_process_at_a_time_holds_the_telegram_poller_lock() {
     other.close().await;
     db.finish().await;
 }
+
+#[tokio::test]
+async fn a_recording_stays_with_its_call_whatever_leg_links_it() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let run = s
+            .start_run("pbxdb", "asterisk_db", "cdr", at(8, 0))
+            .await
+            .unwrap();
+        let link = "https://pbx.example.com/recordings/rg-1.wav".to_owned();
+        let answered = leg("202", 200, Disposition::Answered);
+        let missed_linked = Call {
+            recording_url: Some(link.clone()),
+            ..leg("101", 0, Disposition::NoAnswer)
+        };
+        // The leg with the file first, the winner without it in a later batch.
+        s.upsert_calls(run, std::slice::from_ref(&missed_linked))
+            .await
+            .unwrap();
+        s.upsert_calls(run, std::slice::from_ref(&answered))
+            .await
+            .unwrap();
+        // Another call the other way round: the winner stored first, the
+        // leg with the file after it.
+        let other = |c: &Call| {
+            let mut c = c.clone();
+            c.external_id = salespulse::domain::ExternalId::parse("linked.2", "call id").unwrap();
+            c
+        };
+        s.upsert_calls(run, &[other(&answered)]).await.unwrap();
+        s.upsert_calls(run, &[other(&missed_linked)]).await.unwrap();
+        let stored = s.calls_between(at(0, 0), at(23, 0), &[]).await.unwrap();
+        assert_eq!(stored.len(), 2, "{}", db.name);
+        for c in &stored {
+            assert_eq!(
+                (c.agent.as_deref(), c.legs, c.recording_url.as_deref()),
+                (Some("202"), 2, Some(link.as_str())),
+                "{} {}",
+                db.name,
+                c.external_id.as_str()
+            );
+        }
+        // Reading both legs again changes nothing.
+        let again = s
+            .upsert_calls(run, &[answered.clone(), missed_linked.clone()])
+            .await
+            .unwrap();
+        assert_eq!(again.inserted + again.updated, 0, "{}", db.name);
+        assert_eq!(
+            s.calls_between(at(0, 0), at(23, 0), &[]).await.unwrap(),
+            stored,
+            "{}",
+            db.name
+        );
+        db.finish().await;
+    }
+}
