@@ -219,32 +219,30 @@ async fn the_team_chat_gets_the_digest_without_what_managers_may_not_see() {
         .await
         .unwrap();
     let out = dir.path().join("out");
-    let files = salespulse::commands::digest::write_digest(
-        store.as_ref(),
-        &config,
-        "moscow",
-        friday,
-        now,
-        &out,
-    )
-    .await
-    .unwrap();
+    let write = |config: &Config| {
+        let (store, out) = (store.clone(), out.clone());
+        let config = config.clone();
+        async move {
+            salespulse::commands::digest::write_digest(
+                store.as_ref(),
+                &config,
+                "moscow",
+                friday,
+                now,
+                &out,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let files = write(&config).await;
     assert!(files.team_chat.is_none());
 
     let config = with(
         &[FigureGroup::Pulse, FigureGroup::Hygiene],
         "telegram_chat_id = -100777",
     );
-    let files = salespulse::commands::digest::write_digest(
-        store.as_ref(),
-        &config,
-        "moscow",
-        friday,
-        now,
-        &out,
-    )
-    .await
-    .unwrap();
+    let files = write(&config).await;
     let whole = &files.text_body;
     for word in ["Простой", "Просроченные задачи", "Премия"] {
         assert!(

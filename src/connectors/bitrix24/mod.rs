@@ -30,8 +30,25 @@ pub const ENTITIES: &[&str] = &[
     "activities",
     "comments",
     "comments_closed",
+    "comments_recent",
     "calls",
 ];
+
+/// Deals closed this many days ago or less have their comments read each
+/// pull too: a comment does not change its deal, and a closed deal is still
+/// talked about (its calls' trace, a reopened client).
+const RECENTLY_CLOSED_DAYS: i64 = 7;
+
+/// Which deals' comments a pass reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CommentsOf {
+    /// Every open deal.
+    Open,
+    /// Closed deals changed since the cursor.
+    ClosedChanged,
+    /// Deals closed in the last `RECENTLY_CLOSED_DAYS`, changed or not.
+    RecentlyClosed,
+}
 
 struct Puller<'s, 'a> {
     api: Bitrix,
@@ -417,21 +434,37 @@ impl Puller<'_, '_> {
     /// Comments are listed per deal (`crm.timeline.comment.list` takes only
     /// `ENTITY_ID` and `ENTITY_TYPE` as its filter, no time): every open
     /// deal's each pull, since a comment does not change its deal's
-    /// `DATE_MODIFY`, and the closed deals changed since the cursor; 50
-    /// deals a page, then one `batch` of 50 comment lists per page.
+    /// `DATE_MODIFY`, the closed deals changed since the cursor, and (after
+    /// the first pull) the deals closed in the last week; 50 deals a page,
+    /// then one `batch` of 50 comment lists per page.
     async fn comments(&mut self) -> Result<(), PullError> {
-        self.comments_pass("comments", false).await?;
-        self.comments_pass("comments_closed", true).await
+        self.comments_pass("comments", CommentsOf::Open).await?;
+        self.comments_pass("comments_closed", CommentsOf::ClosedChanged)
+            .await?;
+        self.comments_pass("comments_recent", CommentsOf::RecentlyClosed)
+            .await
     }
 
-    async fn comments_pass(&mut self, entity: &str, closed: bool) -> Result<(), PullError> {
+    async fn comments_pass(&mut self, entity: &str, which: CommentsOf) -> Result<(), PullError> {
         let mut pass = self.session.pass(entity);
         let from = self.from(&pass);
+        if which == CommentsOf::RecentlyClosed && from.is_none() {
+            // A first pull reads every closed deal's comments already.
+            return self.session.finish_pass(entity, &pass).await;
+        }
+        let recent = (chrono::Utc::now() - chrono::Duration::days(RECENTLY_CLOSED_DAYS))
+            .with_timezone(&self.map.timezone())
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
         loop {
+            let closed = which != CommentsOf::Open;
             let mut filter =
                 json!({ ">ID": pass.last_id, "CLOSED": if closed { "Y" } else { "N" } });
-            if closed && let Some(from) = &from {
-                filter[">=DATE_MODIFY"] = json!(from);
+            match (which, &from) {
+                (CommentsOf::ClosedChanged, Some(from)) => {
+                    filter[">=DATE_MODIFY"] = json!(from);
+                }
+                (CommentsOf::RecentlyClosed, _) => filter[">=CLOSEDATE"] = json!(recent),
+                _ => {}
             }
             let answer = self
                 .api

@@ -308,6 +308,58 @@ async fn b24_a_comment_on_an_unchanged_deal_is_pulled() {
 }
 
 #[tokio::test]
+async fn b24_a_comment_on_a_recently_closed_unchanged_deal_is_pulled() {
+    // crm-timeline-comment-list.md: the filter takes ENTITY_ID and
+    // ENTITY_TYPE only; crm-deal-get.md: CLOSEDATE is a date. A comment on a
+    // deal closed two days ago, its deal unchanged, comes with the next pull;
+    // one on a deal closed a month before does not (it is not asked for).
+    let dept = Dept::generate(20, 5);
+    for db in backends().await {
+        let fake = fake_bitrix::start(portal(&dept)).await;
+        let config = config(&fake.webhook(), "http://127.0.0.1:9");
+        let closed: Vec<String> = {
+            let mut state = fake.portal();
+            let deals = &mut state.portal.deals;
+            let ids: Vec<String> = deals
+                .iter()
+                .filter(|d| d["CLOSED"] == "Y")
+                .map(|d| d["ID"].as_str().unwrap().to_owned())
+                .collect();
+            // The first closed deal closed two days ago (as a date).
+            let two_days_ago = (Utc::now() - Duration::days(2))
+                .with_timezone(&Moscow)
+                .date_naive();
+            let date = Moscow
+                .from_local_datetime(&two_days_ago.and_hms_opt(0, 0, 0).unwrap())
+                .unwrap()
+                .to_rfc3339();
+            for d in deals.iter_mut() {
+                if d["ID"] == ids[0].as_str() {
+                    d["CLOSEDATE"] = json!(date);
+                }
+            }
+            ids
+        };
+        assert!(closed.len() >= 2, "{closed:?}");
+        pull_now(&db.store, &config, "b24").await.unwrap();
+        let before = count(&db.store, "comments").await;
+        for (id, deal) in [("9101", &closed[0]), ("9102", &closed[1])] {
+            fake.add_comment(json!({"ID": id, "ENTITY_ID": deal, "ENTITY_TYPE": "deal",
+                "CREATED": iso(Utc::now()), "AUTHOR_ID": "1", "COMMENT": "Клиент вернулся с новым заказом", "FILES": null}));
+        }
+        let report = pull_now(&db.store, &config, "b24").await.unwrap();
+        assert_eq!(inserted(&report, "comments"), 1, "{}", db.name);
+        assert_eq!(
+            count(&db.store, "comments").await,
+            before + 1,
+            "{}",
+            db.name
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn b24_from_stages_hold_across_incremental_pulls_and_since_re_pulls() {
     let dept = Dept::generate(20, 5);
     let froms = |data: &Dataset| -> Vec<(String, Option<String>)> {

@@ -176,6 +176,27 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
     db.finish().await;
 }
 
+/// Records the 09:00 digest firing with one row: `out` to chat 42.
+async fn fire_to_chat_42(
+    store: &dyn salespulse::storage::Storage,
+    out: &Outgoing,
+    now: DateTime<Utc>,
+) {
+    let row = NewOutboxRow {
+        recipient: "telegram:42".into(),
+        channel: "telegram".into(),
+        payload: serde_json::to_string(&Payload::telegram(42, out)).unwrap(),
+    };
+    let firing = FiringRecord {
+        schedule: "digest",
+        slot: "2026-11-23T09:00",
+        status: "fired",
+        due_at: now,
+        detail: None,
+    };
+    assert!(store.record_firing(&firing, now, &[row]).await.unwrap());
+}
+
 /// Two workers on a clock 600 times real time, a lease of two clock
 /// minutes (0.2 s real) and a Telegram that takes 0.7 s per message: the
 /// lease on that clock covers a send, so each message goes out once and
@@ -209,19 +230,7 @@ async fn a_send_slower_than_the_lease_goes_out_once() {
     let now: DateTime<Utc> = "2026-11-23T06:00:00Z".parse().unwrap();
     for db in backends().await {
         let before = fake.calls("sendmessage").len();
-        let row = NewOutboxRow {
-            recipient: "telegram:42".into(),
-            channel: "telegram".into(),
-            payload: serde_json::to_string(&Payload::telegram(42, &out)).unwrap(),
-        };
-        let firing = FiringRecord {
-            schedule: "digest",
-            slot: "2026-11-23T09:00",
-            status: "fired",
-            due_at: now,
-            detail: None,
-        };
-        assert!(db.store.record_firing(&firing, now, &[row]).await.unwrap());
+        fire_to_chat_42(db.store.as_ref(), &out, now).await;
         let clock = salespulse::serve::Clock::starting_at(now, 600.0);
         let workers: Vec<_> = ["w1", "w2"]
             .into_iter()
@@ -283,19 +292,7 @@ async fn a_row_whose_last_claim_ran_out_is_failed_not_sent_again() {
     let now: DateTime<Utc> = "2026-11-23T06:00:00Z".parse().unwrap();
     for db in backends().await {
         let before = fake.calls("sendmessage").len();
-        let row = NewOutboxRow {
-            recipient: "telegram:42".into(),
-            channel: "telegram".into(),
-            payload: serde_json::to_string(&Payload::telegram(42, &out)).unwrap(),
-        };
-        let firing = FiringRecord {
-            schedule: "digest",
-            slot: "2026-11-23T09:00",
-            status: "fired",
-            due_at: now,
-            detail: None,
-        };
-        assert!(db.store.record_firing(&firing, now, &[row]).await.unwrap());
+        fire_to_chat_42(db.store.as_ref(), &out, now).await;
         // Three claims, each left to run out (the claimer died).
         for n in 0..3 {
             let at = now + Duration::minutes(10 * n);
