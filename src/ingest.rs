@@ -86,6 +86,7 @@ pub fn records_name(records: &Records) -> &'static str {
         Records::Postponements(_) => "task_postponements",
         Records::Activities(_) => "activities",
         Records::Comments(_) => "comments",
+        Records::MeetingsNotHeld(_) => "activities",
     }
 }
 
@@ -139,6 +140,15 @@ pub async fn store_chunk(
         Records::Postponements(v) => store.upsert_postponements(run, v).await,
         Records::Activities(v) => store.upsert_activities(run, &v).await,
         Records::Comments(v) => store.upsert_comments(run, &v).await,
+        Records::MeetingsNotHeld(v) => {
+            // A meeting stored as held and no longer so changed: updated.
+            let removed = store.remove_meetings(&v).await?;
+            Ok(Upserted {
+                updated: removed,
+                unchanged: v.len() as u64 - removed,
+                ..Upserted::default()
+            })
+        }
     }
 }
 

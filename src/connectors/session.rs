@@ -90,6 +90,7 @@ fn append(batch: &mut Records, records: Records) -> Option<Records> {
         (Records::Postponements(a), Records::Postponements(b)) => a.extend(b),
         (Records::Activities(a), Records::Activities(b)) => a.extend(b),
         (Records::Comments(a), Records::Comments(b)) => a.extend(b),
+        (Records::MeetingsNotHeld(a), Records::MeetingsNotHeld(b)) => a.extend(b),
         (_, other) => return Some(other),
     }
     None

@@ -27,6 +27,9 @@ pub enum Records {
     Postponements(Vec<TaskPostponement>),
     Activities(Vec<Activity>),
     Comments(Vec<Comment>),
+    /// Meetings the source now says were not held (planned, or reopened):
+    /// removed from the meetings held if they were stored as such.
+    MeetingsNotHeld(Vec<Activity>),
 }
 
 impl Records {
@@ -40,6 +43,7 @@ impl Records {
             Records::Postponements(v) => v.len(),
             Records::Activities(v) => v.len(),
             Records::Comments(v) => v.len(),
+            Records::MeetingsNotHeld(v) => v.len(),
         }
     }
 

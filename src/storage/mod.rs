@@ -18,6 +18,7 @@ mod sql_store;
 mod sqlite;
 mod upsert;
 mod upsert_sql;
+mod withdraw;
 mod yardstick;
 
 use async_trait::async_trait;
@@ -267,6 +268,9 @@ pub trait Storage: Send + Sync {
         rows: Vec<TaskPostponement>,
     ) -> Result<Upserted>;
     async fn upsert_activities(&self, run: RunId, rows: &[Activity]) -> Result<Upserted>;
+    /// Removes these activities where they are stored as meetings held;
+    /// returns how many were.
+    async fn remove_meetings(&self, rows: &[Activity]) -> Result<u64>;
     async fn upsert_comments(&self, run: RunId, rows: &[Comment]) -> Result<Upserted>;
 
     /// The KPI schemes recorded so far.

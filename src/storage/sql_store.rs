@@ -484,6 +484,9 @@ impl Storage for SqlStore {
     async fn upsert_comments(&self, run: RunId, rows: &[Comment]) -> Result<Upserted> {
         self.upsert(run, rows).await
     }
+    async fn remove_meetings(&self, rows: &[Activity]) -> Result<u64> {
+        self.delete_meetings(rows).await
+    }
 
     async fn task_dues(
         &self,

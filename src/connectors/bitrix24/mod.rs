@@ -410,20 +410,31 @@ impl Puller<'_, '_> {
             &params,
             &mut |p, page| {
                 let (mut tasks, mut done, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
+                let mut planned = Vec::new();
                 for row in page {
                     match records::activity(&mut p.map, &row) {
                         Ok(ActivityRow::Task(t)) => tasks.push(t),
                         Ok(ActivityRow::Activity(a)) => done.push(a),
-                        Ok(ActivityRow::Meeting(t, held)) => {
+                        Ok(ActivityRow::Meeting(t, meeting, held)) => {
                             tasks.push(t);
-                            done.extend(held);
+                            if held {
+                                done.push(meeting);
+                            } else {
+                                // Stored as held before (reopened, or read
+                                // by an earlier version): no longer counted.
+                                planned.push(meeting);
+                            }
                         }
                         Ok(ActivityRow::Skip) => {}
                         Err(e) => rejects.push(reject("crm.activity.list", &row, e)),
                     }
                 }
                 (
-                    vec![Records::Tasks(tasks), Records::Activities(done)],
+                    vec![
+                        Records::Tasks(tasks),
+                        Records::Activities(done),
+                        Records::MeetingsNotHeld(planned),
+                    ],
                     rejects,
                 )
             },

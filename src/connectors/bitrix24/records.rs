@@ -190,8 +190,8 @@ pub enum ActivityRow {
     Task(Task),
     Activity(Activity),
     /// A meeting: a task of its owner while planned (due at its end), and
-    /// once completed also a meeting held, at its start.
-    Meeting(Task, Option<Activity>),
+    /// once completed (`true`) also a meeting held, at its start.
+    Meeting(Task, Activity, bool),
     /// A call the telephony logged itself (the call is counted from the
     /// call statistics), a client's incoming email, or another kind we do
     /// not count.
@@ -268,10 +268,7 @@ pub fn activity(m: &mut CrmMapping, row: &Value) -> Result<ActivityRow, String> 
     if is_meeting {
         // A meeting is held once it is completed; a planned one is not
         // counted (amoCRM and the files count the same way).
-        return Ok(ActivityRow::Meeting(
-            task(m)?,
-            completed.then_some(activity),
-        ));
+        return Ok(ActivityRow::Meeting(task(m)?, activity, completed));
     }
     Ok(ActivityRow::Activity(activity))
 }

@@ -282,6 +282,30 @@ async fn b24_a_planned_meeting_is_not_held_until_completed_and_an_incoming_email
             .expect("the meeting, held");
         assert_eq!(format!("{:?}", meeting.kind), "Meeting");
         assert_eq!(meeting.at, msk("2026-11-18T11:00:00+03:00"));
+
+        // Reopened in the CRM (COMPLETED back to N): no longer held.
+        {
+            let mut s = fake.portal();
+            let row = &mut s.portal.activities[0];
+            row["COMPLETED"] = json!("N");
+            row["LAST_UPDATED"] = json!(iso(Utc::now() + Duration::seconds(1)));
+        }
+        let report = pull_now(&db.store, &config, "b24").await.unwrap();
+        let data = stored(&db.store).await;
+        assert!(
+            data.activities
+                .iter()
+                .all(|a| a.external_id.as_str() != "2011"),
+            "{}: {:?}",
+            db.name,
+            data.activities
+        );
+        assert_eq!(
+            report.records.get("activities").map(|u| u.updated),
+            Some(1),
+            "{}: {report:?}",
+            db.name
+        );
         db.finish().await;
     }
 }
