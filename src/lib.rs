@@ -16,5 +16,6 @@ pub mod render;
 pub mod report;
 pub mod scheduler;
 pub mod serve;
+pub mod shutdown;
 pub mod sources;
 pub mod storage;

@@ -121,7 +121,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 clock,
                 instance: instance.unwrap_or_else(ServeOptions::instance_name),
             };
-            let stop = salespulse::bot::telegram::stop_signal();
+            let stop = salespulse::shutdown::stop_signal();
             salespulse::serve::run(config, store.clone(), options, stop).await?;
             store.close().await;
         }

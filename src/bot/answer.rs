@@ -12,7 +12,7 @@ use super::parse::{COMMANDS, Command, Period, echo, parse};
 use crate::commands::digest::{CardRequest, manager_card_parts};
 use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::{FigureGroup, Role};
-use crate::render::telegram::{MESSAGE_LIMIT, split_message};
+use crate::render::telegram::{MESSAGE_LIMIT, escape, split_message};
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard};
 use crate::report::visibility::View;
@@ -42,13 +42,6 @@ impl Reply {
             forwards: Vec::new(),
         }
     }
-}
-
-/// Escapes text for Telegram HTML.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn pre(s: &str) -> String {

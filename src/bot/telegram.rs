@@ -202,41 +202,12 @@ impl Listen {
     }
 }
 
-/// A signal that turns `true` when the process is asked to stop (Ctrl-C or
-/// SIGTERM): what is in hand finishes, nothing new starts.
-pub fn stop_signal() -> tokio::sync::watch::Receiver<bool> {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = ctrl_c => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-        tracing::info!("asked to stop: finishing what is in hand");
-        let _ = tx.send(true);
-    });
-    rx
-}
-
 /// Answers chats until Ctrl-C or SIGTERM, by long polling or webhook as the
 /// config says.
 pub async fn run(state: Arc<State>) -> anyhow::Result<()> {
     let bot = bot(&state.config)?;
     let listen = Listen::from_config(&state.config);
-    run_with(bot, state, listen, stop_signal()).await
+    run_with(bot, state, listen, crate::shutdown::stop_signal()).await
 }
 
 /// Answers chats through `bot` (Telegram, or the server it points at) until

@@ -5,6 +5,13 @@
 pub const MESSAGE_LIMIT: usize = 4096;
 pub const CAPTION_LIMIT: usize = 1024;
 
+/// Escapes text for Telegram HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 const OPEN: &str = "<pre>";
 const CLOSE: &str = "</pre>";
 

@@ -181,7 +181,7 @@ fn admin_rows(config: &Config, note: &str) -> anyhow::Result<Vec<NewOutboxRow>> 
         return Ok(Vec::new());
     };
     let out = Outgoing {
-        messages: vec![crate::bot::answer::escape(note)],
+        messages: vec![crate::render::telegram::escape(note)],
         ..Outgoing::default()
     };
     Ok(vec![

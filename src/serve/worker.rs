@@ -296,7 +296,7 @@ async fn tell_admin(channels: &Channels, row: &OutboxRow, why: &str) {
         row.schedule, row.slot, row.recipient, why
     );
     let out = crate::delivery::telegram::Outgoing {
-        messages: vec![crate::bot::answer::escape(&note)],
+        messages: vec![crate::render::telegram::escape(&note)],
         ..Default::default()
     };
     if let Err(e) = send_part(bot, ChatId(admin), &out, 0).await {
