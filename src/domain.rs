@@ -459,11 +459,16 @@ impl Call {
     /// Folds another leg of the same call into this one: the higher
     /// `(rank, leg_key)` wins, whatever order the legs come in.
     pub fn merge_leg(&mut self, other: Call) {
-        let legs = merged_legs(self, &other);
+        // Each distinct leg once when both parts know their legs; else (a
+        // call stored before legs were kept) their sum.
+        let known = |c: &Call| !c.leg_ids.is_empty() && c.leg_ids.len() as i64 == c.legs;
+        let both_known = known(self) && known(&other);
+        let sum = self.legs + other.legs;
         let mut ids = self.leg_ids.clone();
         ids.extend(&other.leg_ids);
         ids.sort_unstable();
         ids.dedup();
+        let legs = if both_known { ids.len() as i64 } else { sum };
         if (other.rank, &other.leg_key) > (self.rank, &self.leg_key) {
             let started = self.started_at.min(other.started_at);
             let recording = self.recording_url.take();
@@ -481,20 +486,6 @@ impl Call {
         }
         self.legs = legs;
         self.leg_ids = ids;
-    }
-}
-
-/// The legs of two parts of one call: each distinct leg once, when both
-/// know their legs; else (a call stored before legs were kept) their sum.
-fn merged_legs(a: &Call, b: &Call) -> i64 {
-    let known = |c: &Call| !c.leg_ids.is_empty() && c.leg_ids.len() as i64 == c.legs;
-    if known(a) && known(b) {
-        let mut ids: Vec<u64> = a.leg_ids.iter().chain(&b.leg_ids).copied().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len() as i64
-    } else {
-        a.legs + b.legs
     }
 }
 

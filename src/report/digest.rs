@@ -75,7 +75,7 @@ pub fn short_name(name: &str) -> String {
     name.split_whitespace().next().unwrap_or(name).to_owned()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DigestRow {
     pub name: String,
     /// `met`, `missed`, `info` or `no_plan`.
@@ -141,16 +141,7 @@ impl Digest {
         if hidden.contains(&FigureGroup::Telephony) || hidden.contains(&FigureGroup::Plan) {
             // The table is the plan's lines of telephony and activities.
             self.rows.clear();
-            self.totals = DigestRow {
-                name: String::new(),
-                status: "",
-                cold: 0,
-                warm: 0,
-                proposals: 0,
-                successful: 0,
-                talk: String::new(),
-                completion_pct: None,
-            };
+            self.totals = DigestRow::default();
             (self.plan_cold, self.plan_warm, self.plan_proposals) = (0, 0, 0);
         }
         if hidden.contains(&FigureGroup::Plan) {

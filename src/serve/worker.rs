@@ -241,10 +241,6 @@ async fn send(
             }
             let start = usize::try_from(row.parts_sent).unwrap_or(0);
             for part in start..out.parts() {
-                // Each further part only under a claim still held.
-                if part > start && !lease.renew(row.id, part as i64).await {
-                    return Outcome::Lost;
-                }
                 let sent = tokio::time::timeout(
                     lease.send_timeout,
                     send_part(bot, ChatId(chat), &out, part),
@@ -266,7 +262,8 @@ async fn send(
                     return Outcome::Retry(e.to_string());
                 }
                 // Recorded after each part: a crash repeats only the part in
-                // flight; a lost claim stops here, the new holder goes on.
+                // flight; a claim lost or run out stops here, before the next
+                // part, and the new holder goes on.
                 if !lease.renew(row.id, part as i64 + 1).await {
                     return Outcome::Lost;
                 }

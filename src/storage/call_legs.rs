@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::db::Value;
+use super::load::InList;
 use super::records::{StoredCall, leg_ids_text, parse_leg_ids};
 use super::sql_store::SqlStore;
 use super::upsert_sql::push_value_rows;
@@ -60,16 +61,14 @@ impl SqlStore {
         }
         let mut stored_of: HashMap<usize, LegRow> = HashMap::new();
         for (source, indexes) in &by_source {
-            for chunk in indexes.chunks(self.dialect().max_params().saturating_sub(1).max(1)) {
-                let ids: Vec<&str> = chunk
-                    .iter()
-                    .map(|&i| calls[i].external_id.as_str())
-                    .collect();
-                let mut found = self.stored_legs(source, &ids).await?;
-                for &i in chunk {
-                    if let Some(row) = found.remove(calls[i].external_id.as_str()) {
-                        stored_of.insert(i, row);
-                    }
+            let ids: Vec<&str> = indexes
+                .iter()
+                .map(|&i| calls[i].external_id.as_str())
+                .collect();
+            let mut found = self.stored_legs(source, &ids).await?;
+            for &i in indexes {
+                if let Some(row) = found.remove(calls[i].external_id.as_str()) {
+                    stored_of.insert(i, row);
                 }
             }
         }
@@ -114,26 +113,21 @@ impl SqlStore {
     }
 
     async fn stored_legs(&self, source: &str, ids: &[&str]) -> Result<HashMap<String, LegRow>> {
-        let d = self.dialect();
-        let mut sql =
-            "SELECT external_id, legs, leg_ids, started_at, recording_url FROM calls WHERE source = "
-                .to_owned();
-        d.placeholder(&mut sql, 1);
-        sql.push_str(" AND external_id IN (");
-        for i in 0..ids.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            d.placeholder(&mut sql, i + 2);
-        }
-        sql.push(')');
-        let mut values = vec![Value::Text(source)];
-        values.extend(ids.iter().map(|id| Value::Text(id)));
-        let rows: Vec<LegRow> = self
-            .pool
-            .fetch_all(&sql, &values)
-            .await
-            .map_err(query_err("reading the legs of stored calls"))?;
+        let list = InList {
+            pool: &self.pool,
+            dialect: self.dialect(),
+        };
+        let rows: Vec<LegRow> = list
+            .fetch(
+                "SELECT external_id, legs, leg_ids, started_at, recording_url FROM calls \
+                 WHERE source = {} AND ",
+                "external_id",
+                ids,
+                &[Value::Text(source)],
+                "",
+                "reading the legs of stored calls",
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| (r.external_id.clone(), r))
