@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use salespulse::commands;
+use salespulse::app;
 
 #[derive(Parser)]
 #[command(
@@ -300,7 +300,7 @@ pub enum ReportCommand {
         /// `file` writes the email as an .eml beside the page; `email` sends it
         /// over SMTP now (the [email] section of the config)
         #[arg(long, value_enum, default_value = "file")]
-        deliver: commands::weekly::Deliver,
+        deliver: app::weekly::Deliver,
     },
     /// The morning digest of a team for a day, as Telegram HTML (split to Telegram's
     /// 4096-character limit) and plain text, written to files and printed.

@@ -2,16 +2,14 @@
 //! and CRM data into a database, computes activity, pulse, funnel, hygiene and
 //! KPI figures, and delivers them to chats and email.
 
+pub mod app;
 pub mod bot;
 pub mod calendar;
-pub mod commands;
 pub mod config;
 pub mod connectors;
 pub mod delivery;
 pub mod domain;
-pub mod ingest;
 pub mod metrics;
-pub mod pull;
 pub mod render;
 pub mod report;
 pub mod scheduler;

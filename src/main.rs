@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Parser;
 
-use salespulse::commands::{self, demo::DemoPaths};
+use salespulse::app::{self, demo::DemoPaths};
 use salespulse::config::{CONFIG_ENV, Config};
 use salespulse::report::figures::{self, Scope};
 use salespulse::report::figures_text;
@@ -17,7 +17,7 @@ mod cli;
 use cli::{Cli, Command, DigestDeliver, Format, ReportCommand};
 
 /// Prints a rendered report and says which files it went to.
-fn print_written(files: &commands::digest::DigestFiles) {
+fn print_written(files: &app::digest::DigestFiles) {
     print!("{}", files.text_body);
     for f in files
         .telegram_messages
@@ -50,7 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let end = end.unwrap_or_else(|| {
                 let today = chrono::Utc::now()
-                    .with_timezone(&commands::demo::TIMEZONE)
+                    .with_timezone(&app::demo::TIMEZONE)
                     .date_naive();
                 today.pred_opt().unwrap_or(today)
             });
@@ -60,12 +60,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 config: config_out,
                 out_dir: out,
             };
-            let outcome = commands::demo::run(seed, managers, days, end, paths, progress).await?;
+            let outcome = app::demo::run(seed, managers, days, end, paths, progress).await?;
             print!("{}", outcome.summary());
         }
         Command::Init { path, force } => {
             let path = path.unwrap_or_else(|| Config::path(cli.config));
-            println!("{}", commands::init(&path, force)?);
+            println!("{}", app::init(&path, force)?);
         }
         Command::CheckConfig => {
             let (config, path) = load_config(cli.config)?;
@@ -77,8 +77,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(store) => {
                         let recorded = store.kpi_schemes().await;
                         store.close().await;
-                        let today = commands::kpi::today(&config, chrono::Utc::now());
-                        let issues = commands::kpi::scheme_changes(&config, &recorded?, today);
+                        let today = app::kpi::today(&config, chrono::Utc::now());
+                        let issues = app::kpi::scheme_changes(&config, &recorded?, today);
                         if !issues.is_empty() {
                             anyhow::bail!(
                                 "{} is not valid: {} KPI scheme problem(s):\n  {}",
@@ -99,11 +99,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
             }
-            print!("{}", commands::check_config(&config, &path));
+            print!("{}", app::check_config(&config, &path));
             if let Some(line) = schemes {
                 println!("{line}");
             }
-            print!("{}", commands::check_cdr_tables(&config).await?);
+            print!("{}", app::check_cdr_tables(&config).await?);
         }
         Command::Serve {
             clock_start,
@@ -116,7 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(t) => Clock::starting_at(t, speed),
                 None => Clock::real(),
             };
-            let store = commands::kpi::open_guarded(&config, clock.now()).await?;
+            let store = app::kpi::open_guarded(&config, clock.now()).await?;
             let options = ServeOptions {
                 clock,
                 instance: instance.unwrap_or_else(ServeOptions::instance_name),
@@ -127,7 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bot => {
             let (config, _) = load_config(cli.config)?;
-            let store = commands::kpi::open_guarded(&config, chrono::Utc::now()).await?;
+            let store = app::kpi::open_guarded(&config, chrono::Utc::now()).await?;
             let state = std::sync::Arc::new(salespulse::bot::telegram::State {
                 store: store.clone(),
                 config,
@@ -143,7 +143,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (config, _) = load_config(cli.config)?;
             let now = now.unwrap_or_else(chrono::Utc::now);
-            let (reply, latency) = commands::ask::ask(&config, &as_who, &text, repeat, now).await?;
+            let (reply, latency) =
+                salespulse::bot::ask::ask(&config, &as_who, &text, repeat, now).await?;
             for m in &reply.messages {
                 println!("{m}");
             }
@@ -164,7 +165,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let (config, _) = load_config(cli.config)?;
             let now = chrono::Utc::now();
-            let store = commands::kpi::open_guarded(&config, now).await?;
+            let store = app::kpi::open_guarded(&config, now).await?;
             let (code, name, expires) = salespulse::bot::access::invite(
                 store.as_ref(),
                 &config,
@@ -183,8 +184,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let (config, _) = load_config(cli.config)?;
             let store = salespulse::storage::open(config.database_url.expose()).await?;
-            commands::sync_directory(store.as_ref(), &config).await?;
-            commands::kpi::guard(store.as_ref(), &config, chrono::Utc::now()).await?;
+            app::sync_directory(store.as_ref(), &config).await?;
+            app::kpi::guard(store.as_ref(), &config, chrono::Utc::now()).await?;
             println!("The {} database is up to date.", store.backend());
             store.close().await;
         }
@@ -194,7 +195,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             paths,
         } => {
             let (config, _) = load_config(cli.config)?;
-            let reports = commands::ingest(&config, source.as_deref(), &paths, progress).await?;
+            let reports = app::ingest(&config, source.as_deref(), &paths, progress).await?;
             for r in &reports {
                 print!("{}", r.summary(if all_rejects { usize::MAX } else { 10 }));
             }
@@ -206,11 +207,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (config, _) = load_config(cli.config)?;
             let pulls =
-                commands::pull::pull(&config, source.as_deref(), since.as_deref(), progress)
+                app::pull::all::pull(&config, source.as_deref(), since.as_deref(), progress)
                     .await?;
             let max_rejects = if all_rejects { usize::MAX } else { 10 };
             for p in &pulls {
-                let summary = commands::pull::summary(p, max_rejects);
+                let summary = app::pull::all::summary(p, max_rejects);
                 // A pull that could not run says why on stderr.
                 if p.outcome.is_err() {
                     eprint!("{summary}");
@@ -250,7 +251,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "--from {from} --to {to_day} is {days} days; a report covers at most {MAX_REPORT_DAYS} days: ask for it a year at a time"
                 );
             }
-            let store = commands::kpi::open_guarded(&config, now).await?;
+            let store = app::kpi::open_guarded(&config, now).await?;
             // The printout shows the team's whole funnel beside the person's.
             let report = figures::build_with(
                 store.as_ref(),
@@ -287,14 +288,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let month = match month {
                 Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
                     .with_context(|| format!("--month {m:?} is not a month (expected YYYY-MM)"))?,
-                None => commands::kpi::today(&config, now),
+                None => app::kpi::today(&config, now),
             };
             let scope = match (employee, team) {
                 (Some(e), _) => Scope::Employee(e),
                 (None, Some(t)) => Scope::Team(t),
                 (None, None) => anyhow::bail!("name --employee or --team"),
             };
-            let store = commands::kpi::open_guarded(&config, now).await?;
+            let store = app::kpi::open_guarded(&config, now).await?;
             let report =
                 salespulse::report::kpi::build(store.as_ref(), &config, &scope, month, now).await?;
             store.close().await;
@@ -302,7 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match format {
                 Format::Text => {
                     let all: Vec<_> = places.iter().collect();
-                    print!("{}", commands::kpi::render_text(&report, &all, explain));
+                    print!("{}", app::kpi::render_text(&report, &all, explain));
                 }
                 Format::Json => println!(
                     "{}",
@@ -322,8 +323,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let (config, _) = load_config(cli.config)?;
             let now = now.unwrap_or_else(chrono::Utc::now);
-            let store = commands::kpi::open_guarded(&config, now).await?;
-            let files = commands::digest::write_manager_card(
+            let store = app::kpi::open_guarded(&config, now).await?;
+            let files = app::digest::write_manager_card(
                 store.as_ref(),
                 &config,
                 &employee,
@@ -344,24 +345,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             deliver,
         }) => {
             let (config, _) = load_config(cli.config)?;
-            if deliver == commands::weekly::Deliver::Email && config.email.is_none() {
+            if deliver == app::weekly::Deliver::Email && config.email.is_none() {
                 anyhow::bail!(
                     "--deliver email needs an [email] section in the config (smtp_host, from; see `salespulse init`)"
                 );
             }
             let now = now.unwrap_or_else(chrono::Utc::now);
             let day = date.unwrap_or_else(|| (now - chrono::Duration::days(7)).date_naive());
-            let store = commands::kpi::open_guarded(&config, now).await?;
-            let files = commands::weekly::write_weekly(
-                store.as_ref(),
-                &config,
-                &team,
-                day,
-                now,
-                &out,
-                deliver,
-            )
-            .await?;
+            let store = app::kpi::open_guarded(&config, now).await?;
+            let files =
+                app::weekly::write_weekly(store.as_ref(), &config, &team, day, now, &out, deliver)
+                    .await?;
             store.close().await;
             println!("{}", files.subject);
             for f in [&files.html, &files.xlsx]
@@ -371,13 +365,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             {
                 eprintln!("wrote {}", f.display());
             }
-            if deliver == commands::weekly::Deliver::Email {
+            if deliver == app::weekly::Deliver::Email {
                 let Some(email) = &files.email else {
                     anyhow::bail!(
                         "nobody to send the weekly report of team {team} to: give an owner or a head of the team an `email`, or set email.to"
                     );
                 };
-                let deliveries = commands::weekly::send_weekly(&config, email).await?;
+                let deliveries = app::weekly::send_weekly(&config, email).await?;
                 let failed = deliveries.iter().filter(|d| d.result.is_err()).count();
                 for d in &deliveries {
                     match &d.result {
@@ -401,20 +395,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             deliver,
         }) => {
             let (config, _) = load_config(cli.config)?;
-            let team_config = commands::team(&config, &team)?.clone();
+            let team_config = app::team(&config, &team)?.clone();
             let now = now.unwrap_or_else(chrono::Utc::now);
             let day = date.unwrap_or_else(|| {
                 let today = now.with_timezone(&team_config.timezone).date_naive();
                 salespulse::report::digest::digest_day(today, |d| team_config.is_working_day(d))
             });
-            let store = commands::kpi::open_guarded(&config, now).await?;
+            let store = app::kpi::open_guarded(&config, now).await?;
             let files =
-                commands::digest::write_digest(store.as_ref(), &config, &team, day, now, &out)
-                    .await?;
+                app::digest::write_digest(store.as_ref(), &config, &team, day, now, &out).await?;
             print_written(&files);
             if deliver == DigestDeliver::Telegram {
-                let sent =
-                    commands::digest::send_digest(store.as_ref(), &config, &team, &files).await?;
+                let sent = app::digest::send_digest(store.as_ref(), &config, &team, &files).await?;
                 let failed = sent
                     .iter()
                     .filter(|(_, o)| *o != salespulse::delivery::telegram::ChatOutcome::Sent)
@@ -431,7 +423,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::GenerateCdr { rows, out, seed } => {
-            println!("{}", commands::generate_cdr(rows, &out, seed)?);
+            println!("{}", app::generate_cdr(rows, &out, seed)?);
         }
     }
     Ok(())
@@ -450,7 +442,7 @@ fn main() -> std::process::ExitCode {
     // A service says what it fires and sends; a one-off command only warns.
     let default_filter = match cli.command {
         Command::Serve { .. } | Command::Bot => {
-            "info,sqlx=warn,salespulse::report=warn,salespulse::commands=warn"
+            "info,sqlx=warn,salespulse::report=warn,salespulse::app=warn"
         }
         _ => "warn,sqlx::query=error",
     };

@@ -3,5 +3,6 @@
 
 pub mod access;
 pub mod answer;
+pub mod ask;
 pub mod parse;
 pub mod telegram;

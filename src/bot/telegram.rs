@@ -25,9 +25,6 @@ pub struct State {
     pub config: Config,
 }
 
-/// The env var naming another Bot API server (a local `telegram-bot-api`).
-pub const API_URL_ENV: &str = "SALESPULSE_TELEGRAM_API_URL";
-
 /// Sends a reply to a chat: the messages in order, then the photos.
 pub async fn send_reply<R>(bot: &R, chat: ChatId, reply: Reply) -> Result<(), R::Err>
 where
@@ -137,23 +134,6 @@ where
     Ok(())
 }
 
-/// The bot from the config's token, on Telegram or the server `API_URL_ENV`
-/// names.
-pub fn bot(config: &Config) -> anyhow::Result<teloxide::Bot> {
-    let telegram = config.telegram.as_ref().ok_or_else(|| {
-        anyhow::anyhow!(
-            "the bot needs a [telegram] section in the config (token_env; see `salespulse init`)"
-        )
-    })?;
-    let mut bot = teloxide::Bot::new(telegram.token.expose());
-    if let Ok(url) = std::env::var(API_URL_ENV) {
-        let parsed = url::Url::parse(&url)
-            .map_err(|e| anyhow::anyhow!("{API_URL_ENV}={url:?} is not a URL: {e}"))?;
-        bot = bot.set_api_url(parsed);
-    }
-    Ok(bot)
-}
-
 /// Registers the commands with their descriptions in Russian and English.
 pub async fn register_commands<R: Requester>(bot: &R) -> Result<(), R::Err> {
     for (ru, lang) in [(true, "ru"), (false, "en")] {
@@ -205,7 +185,7 @@ impl Listen {
 /// Answers chats until Ctrl-C or SIGTERM, by long polling or webhook as the
 /// config says.
 pub async fn run(state: Arc<State>) -> anyhow::Result<()> {
-    let bot = bot(&state.config)?;
+    let bot = crate::delivery::telegram::bot(&state.config)?;
     let listen = Listen::from_config(&state.config);
     run_with(bot, state, listen, crate::shutdown::stop_signal()).await
 }

@@ -21,9 +21,9 @@ pub type Convert<'f, P> = &'f mut (
 /// own: fine when all were; else the failures, each named by its kind (a
 /// storage failure first, as it is, since it concerns them all).
 pub fn each_kind(
-    outcomes: Vec<(&str, Result<(), crate::pull::PullError>)>,
-) -> Result<(), crate::pull::PullError> {
-    use crate::pull::PullError;
+    outcomes: Vec<(&str, Result<(), crate::app::pull::PullError>)>,
+) -> Result<(), crate::app::pull::PullError> {
+    use crate::app::pull::PullError;
     let mut failed = Vec::new();
     for (kind, outcome) in outcomes {
         match outcome {

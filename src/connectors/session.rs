@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::{records_name, store_chunk};
-use crate::pull::{PullError, PullOptions, PullReport};
+use crate::app::ingest::{records_name, store_chunk};
+use crate::app::pull::{PullError, PullOptions, PullReport};
 use crate::sources::Records;
 use crate::storage::{Rejected, RunId, RunTotals, Storage};
 
@@ -126,7 +126,7 @@ impl<'a> Session<'a> {
         };
         let run = store.start_run(source, kind, target, options.now).await?;
         let bar = options.progress.then(|| {
-            let bar = crate::ingest::progress_bar(0, source);
+            let bar = crate::app::ingest::progress_bar(0, source);
             if let Ok(style) =
                 indicatif::ProgressStyle::with_template("{msg} {pos} records, {per_sec} {spinner}")
             {

@@ -13,7 +13,28 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
+use crate::config::Config;
 use crate::storage::Storage;
+
+/// The env var naming another Bot API server (a local `telegram-bot-api`).
+pub const API_URL_ENV: &str = "SALESPULSE_TELEGRAM_API_URL";
+
+/// The bot from the config's token, on Telegram or the server `API_URL_ENV`
+/// names.
+pub fn bot(config: &Config) -> anyhow::Result<teloxide::Bot> {
+    let telegram = config.telegram.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "the bot needs a [telegram] section in the config (token_env; see `salespulse init`)"
+        )
+    })?;
+    let mut bot = teloxide::Bot::new(telegram.token.expose());
+    if let Ok(url) = std::env::var(API_URL_ENV) {
+        let parsed = url::Url::parse(&url)
+            .map_err(|e| anyhow::anyhow!("{API_URL_ENV}={url:?} is not a URL: {e}"))?;
+        bot = bot.set_api_url(parsed);
+    }
+    Ok(bot)
+}
 
 /// Tries per request on network errors and `RetryAfter`.
 const ATTEMPTS: u32 = 4;

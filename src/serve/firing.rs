@@ -261,12 +261,12 @@ async fn run_pull(store: &Arc<dyn Storage>, config: &Config, source: &str, now: 
         running.push(source.name.clone());
     }
     let _done = Finished(source.name.clone());
-    let options = crate::pull::PullOptions {
+    let options = crate::app::pull::PullOptions {
         since: None,
         progress: false,
         now,
     };
-    match crate::pull::pull(store.clone(), config, source, &options).await {
+    match crate::app::pull::pull(store.clone(), config, source, &options).await {
         Ok(r) => tracing::info!(
             source = %r.source,
             records = r.records_total(),
@@ -305,11 +305,11 @@ async fn render(
     match &sc.job {
         ScheduleJob::Pull { .. } => Ok(Vec::new()),
         ScheduleJob::Digest { team, deliver } => {
-            let team_config = crate::commands::team(config, team)?;
+            let team_config = crate::app::team(config, team)?;
             let day =
                 crate::report::digest::digest_day(local_day, |d| team_config.is_working_day(d));
             let files =
-                crate::commands::digest::write_digest(store.as_ref(), config, team, day, now, dir)
+                crate::app::digest::write_digest(store.as_ref(), config, team, day, now, dir)
                     .await?;
             match deliver {
                 DigestDelivery::File => {
@@ -319,7 +319,7 @@ async fn render(
                     Ok(vec![file_row(team, &written)?])
                 }
                 DigestDelivery::Telegram => {
-                    crate::commands::digest::digest_deliveries(config, team, &files)?
+                    crate::app::digest::digest_deliveries(config, team, &files)?
                         .into_iter()
                         .map(|(chat, out)| {
                             Payload::telegram(chat, &out).row(format!("telegram:{chat}"))
@@ -333,10 +333,10 @@ async fn render(
             // the week that just ended).
             let day = local_day - Duration::days(7);
             let as_file = match deliver {
-                WeeklyDelivery::File => crate::commands::weekly::Deliver::File,
-                WeeklyDelivery::Email => crate::commands::weekly::Deliver::Email,
+                WeeklyDelivery::File => crate::app::weekly::Deliver::File,
+                WeeklyDelivery::Email => crate::app::weekly::Deliver::Email,
             };
-            let files = crate::commands::weekly::write_weekly(
+            let files = crate::app::weekly::write_weekly(
                 store.as_ref(),
                 config,
                 team,

@@ -81,7 +81,7 @@ pub async fn run(
     }
 
     let telegram = match &config.telegram {
-        Some(_) => Some(crate::bot::telegram::bot(&config)?),
+        Some(_) => Some(crate::delivery::telegram::bot(&config)?),
         None => None,
     };
     let channels = Arc::new(worker::Channels {
@@ -160,7 +160,7 @@ async fn scheduler_loop(
         // A KPI scheme is recorded when its month arrives (`check-config`
         // and every command do it at start; a service runs across months).
         if guarded_on != Some(now.date_naive()) {
-            if let Err(e) = crate::commands::kpi::guard(store.as_ref(), &config, now).await {
+            if let Err(e) = crate::app::kpi::guard(store.as_ref(), &config, now).await {
                 tracing::error!(error = %format!("{e:#}"), "KPI schemes");
             }
             guarded_on = Some(now.date_naive());

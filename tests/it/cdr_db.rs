@@ -9,9 +9,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{TimeZone, Utc};
+use salespulse::app::pull::{CdrPullTuning, PullOptions, pull_cdr_table};
 use salespulse::config::{Config, SourceKind};
 use salespulse::domain::Call;
-use salespulse::pull::{CdrPullTuning, PullOptions, pull_cdr_table};
 use salespulse::storage;
 
 use crate::cli::{salespulse, text};

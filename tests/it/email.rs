@@ -11,7 +11,7 @@ use std::time::Duration;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveDate;
 use mail_parser::{MessageParser, MimeHeaders};
-use salespulse::commands::demo::{self, DemoPaths};
+use salespulse::app::demo::{self, DemoPaths};
 use salespulse::config::{EmailConfig, SmtpSecurity};
 use salespulse::delivery::email::{Mailer, SendError};
 
@@ -112,7 +112,7 @@ fn number(s: &str) -> i64 {
 }
 
 /// The demo's weekly email, as `report weekly` builds it.
-async fn demo_weekly() -> (tempfile::TempDir, salespulse::commands::weekly::WeeklyEmail) {
+async fn demo_weekly() -> (tempfile::TempDir, salespulse::app::weekly::WeeklyEmail) {
     let dir = tempfile::tempdir().unwrap();
     let paths = DemoPaths {
         database: dir.path().join("demo.db"),

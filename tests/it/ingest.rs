@@ -1,8 +1,8 @@
 //! Ingestion of the fixture files, end to end into each backend.
 
 use chrono::{TimeZone, Utc};
+use salespulse::app::ingest::{FileReport, ingest_file};
 use salespulse::domain::{Direction, Disposition};
-use salespulse::ingest::{FileReport, ingest_file};
 
 use crate::helpers::{TestDb, backends, config, fixture};
 

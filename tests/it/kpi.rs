@@ -3,7 +3,7 @@
 //! forecast, leaderboards and who sees them.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use salespulse::commands::kpi::{guard, scheme_changes};
+use salespulse::app::kpi::{guard, scheme_changes};
 use salespulse::config::Config;
 use salespulse::domain::{Activity, ActivityKind, ExternalId};
 use salespulse::report::figures::Scope;

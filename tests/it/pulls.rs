@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{TimeZone, Utc};
+use salespulse::app::ingest::ingest_file;
+use salespulse::app::pull::{PullError, PullOptions, PullReport, pull};
 use salespulse::config::{Config, SourceConfig};
-use salespulse::ingest::ingest_file;
-use salespulse::pull::{PullError, PullOptions, PullReport, pull};
 use salespulse::storage::{self, Storage};
 
 use crate::cli::{salespulse, text};

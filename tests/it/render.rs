@@ -2,7 +2,7 @@
 //! Telegram's message limit, and strict templates.
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use salespulse::commands::digest::write_digest;
+use salespulse::app::digest::write_digest;
 use salespulse::config::Config;
 use salespulse::domain::{Call, CallFields, Direction, Disposition};
 
@@ -252,7 +252,7 @@ async fn the_manager_card_reads_like_the_mock_up() {
     store_calls(&db, &the_morning()).await;
     let out = tempfile::tempdir().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
-    let files = salespulse::commands::digest::write_manager_card(
+    let files = salespulse::app::digest::write_manager_card(
         db.store.as_ref(),
         &config(0, None),
         "oneil",
@@ -300,14 +300,14 @@ async fn the_weekly_report_has_its_page_charts_and_workbook() {
     store_calls(&db, &calls).await;
     let out = tempfile::tempdir().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap();
-    let files = salespulse::commands::weekly::write_weekly(
+    let files = salespulse::app::weekly::write_weekly(
         db.store.as_ref(),
         &config(0, None),
         "t",
         NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
         now,
         out.path(),
-        salespulse::commands::weekly::Deliver::File,
+        salespulse::app::weekly::Deliver::File,
     )
     .await
     .unwrap();

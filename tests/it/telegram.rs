@@ -500,7 +500,7 @@ async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
     let out = tokio::task::spawn_blocking(move || {
         salespulse(&path)
             .env("TEST_BOT_TOKEN", "123:test")
-            .env(salespulse::bot::telegram::API_URL_ENV, url)
+            .env(salespulse::delivery::telegram::API_URL_ENV, url)
             .args([
                 "--config",
                 "salespulse-demo.toml",

@@ -223,7 +223,7 @@ async fn the_team_chat_gets_the_digest_without_what_managers_may_not_see() {
         let (store, out) = (store.clone(), out.clone());
         let config = config.clone();
         async move {
-            salespulse::commands::digest::write_digest(
+            salespulse::app::digest::write_digest(
                 store.as_ref(),
                 &config,
                 "moscow",
@@ -273,7 +273,7 @@ async fn the_team_chat_gets_the_digest_without_what_managers_may_not_see() {
             copy.text_body
         );
     }
-    let names = |f: &salespulse::commands::digest::DigestFiles| -> Vec<String> {
+    let names = |f: &salespulse::app::digest::DigestFiles| -> Vec<String> {
         f.charts
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -298,8 +298,7 @@ async fn the_team_chat_gets_the_digest_without_what_managers_may_not_see() {
         assert!(!html.contains("Простой"), "{html}");
     }
     // Who gets what.
-    let deliveries =
-        salespulse::commands::digest::digest_deliveries(&config, "moscow", &files).unwrap();
+    let deliveries = salespulse::app::digest::digest_deliveries(&config, "moscow", &files).unwrap();
     let group: Vec<_> = deliveries.iter().filter(|(c, _)| *c == -100_777).collect();
     assert_eq!(group.len(), 1);
     assert!(group[0].1.messages.iter().all(|m| !m.contains("Простой")));

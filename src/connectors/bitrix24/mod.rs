@@ -10,13 +10,13 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::app::pull::{PullError, PullOptions, PullReport};
 use crate::config::{Config, CrmApiConfig, SourceConfig};
 use crate::connectors::Convert;
 use crate::connectors::http::RemoteError;
 use crate::connectors::mapping::{CrmMapping, CrmStage, int, text};
 use crate::connectors::session::{Pass, Session};
 use crate::domain::{CallKind, StageKind};
-use crate::pull::{PullError, PullOptions, PullReport};
 use crate::sources::Records;
 use crate::storage::{Rejected, Storage};
 use api::{BATCH, Bitrix, PAGE, command, rows};

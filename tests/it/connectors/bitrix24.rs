@@ -332,12 +332,12 @@ async fn since_pulls_again_from_a_date_and_client_kind_marks_the_deals_calls() {
     assert!(calls.iter().any(|c| c.kind.is_some()));
 
     // --since: everything from that day again, nothing new.
-    let options = salespulse::pull::PullOptions {
+    let options = salespulse::app::pull::PullOptions {
         since: Some(super::model::monday()),
         progress: false,
         now: Utc::now(),
     };
-    let again = salespulse::pull::pull(
+    let again = salespulse::app::pull::pull(
         db.store.clone(),
         &config,
         config.source("b24").unwrap(),

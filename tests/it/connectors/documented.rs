@@ -15,7 +15,7 @@ use super::fake_bitrix::{self, Faults};
 use super::model::{Dept, UNKNOWN_STAGE_DEAL, account, monday, portal};
 use super::{config, count, fake_amo, inserted, pull_now};
 use crate::helpers::backends;
-use salespulse::pull::{PullOptions, PullReport};
+use salespulse::app::pull::{PullOptions, PullReport};
 use salespulse::storage::{Dataset, ScopeQuery, Storage};
 
 fn msk(s: &str) -> DateTime<Utc> {
@@ -53,7 +53,7 @@ async fn pull_since(
         progress: false,
         now: Utc::now(),
     };
-    salespulse::pull::pull(
+    salespulse::app::pull::pull(
         store.clone(),
         config,
         config.source(source).unwrap(),
@@ -503,8 +503,8 @@ async fn amo_text_event_ids_are_rejected_with_their_own_ids_one_row_each() {
         let deal = rows.iter().find(|r| r.file == "leads").unwrap();
         assert_eq!(deal.record, UNKNOWN_STAGE_DEAL.to_string());
 
-        let summary = salespulse::commands::pull::summary(
-            &salespulse::commands::pull::SourcePull {
+        let summary = salespulse::app::pull::all::summary(
+            &salespulse::app::pull::all::SourcePull {
                 source: "amo".into(),
                 from_api: true,
                 outcome: Ok(report),

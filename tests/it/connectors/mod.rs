@@ -18,8 +18,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Utc;
+use salespulse::app::pull::{self, PullError, PullOptions, PullReport};
 use salespulse::config::Config;
-use salespulse::pull::{self, PullError, PullOptions, PullReport};
 use salespulse::storage::Storage;
 
 pub const B24_ENV: &str = "SALESPULSE_TEST_B24_WEBHOOK";

@@ -14,7 +14,7 @@ use super::{
 use crate::fake_telegram::{self, Script};
 use crate::helpers::postgres;
 
-const API_URL_ENV: &str = salespulse::bot::telegram::API_URL_ENV;
+const API_URL_ENV: &str = salespulse::delivery::telegram::API_URL_ENV;
 const DB_ENV: &str = salespulse::config::DATABASE_URL_ENV;
 
 /// The text of a sendMessage call.

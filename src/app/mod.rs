@@ -1,8 +1,8 @@
 //! What the CLI's commands do, so `main.rs` only parses arguments.
 
-pub mod ask;
 pub mod demo;
 pub mod digest;
+pub mod ingest;
 pub mod kpi;
 pub mod pull;
 pub mod weekly;
@@ -14,9 +14,9 @@ use anyhow::Context;
 
 use crate::config::{Config, EXAMPLE, redact_url};
 use crate::domain::{Employee, Team};
-use crate::ingest::{self, FileReport};
 use crate::sources::demo::{DemoOptions, DemoSink, generate};
 use crate::storage::Storage;
+use ingest::FileReport;
 
 /// Writes the config's teams and employees into the store.
 pub async fn sync_directory(store: &dyn Storage, config: &Config) -> anyhow::Result<()> {
@@ -170,7 +170,7 @@ pub fn team<'c>(config: &'c Config, id: &str) -> anyhow::Result<&'c crate::confi
 }
 
 /// The config's source names, for messages: `pbx, cloud, crm`.
-fn source_names(config: &Config) -> String {
+pub(crate) fn source_names(config: &Config) -> String {
     config
         .sources
         .iter()

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::app::ingest::{self, IngestError, Input};
 use crate::config::{Config, SourceConfig, SourceKind};
-use crate::ingest::{self, IngestError, Input};
 use crate::storage::Storage;
 
 use super::files::hex;

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::app::ingest::{self, IngestError, Input};
 use crate::config::{Config, SourceConfig};
-use crate::ingest::{self, IngestError, Input};
 use crate::storage::Storage;
 
 use super::{PullError, PullOptions, PullReport};

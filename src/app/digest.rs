@@ -517,7 +517,7 @@ pub async fn send_digest(
         !chats.is_empty(),
         "nobody to send the digest of team {team} to: give a head of the team a telegram_id, or the team a telegram_chat_id"
     );
-    let bot = crate::bot::telegram::bot(config)?
+    let bot = crate::delivery::telegram::bot(config)?
         .throttle(teloxide::adaptors::throttle::Limits::default());
     let admin = config.telegram.as_ref().and_then(|t| t.admin_chat_id);
     let mut outcomes = Vec::new();

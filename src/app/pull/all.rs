@@ -8,8 +8,8 @@ use std::fmt::Write;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::app::pull::{self, PullError, PullOptions, PullReport};
 use crate::config::{Config, SourceConfig};
-use crate::pull::{self, PullError, PullOptions, PullReport};
 
 /// One source's pull: what it did, or why it failed.
 pub struct SourcePull {
@@ -55,7 +55,7 @@ pub async fn pull(
         Some(name) => vec![config.source(name).with_context(|| {
             format!(
                 "no source named {name:?} in the config (known: {})",
-                super::source_names(config)
+                crate::app::source_names(config)
             )
         })?],
         None => config
@@ -77,7 +77,7 @@ pub async fn pull(
         .map(|s| since.map(|raw| parse_since(raw, s.timezone)).transpose())
         .collect::<anyhow::Result<Vec<_>>>()?;
     let store = crate::storage::open(config.database_url.expose()).await?;
-    super::sync_directory(store.as_ref(), config).await?;
+    crate::app::sync_directory(store.as_ref(), config).await?;
     let mut pulls = Vec::new();
     for (source, since) in sources.into_iter().zip(starts) {
         let options = PullOptions {

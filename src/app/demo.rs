@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::app::ingest::{self, FileReport};
 use crate::config::Config;
-use crate::ingest::{self, FileReport};
 use crate::sources::demo::{self, CrmSink, DemoManager, DemoOptions, DemoSink, DemoStats};
 
 #[derive(Debug, Clone)]

@@ -12,10 +12,10 @@ use chrono::NaiveDateTime;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
+use crate::app::ingest::store_chunk;
 use crate::calendar::LocalClock;
 use crate::config::{AsteriskDbConfig, Config, SourceConfig};
 use crate::domain::Call;
-use crate::ingest::store_chunk;
 use crate::sources::asterisk::{merge_into, parse_row};
 use crate::sources::asterisk_db::{CdrDb, CdrRow, Param, db_error};
 use crate::sources::{CHUNK_ROWS, Mapping, Records};

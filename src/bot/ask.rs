@@ -17,7 +17,7 @@ pub async fn ask(
     repeat: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Reply, Option<String>)> {
-    let store = super::kpi::open_guarded(config, now).await?;
+    let store = crate::app::kpi::open_guarded(config, now).await?;
     let viewer = find_employee(config, as_who)?.clone();
     let bot = Bot {
         store: store.as_ref(),

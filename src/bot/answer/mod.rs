@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::access::{Refusal, identify, target};
 use super::parse::{COMMANDS, Command, Period, echo, parse};
-use crate::commands::digest::{CardRequest, manager_card_parts};
+use crate::app::digest::{CardRequest, manager_card_parts};
 use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::{FigureGroup, Role};
 use crate::render::telegram::{MESSAGE_LIMIT, escape, split_message};
@@ -18,7 +18,6 @@ use crate::report::kpi::{RankBy, figure_map, leaderboard};
 use crate::report::visibility::View;
 use crate::storage::{Redeemed, Storage};
 
-#[path = "team.rs"]
 mod team;
 
 /// A photo to send: file name, PNG bytes, caption.
@@ -361,7 +360,7 @@ impl Bot<'_> {
         .await?;
         let places = leaderboard(&report, &RankBy::Bonus);
         let all: Vec<_> = places.iter().collect();
-        Ok(Reply::html(pre(&crate::commands::kpi::render_text(
+        Ok(Reply::html(pre(&crate::app::kpi::render_text(
             &report, &all, true,
         ))))
     }

@@ -5,6 +5,7 @@
 //! duplicates nothing. `salespulse pull` runs one now; `serve` runs them on
 //! their schedules.
 
+pub mod all;
 mod cdr_db;
 mod files;
 mod follow;
@@ -65,7 +66,7 @@ impl PullReport {
     }
 
     /// Adds one file's run to the pull's totals.
-    pub fn add_file(&mut self, file: crate::ingest::FileReport) {
+    pub fn add_file(&mut self, file: crate::app::ingest::FileReport) {
         self.rows_read += file.totals.rows_read;
         *self.records.entry(file.records).or_default() += file.totals.upserted;
         self.rejects.extend(file.rejects);
@@ -83,7 +84,7 @@ pub enum PullError {
     )]
     NothingToPull(String),
     #[error(transparent)]
-    Ingest(#[from] crate::ingest::IngestError),
+    Ingest(#[from] crate::app::ingest::IngestError),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("{0}")]
