@@ -21,7 +21,7 @@ use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, manager_ca
 use crate::report::figures::FiguresReport;
 use crate::report::figures::{self, Scope};
 use crate::report::visibility::View;
-use crate::storage::Storage;
+use crate::storage::Store;
 
 /// What was written.
 #[derive(Debug)]
@@ -214,7 +214,7 @@ fn write_messages(
 
 /// Renders the digest of `team` for `day` into `out_dir`.
 pub async fn write_digest(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     team: &str,
     day: NaiveDate,
@@ -333,7 +333,7 @@ pub struct CardRequest<'a> {
 
 /// One person's card (what `/me` answers) for the days `[first, last]`.
 pub async fn manager_card_parts(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     request: CardRequest<'_>,
     now: DateTime<Utc>,
@@ -422,7 +422,7 @@ pub async fn manager_card_parts(
 /// `report manager`: one person's card for a day or a period, as Telegram
 /// HTML and text, with their pulse chart for a single day.
 pub async fn write_manager_card(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     who: &str,
     first: NaiveDate,
@@ -506,7 +506,7 @@ pub fn digest_deliveries(
 /// Sends the written digest to the team's Telegram chats: its messages,
 /// then its charts with the headline as the caption.
 pub async fn send_digest(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     team: &str,
     files: &DigestFiles,

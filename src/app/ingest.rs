@@ -17,7 +17,7 @@ use crate::config::{Config, SourceConfig, SourceKind};
 use crate::domain::TaskPostponement;
 use crate::sources::crm_files::{self, Entity, Format};
 use crate::sources::{Chunk, Mapping, Records, asterisk, calls_csv};
-use crate::storage::{Rejected, RunId, RunTotals, Storage, StorageError, Upserted};
+use crate::storage::{Rejected, RunId, RunTotals, StorageError, Store, Upserted};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -93,7 +93,7 @@ pub fn records_name(records: &Records) -> &'static str {
 /// Tasks whose stored due time is earlier than the one read now were
 /// postponed: record that, once.
 async fn detect_postponements(
-    store: &dyn Storage,
+    store: &Store,
     run: RunId,
     source: &str,
     tasks: &[crate::domain::Task],
@@ -123,7 +123,7 @@ async fn detect_postponements(
 
 /// Upserts one batch of records (tasks after noticing their postponements).
 pub async fn store_chunk(
-    store: &dyn Storage,
+    store: &Store,
     run: RunId,
     source: &str,
     records: Records,
@@ -196,7 +196,7 @@ pub fn crm_kind(
 
 /// Reads one file of a source into the store.
 pub async fn ingest_file(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     path: &Path,
@@ -227,7 +227,7 @@ pub async fn ingest_file(
 
 /// Reads a stream of a source into the store, as one run.
 pub async fn ingest_input<R: Read + Send + 'static>(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     input: Input<R>,

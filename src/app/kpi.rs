@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::config::kpi::month_of;
 use crate::metrics::kpi::number;
 use crate::report::kpi::{KpiReport, Place};
-use crate::storage::{RecordedScheme, Storage};
+use crate::storage::{RecordedScheme, Store};
 
 /// The config's today: the first team's calendar day at `now`.
 pub fn today(config: &Config, now: DateTime<Utc>) -> NaiveDate {
@@ -98,7 +98,7 @@ pub fn scheme_changes(
 
 /// Refuses a config that changes a month's rules; records the schemes
 /// whose month has arrived.
-pub async fn guard(store: &dyn Storage, config: &Config, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn guard(store: &Store, config: &Config, now: DateTime<Utc>) -> anyhow::Result<()> {
     if config.kpi.schemes.is_empty() {
         return Ok(());
     }
@@ -139,7 +139,7 @@ pub async fn guard(store: &dyn Storage, config: &Config, now: DateTime<Utc>) -> 
 }
 
 /// Opens the database and checks the KPI schemes against it.
-pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Arc<dyn Storage>> {
+pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Arc<Store>> {
     let store = crate::storage::open(config.database_url.expose()).await?;
     guard(store.as_ref(), config, now).await?;
     Ok(store)

@@ -15,11 +15,11 @@ use anyhow::Context;
 use crate::config::{Config, EXAMPLE, redact_url};
 use crate::domain::{Employee, Team};
 use crate::sources::demo::{DemoOptions, DemoSink, generate};
-use crate::storage::Storage;
+use crate::storage::Store;
 use ingest::FileReport;
 
 /// Writes the config's teams and employees into the store.
-pub async fn sync_directory(store: &dyn Storage, config: &Config) -> anyhow::Result<()> {
+pub async fn sync_directory(store: &Store, config: &Config) -> anyhow::Result<()> {
     let teams: Vec<Team> = config
         .teams
         .iter()

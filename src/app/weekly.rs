@@ -16,7 +16,7 @@ use crate::render::{Templates, locale_dir};
 use crate::report::digest::day_label;
 use crate::report::figures::{self, FiguresReport, Scope};
 use crate::report::weekly::{week_start, weekly};
-use crate::storage::Storage;
+use crate::storage::Store;
 
 #[derive(Debug)]
 pub struct WeeklyFiles {
@@ -78,7 +78,7 @@ struct ChartFiles {
 }
 
 async fn days(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     team: &str,
     first: NaiveDate,
@@ -96,7 +96,7 @@ async fn days(
 
 /// Renders the weekly report of the week that holds `day` into `out_dir`.
 pub async fn write_weekly(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     team: &str,
     day: NaiveDate,

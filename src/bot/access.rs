@@ -4,7 +4,7 @@
 use crate::config::{Config, EmployeeConfig};
 use crate::domain::Role;
 use crate::report::figures::find_employee;
-use crate::storage::Storage;
+use crate::storage::Store;
 
 /// Why a request was refused, in the words the chat shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl Refusal {
 /// The employee behind a Telegram account: by `telegram_id` in the config,
 /// else by a link made with an invite code.
 pub async fn identify<'c>(
-    store: &dyn Storage,
+    store: &Store,
     config: &'c Config,
     telegram_id: i64,
 ) -> anyhow::Result<Option<&'c EmployeeConfig>> {
@@ -87,7 +87,7 @@ pub fn new_invite_code() -> anyhow::Result<String> {
 
 /// Makes an invite code for `who`, valid for `hours`.
 pub async fn invite(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     who: &str,
     hours: i64,

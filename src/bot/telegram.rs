@@ -15,13 +15,13 @@ use teloxide::types::{BotCommand, BotCommandScope, ChatKind, InputFile, ParseMod
 use super::answer::{Bot as Answers, Reply};
 use super::parse::COMMANDS;
 use crate::config::Config;
-use crate::storage::Storage;
+use crate::storage::Store;
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What the handlers share.
 pub struct State {
-    pub store: Arc<dyn Storage>,
+    pub store: Arc<Store>,
     pub config: Config,
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::ingest::{records_name, store_chunk};
 use crate::app::pull::{PullError, PullOptions, PullReport};
 use crate::sources::Records;
-use crate::storage::{Rejected, RunId, RunTotals, Storage};
+use crate::storage::{Rejected, RunId, RunTotals, Store};
 
 /// How far one pass over an entity got.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -50,7 +50,7 @@ struct Cursor {
 }
 
 pub struct Session<'a> {
-    store: &'a dyn Storage,
+    store: &'a Store,
     run: RunId,
     source: String,
     cursor: Cursor,
@@ -109,7 +109,7 @@ fn absorb(held: &mut Vec<Records>, mut records: Records) {
 
 impl<'a> Session<'a> {
     pub async fn start(
-        store: &'a dyn Storage,
+        store: &'a Store,
         source: &str,
         kind: &str,
         target: &str,

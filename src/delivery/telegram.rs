@@ -14,7 +14,7 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 
 use crate::config::Config;
-use crate::storage::Storage;
+use crate::storage::Store;
 
 /// The env var naming another Bot API server (a local `telegram-bot-api`).
 pub const API_URL_ENV: &str = "SALESPULSE_TELEGRAM_API_URL";
@@ -208,7 +208,7 @@ where
 /// the admin chat.
 pub async fn disable_chat<R>(
     bot: &R,
-    store: &dyn Storage,
+    store: &Store,
     admin: Option<i64>,
     chat: i64,
     reason: &str,
@@ -237,7 +237,7 @@ where
 /// skipped from then on, and `admin` is told.
 pub async fn deliver<R>(
     bot: &R,
-    store: &dyn Storage,
+    store: &Store,
     admin: Option<i64>,
     chats: &[i64],
     out: &Outgoing,

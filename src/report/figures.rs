@@ -16,7 +16,7 @@ use crate::metrics::plan::{PlanResult, plan_vs_actual};
 use crate::metrics::pulse::{DayPulse, HeatRow, PulseRules, day_pulse, heat_map};
 use crate::metrics::telephony::{Telephony, telephony};
 use crate::metrics::{Figure, RecordKind, RecordRef};
-use crate::storage::{Dataset, ScopeQuery, Storage};
+use crate::storage::{Dataset, ScopeQuery, Store};
 
 /// The version of the JSON schema below; bumped on any incompatible change.
 pub const SCHEMA: &str = "salespulse.figures/1";
@@ -205,7 +205,7 @@ enum TeamBasis {
 /// For one person, the team's funnel holds only its open deals per stage
 /// (what their bottleneck is measured against); see [`build_with`].
 pub async fn build(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     scope: &Scope,
     first: NaiveDate,
@@ -226,7 +226,7 @@ pub async fn build(
 
 /// [`build`], choosing how much of the team's funnel a person's report carries.
 pub async fn build_with(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     scope: &Scope,
     first: NaiveDate,

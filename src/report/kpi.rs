@@ -15,7 +15,7 @@ use crate::domain::Role;
 use crate::metrics::kpi::{SchemeResult, evaluate, project};
 use crate::metrics::plan::working_days_in_month;
 use crate::metrics::{Figure, Unit};
-use crate::storage::Storage;
+use crate::storage::Store;
 
 pub const SCHEMA: &str = "salespulse.kpi/1";
 
@@ -127,7 +127,7 @@ pub fn figure_map(e: &EmployeeFigures) -> BTreeMap<String, Figure> {
 
 /// The KPI of `scope` for the month holding `month`, judged at `now`.
 pub async fn build(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     scope: &Scope,
     month: NaiveDate,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Config, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery};
 use crate::delivery::telegram::Outgoing;
 use crate::scheduler::Firing;
-use crate::storage::{FiringRecord, NewOutboxRow, Storage};
+use crate::storage::{FiringRecord, NewOutboxRow, Store};
 
 /// What goes in an outbox row's payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,7 +102,7 @@ pub struct TickReport {
 /// Looks at every schedule at `now`: fires what is due, records what was
 /// missed, and moves each schedule's mark to `now`.
 pub async fn tick(
-    store: &Arc<dyn Storage>,
+    store: &Arc<Store>,
     config: &Config,
     out_dir: &Path,
     now: DateTime<Utc>,
@@ -125,7 +125,7 @@ pub async fn tick(
 /// Records missed firings, and tells the admin chat once per tick and
 /// schedule (a per-minute schedule after a day down misses 1,440).
 async fn missed(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     sc: &ScheduleConfig,
     firings: &[Firing],
@@ -192,7 +192,7 @@ fn admin_rows(config: &Config, note: &str) -> anyhow::Result<Vec<NewOutboxRow>> 
 /// Fires one slot: renders, then records the firing and its rows at once.
 /// Another instance may have fired it already: then nothing is added.
 async fn fire(
-    store: &Arc<dyn Storage>,
+    store: &Arc<Store>,
     config: &Config,
     sc: &ScheduleConfig,
     firing: &Firing,
@@ -246,7 +246,7 @@ async fn fire(
 /// Sources with a pull under way in this process.
 static PULLING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
-async fn run_pull(store: &Arc<dyn Storage>, config: &Config, source: &str, now: DateTime<Utc>) {
+async fn run_pull(store: &Arc<Store>, config: &Config, source: &str, now: DateTime<Utc>) {
     let Some(source) = config.source(source) else {
         return;
     };
@@ -291,7 +291,7 @@ impl Drop for Finished {
 
 /// The outbox rows of a firing: the report rendered for each recipient.
 async fn render(
-    store: &Arc<dyn Storage>,
+    store: &Arc<Store>,
     config: &Config,
     sc: &ScheduleConfig,
     firing: &Firing,

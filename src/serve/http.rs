@@ -11,11 +11,11 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use super::clock::Clock;
-use crate::storage::Storage;
+use crate::storage::Store;
 
 /// What the endpoint reports, shared with the loops that update it.
 pub struct Status {
-    pub store: Arc<dyn Storage>,
+    pub store: Arc<Store>,
     pub instance: String,
     pub clock: Clock,
     /// Whether this instance long-polls Telegram now.

@@ -20,7 +20,7 @@ use teloxide::requests::RequesterExt;
 use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::storage::Storage;
+use crate::storage::Store;
 pub use clock::Clock;
 
 /// The session lock of the one instance that long-polls Telegram.
@@ -47,7 +47,7 @@ impl ServeOptions {
 /// Runs until `stop` turns true, then lets what is in hand finish.
 pub async fn run(
     config: Config,
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     options: ServeOptions,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
@@ -149,7 +149,7 @@ async fn pause(stop: &mut watch::Receiver<bool>, d: std::time::Duration) {
 
 async fn scheduler_loop(
     config: Arc<Config>,
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     status: Arc<http::Status>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -185,7 +185,7 @@ async fn scheduler_loop(
 }
 
 async fn worker_loop(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     channels: Arc<worker::Channels>,
     name: String,
     clock: Clock,
@@ -214,7 +214,7 @@ async fn worker_loop(
 /// by to take over when it dies.
 async fn bot_loop(
     config: Arc<Config>,
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     bot: teloxide::Bot,
     status: Arc<http::Status>,
     mut stop: watch::Receiver<bool>,

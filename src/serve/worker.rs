@@ -17,7 +17,7 @@ use teloxide::types::ChatId;
 use super::firing::Payload;
 use crate::delivery::email::{Mailer, SendError};
 use crate::delivery::telegram::{disable_chat, refusal, send_part};
-use crate::storage::{OutboxRow, Storage};
+use crate::storage::{OutboxRow, Store};
 
 /// How rows are retried.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +82,7 @@ enum Outcome {
 
 /// Claims and sends what is due; returns how many rows it handled.
 pub async fn work_once(
-    store: &Arc<dyn Storage>,
+    store: &Arc<Store>,
     channels: &Channels,
     worker: &str,
     clock: &Clock,
@@ -158,7 +158,7 @@ pub async fn work_once(
 
 /// A worker's hold on the row it sends.
 struct Lease<'a> {
-    store: &'a dyn Storage,
+    store: &'a Store,
     worker: &'a str,
     clock: &'a Clock,
     length: Duration,
@@ -185,7 +185,7 @@ impl Lease<'_> {
 }
 
 async fn send(
-    store: &Arc<dyn Storage>,
+    store: &Arc<Store>,
     channels: &Channels,
     lease: &Lease<'_>,
     row: &OutboxRow,

@@ -484,3 +484,6 @@ pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
     store.restore_bulk_indexes().await?;
     Ok(Arc::new(store))
 }
+
+/// The store every caller holds.
+pub type Store = dyn Storage;

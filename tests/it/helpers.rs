@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use salespulse::config::Config;
-use salespulse::storage::{self, Storage};
+use salespulse::storage::{self, Store};
 
 pub const POSTGRES_ENV: &str = "SALESPULSE_TEST_POSTGRES";
 
 pub struct TestDb {
-    pub store: Arc<dyn Storage>,
+    pub store: Arc<Store>,
     pub name: &'static str,
     /// Where it is, to open a second handle (a restart).
     pub url: String,

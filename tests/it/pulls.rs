@@ -10,7 +10,7 @@ use chrono::{TimeZone, Utc};
 use salespulse::app::ingest::ingest_file;
 use salespulse::app::pull::{PullError, PullOptions, PullReport, pull};
 use salespulse::config::{Config, SourceConfig};
-use salespulse::storage::{self, Storage};
+use salespulse::storage::{self, Store};
 
 use crate::cli::{salespulse, text};
 use crate::helpers::{TestDb, backends, config, fixture, sqlite};
@@ -33,7 +33,7 @@ fn with_paths(
     (config, s)
 }
 
-async fn pull_now(store: &Arc<dyn Storage>, config: &Config, source: &SourceConfig) -> PullReport {
+async fn pull_now(store: &Arc<Store>, config: &Config, source: &SourceConfig) -> PullReport {
     let options = PullOptions {
         since: None,
         progress: false,
@@ -80,7 +80,7 @@ fn lines(all: &[Vec<u8>], from: usize, to: usize) -> Vec<u8> {
 /// What a person would compare of a stored call.
 type CallKey = (String, Option<String>, String, i64, String, i64);
 
-async fn stored_calls(store: &dyn Storage) -> Vec<CallKey> {
+async fn stored_calls(store: &Store) -> Vec<CallKey> {
     let from = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let to = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
     let mut calls: Vec<CallKey> = store

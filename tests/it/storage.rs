@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use salespulse::domain::{
     Call, CallFields, Deal, Direction, Disposition, Employee, ExternalId, Role, Team,
 };
-use salespulse::storage::{Rejected, Storage, Upserted};
+use salespulse::storage::{Rejected, Store, Upserted};
 
 use crate::helpers::backends;
 
@@ -52,7 +52,7 @@ fn leg(agent: &str, talk: i64, disposition: Disposition) -> Call {
     .unwrap()
 }
 
-async fn count(store: &dyn Storage, table: &str) -> i64 {
+async fn count(store: &Store, table: &str) -> i64 {
     store
         .table_counts()
         .await

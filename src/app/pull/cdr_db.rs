@@ -19,7 +19,7 @@ use crate::domain::Call;
 use crate::sources::asterisk::{merge_into, parse_row};
 use crate::sources::asterisk_db::{CdrDb, CdrRow, Param, db_error};
 use crate::sources::{CHUNK_ROWS, Mapping, Records};
-use crate::storage::{Rejected, RunTotals, Storage};
+use crate::storage::{Rejected, RunTotals, Store};
 
 use super::{PullError, PullOptions, PullReport};
 
@@ -99,7 +99,7 @@ struct Held {
 
 /// Runs one pull of a CDR table now.
 pub async fn pull_cdr_table(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     source: &SourceConfig,
     db: &AsteriskDbConfig,
@@ -304,7 +304,7 @@ pub async fn pull_cdr_table(
 /// Stores what is held, then the cursor that covers it.
 #[allow(clippy::too_many_arguments)]
 async fn flush(
-    store: &dyn Storage,
+    store: &Store,
     run: crate::storage::RunId,
     source: &SourceConfig,
     db: &AsteriskDbConfig,

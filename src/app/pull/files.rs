@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::ingest::{self, IngestError, Input};
 use crate::config::{Config, SourceConfig};
-use crate::storage::Storage;
+use crate::storage::Store;
 
 use super::{PullError, PullOptions, PullReport};
 
@@ -22,7 +22,7 @@ pub const SETTLE_SECONDS: i64 = 5;
 
 /// Pulls a file source: its drop folder, then its followed file.
 pub(super) async fn pull(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     options: &PullOptions,
@@ -60,7 +60,7 @@ fn is_unfinished_name(name: &str) -> bool {
 /// folder (CRM entities in dependency order, else by name). Files stay where
 /// they are; the store remembers their hashes.
 async fn read_drop_folder(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     folder: &Path,

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::ingest::{self, IngestError, Input};
 use crate::config::{Config, SourceConfig, SourceKind};
-use crate::storage::Storage;
+use crate::storage::Store;
 
 use super::files::hex;
 use super::{PullError, PullOptions, PullReport};
@@ -264,7 +264,7 @@ impl<R: Read> Read for LineCounter<R> {
 
 /// Reads the new lines of the followed file and records the cursor.
 pub(super) async fn pull(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     followed: &Path,
@@ -312,7 +312,7 @@ pub(super) async fn pull(
 /// Reads one stretch of a file (a calls CSV's header put in front when it
 /// starts mid-file) and says where the file was left.
 async fn read_segment(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     mut segment: Segment,

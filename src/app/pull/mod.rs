@@ -18,7 +18,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, SourceConfig, SourceKind};
-use crate::storage::{Rejected, Storage, StorageError, Upserted};
+use crate::storage::{Rejected, StorageError, Store, Upserted};
 
 /// How a pull is asked to run.
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ pub enum PullError {
 
 /// Runs one pull of `source` now.
 pub async fn pull(
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     options: &PullOptions,

@@ -16,7 +16,7 @@ use crate::render::telegram::{MESSAGE_LIMIT, escape, split_message};
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard};
 use crate::report::visibility::View;
-use crate::storage::{Redeemed, Storage};
+use crate::storage::{Redeemed, Store};
 
 mod team;
 
@@ -115,7 +115,7 @@ fn command_group(command: &Command) -> Option<FigureGroup> {
 }
 
 pub struct Bot<'a> {
-    pub store: &'a dyn Storage,
+    pub store: &'a Store,
     pub config: &'a Config,
     pub now: DateTime<Utc>,
 }

@@ -18,7 +18,7 @@ use crate::connectors::mapping::{CrmMapping, CrmStage, int, text};
 use crate::connectors::session::Session;
 use crate::domain::{CallKind, StageKind};
 use crate::sources::Records;
-use crate::storage::{Rejected, Storage};
+use crate::storage::{Rejected, Store};
 use api::Amo;
 use records::NoteRow;
 
@@ -301,7 +301,7 @@ impl Puller<'_, '_> {
 
 /// Pulls an amoCRM account into the store.
 pub async fn pull(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     source: &SourceConfig,
     api: &CrmApiConfig,

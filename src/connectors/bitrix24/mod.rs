@@ -18,7 +18,7 @@ use crate::connectors::mapping::{CrmMapping, CrmStage, int, text};
 use crate::connectors::session::{Pass, Session};
 use crate::domain::{CallKind, StageKind};
 use crate::sources::Records;
-use crate::storage::{Rejected, Storage};
+use crate::storage::{Rejected, Store};
 use api::{BATCH, Bitrix, PAGE, command, rows};
 use records::ActivityRow;
 
@@ -615,7 +615,7 @@ impl Puller<'_, '_> {
 
 /// Pulls a Bitrix24 portal into the store.
 pub async fn pull(
-    store: &dyn Storage,
+    store: &Store,
     config: &Config,
     source: &SourceConfig,
     api: &CrmApiConfig,

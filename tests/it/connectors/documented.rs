@@ -16,7 +16,7 @@ use super::model::{Dept, UNKNOWN_STAGE_DEAL, account, monday, portal};
 use super::{config, count, fake_amo, inserted, pull_now};
 use crate::helpers::backends;
 use salespulse::app::pull::{PullOptions, PullReport};
-use salespulse::storage::{Dataset, ScopeQuery, Storage};
+use salespulse::storage::{Dataset, ScopeQuery, Store};
 
 fn msk(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -27,7 +27,7 @@ fn iso(t: DateTime<Utc>) -> String {
 }
 
 /// Everything stored for the two managers, 2026.
-async fn stored(store: &std::sync::Arc<dyn Storage>) -> Dataset {
+async fn stored(store: &std::sync::Arc<Store>) -> Dataset {
     store
         .load_scope(&ScopeQuery {
             employees: vec!["ivanov".into(), "sidorov".into()],
@@ -43,7 +43,7 @@ async fn stored(store: &std::sync::Arc<dyn Storage>) -> Dataset {
 }
 
 async fn pull_since(
-    store: &std::sync::Arc<dyn Storage>,
+    store: &std::sync::Arc<Store>,
     config: &salespulse::config::Config,
     source: &str,
     since: DateTime<Utc>,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use salespulse::app::pull::{self, PullError, PullOptions, PullReport};
 use salespulse::config::Config;
-use salespulse::storage::Storage;
+use salespulse::storage::Store;
 
 pub const B24_ENV: &str = "SALESPULSE_TEST_B24_WEBHOOK";
 pub const AMO_ENV: &str = "SALESPULSE_TEST_AMO_TOKEN";
@@ -134,7 +134,7 @@ pub fn config_with(b24_url: &str, amo_base: &str, extra: &str, token: &str) -> C
 }
 
 pub async fn pull_now(
-    store: &Arc<dyn Storage>,
+    store: &Arc<Store>,
     config: &Config,
     source: &str,
 ) -> Result<PullReport, PullError> {
@@ -153,7 +153,7 @@ pub async fn pull_now(
 }
 
 /// Rows of a table.
-pub async fn count(store: &Arc<dyn Storage>, table: &str) -> i64 {
+pub async fn count(store: &Arc<Store>, table: &str) -> i64 {
     store
         .table_counts()
         .await

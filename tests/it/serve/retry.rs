@@ -177,11 +177,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
 }
 
 /// Records the 09:00 digest firing with one row: `out` to chat 42.
-async fn fire_to_chat_42(
-    store: &dyn salespulse::storage::Storage,
-    out: &Outgoing,
-    now: DateTime<Utc>,
-) {
+async fn fire_to_chat_42(store: &salespulse::storage::Store, out: &Outgoing, now: DateTime<Utc>) {
     let row = NewOutboxRow {
         recipient: "telegram:42".into(),
         channel: "telegram".into(),

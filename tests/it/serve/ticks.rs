@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use salespulse::config::Config;
 use salespulse::serve::firing::{TickReport, tick};
-use salespulse::storage::{self, Storage};
+use salespulse::storage::{self, Store};
 
 use super::{HEAD_CHAT, TEAM_CHAT, TOKEN_ENV, config_text, demo, ingest};
 use crate::helpers::backends;
@@ -69,7 +69,7 @@ fn slots(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
-async fn rows(store: &Arc<dyn Storage>) -> i64 {
+async fn rows(store: &Arc<Store>) -> i64 {
     store
         .outbox_counts()
         .await
@@ -81,10 +81,7 @@ async fn rows(store: &Arc<dyn Storage>) -> i64 {
 
 /// Claims every pending row, as (schedule, slot, recipient) and payload,
 /// checking that none is there twice.
-async fn claim_all(
-    store: &Arc<dyn Storage>,
-    name: &str,
-) -> (Vec<(String, String, String)>, Vec<String>) {
+async fn claim_all(store: &Arc<Store>, name: &str) -> (Vec<(String, String, String)>, Vec<String>) {
     let far = at("2030-01-01T00:00:00Z");
     let claimed = store
         .claim_outbox("check", far, far + Duration::hours(1), 10_000, 100)
@@ -100,7 +97,7 @@ async fn claim_all(
 }
 
 struct Ticker<'a> {
-    store: Arc<dyn Storage>,
+    store: Arc<Store>,
     config: &'a Config,
     out: &'a Path,
     name: &'static str,
@@ -130,7 +127,7 @@ async fn the_scheduler_ticks_through_a_week_a_restart_and_dst_changes() {
 }
 
 async fn week_and_restart(
-    store: &Arc<dyn Storage>,
+    store: &Arc<Store>,
     url: &str,
     dir: &Path,
     out: &Path,
@@ -279,7 +276,7 @@ async fn week_and_restart(
     store.close().await;
 }
 
-async fn dst(store: &Arc<dyn Storage>, dir: &Path, out: &Path, name: &'static str) {
+async fn dst(store: &Arc<Store>, dir: &Path, out: &Path, name: &'static str) {
     // Spring: on 2026-03-29 Berlin goes from 02:00 CET to 03:00 CEST, at
     // 01:00 UTC; 02:30 does not exist and fires at 03:00 local.
     let config = parse(dir, &berlin("berlin-spring"));
