@@ -1,3 +1,6 @@
+//! The scheduler's tests: due slots across time zones, DST changes and
+//! restarts.
+
 use super::*;
 use chrono::{Datelike, NaiveDate, Weekday};
 use chrono_tz::{America, Europe};
