@@ -1,20 +1,28 @@
-//! The `salespulse` command line. Parsing only: the work is in the library.
+//! The `salespulse` command line: one short function per subcommand, each
+//! reading its arguments and the config, calling the use case in `app` (or
+//! the bot, or `serve`) and printing what it did.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 
 use salespulse::app::{self, demo::DemoPaths};
 use salespulse::config::{CONFIG_ENV, Config};
 use salespulse::report::figures::{self, Scope};
 use salespulse::report::figures_text;
+use salespulse::storage::Store;
 
 mod cli;
 
-use cli::{Cli, Command, DigestDeliver, Format, ReportCommand};
+use cli::{
+    AskArgs, Cli, Command, DemoArgs, DigestArgs, DigestDeliver, FiguresArgs, Format, IngestArgs,
+    InitArgs, InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, ServeArgs, WeeklyArgs,
+};
 
 /// Prints a rendered report and says which files it went to.
 fn print_written(files: &app::digest::DigestFiles) {
@@ -36,395 +44,365 @@ fn load_config(flag: Option<PathBuf>) -> anyhow::Result<(Config, PathBuf)> {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let progress = std::io::stderr().is_terminal();
+    let config = cli.config;
     match cli.command {
-        Command::Demo {
-            seed,
-            managers,
-            days,
-            end,
-            db,
-            data_dir,
-            config_out,
-            out,
-        } => {
-            let end = end.unwrap_or_else(|| {
-                let today = chrono::Utc::now()
-                    .with_timezone(&app::demo::TIMEZONE)
-                    .date_naive();
-                today.pred_opt().unwrap_or(today)
-            });
-            let paths = DemoPaths {
-                database: db,
-                data_dir,
-                config: config_out,
-                out_dir: out,
-            };
-            let outcome = app::demo::run(seed, managers, days, end, paths, progress).await?;
-            print!("{}", outcome.summary());
+        Command::Demo(args) => demo(args).await,
+        Command::Init(args) => init(config, args),
+        Command::CheckConfig => check_config(config).await,
+        Command::Serve(args) => serve(config, args).await,
+        Command::Bot => bot(config).await,
+        Command::Ask(args) => ask(config, args).await,
+        Command::Invite(args) => invite(config, args).await,
+        Command::Migrate => migrate(config).await,
+        Command::Ingest(args) => ingest(config, args).await,
+        Command::Pull(args) => pull(config, args).await,
+        Command::Report(ReportCommand::Figures(args)) => report_figures(config, args).await,
+        Command::Report(ReportCommand::Kpi(args)) => report_kpi(config, args).await,
+        Command::Report(ReportCommand::Manager(args)) => report_manager(config, args).await,
+        Command::Report(ReportCommand::Weekly(args)) => report_weekly(config, args).await,
+        Command::Report(ReportCommand::Digest(args)) => report_digest(config, args).await,
+        Command::GenerateCdr(args) => {
+            println!("{}", app::generate_cdr(args.rows, &args.out, args.seed)?);
+            Ok(())
         }
-        Command::Init { path, force } => {
-            let path = path.unwrap_or_else(|| Config::path(cli.config));
-            println!("{}", app::init(&path, force)?);
+    }
+}
+
+/// Whether progress bars are drawn: only for a person at a terminal.
+fn progress() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Runs `work` on the database (its KPI schemes checked first), and closes
+/// the database whatever `work` returns.
+async fn with_store<T>(
+    config: &Config,
+    now: DateTime<Utc>,
+    work: impl AsyncFnOnce(&Arc<Store>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let store = app::kpi::open_guarded(config, now).await?;
+    let result = work(&store).await;
+    store.close().await;
+    result
+}
+
+fn scope(employee: Option<String>, team: Option<String>) -> anyhow::Result<Scope> {
+    match (employee, team) {
+        (Some(e), _) => Ok(Scope::Employee(e)),
+        (None, Some(t)) => Ok(Scope::Team(t)),
+        (None, None) => anyhow::bail!("name --employee or --team"),
+    }
+}
+
+/// The most rejects a summary lists unless every one is asked for.
+fn max_rejects(all: bool) -> usize {
+    if all { usize::MAX } else { 10 }
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let end = args.end.unwrap_or_else(|| {
+        let today = Utc::now().with_timezone(&app::demo::TIMEZONE).date_naive();
+        today.pred_opt().unwrap_or(today)
+    });
+    let paths = DemoPaths {
+        database: args.db,
+        data_dir: args.data_dir,
+        config: args.config_out,
+        out_dir: args.out,
+    };
+    let outcome =
+        app::demo::run(args.seed, args.managers, args.days, end, paths, progress()).await?;
+    print!("{}", outcome.summary());
+    Ok(())
+}
+
+fn init(config: Option<PathBuf>, args: InitArgs) -> anyhow::Result<()> {
+    let path = args.path.unwrap_or_else(|| Config::path(config));
+    println!("{}", app::init(&path, args.force)?);
+    Ok(())
+}
+
+async fn check_config(flag: Option<PathBuf>) -> anyhow::Result<()> {
+    let (config, path) = load_config(flag)?;
+    // The schemes against those already in force, before the file is called valid.
+    let schemes = app::kpi::check_schemes(&config, &path, Utc::now()).await?;
+    print!("{}", app::check_config(&config, &path));
+    if let Some(line) = schemes {
+        println!("{line}");
+    }
+    print!("{}", app::check_cdr_tables(&config).await?);
+    Ok(())
+}
+
+async fn serve(flag: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<()> {
+    use salespulse::serve::{Clock, ServeOptions};
+    let (config, _) = load_config(flag)?;
+    let clock = match args.clock_start {
+        Some(t) => Clock::starting_at(t, args.speed),
+        None => Clock::real(),
+    };
+    let options = ServeOptions {
+        clock: clock.clone(),
+        instance: args.instance.unwrap_or_else(ServeOptions::instance_name),
+    };
+    with_store(&config.clone(), clock.now(), async |store| {
+        let stop = salespulse::shutdown::stop_signal();
+        salespulse::serve::run(config, store.clone(), options, stop).await
+    })
+    .await
+}
+
+async fn bot(flag: Option<PathBuf>) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    with_store(&config.clone(), Utc::now(), async |store| {
+        let state = Arc::new(salespulse::bot::telegram::State {
+            store: store.clone(),
+            config,
+        });
+        salespulse::bot::telegram::run(state).await
+    })
+    .await
+}
+
+async fn ask(flag: Option<PathBuf>, args: AskArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let (reply, latency) =
+        salespulse::bot::ask::ask(&config, &args.as_who, &args.text, args.repeat, now).await?;
+    for m in &reply.messages {
+        println!("{m}");
+    }
+    for photo in &reply.photos {
+        println!(
+            "[photo {}, {} bytes]",
+            photo.chart.name,
+            photo.chart.png.len()
+        );
+    }
+    if let Some(latency) = latency {
+        eprintln!("{latency}");
+    }
+    Ok(())
+}
+
+async fn invite(flag: Option<PathBuf>, args: InviteArgs) -> anyhow::Result<()> {
+    let valid_hours = args.valid_hours;
+    anyhow::ensure!(
+        (1..=24 * 30).contains(&valid_hours),
+        "--valid-hours {valid_hours} is out of range (expected 1 to 720)"
+    );
+    let (config, _) = load_config(flag)?;
+    let now = Utc::now();
+    let (code, name, expires) = with_store(&config, now, async |store| {
+        salespulse::bot::access::invite(store.as_ref(), &config, &args.employee, valid_hours, now)
+            .await
+    })
+    .await?;
+    println!("{code}");
+    eprintln!(
+        "{name}: send /start {code} to the bot; the code works once, until {} UTC.",
+        expires.format("%Y-%m-%d %H:%M")
+    );
+    Ok(())
+}
+
+async fn migrate(flag: Option<PathBuf>) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let store = salespulse::storage::open(config.database_url.expose()).await?;
+    let done = async {
+        app::sync_directory(store.as_ref(), &config).await?;
+        app::kpi::guard(store.as_ref(), &config, Utc::now()).await
+    }
+    .await;
+    if done.is_ok() {
+        println!("The {} database is up to date.", store.backend());
+    }
+    store.close().await;
+    done
+}
+
+async fn ingest(flag: Option<PathBuf>, args: IngestArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let reports = app::ingest(&config, args.source.as_deref(), &args.paths, progress()).await?;
+    for r in &reports {
+        print!("{}", r.summary(max_rejects(args.all_rejects)));
+    }
+    Ok(())
+}
+
+async fn pull(flag: Option<PathBuf>, args: PullArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let (source, since) = (args.source.as_deref(), args.since.as_deref());
+    let pulls = app::pull::all::pull(&config, source, since, progress()).await?;
+    for p in &pulls {
+        let summary = app::pull::all::summary(p, max_rejects(args.all_rejects));
+        // A pull that could not run says why on stderr.
+        if p.outcome.is_err() {
+            eprint!("{summary}");
+        } else {
+            print!("{summary}");
         }
-        Command::CheckConfig => {
-            let (config, path) = load_config(cli.config)?;
-            // The schemes against those already in force (read only), before
-            // the file is called valid.
-            let mut schemes = None;
-            if !config.kpi.schemes.is_empty() {
-                match salespulse::storage::open(config.database_url.expose()).await {
-                    Ok(store) => {
-                        let recorded = store.kpi_schemes().await;
-                        store.close().await;
-                        let today = app::kpi::today(&config, chrono::Utc::now());
-                        let issues = app::kpi::scheme_changes(&config, &recorded?, today);
-                        if !issues.is_empty() {
-                            anyhow::bail!(
-                                "{} is not valid: {} KPI scheme problem(s):\n  {}",
-                                path.display(),
-                                issues.len(),
-                                issues.join("\n  ")
-                            );
-                        }
-                        schemes = Some(format!(
-                            "  KPI schemes: {} version(s), none changes a month already begun",
-                            config.kpi.schemes.len()
-                        ));
-                    }
-                    Err(e) => {
-                        schemes = Some(format!(
-                            "  KPI schemes not checked against those in force: the database cannot be opened ({e})"
-                        ))
-                    }
-                }
-            }
-            print!("{}", app::check_config(&config, &path));
-            if let Some(line) = schemes {
-                println!("{line}");
-            }
-            print!("{}", app::check_cdr_tables(&config).await?);
+    }
+    let failed = pulls.iter().filter(|p| p.failed()).count();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} pull(s) failed (see above)", pulls.len());
+    }
+    Ok(())
+}
+
+async fn report_figures(flag: Option<PathBuf>, args: FiguresArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let scope = scope(args.employee, args.team)?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let (from, to) = (args.from, args.to.unwrap_or(args.from));
+    let days = (to - from).num_days() + 1;
+    if days < 1 {
+        anyhow::bail!("--to {to} is before --from {from}");
+    }
+    if days > MAX_REPORT_DAYS {
+        anyhow::bail!(
+            "--from {from} --to {to} is {days} days; a report covers at most {MAX_REPORT_DAYS} days: ask for it a year at a time"
+        );
+    }
+    // The printout shows the team's whole funnel beside the person's.
+    let report = with_store(&config, now, async |store| {
+        let full = figures::TeamFunnel::Full;
+        Ok(figures::build_with(store.as_ref(), &config, &scope, from, to, now, full).await?)
+    })
+    .await?;
+    let report = if args.with_records {
+        report
+    } else {
+        report.without_records()
+    };
+    match args.format {
+        Format::Text => print!("{}", figures_text::render(&report, args.explain)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(())
+}
+
+async fn report_kpi(flag: Option<PathBuf>, args: KpiArgs) -> anyhow::Result<()> {
+    use salespulse::report::kpi;
+    let (config, _) = load_config(flag)?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let month = match args.month {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .with_context(|| format!("--month {m:?} is not a month (expected YYYY-MM)"))?,
+        None => app::kpi::today(&config, now),
+    };
+    let scope = scope(args.employee, args.team)?;
+    let report = with_store(&config, now, async |store| {
+        Ok(kpi::build(store.as_ref(), &config, &scope, month, now).await?)
+    })
+    .await?;
+    let places = kpi::leaderboard(&report, &args.by);
+    match args.format {
+        Format::Text => {
+            let all: Vec<_> = places.iter().collect();
+            print!("{}", app::kpi::render_text(&report, &all, args.explain));
         }
-        Command::Serve {
-            clock_start,
-            speed,
-            instance,
-        } => {
-            use salespulse::serve::{Clock, ServeOptions};
-            let (config, _) = load_config(cli.config)?;
-            let clock = match clock_start {
-                Some(t) => Clock::starting_at(t, speed),
-                None => Clock::real(),
-            };
-            let store = app::kpi::open_guarded(&config, clock.now()).await?;
-            let options = ServeOptions {
-                clock,
-                instance: instance.unwrap_or_else(ServeOptions::instance_name),
-            };
-            let stop = salespulse::shutdown::stop_signal();
-            salespulse::serve::run(config, store.clone(), options, stop).await?;
-            store.close().await;
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "report": report,
+                "leaderboard": places,
+            }))?
+        ),
+    }
+    Ok(())
+}
+
+async fn report_manager(flag: Option<PathBuf>, args: ManagerArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let (first, last) = (args.date, args.to.unwrap_or(args.date));
+    let files = with_store(&config, now, async |store| {
+        let store = store.as_ref();
+        app::digest::write_manager_card(store, &config, &args.employee, first, last, now, &args.out)
+            .await
+    })
+    .await?;
+    print_written(&files);
+    Ok(())
+}
+
+async fn report_weekly(flag: Option<PathBuf>, args: WeeklyArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let email = args.deliver == app::weekly::Deliver::Email;
+    if email && config.email.is_none() {
+        anyhow::bail!(
+            "--deliver email needs an [email] section in the config (smtp_host, from; see `salespulse init`)"
+        );
+    }
+    let now = args.now.unwrap_or_else(Utc::now);
+    let day = args
+        .date
+        .unwrap_or_else(|| (now - chrono::Duration::days(7)).date_naive());
+    let (team, out) = (&args.team, &args.out);
+    let files = with_store(&config, now, async |store| {
+        app::weekly::write_weekly(store.as_ref(), &config, team, day, now, out, args.deliver).await
+    })
+    .await?;
+    println!("{}", files.subject);
+    for f in [&files.html, &files.xlsx]
+        .into_iter()
+        .chain(&files.eml)
+        .chain(&files.charts)
+    {
+        eprintln!("wrote {}", f.display());
+    }
+    if !email {
+        return Ok(());
+    }
+    let Some(email) = &files.email else {
+        anyhow::bail!(
+            "nobody to send the weekly report of team {team} to: give an owner or a head of the team an `email`, or set email.to"
+        );
+    };
+    let deliveries = app::weekly::send_weekly(&config, email).await?;
+    for d in &deliveries {
+        match &d.result {
+            Ok(answer) => println!("sent to {} ({answer})", d.to),
+            Err(e) => eprintln!("not sent to {}: {e}", d.to),
         }
-        Command::Bot => {
-            let (config, _) = load_config(cli.config)?;
-            let store = app::kpi::open_guarded(&config, chrono::Utc::now()).await?;
-            let state = std::sync::Arc::new(salespulse::bot::telegram::State {
-                store: store.clone(),
-                config,
-            });
-            salespulse::bot::telegram::run(state).await?;
-            store.close().await;
+    }
+    let failed = deliveries.iter().filter(|d| d.result.is_err()).count();
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} recipients did not get the weekly report",
+            deliveries.len()
+        );
+    }
+    Ok(())
+}
+
+async fn report_digest(flag: Option<PathBuf>, args: DigestArgs) -> anyhow::Result<()> {
+    use salespulse::delivery::telegram::ChatOutcome;
+    let (config, _) = load_config(flag)?;
+    let team = app::team(&config, &args.team)?.clone();
+    let now = args.now.unwrap_or_else(Utc::now);
+    let day = args.date.unwrap_or_else(|| {
+        let today = now.with_timezone(&team.timezone).date_naive();
+        salespulse::report::digest::digest_day(today, |d| team.is_working_day(d))
+    });
+    let sent = with_store(&config, now, async |store| {
+        let store = store.as_ref();
+        let files =
+            app::digest::write_digest(store, &config, &team.id, day, now, &args.out).await?;
+        print_written(&files);
+        if args.deliver != DigestDeliver::Telegram {
+            return Ok(Vec::new());
         }
-        Command::Ask {
-            as_who,
-            text,
-            repeat,
-            now,
-        } => {
-            let (config, _) = load_config(cli.config)?;
-            let now = now.unwrap_or_else(chrono::Utc::now);
-            let (reply, latency) =
-                salespulse::bot::ask::ask(&config, &as_who, &text, repeat, now).await?;
-            for m in &reply.messages {
-                println!("{m}");
-            }
-            for (name, png, _) in &reply.photos {
-                println!("[photo {name}, {} bytes]", png.len());
-            }
-            if let Some(latency) = latency {
-                eprintln!("{latency}");
-            }
-        }
-        Command::Invite {
-            employee,
-            valid_hours,
-        } => {
-            anyhow::ensure!(
-                (1..=24 * 30).contains(&valid_hours),
-                "--valid-hours {valid_hours} is out of range (expected 1 to 720)"
-            );
-            let (config, _) = load_config(cli.config)?;
-            let now = chrono::Utc::now();
-            let store = app::kpi::open_guarded(&config, now).await?;
-            let (code, name, expires) = salespulse::bot::access::invite(
-                store.as_ref(),
-                &config,
-                &employee,
-                valid_hours,
-                now,
-            )
-            .await?;
-            store.close().await;
-            println!("{code}");
-            eprintln!(
-                "{name}: send /start {code} to the bot; the code works once, until {} UTC.",
-                expires.format("%Y-%m-%d %H:%M")
-            );
-        }
-        Command::Migrate => {
-            let (config, _) = load_config(cli.config)?;
-            let store = salespulse::storage::open(config.database_url.expose()).await?;
-            app::sync_directory(store.as_ref(), &config).await?;
-            app::kpi::guard(store.as_ref(), &config, chrono::Utc::now()).await?;
-            println!("The {} database is up to date.", store.backend());
-            store.close().await;
-        }
-        Command::Ingest {
-            source,
-            all_rejects,
-            paths,
-        } => {
-            let (config, _) = load_config(cli.config)?;
-            let reports = app::ingest(&config, source.as_deref(), &paths, progress).await?;
-            for r in &reports {
-                print!("{}", r.summary(if all_rejects { usize::MAX } else { 10 }));
-            }
-        }
-        Command::Pull {
-            source,
-            since,
-            all_rejects,
-        } => {
-            let (config, _) = load_config(cli.config)?;
-            let pulls =
-                app::pull::all::pull(&config, source.as_deref(), since.as_deref(), progress)
-                    .await?;
-            let max_rejects = if all_rejects { usize::MAX } else { 10 };
-            for p in &pulls {
-                let summary = app::pull::all::summary(p, max_rejects);
-                // A pull that could not run says why on stderr.
-                if p.outcome.is_err() {
-                    eprint!("{summary}");
-                } else {
-                    print!("{summary}");
-                }
-            }
-            let failed = pulls.iter().filter(|p| p.failed()).count();
-            if failed > 0 {
-                anyhow::bail!("{failed} of {} pull(s) failed (see above)", pulls.len());
-            }
-        }
-        Command::Report(ReportCommand::Figures {
-            employee,
-            team,
-            from,
-            to,
-            format,
-            explain,
-            with_records,
-            now,
-        }) => {
-            let (config, _) = load_config(cli.config)?;
-            let scope = match (employee, team) {
-                (Some(e), _) => Scope::Employee(e),
-                (None, Some(t)) => Scope::Team(t),
-                (None, None) => anyhow::bail!("name --employee or --team"),
-            };
-            let now = now.unwrap_or_else(chrono::Utc::now);
-            let to_day = to.unwrap_or(from);
-            let days = (to_day - from).num_days() + 1;
-            if days < 1 {
-                anyhow::bail!("--to {to_day} is before --from {from}");
-            }
-            if days > MAX_REPORT_DAYS {
-                anyhow::bail!(
-                    "--from {from} --to {to_day} is {days} days; a report covers at most {MAX_REPORT_DAYS} days: ask for it a year at a time"
-                );
-            }
-            let store = app::kpi::open_guarded(&config, now).await?;
-            // The printout shows the team's whole funnel beside the person's.
-            let report = figures::build_with(
-                store.as_ref(),
-                &config,
-                &scope,
-                from,
-                to.unwrap_or(from),
-                now,
-                figures::TeamFunnel::Full,
-            )
-            .await?;
-            let report = if with_records {
-                report
-            } else {
-                report.without_records()
-            };
-            store.close().await;
-            match format {
-                Format::Text => print!("{}", figures_text::render(&report, explain)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-            }
-        }
-        Command::Report(ReportCommand::Kpi {
-            month,
-            employee,
-            team,
-            format,
-            explain,
-            by,
-            now,
-        }) => {
-            let (config, _) = load_config(cli.config)?;
-            let now = now.unwrap_or_else(chrono::Utc::now);
-            let month = match month {
-                Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-                    .with_context(|| format!("--month {m:?} is not a month (expected YYYY-MM)"))?,
-                None => app::kpi::today(&config, now),
-            };
-            let scope = match (employee, team) {
-                (Some(e), _) => Scope::Employee(e),
-                (None, Some(t)) => Scope::Team(t),
-                (None, None) => anyhow::bail!("name --employee or --team"),
-            };
-            let store = app::kpi::open_guarded(&config, now).await?;
-            let report =
-                salespulse::report::kpi::build(store.as_ref(), &config, &scope, month, now).await?;
-            store.close().await;
-            let places = salespulse::report::kpi::leaderboard(&report, &by);
-            match format {
-                Format::Text => {
-                    let all: Vec<_> = places.iter().collect();
-                    print!("{}", app::kpi::render_text(&report, &all, explain));
-                }
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({
-                        "report": report,
-                        "leaderboard": places,
-                    }))?
-                ),
-            }
-        }
-        Command::Report(ReportCommand::Manager {
-            employee,
-            date,
-            to,
-            out,
-            now,
-        }) => {
-            let (config, _) = load_config(cli.config)?;
-            let now = now.unwrap_or_else(chrono::Utc::now);
-            let store = app::kpi::open_guarded(&config, now).await?;
-            let files = app::digest::write_manager_card(
-                store.as_ref(),
-                &config,
-                &employee,
-                date,
-                to.unwrap_or(date),
-                now,
-                &out,
-            )
-            .await?;
-            store.close().await;
-            print_written(&files);
-        }
-        Command::Report(ReportCommand::Weekly {
-            team,
-            date,
-            out,
-            now,
-            deliver,
-        }) => {
-            let (config, _) = load_config(cli.config)?;
-            if deliver == app::weekly::Deliver::Email && config.email.is_none() {
-                anyhow::bail!(
-                    "--deliver email needs an [email] section in the config (smtp_host, from; see `salespulse init`)"
-                );
-            }
-            let now = now.unwrap_or_else(chrono::Utc::now);
-            let day = date.unwrap_or_else(|| (now - chrono::Duration::days(7)).date_naive());
-            let store = app::kpi::open_guarded(&config, now).await?;
-            let files =
-                app::weekly::write_weekly(store.as_ref(), &config, &team, day, now, &out, deliver)
-                    .await?;
-            store.close().await;
-            println!("{}", files.subject);
-            for f in [&files.html, &files.xlsx]
-                .into_iter()
-                .chain(&files.eml)
-                .chain(&files.charts)
-            {
-                eprintln!("wrote {}", f.display());
-            }
-            if deliver == app::weekly::Deliver::Email {
-                let Some(email) = &files.email else {
-                    anyhow::bail!(
-                        "nobody to send the weekly report of team {team} to: give an owner or a head of the team an `email`, or set email.to"
-                    );
-                };
-                let deliveries = app::weekly::send_weekly(&config, email).await?;
-                let failed = deliveries.iter().filter(|d| d.result.is_err()).count();
-                for d in &deliveries {
-                    match &d.result {
-                        Ok(answer) => println!("sent to {} ({answer})", d.to),
-                        Err(e) => eprintln!("not sent to {}: {e}", d.to),
-                    }
-                }
-                if failed > 0 {
-                    anyhow::bail!(
-                        "{failed} of {} recipients did not get the weekly report",
-                        deliveries.len()
-                    );
-                }
-            }
-        }
-        Command::Report(ReportCommand::Digest {
-            team,
-            date,
-            out,
-            now,
-            deliver,
-        }) => {
-            let (config, _) = load_config(cli.config)?;
-            let team_config = app::team(&config, &team)?.clone();
-            let now = now.unwrap_or_else(chrono::Utc::now);
-            let day = date.unwrap_or_else(|| {
-                let today = now.with_timezone(&team_config.timezone).date_naive();
-                salespulse::report::digest::digest_day(today, |d| team_config.is_working_day(d))
-            });
-            let store = app::kpi::open_guarded(&config, now).await?;
-            let files =
-                app::digest::write_digest(store.as_ref(), &config, &team, day, now, &out).await?;
-            print_written(&files);
-            if deliver == DigestDeliver::Telegram {
-                let sent = app::digest::send_digest(store.as_ref(), &config, &team, &files).await?;
-                let failed = sent
-                    .iter()
-                    .filter(|(_, o)| *o != salespulse::delivery::telegram::ChatOutcome::Sent)
-                    .count();
-                for (chat, outcome) in &sent {
-                    eprintln!("chat {chat}: {outcome:?}");
-                }
-                store.close().await;
-                if failed > 0 {
-                    anyhow::bail!("{failed} of {} chats did not get the digest", sent.len());
-                }
-            } else {
-                store.close().await;
-            }
-        }
-        Command::GenerateCdr { rows, out, seed } => {
-            println!("{}", app::generate_cdr(rows, &out, seed)?);
-        }
+        app::digest::send_digest(store, &config, &team.id, &files).await
+    })
+    .await?;
+    for (chat, outcome) in &sent {
+        eprintln!("chat {chat}: {outcome:?}");
+    }
+    let failed = sent.iter().filter(|(_, o)| *o != ChatOutcome::Sent).count();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} chats did not get the digest", sent.len());
     }
     Ok(())
 }

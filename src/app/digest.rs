@@ -15,6 +15,7 @@ use crate::domain::{Call, FigureGroup, Role};
 use crate::metrics::pulse::HeatRow;
 use crate::render::charts;
 use crate::render::telegram::{MESSAGE_LIMIT, split_message};
+use crate::render::{Button, Chart};
 use crate::render::{Templates, locale_dir};
 use crate::report::digest::digest;
 use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, manager_card, short_name};
@@ -31,8 +32,8 @@ pub struct DigestFiles {
     pub text_body: String,
     /// PNG charts: the team pulse heat map first (the digest's photo).
     pub charts: Vec<PathBuf>,
-    /// Buttons under the digest: a label and the command it asks.
-    pub buttons: Vec<(String, String)>,
+    /// Buttons under the digest.
+    pub buttons: Vec<Button>,
     /// The copy for the team's group chat, where managers read it, when it
     /// differs: the groups `[visibility]` hides from managers left out, and
     /// the bonuses unless everyone may see everyone's.
@@ -51,19 +52,25 @@ fn chart_group(name: &str) -> FigureGroup {
 /// The digest's drill-down buttons: for each flagged manager, their pulse
 /// chart and why they were flagged. A button's command must fit Telegram's
 /// 64 bytes of callback data.
-fn buttons(model: &crate::report::digest::Digest, locale: Locale) -> Vec<(String, String)> {
+fn buttons(model: &crate::report::digest::Digest, locale: Locale) -> Vec<Button> {
     let (pulse, why) = match locale {
         Locale::Ru => ("Пульс", "Почему?"),
         Locale::En => ("Pulse", "Why?"),
     };
     let mut out = Vec::new();
     for a in &model.idle {
-        out.push((format!("{pulse}: {}", a.name), a.command.clone()));
+        out.push(Button {
+            label: format!("{pulse}: {}", a.name),
+            command: a.command.clone(),
+        });
     }
     for a in &model.untraced {
-        out.push((format!("{why} {}", a.name), a.command.clone()));
+        out.push(Button {
+            label: format!("{why} {}", a.name),
+            command: a.command.clone(),
+        });
     }
-    out.retain(|(_, command)| command.len() <= 64);
+    out.retain(|b| b.command.len() <= 64);
     out
 }
 
@@ -317,7 +324,8 @@ pub struct CardParts {
     pub employee_id: String,
     pub html: String,
     pub text: String,
-    pub charts: Vec<(&'static str, Vec<u8>)>,
+    /// Named `funnel` and `pulse`.
+    pub charts: Vec<Chart>,
 }
 
 /// Whose card, for which days, for whom.
@@ -387,7 +395,10 @@ pub async fn manager_card_parts(
             charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
         })
         .await??;
-        charts.push(("funnel", png));
+        charts.push(Chart {
+            name: "funnel".into(),
+            png,
+        });
     }
     if first == last
         && view.shows(FigureGroup::Pulse)
@@ -409,7 +420,10 @@ pub async fn manager_card_parts(
             charts::pulse_chart(&title, &pulse, &calls, tz, success, locale)
         })
         .await??;
-        charts.push(("pulse", png));
+        charts.push(Chart {
+            name: "pulse".into(),
+            png,
+        });
     }
     Ok(CardParts {
         employee_id: person.id.clone(),
@@ -448,9 +462,10 @@ pub async fn write_manager_card(
     };
     let (telegram_messages, text_path) = write_messages(out_dir, &stem, &card.html, &card.text)?;
     let mut charts = Vec::new();
-    for (name, png) in card.charts {
-        let path = out_dir.join(format!("{stem}.{name}.png"));
-        std::fs::write(&path, png).with_context(|| format!("cannot write {}", path.display()))?;
+    for chart in card.charts {
+        let path = out_dir.join(format!("{stem}.{}.png", chart.name));
+        std::fs::write(&path, chart.png)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         charts.push(path);
     }
     Ok(DigestFiles {
@@ -543,10 +558,8 @@ pub fn digest_outgoing(files: &DigestFiles) -> anyhow::Result<crate::delivery::t
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        out.photos.push((
-            name,
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        ));
+        let png = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        out.photos.push(Chart { name, png });
     }
     out.buttons = files.buttons.clone();
     out.caption = files

@@ -138,6 +138,42 @@ pub async fn guard(store: &Store, config: &Config, now: DateTime<Utc>) -> anyhow
     Ok(())
 }
 
+/// What `check-config` says of the KPI schemes: none changes a month already
+/// begun (judged against those recorded, read only), or that they could not
+/// be judged; an error names each change refused. `None` without schemes.
+pub async fn check_schemes(
+    config: &Config,
+    path: &std::path::Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
+    if config.kpi.schemes.is_empty() {
+        return Ok(None);
+    }
+    let store = match crate::storage::open(config.database_url.expose()).await {
+        Ok(store) => store,
+        Err(e) => {
+            return Ok(Some(format!(
+                "  KPI schemes not checked against those in force: the database cannot be opened ({e})"
+            )));
+        }
+    };
+    let recorded = store.kpi_schemes().await;
+    store.close().await;
+    let issues = scheme_changes(config, &recorded?, today(config, now));
+    if !issues.is_empty() {
+        anyhow::bail!(
+            "{} is not valid: {} KPI scheme problem(s):\n  {}",
+            path.display(),
+            issues.len(),
+            issues.join("\n  ")
+        );
+    }
+    Ok(Some(format!(
+        "  KPI schemes: {} version(s), none changes a month already begun",
+        config.kpi.schemes.len()
+    )))
+}
+
 /// Opens the database and checks the KPI schemes against it.
 pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Arc<Store>> {
     let store = crate::storage::open(config.database_url.expose()).await?;

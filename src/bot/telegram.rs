@@ -35,16 +35,17 @@ where
             .parse_mode(ParseMode::Html)
             .await?;
     }
-    for (other, text) in reply.forwards {
-        bot.send_message(ChatId(other), text)
+    for forward in reply.forwards {
+        bot.send_message(ChatId(forward.chat), forward.text)
             .parse_mode(ParseMode::Html)
             .await?;
     }
-    for (name, png, caption) in reply.photos {
-        let photo = bot.send_photo(chat, InputFile::memory(png).file_name(name));
-        match caption {
-            Some(c) => photo.caption(c).parse_mode(ParseMode::Html).await?,
-            None => photo.await?,
+    for photo in reply.photos {
+        let file = InputFile::memory(photo.chart.png).file_name(photo.chart.name);
+        let sent = bot.send_photo(chat, file);
+        match photo.caption {
+            Some(c) => sent.caption(c).parse_mode(ParseMode::Html).await?,
+            None => sent.await?,
         };
     }
     Ok(())

@@ -14,6 +14,7 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 
 use crate::config::Config;
+use crate::render::{Button, Chart};
 use crate::storage::Store;
 
 /// The env var naming another Bot API server (a local `telegram-bot-api`).
@@ -48,19 +49,19 @@ const LONGEST_WAIT: Duration = Duration::from_secs(60);
 pub struct Outgoing {
     /// Telegram HTML, each within 4096 characters, in order.
     pub messages: Vec<String>,
-    /// PNG charts: file name and bytes.
-    pub photos: Vec<(String, Vec<u8>)>,
+    /// PNG charts.
+    pub photos: Vec<Chart>,
     /// The caption of the first photo (≤ 1024 characters).
     pub caption: Option<String>,
-    /// Buttons under the last message: a label and the command it asks.
-    pub buttons: Vec<(String, String)>,
+    /// Buttons under the last message.
+    pub buttons: Vec<Button>,
 }
 
 /// Buttons two to a row, each asking its command when pressed.
-pub fn keyboard(buttons: &[(String, String)]) -> InlineKeyboardMarkup {
+pub fn keyboard(buttons: &[Button]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(buttons.chunks(2).map(|row| {
         row.iter()
-            .map(|(label, command)| InlineKeyboardButton::callback(label.clone(), command.clone()))
+            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.command.clone()))
             .collect::<Vec<_>>()
     }))
 }
@@ -161,11 +162,10 @@ where
     };
     // The caption goes on the very first photo.
     let caption = if g == 0 { out.caption.clone() } else { None };
-    if let [(name, png)] = group {
+    if let [chart] = group {
         with_retries(|| {
-            let photo = bot
-                .send_photo(chat, InputFile::memory(png.clone()).file_name(name.clone()))
-                .parse_mode(ParseMode::Html);
+            let file = InputFile::memory(chart.png.clone()).file_name(chart.name.clone());
+            let photo = bot.send_photo(chat, file).parse_mode(ParseMode::Html);
             match &caption {
                 Some(c) => photo.caption(c.clone()).into_future(),
                 None => photo.into_future(),
@@ -178,9 +178,9 @@ where
         group
             .iter()
             .enumerate()
-            .map(|(i, (name, png))| {
-                let mut p =
-                    InputMediaPhoto::new(InputFile::memory(png.clone()).file_name(name.clone()));
+            .map(|(i, chart)| {
+                let file = InputFile::memory(chart.png.clone()).file_name(chart.name.clone());
+                let mut p = InputMediaPhoto::new(file);
                 if i == 0
                     && let Some(c) = &caption
                 {

@@ -14,6 +14,34 @@ use serde::Serialize;
 
 use crate::config::Locale;
 
+/// A drawn chart as it goes out: its file name and PNG bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub name: String,
+    pub png: Vec<u8>,
+}
+
+/// A button under a message: its label and the command it asks. Stored as
+/// a `[label, command]` pair, as outbox rows have always held it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(from = "(String, String)", into = "(String, String)")]
+pub struct Button {
+    pub label: String,
+    pub command: String,
+}
+
+impl From<(String, String)> for Button {
+    fn from((label, command): (String, String)) -> Self {
+        Button { label, command }
+    }
+}
+
+impl From<Button> for (String, String) {
+    fn from(b: Button) -> Self {
+        (b.label, b.command)
+    }
+}
+
 /// Embeds templates from `report-templates/` under their relative names.
 macro_rules! built_in {
     ($($name:literal),* $(,)?) => {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery};
 use crate::delivery::telegram::Outgoing;
+use crate::render::{Button, Chart};
 use crate::scheduler::Firing;
 use crate::storage::{FiringRecord, NewOutboxRow, Store};
 
@@ -26,7 +27,7 @@ pub enum Payload {
         /// File name and base64 PNG.
         photos: Vec<(String, String)>,
         caption: Option<String>,
-        buttons: Vec<(String, String)>,
+        buttons: Vec<Button>,
     },
     Email {
         to: String,
@@ -47,7 +48,7 @@ impl Payload {
             photos: out
                 .photos
                 .iter()
-                .map(|(name, png)| (name.clone(), b64.encode(png)))
+                .map(|c| (c.name.clone(), b64.encode(&c.png)))
                 .collect(),
             caption: out.caption.clone(),
             buttons: out.buttons.clone(),
@@ -59,14 +60,20 @@ impl Payload {
         messages: &[String],
         photos: &[(String, String)],
         caption: &Option<String>,
-        buttons: &[(String, String)],
+        buttons: &[Button],
     ) -> anyhow::Result<Outgoing> {
         let b64 = base64::engine::general_purpose::STANDARD;
         Ok(Outgoing {
             messages: messages.to_vec(),
             photos: photos
                 .iter()
-                .map(|(name, png)| Ok((name.clone(), b64.decode(png)?)))
+                .map(|(name, png)| {
+                    let png = b64.decode(png)?;
+                    Ok(Chart {
+                        name: name.clone(),
+                        png,
+                    })
+                })
                 .collect::<Result<_, base64::DecodeError>>()
                 .context("an outbox row's photo is not base64")?,
             caption: caption.clone(),

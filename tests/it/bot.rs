@@ -176,9 +176,9 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         assert!(said.contains("⚠️ successful_contacts: 9 / 0"), "{said}");
         assert!(said.contains("✅ calls_out: 2 / 0"), "{said}");
         assert_eq!(reply.forwards.len(), 1, "{:?}", reply.forwards);
-        assert_eq!(reply.forwards[0].0, 1003);
+        assert_eq!(reply.forwards[0].chat, 1003);
         assert!(
-            reply.forwards[0].1.contains("Ann Lee") && reply.forwards[0].1.contains("9 / 0"),
+            reply.forwards[0].text.contains("Ann Lee") && reply.forwards[0].text.contains("9 / 0"),
             "{:?}",
             reply.forwards
         );

@@ -225,6 +225,7 @@ mod against_our_fake {
     use salespulse::bot::telegram::{Listen, State, run_with};
     use salespulse::config::Config;
     use salespulse::delivery::telegram::{ChatOutcome, Outgoing, deliver};
+    use salespulse::render::{Button, Chart};
     use serde_json::json;
 
     use crate::fake_telegram::{Script, start};
@@ -273,12 +274,24 @@ mod against_our_fake {
         let out = Outgoing {
             messages: vec!["<b>Digest</b>".into()],
             photos: vec![
-                ("heatmap.png".into(), png()),
-                ("funnel.png".into(), png()),
-                ("plan.png".into(), png()),
+                Chart {
+                    name: "heatmap.png".into(),
+                    png: png(),
+                },
+                Chart {
+                    name: "funnel.png".into(),
+                    png: png(),
+                },
+                Chart {
+                    name: "plan.png".into(),
+                    png: png(),
+                },
             ],
             caption: Some("Пульс отдела".into()),
-            buttons: vec![("Пульс: Сидоров".into(), "/pulse Сидоров".into())],
+            buttons: vec![Button {
+                label: "Пульс: Сидоров".into(),
+                command: "/pulse Сидоров".into(),
+            }],
         };
         let bot = bot(&fake.url);
         let first = deliver(&bot, db.store.as_ref(), Some(7), &[666, 42], &out)

@@ -144,7 +144,7 @@ async fn each_command_keeps_each_hidden_group_from_managers() {
                     assert!(shows(&said, g), "{g} kept with {hidden} hidden: {said}");
                 }
             }
-            let charts: Vec<&str> = mine.photos.iter().map(|p| p.0.as_str()).collect();
+            let charts: Vec<&str> = mine.photos.iter().map(|p| p.chart.name.as_str()).collect();
             if command == "/pulse" {
                 assert_eq!(
                     charts.iter().any(|n| n.ends_with("-funnel.png")),
@@ -197,7 +197,7 @@ async fn each_command_keeps_each_hidden_group_from_managers() {
             hidden == FigureGroup::Telephony,
             "{hidden} hidden: {said}"
         );
-        for (_, note) in &reply.forwards {
+        for note in reply.forwards.iter().map(|f| &f.text) {
             assert!(!note.contains('—'), "{note}");
         }
     }

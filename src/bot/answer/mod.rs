@@ -12,6 +12,7 @@ use super::parse::{COMMANDS, Command, Period, echo, parse};
 use crate::app::digest::{CardRequest, manager_card_parts};
 use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::{FigureGroup, Role};
+use crate::render::Chart;
 use crate::render::telegram::{MESSAGE_LIMIT, escape, split_message};
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard};
@@ -20,8 +21,19 @@ use crate::storage::{Redeemed, Store};
 
 mod team;
 
-/// A photo to send: file name, PNG bytes, caption.
-pub type Photo = (String, Vec<u8>, Option<String>);
+/// A photo to send, with its caption.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photo {
+    pub chart: Chart,
+    pub caption: Option<String>,
+}
+
+/// A message for another chat than the one asking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forward {
+    pub chat: i64,
+    pub text: String,
+}
 
 /// The answer to one message.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -30,7 +42,7 @@ pub struct Reply {
     pub messages: Vec<String>,
     pub photos: Vec<Photo>,
     /// Messages for other chats (a self-report's differences to the heads).
-    pub forwards: Vec<(i64, String)>,
+    pub forwards: Vec<Forward>,
 }
 
 impl Reply {
@@ -226,7 +238,7 @@ impl Bot<'_> {
                     let day = Period::day(self.last_working_day(person));
                     let mut card = self.card(viewer, person, day, true).await?;
                     card.photos
-                        .retain(|(name, _, _)| name.ends_with("-funnel.png"));
+                        .retain(|p| p.chart.name.ends_with("-funnel.png"));
                     card.messages.clear();
                     Ok(card)
                 }
@@ -341,10 +353,12 @@ impl Bot<'_> {
         };
         let card = manager_card_parts(self.store, self.config, request, self.now).await?;
         let mut reply = Reply::html(&card.html);
-        for (name, png) in card.charts {
-            reply
-                .photos
-                .push((format!("{}-{name}.png", person.id), png, None));
+        for chart in card.charts {
+            let name = format!("{}-{}.png", person.id, chart.name);
+            reply.photos.push(Photo {
+                chart: Chart { name, ..chart },
+                caption: None,
+            });
         }
         Ok(reply)
     }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::super::access::{Refusal, target};
 use super::super::parse::{Period, echo};
-use super::{Bot, Reply, escape, figure_key, help, pre};
+use super::{Bot, Forward, Reply, escape, figure_key, help, pre};
 use crate::config::EmployeeConfig;
 use crate::domain::Role;
 use crate::report::figures::{self, Scope};
@@ -283,7 +283,10 @@ impl Bot<'_> {
                 .iter()
                 .filter(|e| e.role == Role::Head && e.team == viewer.team && e.id != viewer.id)
                 .filter_map(|e| e.telegram_id)
-                .map(|chat| (chat, note.clone()))
+                .map(|chat| Forward {
+                    chat,
+                    text: note.clone(),
+                })
                 .collect();
         }
         Ok(reply)
