@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bot;
 pub mod calendar;
+pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod delivery;

@@ -135,14 +135,15 @@ async fn check_config(flag: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 async fn serve(flag: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<()> {
-    use salespulse::serve::{Clock, ServeOptions};
+    use salespulse::clock::Clock;
+    use salespulse::serve::ServeOptions;
     let (config, _) = load_config(flag)?;
     let clock = match args.clock_start {
         Some(t) => Clock::starting_at(t, args.speed),
         None => Clock::real(),
     };
     let options = ServeOptions {
-        clock: clock.clone(),
+        clock,
         instance: args.instance.unwrap_or_else(ServeOptions::instance_name),
     };
     with_store(&config.clone(), clock.now(), async |store| {
@@ -158,6 +159,7 @@ async fn bot(flag: Option<PathBuf>) -> anyhow::Result<()> {
         let state = Arc::new(salespulse::bot::telegram::State {
             store: store.clone(),
             config,
+            clock: salespulse::clock::Clock::real(),
         });
         salespulse::bot::telegram::run(state).await
     })

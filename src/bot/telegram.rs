@@ -14,6 +14,7 @@ use teloxide::types::{BotCommand, BotCommandScope, ChatKind, InputFile, ParseMod
 
 use super::answer::{Bot as Answers, Reply};
 use super::parse::COMMANDS;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::storage::Store;
 
@@ -23,6 +24,8 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub struct State {
     pub store: Arc<Store>,
     pub config: Config,
+    /// The time answers go by (`serve`'s clock when it runs the bot).
+    pub clock: Clock,
 }
 
 /// Sends a reply to a chat: the messages in order, then the photos.
@@ -68,6 +71,7 @@ where
 
 /// A digest button: the command it carries, asked by whoever pressed it and
 /// answered in their private chat, within what they may see.
+#[tracing::instrument(skip_all, fields(chat = q.from.id.0, command = q.data.as_deref().and_then(|d| d.split_whitespace().next())))]
 async fn on_button<R>(bot: R, q: CallbackQuery, state: Arc<State>) -> Result<(), HandlerError>
 where
     R: Requester + Clone + Send + Sync + 'static,
@@ -83,7 +87,7 @@ where
     let answers = Answers {
         store: state.store.as_ref(),
         config: &state.config,
-        now: chrono::Utc::now(),
+        now: state.clock.now(),
     };
     let reply = answers.respond(user, command).await.unwrap_or_else(|e| {
         tracing::error!(error = %e, "a button's command failed");
@@ -93,6 +97,7 @@ where
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(chat = msg.chat.id.0, command = msg.text().and_then(|t| t.split_whitespace().next())))]
 async fn on_message<R>(bot: R, msg: Message, state: Arc<State>) -> Result<(), HandlerError>
 where
     R: Requester + Clone + Send + Sync + 'static,
@@ -114,7 +119,7 @@ where
     let answers = Answers {
         store: state.store.as_ref(),
         config: &state.config,
-        now: chrono::Utc::now(),
+        now: state.clock.now(),
     };
     let started = std::time::Instant::now();
     let reply = match answers.respond(user, text).await {
@@ -126,11 +131,7 @@ where
             )
         }
     };
-    tracing::info!(
-        millis = started.elapsed().as_millis() as u64,
-        command = text.split_whitespace().next().unwrap_or_default(),
-        "answered"
-    );
+    tracing::info!(millis = started.elapsed().as_millis() as u64, "answered");
     send_reply(&bot, msg.chat.id, reply).await?;
     Ok(())
 }

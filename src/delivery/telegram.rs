@@ -212,13 +212,12 @@ pub async fn disable_chat<R>(
     admin: Option<i64>,
     chat: i64,
     reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<()>
 where
     R: Requester<Err = RequestError>,
 {
-    store
-        .set_chat_disabled(chat, Some(reason), chrono::Utc::now())
-        .await?;
+    store.set_chat_disabled(chat, Some(reason), now).await?;
     tracing::warn!(chat, %reason, "chat refuses the bot: not sent to again");
     if let Some(admin) = admin.filter(|a| *a != chat) {
         let note = format!(
@@ -255,7 +254,7 @@ where
             Ok(()) => ChatOutcome::Sent,
             Err(e) => match refusal(&e) {
                 Some(reason) => {
-                    disable_chat(bot, store, admin, chat, &reason).await?;
+                    disable_chat(bot, store, admin, chat, &reason, chrono::Utc::now()).await?;
                     ChatOutcome::Disabled(reason)
                 }
                 None => ChatOutcome::Failed(e.to_string()),

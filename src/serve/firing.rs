@@ -108,6 +108,7 @@ pub struct TickReport {
 
 /// Looks at every schedule at `now`: fires what is due, records what was
 /// missed, and moves each schedule's mark to `now`.
+#[tracing::instrument(skip_all, fields(at = %now))]
 pub async fn tick(
     store: &Arc<Store>,
     config: &Config,

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use super::clock::Clock;
+use crate::clock::Clock;
 use crate::storage::Store;
 
 /// What the endpoint reports, shared with the loops that update it.

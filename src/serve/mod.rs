@@ -8,7 +8,6 @@
 //! long-polls Telegram, holding a session lock that the server frees when
 //! the instance dies.
 
-pub mod clock;
 pub mod firing;
 pub mod http;
 pub mod worker;
@@ -19,9 +18,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use teloxide::requests::RequesterExt;
 use tokio::sync::watch;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::storage::Store;
-pub use clock::Clock;
 
 /// The session lock of the one instance that long-polls Telegram.
 const TELEGRAM_POLLER_LOCK: i64 = 0x5a1e_5b01;
@@ -223,6 +222,7 @@ async fn bot_loop(
     let state = Arc::new(crate::bot::telegram::State {
         store: store.clone(),
         config: (*config).clone(),
+        clock: status.clock,
     });
     let standby = std::time::Duration::from_secs(3);
     while !*stop.borrow() {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::clock::Clock;
+use crate::clock::Clock;
 use teloxide::adaptors::Throttle;
 use teloxide::types::ChatId;
 
@@ -81,6 +81,7 @@ enum Outcome {
 }
 
 /// Claims and sends what is due; returns how many rows it handled.
+#[tracing::instrument(skip_all, fields(worker = %worker))]
 pub async fn work_once(
     store: &Arc<Store>,
     channels: &Channels,
@@ -107,8 +108,6 @@ pub async fn work_once(
         .claim_outbox(worker, now, now + length, 4, policy.max_attempts)
         .await?;
     for row in &rows {
-        // The claim is renewed before the row is sent (rows wait their turn
-        // in the batch) and before each further part of it.
         let lease = Lease {
             store: store.as_ref(),
             worker,
@@ -116,11 +115,29 @@ pub async fn work_once(
             length,
             send_timeout: policy.send_timeout,
         };
+        handle(store, channels, &lease, policy, row).await?;
+    }
+    Ok(rows.len())
+}
+
+/// Sends one claimed row and records how it went.
+#[tracing::instrument(skip_all, fields(row = row.id, schedule = %row.schedule, slot = %row.slot))]
+async fn handle(
+    store: &Arc<Store>,
+    channels: &Channels,
+    lease: &Lease<'_>,
+    policy: &RetryPolicy,
+    row: &OutboxRow,
+) -> anyhow::Result<()> {
+    let (worker, clock) = (lease.worker, lease.clock);
+    // The claim is renewed before the row is sent (rows wait their turn in
+    // the batch) and before each further part of it.
+    {
         let outcome = if !lease.renew(row.id, row.parts_sent).await {
             Outcome::Lost
         } else {
             match serde_json::from_str::<Payload>(&row.payload) {
-                Ok(payload) => send(store, channels, &lease, row, payload).await,
+                Ok(payload) => send(store, channels, lease, row, payload).await,
                 Err(e) => Outcome::Fail(format!("the row's payload cannot be read: {e}")),
             }
         };
@@ -153,7 +170,7 @@ pub async fn work_once(
             }
         }
     }
-    Ok(rows.len())
+    Ok(())
 }
 
 /// A worker's hold on the row it sends.
@@ -251,9 +268,15 @@ async fn send(
                 };
                 if let Err(e) = sent {
                     if let Some(reason) = refusal(&e) {
-                        if let Err(e) =
-                            disable_chat(bot, store.as_ref(), channels.admin_chat, chat, &reason)
-                                .await
+                        if let Err(e) = disable_chat(
+                            bot,
+                            store.as_ref(),
+                            channels.admin_chat,
+                            chat,
+                            &reason,
+                            lease.clock.now(),
+                        )
+                        .await
                         {
                             tracing::error!(error = %e, "could not mark the chat");
                         }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 /// modules earlier in this list. `ARCHITECTURE.md` has the same list.
 const LAYERS: &[&str] = &[
     "domain",
+    "clock",
     "shutdown",
     "progress",
     "scheduler",

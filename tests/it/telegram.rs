@@ -111,6 +111,7 @@ async fn commands_over_telegram_answer_each_person_within_their_role() {
     bot.dependencies(teloxide::dptree::deps![Arc::new(State {
         store: db.store.clone(),
         config,
+        clock: salespulse::clock::Clock::real(),
     })]);
 
     // The manager: their own bonus.
@@ -358,6 +359,7 @@ mod against_our_fake {
         let state = Arc::new(State {
             store: db.store.clone(),
             config,
+            clock: salespulse::clock::Clock::real(),
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let polling = tokio::spawn(run_with(bot(&fake.url), state, Listen::Polling, stopped));
@@ -430,6 +432,7 @@ mod against_our_fake {
         let state = Arc::new(State {
             store: db.store.clone(),
             config,
+            clock: salespulse::clock::Clock::real(),
         });
         let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = free.local_addr().unwrap();

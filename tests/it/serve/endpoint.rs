@@ -2,9 +2,10 @@
 
 use std::time::{Duration, Instant};
 
+use salespulse::clock::Clock;
 use salespulse::config::Config;
+use salespulse::serve::ServeOptions;
 use salespulse::serve::firing::Payload;
-use salespulse::serve::{Clock, ServeOptions};
 use salespulse::storage::{FiringRecord, NewOutboxRow};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

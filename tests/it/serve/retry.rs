@@ -60,7 +60,7 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
             &db.store,
             &channels,
             "w",
-            &salespulse::serve::Clock::starting_at(now, 1.0),
+            &salespulse::clock::Clock::starting_at(now, 1.0),
             &policy,
         )
         .await
@@ -143,7 +143,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
         };
         assert!(db.store.record_firing(&firing, now, &[row]).await.unwrap());
     }
-    let clock = salespulse::serve::Clock::starting_at(now, 1.0);
+    let clock = salespulse::clock::Clock::starting_at(now, 1.0);
     assert_eq!(
         work_once(&db.store, &channels, "w", &clock, &policy)
             .await
@@ -227,7 +227,7 @@ async fn a_send_slower_than_the_lease_goes_out_once() {
     for db in backends().await {
         let before = fake.calls("sendmessage").len();
         fire_to_chat_42(db.store.as_ref(), &out, now).await;
-        let clock = salespulse::serve::Clock::starting_at(now, 600.0);
+        let clock = salespulse::clock::Clock::starting_at(now, 600.0);
         let workers: Vec<_> = ["w1", "w2"]
             .into_iter()
             .map(|name| {
@@ -310,7 +310,7 @@ async fn a_row_whose_last_claim_ran_out_is_failed_not_sent_again() {
             "{}: not claimed a fourth time",
             db.name
         );
-        let clock = salespulse::serve::Clock::starting_at(late, 1.0);
+        let clock = salespulse::clock::Clock::starting_at(late, 1.0);
         work_once(&db.store, &channels, "w", &clock, &policy)
             .await
             .unwrap();
