@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::config::{Config, Locale};
+use crate::config::{Config, Locale, TeamConfig};
 use crate::domain::Role;
 use crate::render::charts;
 use crate::render::email::{EmailContent, XLSX, build_message};
@@ -70,11 +70,22 @@ pub fn recipients(config: &Config, team: &str) -> Vec<String> {
     }
 }
 
+/// How the page names each chart: a file beside it, or an inline image.
 #[derive(Serialize)]
 struct ChartFiles {
     trends: String,
     plan: String,
     funnel: String,
+}
+
+impl ChartFiles {
+    fn named(name: impl Fn(&str) -> String) -> Self {
+        ChartFiles {
+            trends: name(CHARTS[0]),
+            plan: name(CHARTS[1]),
+            funnel: name(CHARTS[2]),
+        }
+    }
 }
 
 async fn days(
@@ -94,55 +105,55 @@ async fn days(
     Ok(out)
 }
 
-/// Renders the weekly report of the week that holds `day` into `out_dir`.
-pub async fn write_weekly(
+/// The figures of a weekly report: the week, the week before (as it stood
+/// when it ended), each of their days, and the month's bonus so far.
+struct Week {
+    monday: NaiveDate,
+    this: FiguresReport,
+    last: FiguresReport,
+    this_days: Vec<FiguresReport>,
+    last_days: Vec<FiguresReport>,
+    kpi: Option<crate::report::kpi::KpiReport>,
+}
+
+async fn build_week(
     store: &Store,
     config: &Config,
-    team: &str,
+    team: &TeamConfig,
     day: NaiveDate,
     now: DateTime<Utc>,
-    out_dir: &Path,
-    deliver: Deliver,
-) -> anyhow::Result<WeeklyFiles> {
-    let team_config = super::team(config, team)?.clone();
-    let locale = team_config.locale;
+) -> anyhow::Result<Week> {
     let monday = week_start(day);
     let (sunday, last_monday) = (monday + Duration::days(6), monday - Duration::days(7));
-    let scope = Scope::Team(team.to_owned());
+    let scope = Scope::Team(team.id.clone());
     let this = figures::build(store, config, &scope, monday, sunday, now).await?;
     // Last week as it stood when it ended: its overdue tasks and stuck deals.
-    let week_began = crate::calendar::day_range(team_config.timezone, monday)
-        .0
-        .min(now);
+    let week_began = crate::calendar::day_range(team.timezone, monday).0.min(now);
     let last_sunday = monday - Duration::days(1);
     let last = figures::build(store, config, &scope, last_monday, last_sunday, week_began).await?;
-    let this_days = days(store, config, team, monday, now).await?;
-    let last_days = days(store, config, team, last_monday, week_began).await?;
-    let model = weekly(&this, &last, locale);
+    let this_days = days(store, config, &team.id, monday, now).await?;
+    let last_days = days(store, config, &team.id, last_monday, week_began).await?;
     // The bonus of the month the week ends in, so far.
     let kpi = if config.kpi.schemes.is_empty() {
         None
     } else {
-        let today = crate::calendar::local_day(team_config.timezone, now);
+        let today = crate::calendar::local_day(team.timezone, now);
         Some(crate::report::kpi::build(store, config, &scope, sunday.min(today), now).await?)
     };
-    let kpi_section = kpi.as_ref().map(crate::report::kpi::section);
-    let templates = Templates::new(config.templates_dir.clone());
-    let dir = locale_dir(locale);
-    let subject = templates
-        .render(&format!("{dir}/weekly.subject.txt"), &model)?
-        .trim()
-        .to_owned();
+    Ok(Week {
+        monday,
+        this,
+        last,
+        this_days,
+        last_days,
+        kpi,
+    })
+}
 
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let stem = format!("weekly-{team}-{monday}");
-    let names = ChartFiles {
-        trends: format!("{stem}.trends.png"),
-        plan: format!("{stem}.plan.png"),
-        funnel: format!("{stem}.funnel.png"),
-    };
-    let ru = locale == Locale::Ru;
+/// Draws the week's charts (off the async runtime's threads), in the order
+/// of [`CHARTS`].
+async fn draw_charts(week: &Week, team: &TeamConfig) -> anyhow::Result<Vec<Vec<u8>>> {
+    let locale = team.locale;
     let successful = |reports: &[FiguresReport]| -> Vec<f64> {
         reports
             .iter()
@@ -154,17 +165,14 @@ pub async fn write_weekly(
             })
             .collect()
     };
-    let working: Vec<usize> = (0..7)
-        .filter(|i| team_config.is_working_day(monday + Duration::days(*i as i64)))
-        .collect();
-    let labels: Vec<String> = working
-        .iter()
-        .map(|i| day_label(monday + Duration::days(*i as i64), locale))
-        .collect();
+    let day = |i: usize| week.monday + Duration::days(i as i64);
+    let working: Vec<usize> = (0..7).filter(|i| team.is_working_day(day(*i))).collect();
+    let labels: Vec<String> = working.iter().map(|i| day_label(day(*i), locale)).collect();
     let pick = |v: Vec<f64>| working.iter().map(|i| v[*i]).collect::<Vec<_>>();
-    let (now_series, then_series) = (pick(successful(&this_days)), pick(successful(&last_days)));
-    let plan_rows = super::digest::plan_chart_rows(&this, locale);
-    let (trend_title, legend, plan_title, funnel_title) = if ru {
+    let now_series = pick(successful(&week.this_days));
+    let then_series = pick(successful(&week.last_days));
+    let plan_rows = super::digest::plan_chart_rows(&week.this, locale);
+    let (trend_title, legend, plan_title, funnel_title) = if locale == Locale::Ru {
         (
             "Результативные контакты по дням",
             ["эта неделя", "прошлая неделя"],
@@ -179,90 +187,152 @@ pub async fn write_weekly(
             "Funnel: open deals and the week's conversion",
         )
     };
-    let funnel = this.team_funnel.clone();
-    let drawn = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Vec<u8>>> {
+    let funnel = week.this.team_funnel.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Vec<u8>>> {
         Ok(vec![
             charts::trend_chart(trend_title, &labels, &now_series, &then_series, legend)?,
             charts::plan_chart(plan_title, &plan_rows)?,
             charts::funnel_chart(funnel_title, &funnel, None)?,
         ])
     })
-    .await??;
-    let mut chart_paths = Vec::new();
-    for (name, bytes) in [&names.trends, &names.plan, &names.funnel]
-        .into_iter()
-        .zip(drawn)
-    {
-        let path = out_dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        chart_paths.push(path);
-    }
+    .await?
+}
 
-    let context = |charts: Option<&ChartFiles>| {
+/// The week's charts: how the page names them (`trends`, `plan`, `funnel`).
+const CHARTS: [&str; 3] = ["trends", "plan", "funnel"];
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The report's words: the week's model and KPI section through the
+/// locale's templates.
+struct Pages {
+    templates: Templates,
+    dir: &'static str,
+    model: crate::report::weekly::Weekly,
+    kpi: Option<crate::report::kpi::KpiSection>,
+    subject: String,
+}
+
+impl Pages {
+    fn context(&self, charts: Option<&ChartFiles>) -> minijinja::Value {
         minijinja::context! {
             charts => charts,
-            subject => &subject,
-            kpi => &kpi_section,
-            ..minijinja::Value::from_serialize(&model)
+            subject => &self.subject,
+            kpi => &self.kpi,
+            ..minijinja::Value::from_serialize(&self.model)
         }
-    };
-    let page = |charts: &ChartFiles| {
-        templates.render(&format!("{dir}/weekly.html"), context(Some(charts)))
-    };
-    let html = page(&names)?;
-    let html_path = out_dir.join(format!("{stem}.html"));
-    std::fs::write(&html_path, html)
-        .with_context(|| format!("cannot write {}", html_path.display()))?;
-    let book = weekly_workbook(&this_days, &this, kpi.as_ref())?;
-    let xlsx_path = out_dir.join(format!("{stem}.xlsx"));
-    std::fs::write(&xlsx_path, &book)
-        .with_context(|| format!("cannot write {}", xlsx_path.display()))?;
+    }
 
-    // The email: the same page with its charts inline by Content-ID.
+    /// The HTML page, its charts named as `charts` says.
+    fn page(&self, charts: &ChartFiles) -> anyhow::Result<String> {
+        let name = format!("{}/weekly.html", self.dir);
+        Ok(self.templates.render(&name, self.context(Some(charts)))?)
+    }
+
+    fn text(&self) -> anyhow::Result<String> {
+        let name = format!("{}/weekly.txt", self.dir);
+        Ok(self.templates.render(&name, self.context(None))?)
+    }
+}
+
+/// The weekly email to the team's owners (or heads), with the page's charts
+/// inline by Content-ID and the workbook attached; `None` with no one to
+/// send to.
+fn email(
+    config: &Config,
+    team: &str,
+    pages: &Pages,
+    stem: &str,
+    charts: &[Vec<u8>],
+    book: Vec<u8>,
+) -> anyhow::Result<Option<WeeklyEmail>> {
     let to = recipients(config, team);
-    let email = if to.is_empty() {
+    if to.is_empty() {
         tracing::info!(
             team,
             "no owner or head with an email address: no weekly email"
         );
-        None
-    } else {
-        let cids = ChartFiles {
-            trends: "cid:trends".into(),
-            plan: "cid:plan".into(),
-            funnel: "cid:funnel".into(),
-        };
-        let mut images = Vec::new();
-        for (cid, path) in ["trends", "plan", "funnel"].into_iter().zip(&chart_paths) {
-            images.push((
-                cid.to_owned(),
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-            ));
-        }
-        let email = config.email.as_ref();
-        let from = email
-            .map(|e| e.from.clone())
-            .unwrap_or_else(|| "salespulse <reports@localhost>".to_owned());
-        let message = build_message(EmailContent {
-            from: &from,
-            to: &to,
-            reply_to: email.and_then(|e| e.reply_to.as_deref()),
-            subject: &subject,
-            html: page(&cids)?,
-            text: templates.render(&format!("{dir}/weekly.txt"), context(None))?,
-            images,
-            attachment: Some((format!("{stem}.xlsx"), book, XLSX)),
-        })?;
-        Some(WeeklyEmail {
-            message,
-            recipients: to,
-        })
+        return Ok(None);
+    }
+    let cids = ChartFiles::named(|chart| format!("cid:{chart}"));
+    let images = CHARTS
+        .iter()
+        .zip(charts)
+        .map(|(cid, png)| (cid.to_string(), png.clone()))
+        .collect();
+    let email = config.email.as_ref();
+    let from = email
+        .map(|e| e.from.clone())
+        .unwrap_or_else(|| "salespulse <reports@localhost>".to_owned());
+    let message = build_message(EmailContent {
+        from: &from,
+        to: &to,
+        reply_to: email.and_then(|e| e.reply_to.as_deref()),
+        subject: &pages.subject,
+        html: pages.page(&cids)?,
+        text: pages.text()?,
+        images,
+        attachment: Some((format!("{stem}.xlsx"), book, XLSX)),
+    })?;
+    Ok(Some(WeeklyEmail {
+        message,
+        recipients: to,
+    }))
+}
+
+/// Renders the weekly report of the week that holds `day` into `out_dir`:
+/// the figures, then the charts, then the files, then the email.
+pub async fn write_weekly(
+    store: &Store,
+    config: &Config,
+    team: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    out_dir: &Path,
+    deliver: Deliver,
+) -> anyhow::Result<WeeklyFiles> {
+    let team_config = super::team(config, team)?.clone();
+    let week = build_week(store, config, &team_config, day, now).await?;
+    let drawn = draw_charts(&week, &team_config).await?;
+
+    let templates = Templates::new(config.templates_dir.clone());
+    let dir = locale_dir(team_config.locale);
+    let model = weekly(&week.this, &week.last, team_config.locale);
+    let subject = templates
+        .render(&format!("{dir}/weekly.subject.txt"), &model)?
+        .trim()
+        .to_owned();
+    let pages = Pages {
+        templates,
+        dir,
+        model,
+        kpi: week.kpi.as_ref().map(crate::report::kpi::section),
+        subject,
     };
+
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let stem = format!("weekly-{team}-{}", week.monday);
+    let names = ChartFiles::named(|chart| format!("{stem}.{chart}.png"));
+    let mut chart_paths = Vec::new();
+    for (name, png) in CHARTS.iter().zip(&drawn) {
+        let path = out_dir.join(format!("{stem}.{name}.png"));
+        write(&path, png)?;
+        chart_paths.push(path);
+    }
+    let html_path = out_dir.join(format!("{stem}.html"));
+    write(&html_path, pages.page(&names)?)?;
+    let book = weekly_workbook(&week.this_days, &week.this, week.kpi.as_ref())?;
+    let xlsx_path = out_dir.join(format!("{stem}.xlsx"));
+    write(&xlsx_path, &book)?;
+
+    let email = email(config, team, &pages, &stem, &drawn, book)?;
     let eml = match (&email, deliver) {
         (Some(email), Deliver::File) => {
             let path = out_dir.join(format!("{stem}.eml"));
-            std::fs::write(&path, email.message.formatted())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write(&path, email.message.formatted())?;
             Some(path)
         }
         _ => None,
@@ -270,7 +340,7 @@ pub async fn write_weekly(
     Ok(WeeklyFiles {
         eml,
         email,
-        subject,
+        subject: pages.subject,
         html: html_path,
         xlsx: xlsx_path,
         charts: chart_paths,
