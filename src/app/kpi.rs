@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::config::Config;
 use crate::config::kpi::month_of;
 use crate::metrics::kpi::number;
-use crate::report::kpi::{KpiReport, Place};
+use crate::report::kpi::{KpiReport, KpiRow, Place};
 use crate::storage::{RecordedScheme, Store};
 
 /// The config's today: the first team's calendar day at `now`.
@@ -185,6 +185,19 @@ pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result
 /// opened into their rules; with `explain`, each figure's own rule and the
 /// records behind it.
 pub fn render_text(report: &KpiReport, places: &[&Place], explain: bool) -> String {
+    let mut out = bonus_table(report, places);
+    let rows = places
+        .iter()
+        .filter_map(|p| report.rows.iter().find(|r| r.employee_id == p.employee_id));
+    for row in rows {
+        person_rules(&mut out, report, row, explain);
+    }
+    out
+}
+
+/// The heading and the ranked bonus table, with the forecast column for a
+/// month under way.
+fn bonus_table(report: &KpiReport, places: &[&Place]) -> String {
     let mut out = String::new();
     let cur = &report.currency;
     let _ = writeln!(
@@ -240,89 +253,85 @@ pub fn render_text(report: &KpiReport, places: &[&Place], explain: bool) -> Stri
             .map(|f| format!("{:>15}", format!("{} {cur}", number(f))))
             .unwrap_or_default()
     );
-    for place in places {
-        let Some(row) = report
-            .rows
-            .iter()
-            .find(|r| r.employee_id == place.employee_id)
-        else {
-            continue;
-        };
-        let Some(result) = &row.result else {
-            let _ = writeln!(
-                out,
-                "\n{}: no KPI scheme in force for position {:?} in {}",
-                row.name,
-                row.position.as_deref().unwrap_or("(none)"),
-                report.month
-            );
-            continue;
-        };
+    out
+}
+
+/// One person's amounts opened into their rules (with `explain`, each
+/// figure's rule and records), and their forecast.
+fn person_rules(out: &mut String, report: &KpiReport, row: &KpiRow, explain: bool) {
+    let cur = &report.currency;
+    let Some(result) = &row.result else {
         let _ = writeln!(
             out,
-            "\n{} — {}, scheme from {}: {} {cur}",
+            "\n{}: no KPI scheme in force for position {:?} in {}",
             row.name,
-            row.position.as_deref().unwrap_or_default(),
-            row.scheme_from.as_deref().unwrap_or_default(),
-            number(result.bonus)
+            row.position.as_deref().unwrap_or("(none)"),
+            report.month
         );
-        for ind in &result.indicators {
-            let _ = writeln!(out, "  {}", ind.rule);
-            if explain {
-                let _ = writeln!(out, "      {}", ind.figure_rule);
-                if !ind.records.is_empty() {
-                    let shown: Vec<String> = ind
-                        .records
-                        .iter()
-                        .take(12)
-                        .map(|r| format!("{}:{}", r.source, r.id))
-                        .collect();
-                    let more = ind.records.len().saturating_sub(shown.len());
-                    let _ = writeln!(
-                        out,
-                        "      records ({}): {}{}",
-                        ind.records.len(),
-                        shown.join(", "),
-                        if more > 0 {
-                            format!(", … {more} more")
-                        } else {
-                            String::new()
-                        }
-                    );
-                }
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n{} — {}, scheme from {}: {} {cur}",
+        row.name,
+        row.position.as_deref().unwrap_or_default(),
+        row.scheme_from.as_deref().unwrap_or_default(),
+        number(result.bonus)
+    );
+    for ind in &result.indicators {
+        let _ = writeln!(out, "  {}", ind.rule);
+        if explain {
+            let _ = writeln!(out, "      {}", ind.figure_rule);
+            if !ind.records.is_empty() {
+                let shown: Vec<String> = ind
+                    .records
+                    .iter()
+                    .take(12)
+                    .map(|r| format!("{}:{}", r.source, r.id))
+                    .collect();
+                let more = ind.records.len().saturating_sub(shown.len());
+                let _ = writeln!(
+                    out,
+                    "      records ({}): {}{}",
+                    ind.records.len(),
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(", … {more} more")
+                    } else {
+                        String::new()
+                    }
+                );
             }
         }
+    }
+    let _ = writeln!(
+        out,
+        "  = {} {cur}",
+        result
+            .indicators
+            .iter()
+            .filter(|i| i.passed.is_none())
+            .map(|i| number(i.amount))
+            .collect::<Vec<_>>()
+            .join(" + ")
+            + &format!(" = {}", number(result.bonus))
+    );
+    if let Some(f) = &row.forecast {
         let _ = writeln!(
             out,
-            "  = {} {cur}",
-            result
-                .indicators
+            "  forecast at the pace of {} of {} working days: {} {cur} ({})",
+            report.working_days_gone,
+            report.working_days,
+            number(f.bonus),
+            f.indicators
                 .iter()
-                .filter(|i| i.passed.is_none())
-                .map(|i| number(i.amount))
+                .map(|i| match i.passed {
+                    None => format!("{} {}", i.name, number(i.actual)),
+                    Some(true) => format!("gate {} passed", i.name),
+                    Some(false) => format!("gate {} not passed at {}", i.name, number(i.actual)),
+                })
                 .collect::<Vec<_>>()
-                .join(" + ")
-                + &format!(" = {}", number(result.bonus))
+                .join(", ")
         );
-        if let Some(f) = &row.forecast {
-            let _ = writeln!(
-                out,
-                "  forecast at the pace of {} of {} working days: {} {cur} ({})",
-                report.working_days_gone,
-                report.working_days,
-                number(f.bonus),
-                f.indicators
-                    .iter()
-                    .map(|i| match i.passed {
-                        None => format!("{} {}", i.name, number(i.actual)),
-                        Some(true) => format!("gate {} passed", i.name),
-                        Some(false) =>
-                            format!("gate {} not passed at {}", i.name, number(i.actual)),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
     }
-    out
 }

@@ -71,6 +71,67 @@ pub fn mask_number(number: &str) -> String {
     format!("+{country} {code} ***-**-{tail}").replace("+ ", "+")
 }
 
+/// The records behind a figure, one line each (a call: its time, masked
+/// number, talk time and whether it counts), with the call's recording when
+/// its source links one: the viewer may see these calls (`target` checked
+/// that). At most 40, then how many more.
+fn record_lines(
+    records: &[crate::metrics::RecordRef],
+    calls: &BTreeMap<String, crate::domain::Call>,
+    tz: chrono_tz::Tz,
+    success: i64,
+) -> String {
+    let mut lines = Vec::new();
+    let mut links: Vec<Option<&str>> = Vec::new();
+    for r in records.iter().take(40) {
+        match calls.get(&r.id) {
+            Some(c) => {
+                lines.push(format!(
+                    "{} {}  {}:{:02} {}",
+                    c.started_at.with_timezone(&tz).format("%H:%M"),
+                    mask_number(c.number.as_str()),
+                    c.talk_seconds / 60,
+                    c.talk_seconds % 60,
+                    if c.talk_seconds >= success {
+                        "✔"
+                    } else {
+                        "✘"
+                    }
+                ));
+                links.push(c.recording_url.as_deref());
+            }
+            None => {
+                lines.push(format!("{:?} {}", r.kind, r.id).to_lowercase());
+                links.push(None);
+            }
+        }
+    }
+    if records.len() > lines.len() {
+        lines.push(format!("… +{}", records.len() - lines.len()));
+        links.push(None);
+    }
+    if links.iter().any(Option::is_some) {
+        // Links do not work inside <pre>: one <code> line each.
+        let shown: Vec<String> = lines
+            .iter()
+            .zip(&links)
+            .map(|(line, link)| match link {
+                Some(url) => format!(
+                    "<code>{}</code> <a href=\"{}\">▶</a>",
+                    escape(line),
+                    escape(url).replace('"', "&quot;")
+                ),
+                None => format!("<code>{}</code>", escape(line)),
+            })
+            .collect();
+        shown.join("\n")
+    } else if !lines.is_empty() {
+        pre(&lines.join("\n"))
+    } else {
+        String::new()
+    }
+}
+
 pub fn help(ru: bool) -> String {
     let mut out = String::from(if ru {
         "<b>Команды</b>\n"
@@ -435,7 +496,6 @@ impl Bot<'_> {
             .map(|t| t.timezone)
             .unwrap_or(chrono_tz::UTC);
         let success = self.config.thresholds.success_talk_secs;
-        let mut lines = Vec::new();
         // Successful contacts are shown among all connected calls, the short
         // ones marked, as the rule reads "n of m connected".
         let mut records = figure.records.clone();
@@ -452,54 +512,7 @@ impl Bot<'_> {
                 })
                 .collect();
         }
-        // Each line with the call's recording, when its source links one:
-        // the viewer may see these calls (`target` checked that).
-        let mut links: Vec<Option<&str>> = Vec::new();
-        for r in records.iter().take(40) {
-            match calls.get(&r.id) {
-                Some(c) => {
-                    lines.push(format!(
-                        "{} {}  {}:{:02} {}",
-                        c.started_at.with_timezone(&tz).format("%H:%M"),
-                        mask_number(c.number.as_str()),
-                        c.talk_seconds / 60,
-                        c.talk_seconds % 60,
-                        if c.talk_seconds >= success {
-                            "✔"
-                        } else {
-                            "✘"
-                        }
-                    ));
-                    links.push(c.recording_url.as_deref());
-                }
-                None => {
-                    lines.push(format!("{:?} {}", r.kind, r.id).to_lowercase());
-                    links.push(None);
-                }
-            }
-        }
-        if records.len() > lines.len() {
-            lines.push(format!("… +{}", records.len() - lines.len()));
-            links.push(None);
-        }
-        if links.iter().any(Option::is_some) {
-            // Links do not work inside <pre>: one <code> line each.
-            let shown: Vec<String> = lines
-                .iter()
-                .zip(&links)
-                .map(|(line, link)| match link {
-                    Some(url) => format!(
-                        "<code>{}</code> <a href=\"{}\">▶</a>",
-                        escape(line),
-                        escape(url).replace('"', "&quot;")
-                    ),
-                    None => format!("<code>{}</code>", escape(line)),
-                })
-                .collect();
-            out.push_str(&shown.join("\n"));
-        } else if !lines.is_empty() {
-            out.push_str(&pre(&lines.join("\n")));
-        }
+        out.push_str(&record_lines(&records, &calls, tz, success));
         Ok(Reply::html(out))
     }
 
