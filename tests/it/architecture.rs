@@ -553,3 +553,32 @@ fn the_function_reader_measures_bodies_not_signatures() {
         vec![(1, 4, "a".to_string()), (6, 4, "c".to_string())]
     );
 }
+
+#[test]
+fn the_map_in_architecture_md_lists_every_module_in_its_layer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    // Rows of the layer table: `| 3 | `module` | what it is for |`.
+    let listed: Vec<String> = map
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let numbered = cells.get(1).is_some_and(|c| c.parse::<u32>().is_ok());
+            let name = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
+            numbered.then(|| name.to_string())
+        })
+        .collect();
+    assert_eq!(
+        listed, LAYERS,
+        "ARCHITECTURE.md's layer table against LAYERS"
+    );
+    let lib = std::fs::read_to_string(src_dir().join("lib.rs")).expect("src/lib.rs");
+    let mut modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
+        .collect();
+    modules.sort();
+    let mut layers = LAYERS.to_vec();
+    layers.sort();
+    assert_eq!(modules, layers, "src/lib.rs's modules against LAYERS");
+}
