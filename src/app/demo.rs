@@ -28,7 +28,7 @@ pub struct DemoOutcome {
     pub stats: DemoStats,
     pub managers: Vec<DemoManager>,
     pub reports: Vec<FileReport>,
-    pub table_counts: Vec<(String, i64)>,
+    pub table_counts: Vec<crate::storage::TableCount>,
     pub paths: DemoPaths,
     /// The last working day generated.
     pub last_day: NaiveDate,
@@ -485,7 +485,7 @@ impl DemoOutcome {
             out.push_str(&r.summary(3));
         }
         let _ = writeln!(out, "\nTables:");
-        for (table, n) in &self.table_counts {
+        for crate::storage::TableCount { table, rows: n } in &self.table_counts {
             let _ = writeln!(out, "  {table:<20} {n:>9}");
         }
         let _ = writeln!(

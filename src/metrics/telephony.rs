@@ -2,25 +2,11 @@
 //! connected, successful contacts, talk time, duration mix, cold and warm
 //! calls, new and existing clients. Internal calls are left out.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Figure, RecordKind, RecordRef, Unit, human_duration, median};
-use crate::domain::{Call, CallKind, Direction};
-
-/// What the database knows about a number from before: its first contact,
-/// its first successful contact, and the first deal with it as the phone.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NumberFacts {
-    pub first_contact: Option<DateTime<Utc>>,
-    pub first_success: Option<DateTime<Utc>>,
-    pub first_deal: Option<DateTime<Utc>>,
-}
-
-/// Facts by normalized number.
-pub type NumberHistory = HashMap<String, NumberFacts>;
+use crate::domain::{Call, CallKind, Direction, NumberHistory};
 
 /// A call to a number with a successful contact before it is warm; the
 /// source's own word wins.

@@ -2,6 +2,7 @@
 //! `report-templates/` (an admin's override folder first, the built-in copies
 //! embedded in the binary as the fallback), and Telegram's message limits.
 
+pub mod catalog;
 pub mod charts;
 pub mod email;
 pub mod spreadsheet;

@@ -1,7 +1,7 @@
 //! The owner's workbook: managers by day, stuck deals, overdue tasks, and
 //! the bonus by indicator with its working.
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::report::figures::FiguresReport;
 use crate::report::kpi::KpiReport;
@@ -9,6 +9,20 @@ use crate::report::kpi::KpiReport;
 #[derive(Debug, thiserror::Error)]
 #[error("writing the spreadsheet failed: {0}")]
 pub struct SpreadsheetError(#[from] XlsxError);
+
+/// The bold of a sheet's header row.
+fn bold() -> Format {
+    Format::new().set_bold()
+}
+
+/// Writes a header row in bold.
+fn header(sheet: &mut Worksheet, titles: &[&str]) -> Result<(), XlsxError> {
+    let bold = bold();
+    for (c, h) in titles.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    Ok(())
+}
 
 /// One sheet row per manager per day, from the team's figures of each day;
 /// stuck deals and overdue tasks as of the week's end.
@@ -18,10 +32,21 @@ pub fn weekly_workbook(
     kpi: Option<&KpiReport>,
 ) -> Result<Vec<u8>, SpreadsheetError> {
     let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
+    managers_by_day(&mut book, days)?;
+    recordings(&mut book, days)?;
+    stuck_deals(&mut book, week)?;
+    overdue_tasks(&mut book, week)?;
+    if let Some(kpi) = kpi {
+        kpi_sheet(&mut book, kpi)?;
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// Each manager's figures of each day.
+fn managers_by_day(book: &mut Workbook, days: &[FiguresReport]) -> Result<(), XlsxError> {
     let sheet = book.add_worksheet();
     sheet.set_name("Managers by day")?;
-    let header = [
+    let titles = [
         "Date",
         "Manager",
         "Calls out",
@@ -40,9 +65,7 @@ pub fn weekly_workbook(
         "Without CRM trace",
         "Overdue tasks",
     ];
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    header(sheet, &titles)?;
     let mut row = 1u32;
     for day in days {
         for e in &day.employees {
@@ -90,12 +113,11 @@ pub fn weekly_workbook(
     }
     sheet.autofit();
 
-    let names: std::collections::HashMap<&str, &str> = week
-        .employees
-        .iter()
-        .map(|e| (e.employee_id.as_str(), e.name.as_str()))
-        .collect();
-    // The calls with a recording, to listen to: the same people and days.
+    Ok(())
+}
+
+/// The calls with a recording, to listen to: the same people and days.
+fn recordings(book: &mut Workbook, days: &[FiguresReport]) -> Result<(), XlsxError> {
     let recorded: Vec<_> = days
         .iter()
         .flat_map(|day| {
@@ -110,19 +132,17 @@ pub fn weekly_workbook(
     if !recorded.is_empty() {
         let sheet = book.add_worksheet();
         sheet.set_name("Recordings")?;
-        for (c, h) in [
-            "Date",
-            "Manager",
-            "Time",
-            "Talk, s",
-            "Successful",
-            "Recording",
-        ]
-        .iter()
-        .enumerate()
-        {
-            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-        }
+        header(
+            sheet,
+            &[
+                "Date",
+                "Manager",
+                "Time",
+                "Talk, s",
+                "Successful",
+                "Recording",
+            ],
+        )?;
         for (i, (day, name, r)) in recorded.iter().enumerate() {
             let row = i as u32 + 1;
             sheet.write_string(row, 0, day.to_string())?;
@@ -135,22 +155,30 @@ pub fn weekly_workbook(
         sheet.autofit();
     }
 
+    Ok(())
+}
+
+/// The deals stuck at the week's end, with their owners.
+fn stuck_deals(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxError> {
+    let names: std::collections::HashMap<&str, &str> = week
+        .employees
+        .iter()
+        .map(|e| (e.employee_id.as_str(), e.name.as_str()))
+        .collect();
     let stuck = book.add_worksheet();
     stuck.set_name("Stuck deals")?;
-    for (c, h) in [
-        "Deal",
-        "Title",
-        "Manager",
-        "Stage",
-        "Days in stage",
-        "Threshold, days",
-        "Amount",
-    ]
-    .iter()
-    .enumerate()
-    {
-        stuck.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    header(
+        stuck,
+        &[
+            "Deal",
+            "Title",
+            "Manager",
+            "Stage",
+            "Days in stage",
+            "Threshold, days",
+            "Amount",
+        ],
+    )?;
     for (i, d) in week.team_funnel.stuck.iter().enumerate() {
         let r = i as u32 + 1;
         stuck.write_string(r, 0, &d.deal)?;
@@ -168,14 +196,17 @@ pub fn weekly_workbook(
     }
     stuck.autofit();
 
+    Ok(())
+}
+
+/// Each manager's overdue tasks at the week's end.
+fn overdue_tasks(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxError> {
     let overdue = book.add_worksheet();
     overdue.set_name("Overdue tasks")?;
-    for (c, h) in ["Manager", "Overdue tasks", "Oldest, days late", "Why"]
-        .iter()
-        .enumerate()
-    {
-        overdue.write_string_with_format(0, c as u16, *h, &bold)?;
-    }
+    header(
+        overdue,
+        &["Manager", "Overdue tasks", "Oldest, days late", "Why"],
+    )?;
     for (i, e) in week.employees.iter().enumerate() {
         let r = i as u32 + 1;
         overdue.write_string(r, 0, &e.name)?;
@@ -185,50 +216,52 @@ pub fn weekly_workbook(
     }
     overdue.autofit();
 
-    if let Some(kpi) = kpi {
-        let sheet = book.add_worksheet();
-        sheet.set_name("KPI")?;
-        let header = [
-            "Manager",
-            "Position",
-            "Scheme from",
-            "Indicator",
-            "Figure",
-            "Value",
-            "Amount",
-            "How it was counted",
-            "The figure",
-            "Records",
-        ];
-        for (c, h) in header.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-        }
-        let mut r = 1u32;
-        for row in &kpi.rows {
-            let Some(result) = &row.result else { continue };
-            for ind in &result.indicators {
-                sheet.write_string(r, 0, &row.name)?;
-                sheet.write_string(r, 1, row.position.as_deref().unwrap_or_default())?;
-                sheet.write_string(r, 2, row.scheme_from.as_deref().unwrap_or_default())?;
-                sheet.write_string(r, 3, &ind.name)?;
-                sheet.write_string(r, 4, &ind.figure)?;
-                sheet.write_number(r, 5, ind.actual)?;
-                sheet.write_number(r, 6, ind.amount)?;
-                sheet.write_string(r, 7, &ind.rule)?;
-                sheet.write_string(r, 8, &ind.figure_rule)?;
-                sheet.write_number(r, 9, ind.records.len() as f64)?;
-                r += 1;
-            }
-            sheet.write_string_with_format(r, 0, &row.name, &bold)?;
-            sheet.write_string_with_format(r, 3, format!("Bonus, {}", kpi.currency), &bold)?;
-            sheet.write_number_with_format(r, 6, result.bonus, &bold)?;
-            if let Some(f) = &row.forecast {
-                sheet.write_string(r, 7, format!("forecast at the month's pace: {}", f.bonus))?;
-            }
+    Ok(())
+}
+
+/// The bonus by indicator, with how each was counted.
+fn kpi_sheet(book: &mut Workbook, kpi: &KpiReport) -> Result<(), XlsxError> {
+    let bold = bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name("KPI")?;
+    let titles = [
+        "Manager",
+        "Position",
+        "Scheme from",
+        "Indicator",
+        "Figure",
+        "Value",
+        "Amount",
+        "How it was counted",
+        "The figure",
+        "Records",
+    ];
+    header(sheet, &titles)?;
+    let mut r = 1u32;
+    for row in &kpi.rows {
+        let Some(result) = &row.result else { continue };
+        for ind in &result.indicators {
+            sheet.write_string(r, 0, &row.name)?;
+            sheet.write_string(r, 1, row.position.as_deref().unwrap_or_default())?;
+            sheet.write_string(r, 2, row.scheme_from.as_deref().unwrap_or_default())?;
+            sheet.write_string(r, 3, &ind.name)?;
+            sheet.write_string(r, 4, &ind.figure)?;
+            sheet.write_number(r, 5, ind.actual)?;
+            sheet.write_number(r, 6, ind.amount)?;
+            sheet.write_string(r, 7, &ind.rule)?;
+            sheet.write_string(r, 8, &ind.figure_rule)?;
+            sheet.write_number(r, 9, ind.records.len() as f64)?;
             r += 1;
         }
-        sheet.set_column_width(7, 70)?;
-        sheet.set_column_width(8, 60)?;
+        sheet.write_string_with_format(r, 0, &row.name, &bold)?;
+        sheet.write_string_with_format(r, 3, format!("Bonus, {}", kpi.currency), &bold)?;
+        sheet.write_number_with_format(r, 6, result.bonus, &bold)?;
+        if let Some(f) = &row.forecast {
+            sheet.write_string(r, 7, format!("forecast at the month's pace: {}", f.bonus))?;
+        }
+        r += 1;
     }
-    Ok(book.save_to_buffer()?)
+    sheet.set_column_width(7, 70)?;
+    sheet.set_column_width(8, 60)?;
+    Ok(())
 }

@@ -15,7 +15,7 @@ use crate::config::{Config, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyD
 use crate::delivery::telegram::Outgoing;
 use crate::render::{Button, Chart};
 use crate::scheduler::Firing;
-use crate::storage::{FiringRecord, NewOutboxRow, Store};
+use crate::storage::{FiringRecord, FiringStatus, NewOutboxRow, Store};
 
 /// What goes in an outbox row's payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,7 +164,7 @@ async fn missed(
         let record = FiringRecord {
             schedule: &sc.name,
             slot: &f.key(),
-            status: "missed",
+            status: FiringStatus::Missed,
             due_at: f.at,
             detail: Some("salespulse was not running at the time, and the grace period is over"),
         };
@@ -215,12 +215,12 @@ async fn fire(
     let dir = out_dir.join(&sc.name).join(slot.replace(':', "-"));
     let rendered = render(store, config, sc, firing, &dir, now).await;
     let (status, detail, rows) = match rendered {
-        Ok(rows) => ("fired", None, rows),
+        Ok(rows) => (FiringStatus::Fired, None, rows),
         Err(e) => {
             let why = format!("{e:#}");
             tracing::error!(schedule = %sc.name, %slot, error = %why, "firing failed");
             let note = format!("⚠️ «{}» at {slot}: {why}", sc.name);
-            ("failed", Some(why), admin_rows(config, &note)?)
+            (FiringStatus::Failed, Some(why), admin_rows(config, &note)?)
         }
     };
     let record = FiringRecord {

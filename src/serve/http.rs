@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::clock::Clock;
-use crate::storage::Store;
+use crate::storage::{FiringCount, OutboxCount, OutboxStatus, RunStat, Store};
 
 /// What the endpoint reports, shared with the loops that update it.
 pub struct Status {
@@ -83,14 +83,24 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
     let now = s.clock.now().timestamp();
     let runs = s.store.run_stats().await?;
     let outbox = s.store.outbox_counts().await?;
+    let firings = s.store.firing_counts().await?;
     let mut out = String::new();
+    pull_families(&mut out, &runs, now);
+    outbox_families(&mut out, &outbox);
+    firing_families(&mut out, &firings);
+    instance_families(&mut out, s);
+    Ok(out)
+}
+
+/// Runs, their age and the rows they stored, per source.
+fn pull_families(out: &mut String, runs: &[RunStat], now: i64) {
     family(
-        &mut out,
+        out,
         "salespulse_pull_runs_total",
         "counter",
         "Ingestion runs (pulls and files) per source.",
     );
-    for r in &runs {
+    for r in runs {
         let _ = writeln!(
             out,
             "salespulse_pull_runs_total{{source=\"{}\"}} {}",
@@ -99,12 +109,12 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
         );
     }
     family(
-        &mut out,
+        out,
         "salespulse_pull_age_seconds",
         "gauge",
         "Seconds since the source's last run finished.",
     );
-    for r in &runs {
+    for r in runs {
         if let Some(t) = r.last_finished {
             let _ = writeln!(
                 out,
@@ -115,12 +125,12 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
         }
     }
     family(
-        &mut out,
+        out,
         "salespulse_rows_ingested_total",
         "counter",
         "Records inserted or updated per source.",
     );
-    for r in &runs {
+    for r in runs {
         let _ = writeln!(
             out,
             "salespulse_rows_ingested_total{{source=\"{}\"}} {}",
@@ -128,25 +138,29 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
             r.rows_stored
         );
     }
+}
+
+/// Outbox rows by channel and status, and the sent, failed and waiting sums.
+fn outbox_families(out: &mut String, outbox: &[OutboxCount]) {
     family(
-        &mut out,
+        out,
         "salespulse_outbox_rows",
         "gauge",
         "Outbox rows by channel and status (pending and sending are waiting).",
     );
-    for c in &outbox {
+    for c in outbox {
         let _ = writeln!(
             out,
             "salespulse_outbox_rows{{channel=\"{}\",status=\"{}\"}} {}",
             label(&c.channel),
-            label(&c.status),
+            c.status,
             c.rows
         );
     }
-    let sum = |pick: &dyn Fn(&str) -> bool| -> i64 {
+    let sum = |pick: &dyn Fn(OutboxStatus) -> bool| -> i64 {
         outbox
             .iter()
-            .filter(|c| pick(&c.status))
+            .filter(|c| pick(c.status))
             .map(|c| c.rows)
             .sum()
     };
@@ -154,39 +168,47 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
         (
             "salespulse_deliveries_sent",
             "Outbox rows sent.",
-            sum(&|s| s == "sent"),
+            sum(&|s| s == OutboxStatus::Sent),
         ),
         (
             "salespulse_deliveries_failed",
             "Outbox rows failed for good.",
-            sum(&|s| s == "failed"),
+            sum(&|s| s == OutboxStatus::Failed),
         ),
         (
             "salespulse_deliveries_waiting",
             "Outbox rows not sent yet.",
-            sum(&|s| s == "pending" || s == "sending"),
+            sum(&|s| matches!(s, OutboxStatus::Pending | OutboxStatus::Sending)),
         ),
     ] {
-        family(&mut out, name, "gauge", help);
+        family(out, name, "gauge", help);
         let _ = writeln!(out, "{name} {value}");
     }
+}
+
+/// Firings of each schedule by what became of them.
+fn firing_families(out: &mut String, firings: &[FiringCount]) {
     family(
-        &mut out,
+        out,
         "salespulse_firings",
         "gauge",
         "Firings of each schedule by what became of them (fired, missed, failed).",
     );
-    for f in s.store.firing_counts().await? {
+    for f in firings {
         let _ = writeln!(
             out,
             "salespulse_firings{{schedule=\"{}\",status=\"{}\"}} {}",
-            label(&f.channel),
-            label(&f.status),
+            label(&f.schedule),
+            f.status,
             f.rows
         );
     }
+}
+
+/// This instance's scheduler ticks and whether it polls Telegram.
+fn instance_families(out: &mut String, s: &Status) {
     family(
-        &mut out,
+        out,
         "salespulse_scheduler_ticks_total",
         "counter",
         "Scheduler ticks of this instance, and those that failed.",
@@ -198,7 +220,7 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
         s.tick_failures.load(Ordering::Relaxed)
     );
     family(
-        &mut out,
+        out,
         "salespulse_telegram_poller",
         "gauge",
         "1 when this instance long-polls Telegram.",
@@ -208,5 +230,4 @@ async fn render(s: &Status) -> Result<String, crate::storage::StorageError> {
         "salespulse_telegram_poller {}",
         u8::from(s.bot_leader.load(Ordering::Relaxed))
     );
-    Ok(out)
 }

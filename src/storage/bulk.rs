@@ -10,8 +10,7 @@ use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
 
 use super::db::Dialect;
-use super::sql_store::SqlStore;
-use super::{Result, SQLITE_BULK_INDEXES, query_err};
+use super::{Result, SQLITE_BULK_INDEXES, Store, query_err};
 
 #[derive(sqlx::FromRow)]
 struct DatabaseFile {
@@ -27,7 +26,40 @@ struct IndexName {
 #[derive(Default)]
 pub(super) struct Hold(std::sync::Mutex<Option<File>>);
 
-impl SqlStore {
+#[derive(sqlx::FromRow)]
+struct Count {
+    n: i64,
+}
+
+impl Store {
+    /// Prepares a table for a load of about `expected_rows` rows. When the
+    /// load is large next to what the table holds, SQLite drops the table's
+    /// secondary indexes, to build them once, sorted, in `end_bulk_load`
+    /// (much faster than a million scattered inserts). Returns whether it did.
+    pub async fn begin_bulk_load(&self, table: &str, expected_rows: u64) -> Result<bool> {
+        if self.dialect() != Dialect::Sqlite {
+            return Ok(false);
+        }
+        if !SQLITE_BULK_INDEXES.iter().any(|(_, t, _)| *t == table) || expected_rows < 200_000 {
+            return Ok(false);
+        }
+        let held: Vec<Count> = self
+            .pool
+            .fetch_all(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
+            .await
+            .map_err(query_err("sizing a bulk load"))?;
+        let held = held.first().map(|c| c.n).unwrap_or(0).max(0) as u64;
+        if expected_rows < held {
+            return Ok(false);
+        }
+        self.drop_bulk_indexes(table).await
+    }
+
+    /// Rebuilds any secondary index that is missing.
+    pub async fn end_bulk_load(&self) -> Result<()> {
+        self.restore_bulk_indexes().await
+    }
+
     /// `<database>.bulk-lock`, or `None` for an in-memory database.
     async fn bulk_lock_path(&self) -> Result<Option<PathBuf>> {
         self.lock_path("bulk-lock").await

@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 
+use super::Store;
 use super::db::Value;
-use super::load::InList;
+use super::in_list::InList;
 use super::records::{StoredCall, leg_ids_text, parse_leg_ids};
-use super::sql_store::SqlStore;
 use super::upsert_sql::push_value_rows;
 use super::{Result, RunId, Upserted, query_err};
 use crate::domain::Call;
@@ -32,8 +32,8 @@ struct Fixup {
     recording_url: Option<String>,
 }
 
-impl SqlStore {
-    pub(super) async fn upsert_call_legs(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
+impl Store {
+    pub async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
         let mut counts = Upserted::default();
         // The batch's legs of one call merged first.
         let mut calls: Vec<Call> = Vec::with_capacity(rows.len());

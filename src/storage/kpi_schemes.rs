@@ -1,12 +1,13 @@
 //! The KPI schemes as recorded when their month arrived.
 
+use super::Store;
 use super::db::Value;
-use super::sql_store::SqlStore;
 use super::upsert_sql::push_value_rows;
 use super::{RecordedScheme, Result, query_err};
 
-impl SqlStore {
-    pub(super) async fn recorded_schemes(&self) -> Result<Vec<RecordedScheme>> {
+impl Store {
+    /// The KPI schemes recorded so far.
+    pub async fn kpi_schemes(&self) -> Result<Vec<RecordedScheme>> {
         self.pool
             .fetch_all(
                 "SELECT position, from_month, scheme, recorded_at FROM kpi_schemes \
@@ -17,11 +18,10 @@ impl SqlStore {
             .map_err(query_err("reading the recorded KPI schemes"))
     }
 
-    pub(super) async fn record_schemes(
-        &self,
-        after: &str,
-        schemes: &[RecordedScheme],
-    ) -> Result<()> {
+    /// Records schemes: those of months after `after` (`2026-11`) are
+    /// replaced wholesale by the ones given (the future may change); a
+    /// recorded scheme of `after` or earlier is never changed.
+    pub async fn record_kpi_schemes(&self, after: &str, schemes: &[RecordedScheme]) -> Result<()> {
         let d = self.pool.dialect();
         let err = || query_err("recording KPI schemes");
         let mut tx = self.pool.begin().await.map_err(err())?;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::Store;
 use super::db::Value;
-use super::sql_store::SqlStore;
 use super::{Redeemed, Result, query_err};
 
 #[derive(sqlx::FromRow)]
@@ -28,8 +28,9 @@ struct EmployeeRow {
     employee_id: String,
 }
 
-impl SqlStore {
-    pub(super) async fn insert_invite(
+impl Store {
+    /// Stores a one-time invite code for `employee_id`.
+    pub async fn create_invite(
         &self,
         code: &str,
         employee_id: &str,
@@ -61,7 +62,8 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn redeem(
+    /// Uses an invite code once, linking `telegram_id` to its employee.
+    pub async fn redeem_invite(
         &self,
         code: &str,
         telegram_id: i64,
@@ -133,13 +135,14 @@ impl SqlStore {
         .map_err(err())?;
         tx.commit().await.map_err(err())?;
         Ok(self
-            .link_of(telegram_id)
+            .telegram_link(telegram_id)
             .await?
             .map(Redeemed::Linked)
             .unwrap_or(Redeemed::Unknown))
     }
 
-    pub(super) async fn link_of(&self, telegram_id: i64) -> Result<Option<String>> {
+    /// The employee a Telegram account was linked to.
+    pub async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>> {
         let mut sql = "SELECT employee_id FROM telegram_links WHERE telegram_id = ".to_owned();
         self.pool.dialect().placeholder(&mut sql, 1);
         let rows: Vec<EmployeeRow> = self
@@ -150,7 +153,8 @@ impl SqlStore {
         Ok(rows.into_iter().next().map(|r| r.employee_id))
     }
 
-    pub(super) async fn mark_chat(
+    /// Marks a chat that refused the bot (`None` clears the mark).
+    pub async fn set_chat_disabled(
         &self,
         chat_id: i64,
         reason: Option<&str>,
@@ -196,7 +200,8 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn chat_mark(&self, chat_id: i64) -> Result<Option<String>> {
+    /// Why a chat is not sent to, when it is not.
+    pub async fn chat_disabled(&self, chat_id: i64) -> Result<Option<String>> {
         let mut sql = "SELECT reason FROM telegram_disabled WHERE chat_id = ".to_owned();
         self.pool.dialect().placeholder(&mut sql, 1);
         let rows: Vec<ReasonRow> = self
@@ -207,7 +212,8 @@ impl SqlStore {
         Ok(rows.into_iter().next().map(|r| r.reason))
     }
 
-    pub(super) async fn put_self_report(
+    /// Stores a day's self-report (figures as JSON); a later one replaces it.
+    pub async fn store_self_report(
         &self,
         employee_id: &str,
         day: NaiveDate,
@@ -243,11 +249,8 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn get_self_report(
-        &self,
-        employee_id: &str,
-        day: NaiveDate,
-    ) -> Result<Option<String>> {
+    /// The self-report of a day, as stored.
+    pub async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>> {
         let d = self.pool.dialect();
         let mut sql = "SELECT figures FROM self_reports WHERE employee_id = ".to_owned();
         d.placeholder(&mut sql, 1);

@@ -6,13 +6,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::db::{Dialect, Pool, Value};
-use super::{Result, StorageError, query_err};
+use super::db::{Pool, Value};
+use super::in_list::InList;
+use super::{Result, StorageError, Store};
 use crate::domain::{
-    Activity, ActivityKind, Call, Comment, Deal, ExternalId, Phone, StageChange, Task,
-    TaskPostponement, Temperature,
+    Activity, ActivityKind, Call, Comment, Deal, ExternalId, NumberHistory, Phone, StageChange,
+    Task, TaskPostponement, Temperature,
 };
-use crate::metrics::telephony::NumberHistory;
 
 /// What to load: the people, the period, and the settings that decide how
 /// far around the period to look.
@@ -169,383 +169,328 @@ struct CommentRow {
     body: String,
 }
 
-/// Builds `... IN (?, ?, ...)` queries over a long list, a chunk at a time.
-pub(super) struct InList<'a> {
-    pub(super) pool: &'a Pool,
-    pub(super) dialect: Dialect,
-}
-
-impl InList<'_> {
-    /// Runs `head` + `column IN (...)` + `tail` over `items` in chunks;
-    /// `fixed` values are bound before each chunk's list.
-    pub(super) async fn fetch<T: super::db::AnyRow>(
-        &self,
-        head: &str,
-        column: &str,
-        items: &[&str],
-        fixed: &[Value<'_>],
-        tail: &str,
-        doing: &'static str,
-    ) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        for chunk in items.chunks(self.room(fixed)) {
-            let (sql, values) = self.statement(head, column, chunk, fixed, tail);
-            out.extend(
-                self.pool
-                    .fetch_all::<T>(&sql, &values)
-                    .await
-                    .map_err(query_err(doing))?,
-            );
-        }
-        Ok(out)
-    }
-
-    /// Runs a writing `head` + `column IN (...)` + `tail` over `items` in
-    /// chunks; returns the rows it changed.
-    pub(super) async fn execute(
-        &self,
-        head: &str,
-        column: &str,
-        items: &[&str],
-        fixed: &[Value<'_>],
-        tail: &str,
-        doing: &'static str,
-    ) -> Result<u64> {
-        let mut changed = 0;
-        for chunk in items.chunks(self.room(fixed)) {
-            let (sql, values) = self.statement(head, column, chunk, fixed, tail);
-            changed += self
-                .pool
-                .execute(&sql, &values)
-                .await
-                .map_err(query_err(doing))?;
-        }
-        Ok(changed)
-    }
-
-    fn room(&self, fixed: &[Value<'_>]) -> usize {
-        self.dialect.max_params().saturating_sub(fixed.len()).max(1)
-    }
-
-    /// One chunk's statement and its values.
-    fn statement<'v>(
-        &self,
-        head: &str,
-        column: &str,
-        chunk: &[&'v str],
-        fixed: &[Value<'v>],
-        tail: &str,
-    ) -> (String, Vec<Value<'v>>) {
-        let mut sql = String::with_capacity(head.len() + chunk.len() * 4 + 64);
-        let mut n = 0;
-        // Placeholders of fixed values are written by the caller as `{}`.
-        for (i, part) in head.split("{}").enumerate() {
-            if i > 0 {
-                n += 1;
-                self.dialect.placeholder(&mut sql, n);
-            }
-            sql.push_str(part);
-        }
-        sql.push_str(column);
-        sql.push_str(" IN (");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            self.dialect.placeholder(&mut sql, n);
-        }
-        sql.push(')');
-        sql.push_str(tail);
-        let mut values: Vec<Value<'v>> = fixed.to_vec();
-        values.extend(chunk.iter().map(|s| Value::Text(s)));
-        (sql, values)
-    }
-}
-
 /// How far back a postponed task is checked for a call or activity on its deal.
 pub const POSTPONEMENT_LOOKBACK_DAYS: i64 = 7;
 
 const DEAL_COLUMNS: &str = "source, external_id, title, employee_id, owner_ext, stage, amount_minor, currency, \
                             channel, temperature, client_ext, phone, created_at, stage_since, closed_at";
 
-pub(super) async fn load_scope(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) -> Result<Dataset> {
-    let list = InList {
-        pool,
-        dialect: pool.dialect(),
-    };
-    let people: Vec<&str> = q.employees.iter().map(String::as_str).collect();
+/// One scope load: the query, its people, and the list-query helper.
+struct Loader<'a> {
+    list: InList<'a>,
+    q: &'a ScopeQuery,
+    people: Vec<&'a str>,
+}
 
-    // What each number had before: first contact, first success, first deal.
+/// Rows fetched twice over (by person, by deal), each kept once by its
+/// `(source, external_id)`.
+fn once_each<R>(rows: Vec<R>, key: impl Fn(&R) -> (&str, &str)) -> Vec<R> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let (source, id) = key(&r);
+        if seen.insert((source.to_owned(), id.to_owned())) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+impl<'a> Loader<'a> {
+    /// Rows of `select` (ending in `AND `) for the people, then for the
+    /// deals loaded, each kept once.
+    async fn by_people_and_deals<R: super::db::AnyRow>(
+        &self,
+        select: &str,
+        fixed: &[Value<'_>],
+        deal_ids: &[&str],
+        doing: [&'static str; 2],
+        key: impl Fn(&R) -> (&str, &str),
+    ) -> Result<Vec<R>> {
+        let mut rows: Vec<R> = self
+            .list
+            .fetch(select, "employee_id", &self.people, fixed, "", doing[0])
+            .await?;
+        rows.extend(
+            self.list
+                .fetch::<R>(select, "deal_ext", deal_ids, fixed, "", doing[1])
+                .await?,
+        );
+        Ok(once_each(rows, key))
+    }
+
+    /// What each number had before the period's end: first contact, first
+    /// success, first deal.
+    async fn number_history(&self, numbers: &[&str]) -> Result<NumberHistory> {
+        let to = Value::Int(self.q.to.timestamp());
+        let number_rows: Vec<NumberRow> = self
+            .list
+            .fetch(
+                "SELECT number, MIN(started_at) AS first_contact, \
+                 MIN(CASE WHEN talk_seconds >= {} THEN started_at END) AS first_success \
+                 FROM calls WHERE started_at < {} AND ",
+                "number",
+                numbers,
+                &[Value::Int(self.q.success_secs.max(1)), to],
+                " GROUP BY number",
+                "loading number history",
+            )
+            .await?;
+        let phone_rows: Vec<PhoneRow> = self
+            .list
+            .fetch(
+                "SELECT phone, MIN(created_at) AS first_deal FROM deals WHERE ",
+                "phone",
+                numbers,
+                &[],
+                " GROUP BY phone",
+                "loading deal history of numbers",
+            )
+            .await?;
+        let mut history: NumberHistory = HashMap::with_capacity(numbers.len());
+        for r in number_rows {
+            let facts = history.entry(r.number).or_default();
+            facts.first_contact = r.first_contact.map(instant).transpose()?;
+            facts.first_success = r.first_success.map(instant).transpose()?;
+        }
+        for r in phone_rows {
+            history.entry(r.phone).or_default().first_deal =
+                r.first_deal.map(instant).transpose()?;
+        }
+        Ok(history)
+    }
+
+    /// The people's open deals, the ones that moved in the period, and the
+    /// ones their calls were about.
+    async fn deals(&self, numbers: &[&str]) -> Result<Vec<Deal>> {
+        let q = self.q;
+        let open_marks: String = q
+            .open_stages
+            .iter()
+            .map(|_| "{}")
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut fixed: Vec<Value<'_>> = q.open_stages.iter().map(|s| Value::Text(s)).collect();
+        fixed.push(Value::Int(q.from.timestamp()));
+        fixed.push(Value::Int(q.from.timestamp()));
+        let open_clause = if q.open_stages.is_empty() {
+            "0 = 1".to_owned()
+        } else {
+            format!("stage IN ({open_marks})")
+        };
+        let mut deal_rows: Vec<DealRow> = self
+            .list
+            .fetch(
+                &format!(
+                    "SELECT {DEAL_COLUMNS} FROM deals WHERE ({open_clause} OR closed_at >= {{}} OR created_at >= {{}}) AND "
+                ),
+                "employee_id",
+                &self.people,
+                &fixed,
+                "",
+                "loading deals",
+            )
+            .await?;
+        deal_rows.extend(
+            self.list
+                .fetch::<DealRow>(
+                    &format!("SELECT {DEAL_COLUMNS} FROM deals WHERE "),
+                    "phone",
+                    numbers,
+                    &[],
+                    "",
+                    "loading deals of calls",
+                )
+                .await?,
+        );
+        once_each(deal_rows, |r| (&r.source, &r.external_id))
+            .into_iter()
+            .map(DealRow::into_deal)
+            .collect()
+    }
+
+    /// Stage changes of the deals from a month before the period on: the
+    /// period's moves, and when open deals reached their stage.
+    async fn stage_changes(&self, deal_ids: &[&str]) -> Result<Vec<StageChange>> {
+        let rows: Vec<StageChangeRow> = self
+            .list
+            .fetch(
+                "SELECT source, external_id, deal_ext, from_stage, to_stage, changed_at, employee_id, author_ext \
+                 FROM stage_changes WHERE changed_at >= {} AND ",
+                "deal_ext",
+                deal_ids,
+                &[Value::Int((self.q.from - chrono::Duration::days(31)).timestamp())],
+                " ORDER BY changed_at",
+                "loading stage changes",
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StageChange {
+                    external_id: ext(&r.external_id)?,
+                    deal_ext: ext(&r.deal_ext)?,
+                    changed_at: instant(r.changed_at)?,
+                    source: r.source,
+                    from_stage: r.from_stage,
+                    to_stage: r.to_stage,
+                    employee_id: r.employee_id,
+                    author_ext: r.author_ext,
+                })
+            })
+            .collect()
+    }
+
+    /// The tasks that matter to the period, the people's and those on the
+    /// deals loaded: open ones, and any created, due or done since it began.
+    async fn tasks(&self, deal_ids: &[&str]) -> Result<Vec<Task>> {
+        const TASK_COLUMNS: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at FROM tasks WHERE ";
+        let since_from = Value::Int(self.q.from.timestamp());
+        let recent_tasks = format!(
+            "{TASK_COLUMNS}(completed_at IS NULL OR completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}}) AND "
+        );
+        let rows: Vec<TaskRow> = self
+            .by_people_and_deals(
+                &recent_tasks,
+                &[since_from, since_from, since_from],
+                deal_ids,
+                ["loading tasks", "loading tasks of deals"],
+                |r: &TaskRow| (&r.source, &r.external_id),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Task {
+                    external_id: ext(&r.external_id)?,
+                    created_at: instant(r.created_at)?,
+                    due_at: instant(r.due_at)?,
+                    completed_at: r.completed_at.map(instant).transpose()?,
+                    source: r.source,
+                    deal_ext: r.deal_ext,
+                    employee_id: r.employee_id,
+                    owner_ext: r.owner_ext,
+                    title: r.title,
+                })
+            })
+            .collect()
+    }
+
+    /// The postponements of the tasks loaded.
+    async fn postponements(&self, task_ids: &[&str]) -> Result<Vec<TaskPostponement>> {
+        let rows: Vec<PostponementRow> = self
+            .list
+            .fetch(
+                "SELECT source, task_ext, old_due, new_due, changed_at FROM task_postponements WHERE ",
+                "task_ext",
+                task_ids,
+                &[],
+                "",
+                "loading postponements",
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TaskPostponement {
+                    task_ext: ext(&r.task_ext)?,
+                    old_due: instant(r.old_due)?,
+                    new_due: instant(r.new_due)?,
+                    changed_at: instant(r.changed_at)?,
+                    source: r.source,
+                })
+            })
+            .collect()
+    }
+
+    /// From a week before the period (for postponements) to the end of its
+    /// trace window.
+    fn around(&self) -> [Value<'static>; 2] {
+        let q = self.q;
+        [
+            Value::Int((q.from - chrono::Duration::days(POSTPONEMENT_LOOKBACK_DAYS)).timestamp()),
+            Value::Int((q.to + chrono::Duration::seconds(q.trace_window_secs)).timestamp()),
+        ]
+    }
+
+    /// The people's activities around the period, and anyone's on the deals
+    /// loaded.
+    async fn activities(&self, deal_ids: &[&str]) -> Result<Vec<Activity>> {
+        const ACTIVITY: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, kind, at FROM activities WHERE at >= {} AND at < {} AND ";
+        let rows: Vec<ActivityRow> = self
+            .by_people_and_deals(
+                ACTIVITY,
+                &self.around(),
+                deal_ids,
+                ["loading activities", "loading activities of deals"],
+                |r: &ActivityRow| (&r.source, &r.external_id),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Activity {
+                    external_id: ext(&r.external_id)?,
+                    kind: ActivityKind::parse(&r.kind).map_err(corrupt)?,
+                    at: instant(r.at)?,
+                    source: r.source,
+                    deal_ext: r.deal_ext,
+                    employee_id: r.employee_id,
+                    owner_ext: r.owner_ext,
+                })
+            })
+            .collect()
+    }
+
+    /// The people's comments around the period, and anyone's on the deals
+    /// loaded.
+    async fn comments(&self, deal_ids: &[&str]) -> Result<Vec<Comment>> {
+        const COMMENT: &str = "SELECT source, external_id, deal_ext, employee_id, author_ext, at, body FROM comments WHERE at >= {} AND at < {} AND ";
+        let rows: Vec<CommentRow> = self
+            .by_people_and_deals(
+                COMMENT,
+                &self.around(),
+                deal_ids,
+                ["loading comments", "loading comments of deals"],
+                |r: &CommentRow| (&r.source, &r.external_id),
+            )
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Comment {
+                    external_id: ext(&r.external_id)?,
+                    at: instant(r.at)?,
+                    source: r.source,
+                    deal_ext: r.deal_ext,
+                    employee_id: r.employee_id,
+                    author_ext: r.author_ext,
+                    text: r.body,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn load_rest(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) -> Result<Dataset> {
+    let loader = Loader {
+        list: InList {
+            pool,
+            dialect: pool.dialect(),
+        },
+        q,
+        people: q.employees.iter().map(String::as_str).collect(),
+    };
     let numbers: BTreeSet<&str> = calls
         .iter()
         .map(|c| c.number.as_str())
         .filter(|n| !n.is_empty())
         .collect();
     let numbers: Vec<&str> = numbers.into_iter().collect();
-    let to = Value::Int(q.to.timestamp());
-    let number_rows: Vec<NumberRow> = list
-        .fetch(
-            "SELECT number, MIN(started_at) AS first_contact, \
-             MIN(CASE WHEN talk_seconds >= {} THEN started_at END) AS first_success \
-             FROM calls WHERE started_at < {} AND ",
-            "number",
-            &numbers,
-            &[Value::Int(q.success_secs.max(1)), to],
-            " GROUP BY number",
-            "loading number history",
-        )
-        .await?;
-    let phone_rows: Vec<PhoneRow> = list
-        .fetch(
-            "SELECT phone, MIN(created_at) AS first_deal FROM deals WHERE ",
-            "phone",
-            &numbers,
-            &[],
-            " GROUP BY phone",
-            "loading deal history of numbers",
-        )
-        .await?;
-    let mut history: NumberHistory = HashMap::with_capacity(numbers.len());
-    for r in number_rows {
-        let facts = history.entry(r.number).or_default();
-        facts.first_contact = r.first_contact.map(instant).transpose()?;
-        facts.first_success = r.first_success.map(instant).transpose()?;
-    }
-    for r in phone_rows {
-        history.entry(r.phone).or_default().first_deal = r.first_deal.map(instant).transpose()?;
-    }
-
-    // Deals: the people's open ones, the ones that moved in the period, and
-    // the ones their calls were about.
-    let open_marks: String = q
-        .open_stages
-        .iter()
-        .map(|_| "{}")
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut fixed: Vec<Value<'_>> = q.open_stages.iter().map(|s| Value::Text(s)).collect();
-    fixed.push(Value::Int(q.from.timestamp()));
-    fixed.push(Value::Int(q.from.timestamp()));
-    let open_clause = if q.open_stages.is_empty() {
-        "0 = 1".to_owned()
-    } else {
-        format!("stage IN ({open_marks})")
-    };
-    let mut deal_rows: Vec<DealRow> = list
-        .fetch(
-            &format!(
-                "SELECT {DEAL_COLUMNS} FROM deals WHERE ({open_clause} OR closed_at >= {{}} OR created_at >= {{}}) AND "
-            ),
-            "employee_id",
-            &people,
-            &fixed,
-            "",
-            "loading deals",
-        )
-        .await?;
-    deal_rows.extend(
-        list.fetch::<DealRow>(
-            &format!("SELECT {DEAL_COLUMNS} FROM deals WHERE "),
-            "phone",
-            &numbers,
-            &[],
-            "",
-            "loading deals of calls",
-        )
-        .await?,
-    );
-    let mut seen = BTreeSet::new();
-    let mut deals = Vec::with_capacity(deal_rows.len());
-    for row in deal_rows {
-        if seen.insert((row.source.clone(), row.external_id.clone())) {
-            deals.push(row.into_deal()?);
-        }
-    }
+    let history = loader.number_history(&numbers).await?;
+    let deals = loader.deals(&numbers).await?;
     let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
-
-    // Stage changes of those deals from a month before the period on: the
-    // period's moves, and when open deals reached their stage.
-    let stage_changes: Vec<StageChangeRow> = list
-        .fetch(
-            "SELECT source, external_id, deal_ext, from_stage, to_stage, changed_at, employee_id, author_ext \
-             FROM stage_changes WHERE changed_at >= {} AND ",
-            "deal_ext",
-            &deal_ids,
-            &[Value::Int((q.from - chrono::Duration::days(31)).timestamp())],
-            " ORDER BY changed_at",
-            "loading stage changes",
-        )
-        .await?;
-    let stage_changes = stage_changes
-        .into_iter()
-        .map(|r| {
-            Ok(StageChange {
-                external_id: ext(&r.external_id)?,
-                deal_ext: ext(&r.deal_ext)?,
-                changed_at: instant(r.changed_at)?,
-                source: r.source,
-                from_stage: r.from_stage,
-                to_stage: r.to_stage,
-                employee_id: r.employee_id,
-                author_ext: r.author_ext,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-
-    // Tasks: the people's, and those on the deals loaded.
-    const TASK_COLUMNS: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at FROM tasks WHERE ";
-    // The tasks that matter to the period, the people's and those on the
-    // deals loaded: open ones, and any created, due or done since it began.
-    let since_from = Value::Int(q.from.timestamp());
-    let recent_tasks = format!(
-        "{TASK_COLUMNS}(completed_at IS NULL OR completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}}) AND "
-    );
-    let mut task_rows: Vec<TaskRow> = list
-        .fetch(
-            &recent_tasks,
-            "employee_id",
-            &people,
-            &[since_from, since_from, since_from],
-            "",
-            "loading tasks",
-        )
-        .await?;
-    task_rows.extend(
-        list.fetch::<TaskRow>(
-            &recent_tasks,
-            "deal_ext",
-            &deal_ids,
-            &[since_from, since_from, since_from],
-            "",
-            "loading tasks of deals",
-        )
-        .await?,
-    );
-    let mut seen = BTreeSet::new();
-    let mut tasks = Vec::new();
-    for r in task_rows {
-        if !seen.insert((r.source.clone(), r.external_id.clone())) {
-            continue;
-        }
-        tasks.push(Task {
-            external_id: ext(&r.external_id)?,
-            created_at: instant(r.created_at)?,
-            due_at: instant(r.due_at)?,
-            completed_at: r.completed_at.map(instant).transpose()?,
-            source: r.source,
-            deal_ext: r.deal_ext,
-            employee_id: r.employee_id,
-            owner_ext: r.owner_ext,
-            title: r.title,
-        });
-    }
+    let stage_changes = loader.stage_changes(&deal_ids).await?;
+    let tasks = loader.tasks(&deal_ids).await?;
     let task_ids: Vec<&str> = tasks.iter().map(|t| t.external_id.as_str()).collect();
-    let postponements: Vec<PostponementRow> = list
-        .fetch(
-            "SELECT source, task_ext, old_due, new_due, changed_at FROM task_postponements WHERE ",
-            "task_ext",
-            &task_ids,
-            &[],
-            "",
-            "loading postponements",
-        )
-        .await?;
-    let postponements = postponements
-        .into_iter()
-        .map(|r| {
-            Ok(TaskPostponement {
-                task_ext: ext(&r.task_ext)?,
-                old_due: instant(r.old_due)?,
-                new_due: instant(r.new_due)?,
-                changed_at: instant(r.changed_at)?,
-                source: r.source,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-
-    // Activities and comments: the people's around the period (a week back,
-    // for postponements), and anyone's on the deals loaded.
-    let since =
-        Value::Int((q.from - chrono::Duration::days(POSTPONEMENT_LOOKBACK_DAYS)).timestamp());
-    let until = Value::Int((q.to + chrono::Duration::seconds(q.trace_window_secs)).timestamp());
-    const ACTIVITY: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, kind, at FROM activities WHERE at >= {} AND at < {} AND ";
-    let mut activity_rows: Vec<ActivityRow> = list
-        .fetch(
-            ACTIVITY,
-            "employee_id",
-            &people,
-            &[since, until],
-            "",
-            "loading activities",
-        )
-        .await?;
-    activity_rows.extend(
-        list.fetch::<ActivityRow>(
-            ACTIVITY,
-            "deal_ext",
-            &deal_ids,
-            &[since, until],
-            "",
-            "loading activities of deals",
-        )
-        .await?,
-    );
-    let mut seen = BTreeSet::new();
-    let mut activities = Vec::new();
-    for r in activity_rows {
-        if !seen.insert((r.source.clone(), r.external_id.clone())) {
-            continue;
-        }
-        activities.push(Activity {
-            external_id: ext(&r.external_id)?,
-            kind: ActivityKind::parse(&r.kind).map_err(corrupt)?,
-            at: instant(r.at)?,
-            source: r.source,
-            deal_ext: r.deal_ext,
-            employee_id: r.employee_id,
-            owner_ext: r.owner_ext,
-        });
-    }
-    const COMMENT: &str = "SELECT source, external_id, deal_ext, employee_id, author_ext, at, body FROM comments WHERE at >= {} AND at < {} AND ";
-    let mut comment_rows: Vec<CommentRow> = list
-        .fetch(
-            COMMENT,
-            "employee_id",
-            &people,
-            &[since, until],
-            "",
-            "loading comments",
-        )
-        .await?;
-    comment_rows.extend(
-        list.fetch::<CommentRow>(
-            COMMENT,
-            "deal_ext",
-            &deal_ids,
-            &[since, until],
-            "",
-            "loading comments of deals",
-        )
-        .await?,
-    );
-    let mut seen = BTreeSet::new();
-    let mut comments = Vec::new();
-    for r in comment_rows {
-        if !seen.insert((r.source.clone(), r.external_id.clone())) {
-            continue;
-        }
-        comments.push(Comment {
-            external_id: ext(&r.external_id)?,
-            at: instant(r.at)?,
-            source: r.source,
-            deal_ext: r.deal_ext,
-            employee_id: r.employee_id,
-            author_ext: r.author_ext,
-            text: r.body,
-        });
-    }
-
+    let postponements = loader.postponements(&task_ids).await?;
+    let activities = loader.activities(&deal_ids).await?;
+    let comments = loader.comments(&deal_ids).await?;
     Ok(Dataset {
         calls,
         numbers: history,
@@ -556,4 +501,18 @@ pub(super) async fn load_scope(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) ->
         activities,
         comments,
     })
+}
+
+impl Store {
+    /// Everything the figures of a scope and a period need, in a fixed
+    /// number of indexed queries.
+    pub async fn load_scope(&self, query: &ScopeQuery) -> Result<Dataset> {
+        if query.employees.is_empty() {
+            return Ok(Dataset::default());
+        }
+        let calls = self
+            .calls_between(query.from, query.to, &query.employees)
+            .await?;
+        load_rest(&self.pool, query, calls).await
+    }
 }

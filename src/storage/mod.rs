@@ -7,28 +7,27 @@ mod bulk;
 mod call_legs;
 mod call_row;
 mod db;
+mod directory;
+mod in_list;
 mod kpi_schemes;
 mod links;
 mod load;
 mod outbox;
 mod postgres;
 mod pulls;
+mod reads;
 mod records;
-mod sql_store;
+mod runs;
 mod sqlite;
 mod upsert;
 mod upsert_sql;
 mod withdraw;
 mod yardstick;
 
-use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use crate::config::redact_url;
-use crate::domain::{
-    Activity, Call, Comment, CrmUser, Deal, Employee, StageChange, Task, TaskPostponement, Team,
-};
 pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
 
@@ -172,8 +171,7 @@ pub struct FiringRecord<'a> {
     pub schedule: &'a str,
     /// The firing's local wall time, its key (`2026-11-23T09:00`).
     pub slot: &'a str,
-    /// `fired`, `missed` or `failed`.
-    pub status: &'a str,
+    pub status: FiringStatus,
     pub due_at: DateTime<Utc>,
     pub detail: Option<&'a str>,
 }
@@ -197,9 +195,70 @@ pub struct OutboxRow {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxCount {
     pub channel: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OutboxStatus,
     pub rows: i64,
 }
+
+/// A schedule's firings by what became of them (for `/metrics`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FiringCount {
+    pub schedule: String,
+    #[sqlx(try_from = "String")]
+    pub status: FiringStatus,
+    pub rows: i64,
+}
+
+/// A table and how many rows it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCount {
+    pub table: &'static str,
+    pub rows: i64,
+}
+
+/// Statuses stored as words in a text column: each has its word, and a word
+/// read back that names none is a record this version cannot read.
+macro_rules! stored_words {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = StorageError;
+            fn try_from(word: String) -> Result<Self> {
+                match word.as_str() {
+                    $($word => Ok($name::$variant),)+
+                    _ => Err(StorageError::Corrupt(format!(
+                        concat!(stringify!($name), " {:?}"),
+                        word
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_words!(
+    /// What the scheduler decided of a firing.
+    FiringStatus { Fired = "fired", Missed = "missed", Failed = "failed" }
+);
+stored_words!(
+    /// Where an outbox row is on its way out.
+    OutboxStatus { Pending = "pending", Sending = "sending", Sent = "sent", Failed = "failed" }
+);
 
 /// A source's ingestion runs (for `/metrics`).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -235,213 +294,90 @@ pub struct RunTotals {
 
 pub type RunId = i64;
 
-#[async_trait]
-pub trait Storage: Send + Sync {
+/// The store every caller holds: one database (SQLite or Postgres), its
+/// operations in the files that own their tables (`runs`, `upsert`,
+/// `outbox`, `links`, `pulls`, `load`, ...).
+pub struct Store {
+    pool: db::Pool,
+    /// Team yardsticks computed lately (see `yardstick.rs`).
+    yardsticks: yardstick::Cache,
+    /// The bulk-load lock while this process has indexes down (`bulk.rs`).
+    bulk_hold: bulk::Hold,
+}
+
+#[derive(sqlx::FromRow)]
+struct Count {
+    n: i64,
+}
+
+impl Store {
+    fn new(pool: db::Pool) -> Self {
+        Self {
+            pool,
+            yardsticks: Default::default(),
+            bulk_hold: Default::default(),
+        }
+    }
+
+    fn dialect(&self) -> db::Dialect {
+        self.pool.dialect()
+    }
+
     /// `sqlite` or `postgres`.
-    fn backend(&self) -> &'static str;
+    pub fn backend(&self) -> &'static str {
+        match self.dialect() {
+            db::Dialect::Sqlite => "sqlite",
+            db::Dialect::Postgres => "postgres",
+        }
+    }
+
     /// Brings the schema up to date.
-    async fn migrate(&self) -> Result<()>;
-    /// Writes the config's teams and employees, so reports can join on them.
-    async fn sync_directory(&self, teams: &[Team], employees: &[Employee]) -> Result<()>;
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            db::Pool::Sqlite { writer, .. } => self.migrate_sqlite(writer).await?,
+            db::Pool::Postgres(p) => postgres::MIGRATOR.run(p).await?,
+        }
+        Ok(())
+    }
 
-    async fn start_run(
-        &self,
-        source: &str,
-        kind: &str,
-        target: &str,
-        at: DateTime<Utc>,
-    ) -> Result<RunId>;
-    async fn finish_run(&self, run: RunId, totals: &RunTotals, at: DateTime<Utc>) -> Result<()>;
-    /// Records rows set aside; one entry per (source, file, line, record).
-    async fn record_rejects(&self, run: RunId, source: &str, rejects: &[Rejected]) -> Result<()>;
-    /// The rows set aside for a source, in file and line order.
-    async fn rejects(&self, source: &str) -> Result<Vec<Rejected>>;
-
-    async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted>;
-    async fn upsert_crm_users(&self, run: RunId, rows: &[CrmUser]) -> Result<Upserted>;
-    async fn upsert_deals(&self, run: RunId, rows: &[Deal]) -> Result<Upserted>;
-    async fn upsert_stage_changes(&self, run: RunId, rows: &[StageChange]) -> Result<Upserted>;
-    async fn upsert_tasks(&self, run: RunId, rows: &[Task]) -> Result<Upserted>;
-    async fn upsert_postponements(
-        &self,
-        run: RunId,
-        rows: Vec<TaskPostponement>,
-    ) -> Result<Upserted>;
-    async fn upsert_activities(&self, run: RunId, rows: &[Activity]) -> Result<Upserted>;
-    /// Removes these activities where they are stored as meetings held;
-    /// returns how many were.
-    async fn remove_meetings(&self, rows: &[Activity]) -> Result<u64>;
-    async fn upsert_comments(&self, run: RunId, rows: &[Comment]) -> Result<Upserted>;
-
-    /// The KPI schemes recorded so far.
-    async fn kpi_schemes(&self) -> Result<Vec<RecordedScheme>>;
-    /// Records schemes: those of months after `after` (`2026-11`) are
-    /// replaced wholesale by the ones given (the future may change); a
-    /// recorded scheme of `after` or earlier is never changed.
-    async fn record_kpi_schemes(&self, after: &str, schemes: &[RecordedScheme]) -> Result<()>;
-
-    /// Stores a one-time invite code for `employee_id`.
-    async fn create_invite(
-        &self,
-        code: &str,
-        employee_id: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()>;
-    /// Uses an invite code once, linking `telegram_id` to its employee.
-    async fn redeem_invite(
-        &self,
-        code: &str,
-        telegram_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Redeemed>;
-    /// The employee a Telegram account was linked to.
-    async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>>;
-    /// Marks a chat that refused the bot (`None` clears the mark).
-    async fn set_chat_disabled(
-        &self,
-        chat_id: i64,
-        reason: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<()>;
-    /// Why a chat is not sent to, when it is not.
-    async fn chat_disabled(&self, chat_id: i64) -> Result<Option<String>>;
-    /// Stores a day's self-report (figures as JSON); a later one replaces it.
-    async fn store_self_report(
-        &self,
-        employee_id: &str,
-        day: NaiveDate,
-        figures: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()>;
-    /// The self-report of a day, as stored.
-    async fn self_report(&self, employee_id: &str, day: NaiveDate) -> Result<Option<String>>;
-
-    /// Open deals per stage of `employees` created by `now`, counted in the
-    /// database (the yardstick of a person's bottleneck).
-    async fn open_deals_by_stage(
-        &self,
-        employees: &[String],
-        open_stages: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OpenDeals>>;
-    /// A number that changes whenever an ingestion run starts or finishes:
-    /// what was computed from the data under an older number may be stale.
-    async fn data_version(&self) -> Result<i64>;
-
-    /// How far the scheduler has looked at a schedule's firings.
-    async fn schedule_mark(&self, schedule: &str) -> Result<Option<DateTime<Utc>>>;
-    /// Moves a schedule's mark forward (never back).
-    async fn set_schedule_mark(&self, schedule: &str, last_seen: DateTime<Utc>) -> Result<()>;
-    /// Whether a firing was recorded (by any instance).
-    async fn firing_recorded(&self, schedule: &str, slot: &str) -> Result<bool>;
-    /// Records a firing and its outbox rows at once; `false` (and nothing
-    /// added) when the firing was recorded before.
-    async fn record_firing(
-        &self,
-        firing: &FiringRecord<'_>,
-        now: DateTime<Utc>,
-        rows: &[NewOutboxRow],
-    ) -> Result<bool>;
-    /// Claims up to `limit` outbox rows that are due, or whose lease ran
-    /// out, and that have been claimed fewer than `max_attempts` times.
-    async fn claim_outbox(
-        &self,
-        worker: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-        max_attempts: i64,
-    ) -> Result<Vec<OutboxRow>>;
-    /// Marks failed the rows whose last allowed claim ran out (the worker
-    /// died or hung mid-send), and returns them.
-    async fn outbox_exhausted(
-        &self,
-        now: DateTime<Utc>,
-        max_attempts: i64,
-        error: &str,
-    ) -> Result<Vec<OutboxRow>>;
-    /// Records that the first `parts_sent` parts of a claimed row went out,
-    /// and extends the claim to `lease_until`; `false` when `worker` no
-    /// longer holds the row or its lease ran out by `now`: then it must not
-    /// send any more of it.
-    async fn outbox_progress(
-        &self,
-        id: i64,
-        worker: &str,
-        parts_sent: i64,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-    ) -> Result<bool>;
-    /// Marks a claimed row sent.
-    async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool>;
-    /// Gives a claimed row back, to be tried again at `next_at`.
-    async fn outbox_retry(
-        &self,
-        id: i64,
-        worker: &str,
-        next_at: DateTime<Utc>,
-        error: &str,
-    ) -> Result<bool>;
-    /// Marks a claimed row failed for good.
-    async fn outbox_failed(&self, id: i64, worker: &str, error: &str) -> Result<bool>;
-    async fn outbox_counts(&self) -> Result<Vec<OutboxCount>>;
-    /// Firings by status (`fired`, `missed`, `failed`), as `OutboxCount`
-    /// rows with the schedule in `channel`.
-    async fn firing_counts(&self) -> Result<Vec<OutboxCount>>;
-    /// Each source's ingestion runs.
-    async fn run_stats(&self) -> Result<Vec<RunStat>>;
     /// Takes the lock `key` for this process (one Telegram poller among
     /// several instances); `None` when another process holds it.
-    async fn try_session_lock(&self, key: i64) -> Result<Option<SessionLock>>;
+    pub async fn try_session_lock(&self, key: i64) -> Result<Option<SessionLock>> {
+        self.pool
+            .try_session_lock(key)
+            .await
+            .map_err(query_err("taking a session lock"))
+    }
 
-    /// Where a scheduled pull of `source` stopped, as it recorded it.
-    async fn pull_cursor(&self, source: &str) -> Result<Option<String>>;
-    /// Records a pull's cursor; call only once the records it covers are stored.
-    async fn set_pull_cursor(&self, source: &str, cursor: &str, now: DateTime<Utc>) -> Result<()>;
-    /// The path a file of this content hash was read from, when it was.
-    async fn ingested_file(&self, source: &str, hash: &str) -> Result<Option<String>>;
-    /// Records a dropped file as read (by content hash).
-    async fn record_ingested_file(
-        &self,
-        source: &str,
-        hash: &str,
-        path: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()>;
+    /// Row counts of every table, in schema order.
+    pub async fn table_counts(&self) -> Result<Vec<TableCount>> {
+        // Numbered branches: UNION ALL alone does not promise an order.
+        let branches: Vec<String> = TABLES
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("SELECT {i} AS k, (SELECT COUNT(*) FROM {t}) AS n"))
+            .collect();
+        let sql = format!(
+            "SELECT n FROM ({}) AS counts ORDER BY k",
+            branches.join(" UNION ALL ")
+        );
+        let rows: Vec<Count> = self
+            .pool
+            .fetch_all(&sql, &[])
+            .await
+            .map_err(query_err("counting rows"))?;
+        Ok(TABLES
+            .iter()
+            .zip(rows)
+            .map(|(table, c)| TableCount { table, rows: c.n })
+            .collect())
+    }
 
-    /// Stored due times of the given tasks of a source, to notice postponements.
-    async fn task_dues(
-        &self,
-        source: &str,
-        external_ids: &[&str],
-    ) -> Result<Vec<(String, DateTime<Utc>)>>;
-
-    /// Calls that started in `[from, to)`, of the given employees (all calls
-    /// when `employees` is empty), in start order.
-    async fn calls_between(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        employees: &[String],
-    ) -> Result<Vec<Call>>;
-
-    /// Prepares a table for a load of about `expected_rows` rows. When the
-    /// load is large next to what the table holds, SQLite drops the table's
-    /// secondary indexes, to build them once, sorted, in `end_bulk_load`
-    /// (much faster than a million scattered inserts). Returns whether it did.
-    async fn begin_bulk_load(&self, table: &str, expected_rows: u64) -> Result<bool>;
-    /// Rebuilds any secondary index that is missing.
-    async fn end_bulk_load(&self) -> Result<()>;
-
-    /// Everything the figures of a scope and a period need, in a fixed
-    /// number of indexed queries.
-    async fn load_scope(&self, query: &ScopeQuery) -> Result<Dataset>;
-
-    /// Row counts of every table, by name.
-    async fn table_counts(&self) -> Result<Vec<(String, i64)>>;
-
-    async fn close(&self);
+    pub async fn close(&self) {
+        self.pool.close().await;
+        // Indexes still down are left to the next process to build.
+        self.release_bulk_lock();
+    }
 }
 
 /// Tables `table_counts` reports, in schema order.
@@ -469,7 +405,7 @@ pub const SQLITE_BULK_INDEXES: &[(&str, &str, &str)] = &[
 
 /// Opens the database the URL names (creating a SQLite file if missing) and
 /// brings its schema up to date.
-pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
+pub async fn open(url: &str) -> Result<Arc<Store>> {
     let pool = if url.starts_with("sqlite:") {
         sqlite::connect(url).await?
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -477,13 +413,10 @@ pub async fn open(url: &str) -> Result<Arc<dyn Storage>> {
     } else {
         return Err(StorageError::UnknownScheme(redact_url(url)));
     };
-    let store = sql_store::SqlStore::new(pool);
+    let store = Store::new(pool);
     store.migrate().await?;
     // A bulk load cut short leaves indexes missing: put them back, unless a
     // load of another process is running (it will).
     store.restore_bulk_indexes().await?;
     Ok(Arc::new(store))
 }
-
-/// The store every caller holds.
-pub type Store = dyn Storage;

@@ -5,9 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use super::db::{Dialect, Value};
-use super::sql_store::SqlStore;
 use super::upsert_sql::push_value_rows;
-use super::{NewOutboxRow, OutboxCount, OutboxRow, Result, query_err};
+use super::{
+    FiringCount, FiringRecord, NewOutboxRow, OutboxCount, OutboxRow, Result, StorageError, Store,
+    query_err,
+};
 
 #[derive(sqlx::FromRow)]
 struct MarkRow {
@@ -19,8 +21,9 @@ struct CountRow {
     n: i64,
 }
 
-impl SqlStore {
-    pub(super) async fn get_schedule_mark(&self, schedule: &str) -> Result<Option<i64>> {
+impl Store {
+    /// How far the scheduler has looked at a schedule's firings.
+    pub async fn schedule_mark(&self, schedule: &str) -> Result<Option<DateTime<Utc>>> {
         let sql = self
             .pool
             .dialect()
@@ -30,12 +33,17 @@ impl SqlStore {
             .fetch_all(&sql, &[Value::Text(schedule)])
             .await
             .map_err(query_err("reading a schedule's mark"))?;
-        Ok(rows.first().map(|r| r.last_seen))
+        rows.first()
+            .map(|r| {
+                DateTime::from_timestamp(r.last_seen, 0)
+                    .ok_or_else(|| StorageError::Corrupt(format!("schedule mark {}", r.last_seen)))
+            })
+            .transpose()
     }
 
     /// Moves a schedule's mark forward (never back: another instance may be
     /// ahead).
-    pub(super) async fn put_schedule_mark(&self, schedule: &str, last_seen: i64) -> Result<()> {
+    pub async fn set_schedule_mark(&self, schedule: &str, last_seen: DateTime<Utc>) -> Result<()> {
         let d = self.pool.dialect();
         let greatest = match d {
             Dialect::Sqlite => "MAX",
@@ -47,13 +55,17 @@ impl SqlStore {
                  {greatest}(schedule_marks.last_seen, excluded.last_seen)"
         ));
         self.pool
-            .execute(&sql, &[Value::Text(schedule), Value::Int(last_seen)])
+            .execute(
+                &sql,
+                &[Value::Text(schedule), Value::Int(last_seen.timestamp())],
+            )
             .await
             .map_err(query_err("moving a schedule's mark"))?;
         Ok(())
     }
 
-    pub(super) async fn get_firing(&self, schedule: &str, slot: &str) -> Result<bool> {
+    /// Whether a firing was recorded (by any instance).
+    pub async fn firing_recorded(&self, schedule: &str, slot: &str) -> Result<bool> {
         let sql = self
             .pool
             .dialect()
@@ -69,17 +81,19 @@ impl SqlStore {
     /// Records a firing and its outbox rows in one transaction; `false` when
     /// the firing was recorded before (by this instance or another), in
     /// which case nothing is added.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn put_firing(
+    pub async fn record_firing(
         &self,
-        schedule: &str,
-        slot: &str,
-        status: &str,
-        due_at: DateTime<Utc>,
+        firing: &FiringRecord<'_>,
         now: DateTime<Utc>,
-        detail: Option<&str>,
         rows: &[NewOutboxRow],
     ) -> Result<bool> {
+        let FiringRecord {
+            schedule,
+            slot,
+            status,
+            due_at,
+            detail,
+        } = *firing;
         let d = self.pool.dialect();
         let err = || query_err("recording a firing");
         let mut tx = self.pool.begin().await.map_err(err())?;
@@ -93,7 +107,7 @@ impl SqlStore {
                 &[
                     Value::Text(schedule),
                     Value::Text(slot),
-                    Value::Text(status),
+                    Value::Text(status.as_str()),
                     Value::Int(due_at.timestamp()),
                     Value::Int(now.timestamp()),
                     Value::NullText(detail),
@@ -135,7 +149,7 @@ impl SqlStore {
     /// Claims up to `limit` rows due by `now` (or whose lease ran out) for
     /// `worker`, until `lease_until`; a row claimed `max_attempts` times is
     /// never claimed again.
-    pub(super) async fn claim_rows(
+    pub async fn claim_outbox(
         &self,
         worker: &str,
         now: DateTime<Utc>,
@@ -176,8 +190,9 @@ impl SqlStore {
         Ok(rows)
     }
 
-    /// Fails the rows whose last allowed claim ran out.
-    pub(super) async fn fail_exhausted(
+    /// Marks failed the rows whose last allowed claim ran out (the worker
+    /// died or hung mid-send), and returns them.
+    pub async fn outbox_exhausted(
         &self,
         now: DateTime<Utc>,
         max_attempts: i64,
@@ -204,9 +219,11 @@ impl SqlStore {
         Ok(rows)
     }
 
-    /// Records progress and extends a claim that `worker` holds and whose
-    /// lease has not run out by `now`.
-    pub(super) async fn renew_claim(
+    /// Records that the first `parts_sent` parts of a claimed row went out,
+    /// and extends the claim to `lease_until`; `false` when `worker` no
+    /// longer holds the row or its lease ran out by `now`: then it must not
+    /// send any more of it.
+    pub async fn outbox_progress(
         &self,
         id: i64,
         worker: &str,
@@ -236,7 +253,7 @@ impl SqlStore {
     }
 
     /// Updates a claimed row, if `worker` still holds it; `false` otherwise.
-    pub(super) async fn update_claimed(
+    async fn update_claimed(
         &self,
         id: i64,
         worker: &str,
@@ -258,7 +275,59 @@ impl SqlStore {
         Ok(changed > 0)
     }
 
-    pub(super) async fn count_outbox(&self) -> Result<Vec<OutboxCount>> {
+    /// Marks a claimed row sent.
+    pub async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool> {
+        self.update_claimed(
+            id,
+            worker,
+            "status = 'sent', sent_at = {}, last_error = NULL",
+            &[Value::Int(now.timestamp())],
+        )
+        .await
+    }
+
+    /// Gives a claimed row back, to be tried again at `next_at`.
+    pub async fn outbox_retry(
+        &self,
+        id: i64,
+        worker: &str,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool> {
+        self.update_claimed(
+            id,
+            worker,
+            "status = 'pending', next_at = {}, last_error = {}, claimed_until = NULL",
+            &[Value::Int(next_at.timestamp()), Value::Text(error)],
+        )
+        .await
+    }
+
+    /// Marks a claimed row failed for good.
+    pub async fn outbox_failed(&self, id: i64, worker: &str, error: &str) -> Result<bool> {
+        self.update_claimed(
+            id,
+            worker,
+            "status = 'failed', last_error = {}, claimed_until = NULL",
+            &[Value::Text(error)],
+        )
+        .await
+    }
+
+    /// Firings of each schedule by what became of them.
+    pub async fn firing_counts(&self) -> Result<Vec<FiringCount>> {
+        self.pool
+            .fetch_all(
+                "SELECT schedule, status, COUNT(*) AS rows FROM firings \
+                 GROUP BY schedule, status ORDER BY schedule, status",
+                &[],
+            )
+            .await
+            .map_err(query_err("counting firings"))
+    }
+
+    /// Outbox rows by channel and status.
+    pub async fn outbox_counts(&self) -> Result<Vec<OutboxCount>> {
         self.pool
             .fetch_all(
                 "SELECT channel, status, COUNT(*) AS rows FROM outbox GROUP BY channel, status \

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Store;
 use super::db::Value;
-use super::sql_store::SqlStore;
 use super::upsert_sql::push_value_rows;
 use super::{Result, query_err};
 
@@ -18,8 +18,9 @@ struct PathRow {
     path: String,
 }
 
-impl SqlStore {
-    pub(super) async fn get_pull_cursor(&self, source: &str) -> Result<Option<String>> {
+impl Store {
+    /// Where a scheduled pull of `source` stopped, as it recorded it.
+    pub async fn pull_cursor(&self, source: &str) -> Result<Option<String>> {
         let mut sql = "SELECT cursor FROM pull_cursors WHERE source = ".to_owned();
         self.pool.dialect().placeholder(&mut sql, 1);
         let rows: Vec<CursorRow> = self
@@ -30,7 +31,8 @@ impl SqlStore {
         Ok(rows.into_iter().next().map(|r| r.cursor))
     }
 
-    pub(super) async fn put_pull_cursor(
+    /// Records a pull's cursor; call only once the records it covers are stored.
+    pub async fn set_pull_cursor(
         &self,
         source: &str,
         cursor: &str,
@@ -56,11 +58,8 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn get_ingested_file(
-        &self,
-        source: &str,
-        hash: &str,
-    ) -> Result<Option<String>> {
+    /// The path a file of this content hash was read from, when it was.
+    pub async fn ingested_file(&self, source: &str, hash: &str) -> Result<Option<String>> {
         let d = self.pool.dialect();
         let mut sql = "SELECT path FROM ingested_files WHERE source = ".to_owned();
         d.placeholder(&mut sql, 1);
@@ -74,7 +73,8 @@ impl SqlStore {
         Ok(rows.into_iter().next().map(|r| r.path))
     }
 
-    pub(super) async fn put_ingested_file(
+    /// Records a dropped file as read (by content hash).
+    pub async fn record_ingested_file(
         &self,
         source: &str,
         hash: &str,

@@ -63,178 +63,96 @@ pub fn parse_leg_ids(text: &str) -> Vec<u64> {
         .collect()
 }
 
-impl Record for StoredCall {
-    const TABLE: &'static str = "calls";
-    const COLUMNS: &'static [&'static str] = &[
-        "employee_id",
-        "agent",
-        "direction",
-        "number",
-        "started_at",
-        "answered_at",
-        "ended_at",
-        "talk_seconds",
-        "disposition",
-        "deal_ext",
-        "kind",
-        "legs",
-        "rank",
-        "leg_key",
-        "leg_ids",
-        "recording_url",
-    ];
-    // Legs of one call may come in separate batches or files: the stored call
-    // changes only for a better leg, so any order of legs ends the same.
-    const WINS: Option<&'static str> = Some(
-        "(excluded.rank > calls.rank OR (excluded.rank = calls.rank AND \
-         (excluded.leg_key > calls.leg_key OR excluded.leg_key = calls.leg_key)))",
-    );
-    fn source(&self) -> &str {
-        &self.call.source
-    }
-    fn external_id(&self) -> &str {
-        self.call.external_id.as_str()
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        let call = &self.call;
-        out.extend([
-            opt_text(&call.employee_id),
-            opt_text(&call.agent),
-            Value::Text(call.direction.as_str()),
-            Value::Text(call.number.as_str()),
-            ts(call.started_at),
-            opt_ts(call.answered_at),
-            ts(call.ended_at),
-            Value::Int(call.talk_seconds),
-            Value::Text(call.disposition.as_str()),
-            opt_text(&call.deal_ext),
-            Value::NullText(call.kind.map(|k| k.as_str())),
-            Value::Int(call.legs),
-            Value::Int(call.rank),
-            Value::Text(&call.leg_key),
-            Value::Text(&self.leg_ids),
-            opt_text(&call.recording_url),
-        ]);
-    }
+/// Declares how a record is stored: its table, and column by column the
+/// value that goes in it, so columns and values cannot drift apart.
+macro_rules! stored_as {
+    (
+        $ty:ty => $table:literal, |$r:ident| source $source:expr, id $id:expr,
+        { $($col:literal: $val:expr),+ $(,)? } $(, wins $wins:expr)?
+    ) => {
+        impl Record for $ty {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &[$($col),+];
+            $(const WINS: Option<&'static str> = Some($wins);)?
+            fn source(&self) -> &str {
+                let $r = self;
+                $source
+            }
+            fn external_id(&self) -> &str {
+                let $r = self;
+                $id
+            }
+            fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
+                let $r = self;
+                out.extend([$($val),+]);
+            }
+        }
+    };
 }
 
-impl Record for CrmUser {
-    const TABLE: &'static str = "crm_users";
-    const COLUMNS: &'static [&'static str] = &["name", "email", "employee_id"];
-    fn source(&self) -> &str {
-        &self.source
-    }
-    fn external_id(&self) -> &str {
-        self.external_id.as_str()
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        out.extend([
-            Value::Text(&self.name),
-            opt_text(&self.email),
-            opt_text(&self.employee_id),
-        ]);
-    }
-}
+stored_as!(StoredCall => "calls", |r| source &r.call.source, id r.call.external_id.as_str(), {
+    "employee_id": opt_text(&r.call.employee_id),
+    "agent": opt_text(&r.call.agent),
+    "direction": Value::Text(r.call.direction.as_str()),
+    "number": Value::Text(r.call.number.as_str()),
+    "started_at": ts(r.call.started_at),
+    "answered_at": opt_ts(r.call.answered_at),
+    "ended_at": ts(r.call.ended_at),
+    "talk_seconds": Value::Int(r.call.talk_seconds),
+    "disposition": Value::Text(r.call.disposition.as_str()),
+    "deal_ext": opt_text(&r.call.deal_ext),
+    "kind": Value::NullText(r.call.kind.map(|k| k.as_str())),
+    "legs": Value::Int(r.call.legs),
+    "rank": Value::Int(r.call.rank),
+    "leg_key": Value::Text(&r.call.leg_key),
+    "leg_ids": Value::Text(&r.leg_ids),
+    "recording_url": opt_text(&r.call.recording_url),
+},
+// Legs of one call may come in separate batches or files: the stored call
+// changes only for a better leg, so any order of legs ends the same.
+wins "(excluded.rank > calls.rank OR (excluded.rank = calls.rank AND \
+      (excluded.leg_key > calls.leg_key OR excluded.leg_key = calls.leg_key)))");
 
-impl Record for Deal {
-    const TABLE: &'static str = "deals";
-    const COLUMNS: &'static [&'static str] = &[
-        "title",
-        "employee_id",
-        "owner_ext",
-        "stage",
-        "amount_minor",
-        "currency",
-        "channel",
-        "temperature",
-        "client_ext",
-        "phone",
-        "created_at",
-        "stage_since",
-        "closed_at",
-    ];
-    fn source(&self) -> &str {
-        &self.source
-    }
-    fn external_id(&self) -> &str {
-        self.external_id.as_str()
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        out.extend([
-            Value::Text(&self.title),
-            opt_text(&self.employee_id),
-            opt_text(&self.owner_ext),
-            Value::Text(&self.stage),
-            Value::Int(self.amount_minor),
-            Value::Text(&self.currency),
-            opt_text(&self.channel),
-            Value::NullText(self.temperature.map(|t| t.as_str())),
-            opt_text(&self.client_ext),
-            Value::NullText(self.phone.as_ref().map(|p| p.as_str())),
-            ts(self.created_at),
-            opt_ts(self.stage_since),
-            opt_ts(self.closed_at),
-        ]);
-    }
-}
+stored_as!(CrmUser => "crm_users", |r| source &r.source, id r.external_id.as_str(), {
+    "name": Value::Text(&r.name),
+    "email": opt_text(&r.email),
+    "employee_id": opt_text(&r.employee_id),
+});
 
-impl Record for StageChange {
-    const TABLE: &'static str = "stage_changes";
-    const COLUMNS: &'static [&'static str] = &[
-        "deal_ext",
-        "from_stage",
-        "to_stage",
-        "changed_at",
-        "employee_id",
-        "author_ext",
-    ];
-    fn source(&self) -> &str {
-        &self.source
-    }
-    fn external_id(&self) -> &str {
-        self.external_id.as_str()
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        out.extend([
-            Value::Text(self.deal_ext.as_str()),
-            opt_text(&self.from_stage),
-            Value::Text(&self.to_stage),
-            ts(self.changed_at),
-            opt_text(&self.employee_id),
-            opt_text(&self.author_ext),
-        ]);
-    }
-}
+stored_as!(Deal => "deals", |r| source &r.source, id r.external_id.as_str(), {
+    "title": Value::Text(&r.title),
+    "employee_id": opt_text(&r.employee_id),
+    "owner_ext": opt_text(&r.owner_ext),
+    "stage": Value::Text(&r.stage),
+    "amount_minor": Value::Int(r.amount_minor),
+    "currency": Value::Text(&r.currency),
+    "channel": opt_text(&r.channel),
+    "temperature": Value::NullText(r.temperature.map(|t| t.as_str())),
+    "client_ext": opt_text(&r.client_ext),
+    "phone": Value::NullText(r.phone.as_ref().map(|p| p.as_str())),
+    "created_at": ts(r.created_at),
+    "stage_since": opt_ts(r.stage_since),
+    "closed_at": opt_ts(r.closed_at),
+});
 
-impl Record for Task {
-    const TABLE: &'static str = "tasks";
-    const COLUMNS: &'static [&'static str] = &[
-        "deal_ext",
-        "employee_id",
-        "owner_ext",
-        "title",
-        "created_at",
-        "due_at",
-        "completed_at",
-    ];
-    fn source(&self) -> &str {
-        &self.source
-    }
-    fn external_id(&self) -> &str {
-        self.external_id.as_str()
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        out.extend([
-            opt_text(&self.deal_ext),
-            opt_text(&self.employee_id),
-            opt_text(&self.owner_ext),
-            Value::Text(&self.title),
-            ts(self.created_at),
-            ts(self.due_at),
-            opt_ts(self.completed_at),
-        ]);
-    }
-}
+stored_as!(StageChange => "stage_changes", |r| source &r.source, id r.external_id.as_str(), {
+    "deal_ext": Value::Text(r.deal_ext.as_str()),
+    "from_stage": opt_text(&r.from_stage),
+    "to_stage": Value::Text(&r.to_stage),
+    "changed_at": ts(r.changed_at),
+    "employee_id": opt_text(&r.employee_id),
+    "author_ext": opt_text(&r.author_ext),
+});
+
+stored_as!(Task => "tasks", |r| source &r.source, id r.external_id.as_str(), {
+    "deal_ext": opt_text(&r.deal_ext),
+    "employee_id": opt_text(&r.employee_id),
+    "owner_ext": opt_text(&r.owner_ext),
+    "title": Value::Text(&r.title),
+    "created_at": ts(r.created_at),
+    "due_at": ts(r.due_at),
+    "completed_at": opt_ts(r.completed_at),
+});
 
 /// A postponement is identified by its task and the due time it moved to.
 pub struct StoredPostponement {
@@ -249,66 +167,28 @@ impl StoredPostponement {
     }
 }
 
-impl Record for StoredPostponement {
-    const TABLE: &'static str = "task_postponements";
-    const COLUMNS: &'static [&'static str] = &["task_ext", "old_due", "new_due", "changed_at"];
-    fn source(&self) -> &str {
-        &self.record.source
-    }
-    fn external_id(&self) -> &str {
-        &self.key
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        out.extend([
-            Value::Text(self.record.task_ext.as_str()),
-            ts(self.record.old_due),
-            ts(self.record.new_due),
-            ts(self.record.changed_at),
-        ]);
-    }
-}
+stored_as!(StoredPostponement => "task_postponements", |r| source &r.record.source, id &r.key, {
+    "task_ext": Value::Text(r.record.task_ext.as_str()),
+    "old_due": ts(r.record.old_due),
+    "new_due": ts(r.record.new_due),
+    "changed_at": ts(r.record.changed_at),
+});
 
-impl Record for Activity {
-    const TABLE: &'static str = "activities";
-    const COLUMNS: &'static [&'static str] =
-        &["deal_ext", "employee_id", "owner_ext", "kind", "at"];
-    fn source(&self) -> &str {
-        &self.source
-    }
-    fn external_id(&self) -> &str {
-        self.external_id.as_str()
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        out.extend([
-            opt_text(&self.deal_ext),
-            opt_text(&self.employee_id),
-            opt_text(&self.owner_ext),
-            Value::Text(self.kind.as_str()),
-            ts(self.at),
-        ]);
-    }
-}
+stored_as!(Activity => "activities", |r| source &r.source, id r.external_id.as_str(), {
+    "deal_ext": opt_text(&r.deal_ext),
+    "employee_id": opt_text(&r.employee_id),
+    "owner_ext": opt_text(&r.owner_ext),
+    "kind": Value::Text(r.kind.as_str()),
+    "at": ts(r.at),
+});
 
-impl Record for Comment {
-    const TABLE: &'static str = "comments";
-    const COLUMNS: &'static [&'static str] =
-        &["deal_ext", "employee_id", "author_ext", "at", "body"];
-    fn source(&self) -> &str {
-        &self.source
-    }
-    fn external_id(&self) -> &str {
-        self.external_id.as_str()
-    }
-    fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>) {
-        out.extend([
-            opt_text(&self.deal_ext),
-            opt_text(&self.employee_id),
-            opt_text(&self.author_ext),
-            ts(self.at),
-            Value::Text(&self.text),
-        ]);
-    }
-}
+stored_as!(Comment => "comments", |r| source &r.source, id r.external_id.as_str(), {
+    "deal_ext": opt_text(&r.deal_ext),
+    "employee_id": opt_text(&r.employee_id),
+    "author_ext": opt_text(&r.author_ext),
+    "at": ts(r.at),
+    "body": Value::Text(&r.text),
+});
 
 /// A stable 64-bit FNV-1a hash of a record's values: a changed record has a
 /// changed hash, so a re-read that changes nothing writes nothing.

@@ -5,12 +5,46 @@
 use std::collections::HashSet;
 
 use super::db::{Dialect, Value};
+use super::records::StoredPostponement;
 use super::records::{Record, content_hash};
-use super::sql_store::SqlStore;
 use super::upsert_sql::{batch_sql, column_list, conflict_clause};
-use super::{Result, RunId, Upserted, query_err};
+use super::{Result, RunId, Store, Upserted, query_err};
+use crate::domain::{Activity, Comment, CrmUser, Deal, StageChange, Task, TaskPostponement};
 
-impl SqlStore {
+impl Store {
+    pub async fn upsert_crm_users(&self, run: RunId, rows: &[CrmUser]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+
+    pub async fn upsert_deals(&self, run: RunId, rows: &[Deal]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+
+    pub async fn upsert_stage_changes(&self, run: RunId, rows: &[StageChange]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+
+    pub async fn upsert_tasks(&self, run: RunId, rows: &[Task]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+
+    pub async fn upsert_postponements(
+        &self,
+        run: RunId,
+        rows: Vec<TaskPostponement>,
+    ) -> Result<Upserted> {
+        let rows: Vec<StoredPostponement> = rows.into_iter().map(StoredPostponement::new).collect();
+        self.upsert(run, &rows).await
+    }
+
+    pub async fn upsert_activities(&self, run: RunId, rows: &[Activity]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+
+    pub async fn upsert_comments(&self, run: RunId, rows: &[Comment]) -> Result<Upserted> {
+        self.upsert(run, rows).await
+    }
+
     /// Upserts a batch of records: a record already stored with the same
     /// content is left alone and counted unchanged.
     pub(super) async fn upsert<R: Record>(&self, run: RunId, rows: &[R]) -> Result<Upserted> {

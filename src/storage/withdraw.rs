@@ -3,13 +3,15 @@
 //! planned meetings) is removed, so that it is no longer counted.
 
 use super::Result;
+use super::Store;
 use super::db::Value;
-use super::load::InList;
-use super::sql_store::SqlStore;
+use super::in_list::InList;
 use crate::domain::{Activity, ActivityKind};
 
-impl SqlStore {
-    pub(super) async fn delete_meetings(&self, rows: &[Activity]) -> Result<u64> {
+impl Store {
+    /// Removes these activities where they are stored as meetings held;
+    /// returns how many were.
+    pub async fn remove_meetings(&self, rows: &[Activity]) -> Result<u64> {
         let list = InList {
             pool: &self.pool,
             dialect: self.dialect(),

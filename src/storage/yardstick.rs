@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::Store;
 use super::db::Value;
-use super::load::InList;
-use super::sql_store::SqlStore;
+use super::in_list::InList;
 use super::{OpenDeals, Result, query_err};
 
 /// How long counts are reused while the data stays the same: a deal
@@ -74,8 +74,10 @@ struct VersionRow {
     finished: i64,
 }
 
-impl SqlStore {
-    pub(super) async fn count_open_deals(
+impl Store {
+    /// Open deals per stage of `employees` created by `now`, counted in the
+    /// database (the yardstick of a person's bottleneck).
+    pub async fn open_deals_by_stage(
         &self,
         employees: &[String],
         open_stages: &[String],
@@ -84,7 +86,7 @@ impl SqlStore {
         if open_stages.is_empty() || employees.is_empty() {
             return Ok(Vec::new());
         }
-        let version = self.runs_version().await?;
+        let version = self.data_version().await?;
         if let Some(counts) = self.yardsticks.get(employees, open_stages, version, now) {
             return Ok(counts);
         }
@@ -134,7 +136,9 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(super) async fn runs_version(&self) -> Result<i64> {
+    /// A number that changes whenever an ingestion run starts or finishes:
+    /// what was computed from the data under an older number may be stale.
+    pub async fn data_version(&self) -> Result<i64> {
         let rows: Vec<VersionRow> = self
             .pool
             .fetch_all(

@@ -138,8 +138,8 @@ async fn table_count(db: &TestDb, table: &str) -> i64 {
         .await
         .unwrap()
         .into_iter()
-        .find(|(t, _)| t == table)
-        .map(|(_, n)| n)
+        .find(|c| c.table == table)
+        .map(|c| c.rows)
         .unwrap()
 }
 

@@ -58,8 +58,8 @@ async fn count(store: &Store, table: &str) -> i64 {
         .await
         .unwrap()
         .into_iter()
-        .find(|(t, _)| t == table)
-        .map(|(_, n)| n)
+        .find(|c| c.table == table)
+        .map(|c| c.rows)
         .unwrap()
 }
 

@@ -159,8 +159,8 @@ pub async fn count(store: &Arc<Store>, table: &str) -> i64 {
         .await
         .unwrap()
         .into_iter()
-        .find(|(t, _)| t == table)
-        .map(|(_, n)| n)
+        .find(|c| c.table == table)
+        .map(|c| c.rows)
         .unwrap_or(-1)
 }
 

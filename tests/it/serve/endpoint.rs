@@ -6,7 +6,7 @@ use salespulse::clock::Clock;
 use salespulse::config::Config;
 use salespulse::serve::ServeOptions;
 use salespulse::serve::firing::Payload;
-use salespulse::storage::{FiringRecord, NewOutboxRow};
+use salespulse::storage::{FiringRecord, FiringStatus, NewOutboxRow};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::sqlite;
@@ -48,7 +48,7 @@ async fn health_and_metrics_tell_what_serve_did() {
     let firing = FiringRecord {
         schedule: "manual",
         slot: "2026-11-23T09:00",
-        status: "fired",
+        status: FiringStatus::Fired,
         due_at: now,
         detail: None,
     };

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use salespulse::delivery::telegram::Outgoing;
 use salespulse::serve::firing::Payload;
 use salespulse::serve::worker::{Channels, RetryPolicy, work_once};
-use salespulse::storage::{FiringRecord, NewOutboxRow};
+use salespulse::storage::{FiringRecord, FiringStatus, NewOutboxRow, OutboxStatus};
 use teloxide::requests::RequesterExt;
 
 use crate::helpers::backends;
@@ -46,7 +46,7 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
         let firing = FiringRecord {
             schedule: "berlin",
             slot: "2026-03-29T02:30",
-            status: "fired",
+            status: FiringStatus::Fired,
             due_at: now,
             detail: None,
         };
@@ -68,9 +68,9 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
         assert_eq!(handled, 1, "{}", db.name);
         let counts = db.store.outbox_counts().await.unwrap();
         assert!(
-            counts
-                .iter()
-                .any(|c| c.status == "pending" && c.channel == "telegram" && c.rows == 1),
+            counts.iter().any(|c| c.status == OutboxStatus::Pending
+                && c.channel == "telegram"
+                && c.rows == 1),
             "{}: given back to be tried again: {counts:?}",
             db.name
         );
@@ -137,7 +137,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
         let firing = FiringRecord {
             schedule: "digest",
             slot,
-            status: "fired",
+            status: FiringStatus::Fired,
             due_at: now,
             detail: None,
         };
@@ -154,7 +154,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
     assert!(
         counts
             .iter()
-            .any(|c| c.status == "failed" && c.channel == "telegram" && c.rows == 2),
+            .any(|c| c.status == OutboxStatus::Failed && c.channel == "telegram" && c.rows == 2),
         "both rows failed for good, no retry: {counts:?}"
     );
     assert!(db.store.chat_disabled(-100_500).await.unwrap().is_some());
@@ -186,7 +186,7 @@ async fn fire_to_chat_42(store: &salespulse::storage::Store, out: &Outgoing, now
     let firing = FiringRecord {
         schedule: "digest",
         slot: "2026-11-23T09:00",
-        status: "fired",
+        status: FiringStatus::Fired,
         due_at: now,
         detail: None,
     };
@@ -253,7 +253,9 @@ async fn a_send_slower_than_the_lease_goes_out_once() {
         assert_eq!(sent.len(), 3, "{}: each message once: {sent:?}", db.name);
         let counts = db.store.outbox_counts().await.unwrap();
         assert!(
-            counts.iter().any(|c| c.status == "sent" && c.rows == 1),
+            counts
+                .iter()
+                .any(|c| c.status == OutboxStatus::Sent && c.rows == 1),
             "{}: {counts:?}",
             db.name
         );
@@ -316,7 +318,9 @@ async fn a_row_whose_last_claim_ran_out_is_failed_not_sent_again() {
             .unwrap();
         let counts = db.store.outbox_counts().await.unwrap();
         assert!(
-            counts.iter().any(|c| c.status == "failed" && c.rows == 1),
+            counts
+                .iter()
+                .any(|c| c.status == OutboxStatus::Failed && c.rows == 1),
             "{}: {counts:?}",
             db.name
         );

@@ -1,0 +1,99 @@
+//! Queries over a long list of ids (`... IN (?, ?, ...)`), a chunk at a
+//! time under the backend's parameter limit.
+
+use super::db::{Dialect, Pool, Value};
+use super::{Result, query_err};
+
+/// Builds `... IN (?, ?, ...)` queries over a long list, a chunk at a time.
+pub(super) struct InList<'a> {
+    pub(super) pool: &'a Pool,
+    pub(super) dialect: Dialect,
+}
+
+impl InList<'_> {
+    /// Runs `head` + `column IN (...)` + `tail` over `items` in chunks;
+    /// `fixed` values are bound before each chunk's list.
+    pub(super) async fn fetch<T: super::db::AnyRow>(
+        &self,
+        head: &str,
+        column: &str,
+        items: &[&str],
+        fixed: &[Value<'_>],
+        tail: &str,
+        doing: &'static str,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for chunk in items.chunks(self.room(fixed)) {
+            let (sql, values) = self.statement(head, column, chunk, fixed, tail);
+            out.extend(
+                self.pool
+                    .fetch_all::<T>(&sql, &values)
+                    .await
+                    .map_err(query_err(doing))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Runs a writing `head` + `column IN (...)` + `tail` over `items` in
+    /// chunks; returns the rows it changed.
+    pub(super) async fn execute(
+        &self,
+        head: &str,
+        column: &str,
+        items: &[&str],
+        fixed: &[Value<'_>],
+        tail: &str,
+        doing: &'static str,
+    ) -> Result<u64> {
+        let mut changed = 0;
+        for chunk in items.chunks(self.room(fixed)) {
+            let (sql, values) = self.statement(head, column, chunk, fixed, tail);
+            changed += self
+                .pool
+                .execute(&sql, &values)
+                .await
+                .map_err(query_err(doing))?;
+        }
+        Ok(changed)
+    }
+
+    fn room(&self, fixed: &[Value<'_>]) -> usize {
+        self.dialect.max_params().saturating_sub(fixed.len()).max(1)
+    }
+
+    /// One chunk's statement and its values.
+    fn statement<'v>(
+        &self,
+        head: &str,
+        column: &str,
+        chunk: &[&'v str],
+        fixed: &[Value<'v>],
+        tail: &str,
+    ) -> (String, Vec<Value<'v>>) {
+        let mut sql = String::with_capacity(head.len() + chunk.len() * 4 + 64);
+        let mut n = 0;
+        // Placeholders of fixed values are written by the caller as `{}`.
+        for (i, part) in head.split("{}").enumerate() {
+            if i > 0 {
+                n += 1;
+                self.dialect.placeholder(&mut sql, n);
+            }
+            sql.push_str(part);
+        }
+        sql.push_str(column);
+        sql.push_str(" IN (");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            self.dialect.placeholder(&mut sql, n);
+        }
+        sql.push(')');
+        sql.push_str(tail);
+        let mut values: Vec<Value<'v>> = fixed.to_vec();
+        values.extend(chunk.iter().map(|s| Value::Text(s)));
+        (sql, values)
+    }
+}

@@ -1,0 +1,87 @@
+//! Reads outside a scope load: the calls of a period, and the stored due
+//! times of tasks (to notice postponements).
+
+use chrono::{DateTime, Utc};
+
+use super::call_row::CallRow;
+use super::db::Value;
+use super::{Result, Store, query_err};
+use crate::domain::Call;
+
+#[derive(sqlx::FromRow)]
+struct TaskDue {
+    external_id: String,
+    due_at: i64,
+}
+
+impl Store {
+    /// Stored due times of the given tasks of a source, to notice postponements.
+    pub async fn task_dues(
+        &self,
+        source: &str,
+        external_ids: &[&str],
+    ) -> Result<Vec<(String, DateTime<Utc>)>> {
+        let d = self.dialect();
+        let mut out = Vec::with_capacity(external_ids.len());
+        for chunk in external_ids.chunks(d.max_params() - 1) {
+            let mut sql = "SELECT external_id, due_at FROM tasks WHERE source = ".to_owned();
+            d.placeholder(&mut sql, 1);
+            sql.push_str(" AND external_id IN (");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                d.placeholder(&mut sql, i + 2);
+            }
+            sql.push(')');
+            let mut values = vec![Value::Text(source)];
+            values.extend(chunk.iter().map(|id| Value::Text(id)));
+            let rows: Vec<TaskDue> = self
+                .pool
+                .fetch_all(&sql, &values)
+                .await
+                .map_err(query_err("reading task due times"))?;
+            out.extend(rows.into_iter().filter_map(|r| {
+                DateTime::from_timestamp(r.due_at, 0).map(|due| (r.external_id, due))
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Calls that started in `[from, to)`, of the given employees (all calls
+    /// when `employees` is empty), in start order.
+    pub async fn calls_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        employees: &[String],
+    ) -> Result<Vec<Call>> {
+        let d = self.dialect();
+        let mut sql = "SELECT source, external_id, employee_id, agent, direction, number, started_at, \
+                       answered_at, ended_at, talk_seconds, disposition, deal_ext, kind, legs, rank, leg_key, \
+                       recording_url FROM calls WHERE started_at >= "
+            .to_owned();
+        d.placeholder(&mut sql, 1);
+        sql.push_str(" AND started_at < ");
+        d.placeholder(&mut sql, 2);
+        let mut values = vec![Value::Int(from.timestamp()), Value::Int(to.timestamp())];
+        if !employees.is_empty() {
+            sql.push_str(" AND employee_id IN (");
+            for (i, e) in employees.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                d.placeholder(&mut sql, i + 3);
+                values.push(Value::Text(e));
+            }
+            sql.push(')');
+        }
+        sql.push_str(" ORDER BY started_at, id");
+        let rows: Vec<CallRow> = self
+            .pool
+            .fetch_all(&sql, &values)
+            .await
+            .map_err(query_err("loading calls"))?;
+        rows.into_iter().map(CallRow::into_call).collect()
+    }
+}
