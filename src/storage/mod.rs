@@ -1,5 +1,6 @@
-//! Storage: one trait, with SQLite (the embedded default) and Postgres behind
-//! it, chosen once from the database URL. Records from sources are upserted
+//! Storage: one concrete [`Store`] over SQLite (the embedded default) or
+//! Postgres, chosen once from the database URL; each operation lives, under
+//! one name, in the file that owns its tables. Records from sources are upserted
 //! under their unique `(source, external_id)`, in batched transactions with
 //! multi-row statements, so reading the same data twice changes nothing.
 
