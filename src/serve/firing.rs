@@ -15,7 +15,7 @@ use crate::config::{Config, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyD
 use crate::delivery::telegram::Outgoing;
 use crate::render::{Button, Chart};
 use crate::scheduler::Firing;
-use crate::storage::{FiringRecord, FiringStatus, NewOutboxRow, Store};
+use crate::storage::{FiringRecord, FiringStatus, NewOutboxRow, Recipient, Store};
 
 /// What goes in an outbox row's payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,15 +81,9 @@ impl Payload {
         })
     }
 
-    fn row(&self, recipient: String) -> anyhow::Result<NewOutboxRow> {
-        let channel = match self {
-            Payload::Telegram { .. } => "telegram",
-            Payload::Email { .. } => "email",
-            Payload::File { .. } => "file",
-        };
+    fn row(&self, recipient: Recipient) -> anyhow::Result<NewOutboxRow> {
         Ok(NewOutboxRow {
             recipient,
-            channel: channel.to_owned(),
             payload: serde_json::to_string(self)?,
         })
     }
@@ -193,7 +187,7 @@ fn admin_rows(config: &Config, note: &str) -> anyhow::Result<Vec<NewOutboxRow>> 
         ..Outgoing::default()
     };
     Ok(vec![
-        Payload::telegram(admin, &out).row(format!("telegram:{admin}"))?,
+        Payload::telegram(admin, &out).row(Recipient::Telegram(admin))?,
     ])
 }
 
@@ -330,7 +324,7 @@ async fn render(
                     crate::app::digest::digest_deliveries(config, team, &files)?
                         .into_iter()
                         .map(|(chat, out)| {
-                            Payload::telegram(chat, &out).row(format!("telegram:{chat}"))
+                            Payload::telegram(chat, &out).row(Recipient::Telegram(chat))
                         })
                         .collect()
                 }
@@ -377,7 +371,7 @@ async fn render(
                                 from: from.clone(),
                                 eml: eml.clone(),
                             }
-                            .row(format!("email:{to}"))
+                            .row(Recipient::Email(to.clone()))
                         })
                         .collect()
                 }
@@ -390,5 +384,5 @@ fn file_row(team: &str, written: &[PathBuf]) -> anyhow::Result<NewOutboxRow> {
     Payload::File {
         files: written.iter().map(|p| p.display().to_string()).collect(),
     }
-    .row(format!("file:{team}"))
+    .row(Recipient::File(team.to_owned()))
 }

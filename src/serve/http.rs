@@ -152,9 +152,7 @@ fn outbox_families(out: &mut String, outbox: &[OutboxCount]) {
         let _ = writeln!(
             out,
             "salespulse_outbox_rows{{channel=\"{}\",status=\"{}\"}} {}",
-            label(&c.channel),
-            c.status,
-            c.rows
+            c.channel, c.status, c.rows
         );
     }
     let sum = |pick: &dyn Fn(OutboxStatus) -> bool| -> i64 {

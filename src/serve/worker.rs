@@ -17,7 +17,7 @@ use teloxide::types::ChatId;
 use super::firing::Payload;
 use crate::delivery::email::{Mailer, SendError};
 use crate::delivery::telegram::{disable_chat, refusal, send_part};
-use crate::storage::{OutboxRow, Store};
+use crate::storage::{OutboxRow, Recipient, Store};
 
 /// How rows are retried.
 #[derive(Debug, Clone, Copy)]
@@ -308,7 +308,7 @@ async fn tell_admin(channels: &Channels, row: &OutboxRow, why: &str) {
     let (Some(bot), Some(admin)) = (&channels.telegram, channels.admin_chat) else {
         return;
     };
-    if row.recipient == format!("telegram:{admin}") {
+    if row.recipient == Recipient::Telegram(admin) {
         return;
     }
     let note = format!(
@@ -333,8 +333,8 @@ fn journal(channels: &Channels, worker: &str, row: &OutboxRow, at: DateTime<Utc>
         "sent_at": at.to_rfc3339(),
         "schedule": row.schedule,
         "slot": row.slot,
-        "recipient": row.recipient,
-        "channel": row.channel,
+        "recipient": row.recipient.to_string(),
+        "channel": row.channel.as_str(),
         "attempts": row.attempts,
         "instance": worker,
     });

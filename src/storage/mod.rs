@@ -158,12 +158,53 @@ pub struct OpenDeals {
 /// A row to add to the outbox at a firing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutboxRow {
-    /// `telegram:-100777`, `email:owner@example.com`, `file:moscow`.
-    pub recipient: String,
-    /// `telegram`, `email` or `file`.
-    pub channel: String,
+    pub recipient: Recipient,
     /// What to send, rendered at the firing (JSON).
     pub payload: String,
+}
+
+/// Who an outbox row goes to, stored as `telegram:-100777`,
+/// `email:owner@example.com` or `file:moscow` (a firing sends to each once).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Recipient {
+    Telegram(i64),
+    Email(String),
+    /// A team's report written to the output folder.
+    File(String),
+}
+
+impl Recipient {
+    /// The channel it goes out through.
+    pub fn channel(&self) -> Channel {
+        match self {
+            Recipient::Telegram(_) => Channel::Telegram,
+            Recipient::Email(_) => Channel::Email,
+            Recipient::File(_) => Channel::File,
+        }
+    }
+}
+
+impl std::fmt::Display for Recipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Recipient::Telegram(chat) => write!(f, "telegram:{chat}"),
+            Recipient::Email(to) => write!(f, "email:{to}"),
+            Recipient::File(team) => write!(f, "file:{team}"),
+        }
+    }
+}
+
+impl TryFrom<String> for Recipient {
+    type Error = StorageError;
+    fn try_from(stored: String) -> Result<Self> {
+        let parsed = match stored.split_once(':') {
+            Some(("telegram", chat)) => chat.parse().ok().map(Recipient::Telegram),
+            Some(("email", to)) => Some(Recipient::Email(to.to_owned())),
+            Some(("file", team)) => Some(Recipient::File(team.to_owned())),
+            _ => None,
+        };
+        parsed.ok_or_else(|| StorageError::Corrupt(format!("outbox recipient {stored:?}")))
+    }
 }
 
 /// A firing as the scheduler decided it.
@@ -183,8 +224,10 @@ pub struct OutboxRow {
     pub id: i64,
     pub schedule: String,
     pub slot: String,
-    pub recipient: String,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub recipient: Recipient,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     pub payload: String,
     /// Parts (messages) of the payload sent before, by an earlier claim.
     pub parts_sent: i64,
@@ -195,7 +238,8 @@ pub struct OutboxRow {
 /// Outbox rows by channel and status (for `/metrics`).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxCount {
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     #[sqlx(try_from = "String")]
     pub status: OutboxStatus,
     pub rows: i64,
@@ -255,6 +299,10 @@ macro_rules! stored_words {
 stored_words!(
     /// What the scheduler decided of a firing.
     FiringStatus { Fired = "fired", Missed = "missed", Failed = "failed" }
+);
+stored_words!(
+    /// The way an outbox row goes out.
+    Channel { Telegram = "telegram", Email = "email", File = "file" }
 );
 stored_words!(
     /// Where an outbox row is on its way out.

@@ -118,7 +118,8 @@ impl Store {
         if added == 0 {
             return Ok(false);
         }
-        for chunk in rows.chunks(500) {
+        let keys: Vec<String> = rows.iter().map(|r| r.recipient.to_string()).collect();
+        for (chunk, keys) in rows.chunks(500).zip(keys.chunks(500)) {
             let mut sql =
                 "INSERT INTO outbox (schedule, slot, recipient, channel, payload, status, \
                            next_at, created_at) VALUES "
@@ -126,12 +127,13 @@ impl Store {
             push_value_rows(&mut sql, d, chunk.len(), 8);
             let values: Vec<Value<'_>> = chunk
                 .iter()
-                .flat_map(|r| {
+                .zip(keys)
+                .flat_map(|(r, key)| {
                     [
                         Value::Text(schedule),
                         Value::Text(slot),
-                        Value::Text(&r.recipient),
-                        Value::Text(&r.channel),
+                        Value::Text(key),
+                        Value::Text(r.recipient.channel().as_str()),
                         Value::Text(&r.payload),
                         Value::Text("pending"),
                         Value::Int(now.timestamp()),

@@ -6,7 +6,7 @@ use salespulse::clock::Clock;
 use salespulse::config::Config;
 use salespulse::serve::ServeOptions;
 use salespulse::serve::firing::Payload;
-use salespulse::storage::{FiringRecord, FiringStatus, NewOutboxRow};
+use salespulse::storage::{FiringRecord, FiringStatus, NewOutboxRow, Recipient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::sqlite;
@@ -38,8 +38,7 @@ async fn health_and_metrics_tell_what_serve_did() {
     let now = chrono::Utc::now();
     // A firing with one row to deliver (written files: nothing to send).
     let row = NewOutboxRow {
-        recipient: "file:m".into(),
-        channel: "file".into(),
+        recipient: Recipient::File("m".into()),
         payload: serde_json::to_string(&Payload::File {
             files: vec!["out/digest.txt".into()],
         })

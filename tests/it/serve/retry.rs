@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use salespulse::delivery::telegram::Outgoing;
 use salespulse::serve::firing::Payload;
 use salespulse::serve::worker::{Channels, RetryPolicy, work_once};
-use salespulse::storage::{FiringRecord, FiringStatus, NewOutboxRow, OutboxStatus};
+use salespulse::storage::{
+    Channel, FiringRecord, FiringStatus, NewOutboxRow, OutboxStatus, Recipient,
+};
 use teloxide::requests::RequesterExt;
 
 use crate::helpers::backends;
@@ -38,8 +40,7 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
         ..Outgoing::default()
     };
     let row = NewOutboxRow {
-        recipient: "telegram:42".into(),
-        channel: "telegram".into(),
+        recipient: Recipient::Telegram(42),
         payload: serde_json::to_string(&Payload::telegram(42, &out)).unwrap(),
     };
     for db in backends().await {
@@ -69,7 +70,7 @@ async fn a_failed_delivery_is_retried_by_the_injected_clock() {
         let counts = db.store.outbox_counts().await.unwrap();
         assert!(
             counts.iter().any(|c| c.status == OutboxStatus::Pending
-                && c.channel == "telegram"
+                && c.channel == Channel::Telegram
                 && c.rows == 1),
             "{}: given back to be tried again: {counts:?}",
             db.name
@@ -130,8 +131,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
         ("2026-11-24T09:00", -100_500),
     ] {
         let row = NewOutboxRow {
-            recipient: format!("telegram:{chat}"),
-            channel: "telegram".into(),
+            recipient: Recipient::Telegram(chat),
             payload: serde_json::to_string(&Payload::telegram(chat, &out)).unwrap(),
         };
         let firing = FiringRecord {
@@ -152,9 +152,9 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
     );
     let counts = db.store.outbox_counts().await.unwrap();
     assert!(
-        counts
-            .iter()
-            .any(|c| c.status == OutboxStatus::Failed && c.channel == "telegram" && c.rows == 2),
+        counts.iter().any(|c| c.status == OutboxStatus::Failed
+            && c.channel == Channel::Telegram
+            && c.rows == 2),
         "both rows failed for good, no retry: {counts:?}"
     );
     assert!(db.store.chat_disabled(-100_500).await.unwrap().is_some());
@@ -179,8 +179,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
 /// Records the 09:00 digest firing with one row: `out` to chat 42.
 async fn fire_to_chat_42(store: &salespulse::storage::Store, out: &Outgoing, now: DateTime<Utc>) {
     let row = NewOutboxRow {
-        recipient: "telegram:42".into(),
-        channel: "telegram".into(),
+        recipient: Recipient::Telegram(42),
         payload: serde_json::to_string(&Payload::telegram(42, out)).unwrap(),
     };
     let firing = FiringRecord {

@@ -89,7 +89,7 @@ async fn claim_all(store: &Arc<Store>, name: &str) -> (Vec<(String, String, Stri
         .unwrap();
     let keys: Vec<_> = claimed
         .iter()
-        .map(|r| (r.schedule.clone(), r.slot.clone(), r.recipient.clone()))
+        .map(|r| (r.schedule.clone(), r.slot.clone(), r.recipient.to_string()))
         .collect();
     let unique: BTreeSet<_> = keys.iter().cloned().collect();
     assert_eq!(unique.len(), keys.len(), "{name}: a row twice: {keys:?}");
