@@ -240,10 +240,7 @@ pub async fn ingest_input<R: Read + Send + 'static>(
     crm_kind: Option<(Entity, Format)>,
     options: &IngestOptions,
 ) -> Result<FileReport, IngestError> {
-    let IngestOptions {
-        progress: show_progress,
-        now,
-    } = *options;
+    let (show_progress, now) = (options.progress, options.now);
     let started = std::time::Instant::now();
     let Input {
         reader: input,
