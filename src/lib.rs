@@ -11,6 +11,7 @@ pub mod connectors;
 pub mod delivery;
 pub mod domain;
 pub mod metrics;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod scheduler;

@@ -355,6 +355,10 @@ pub async fn run(
     super::kpi::guard(store.as_ref(), &config, chrono::Utc::now()).await?;
 
     let mut reports = Vec::new();
+    let options = ingest::IngestOptions {
+        progress: show_progress,
+        now: chrono::Utc::now(),
+    };
     let pbx = config
         .source("pbx")
         .ok_or_else(|| anyhow::anyhow!("demo config lacks the pbx source"))?;
@@ -364,7 +368,7 @@ pub async fn run(
             &config,
             pbx,
             &paths.data_dir.join("Master.csv"),
-            show_progress,
+            &options,
         )
         .await?,
     );
@@ -372,7 +376,7 @@ pub async fn run(
         .source("crm")
         .ok_or_else(|| anyhow::anyhow!("demo config lacks the crm source"))?;
     for file in ingest::expand(&paths.data_dir.join("crm"))? {
-        reports.push(ingest::ingest_file(store.clone(), &config, crm, &file, show_progress).await?);
+        reports.push(ingest::ingest_file(store.clone(), &config, crm, &file, &options).await?);
     }
     let table_counts = store.table_counts().await?;
     // The morning digest of the last day, as its head would get it at 09:00.

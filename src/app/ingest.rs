@@ -9,15 +9,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::Utc;
-use indicatif::{ProgressBar, ProgressStyle};
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use crate::config::{Config, SourceConfig, SourceKind};
 use crate::domain::TaskPostponement;
+use crate::sources::Rejected;
 use crate::sources::crm_files::{self, Entity, Format};
 use crate::sources::{Chunk, Mapping, Records, asterisk, calls_csv};
-use crate::storage::{Rejected, RunId, RunTotals, StorageError, Store, Upserted};
+use crate::storage::{RunId, RunTotals, StorageError, Store, Upserted};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -35,6 +35,15 @@ pub enum IngestError {
     Source(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// How an ingest is asked to run.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestOptions {
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+    /// When the run begins.
+    pub now: DateTime<Utc>,
 }
 
 /// What one file's run did.
@@ -75,6 +84,12 @@ pub fn expand(path: &Path) -> Result<Vec<PathBuf>, IngestError> {
     Ok(files)
 }
 
+/// When a run that began at `now` (the `started` instant) ends: `now` plus
+/// the time it took.
+pub fn finished_at(now: DateTime<Utc>, started: std::time::Instant) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default()
+}
+
 /// The name of a kind of records, as summaries give it.
 pub fn records_name(records: &Records) -> &'static str {
     match records {
@@ -97,6 +112,7 @@ async fn detect_postponements(
     run: RunId,
     source: &str,
     tasks: &[crate::domain::Task],
+    now: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     let ids: Vec<&str> = tasks.iter().map(|t| t.external_id.as_str()).collect();
     let stored: HashMap<String, chrono::DateTime<Utc>> =
@@ -111,7 +127,7 @@ async fn detect_postponements(
                 old_due: old,
                 new_due: t.due_at,
                 // Seen now; the source did not say when it happened.
-                changed_at: Utc::now(),
+                changed_at: now,
             })
         })
         .collect();
@@ -127,6 +143,7 @@ pub async fn store_chunk(
     run: RunId,
     source: &str,
     records: Records,
+    now: DateTime<Utc>,
 ) -> Result<Upserted, StorageError> {
     match records {
         Records::Calls(v) => store.upsert_calls(run, &v).await,
@@ -134,7 +151,7 @@ pub async fn store_chunk(
         Records::Deals(v) => store.upsert_deals(run, &v).await,
         Records::StageChanges(v) => store.upsert_stage_changes(run, &v).await,
         Records::Tasks(v) => {
-            detect_postponements(store, run, source, &v).await?;
+            detect_postponements(store, run, source, &v, now).await?;
             store.upsert_tasks(run, &v).await
         }
         Records::Postponements(v) => store.upsert_postponements(run, v).await,
@@ -150,18 +167,6 @@ pub async fn store_chunk(
             })
         }
     }
-}
-
-/// A progress bar over the file's bytes, drawn only on a terminal.
-pub fn progress_bar(len: u64, label: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(label.to_owned());
-    bar
 }
 
 /// What one run reads: a stream, the file it comes from, and where in that
@@ -200,7 +205,7 @@ pub async fn ingest_file(
     config: &Config,
     source: &SourceConfig,
     path: &Path,
-    show_progress: bool,
+    options: &IngestOptions,
 ) -> Result<FileReport, IngestError> {
     if matches!(source.kind, SourceKind::Bitrix24(_) | SourceKind::AmoCrm(_)) {
         return Err(IngestError::Source(format!(
@@ -222,18 +227,20 @@ pub async fn ingest_file(
         line_offset: 0,
         size,
     };
-    ingest_input(store, config, source, input, crm, show_progress).await
+    ingest_input(store, config, source, input, crm, options).await
 }
 
 /// Reads a stream of a source into the store, as one run.
+#[tracing::instrument(skip_all, fields(source = %source.name, file = %input.label))]
 pub async fn ingest_input<R: Read + Send + 'static>(
     store: Arc<Store>,
     config: &Config,
     source: &SourceConfig,
     input: Input<R>,
     crm_kind: Option<(Entity, Format)>,
-    show_progress: bool,
+    options: &IngestOptions,
 ) -> Result<FileReport, IngestError> {
+    let (show_progress, now) = (options.progress, options.now);
     let started = std::time::Instant::now();
     let Input {
         reader: input,
@@ -243,7 +250,7 @@ pub async fn ingest_input<R: Read + Send + 'static>(
     } = input;
 
     let run = store
-        .start_run(&source.name, source.kind.name(), &file_label, Utc::now())
+        .start_run(&source.name, source.kind.name(), &file_label, now)
         .await?;
     // A CDR row is about 250 bytes: a big file may load faster in bulk.
     let bulk = match source.kind {
@@ -279,7 +286,7 @@ pub async fn ingest_input<R: Read + Send + 'static>(
         }
     });
 
-    let bar = show_progress.then(|| progress_bar(size, &file_label));
+    let bar = show_progress.then(|| crate::progress::progress_bar(size, &file_label));
     let mut totals = RunTotals::default();
     let mut rejects = Vec::new();
     let mut unmapped = BTreeMap::new();
@@ -305,7 +312,7 @@ pub async fn ingest_input<R: Read + Send + 'static>(
             break;
         }
         rejects.extend(chunk.rejects);
-        match store_chunk(store.as_ref(), run, &source.name, chunk.records).await {
+        match store_chunk(store.as_ref(), run, &source.name, chunk.records, now).await {
             Ok(done) => totals.upserted += done,
             Err(e) => {
                 failure = Some(e);
@@ -326,7 +333,9 @@ pub async fn ingest_input<R: Read + Send + 'static>(
     if bulk {
         store.end_bulk_load().await?;
     }
-    store.finish_run(run, &totals, Utc::now()).await?;
+    store
+        .finish_run(run, &totals, finished_at(now, started))
+        .await?;
     if let Some(e) = failure {
         return Err(e.into());
     }

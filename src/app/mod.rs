@@ -205,11 +205,14 @@ pub async fn ingest(
     let store = crate::storage::open(config.database_url.expose()).await?;
     sync_directory(store.as_ref(), config).await?;
     let mut reports = Vec::new();
+    let options = ingest::IngestOptions {
+        progress: show_progress,
+        now: chrono::Utc::now(),
+    };
     for path in paths {
         for file in ingest::expand(path)? {
-            reports.push(
-                ingest::ingest_file(store.clone(), config, source, &file, show_progress).await?,
-            );
+            reports
+                .push(ingest::ingest_file(store.clone(), config, source, &file, &options).await?);
         }
     }
     store.close().await;

@@ -86,6 +86,15 @@ pub enum Verdict {
     Other(String),
 }
 
+/// A CRM's own words about a refusal, after a colon; nothing when it said none.
+fn detail(d: String) -> String {
+    if d.is_empty() {
+        String::new()
+    } else {
+        format!(": {d}")
+    }
+}
+
 /// A CRM's HTTP client: paced, retried, counting its requests.
 pub struct Client {
     http: reqwest::Client,
@@ -164,51 +173,8 @@ impl Client {
             tries += 1;
             self.pace().await;
             self.requests += 1;
-            let (verdict, last) = match build(&self.http).send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    let body = match response.text().await {
-                        Ok(body) => body,
-                        Err(e) => {
-                            self.retry_or_fail(method, tries, format!("a broken body ({e})"), None)
-                                .await?;
-                            continue;
-                        }
-                    };
-                    (
-                        judge(status, retry_after, &body),
-                        format!("HTTP {}", status.as_u16()),
-                    )
-                }
-                // A host that cannot be reached is not worth many tries.
-                Err(e) if e.is_connect() && tries > 2.min(self.retries) => {
-                    return Err(RemoteError::Unreachable {
-                        crm: self.crm,
-                        host: self.host.clone(),
-                        reason: connect_reason(&e),
-                    });
-                }
-                Err(e) => {
-                    let last = if e.is_timeout() {
-                        "no answer in time".to_owned()
-                    } else {
-                        connect_reason(&e)
-                    };
-                    (Verdict::Transient, last)
-                }
-            };
-            let detail = |d: String| {
-                if d.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {d}")
-                }
+            let Some((verdict, last)) = self.attempt(method, tries, build, judge).await? else {
+                continue;
             };
             match verdict {
                 Verdict::Data(v) => return Ok(v),
@@ -218,39 +184,8 @@ impl Client {
                         .await?
                 }
                 Verdict::Transient => self.retry_or_fail(method, tries, last, None).await?,
-                Verdict::Unauthorized(d) => {
-                    return Err(RemoteError::Unauthorized {
-                        crm: self.crm,
-                        method: method.to_owned(),
-                        what: if self.crm == "Bitrix24" {
-                            "webhook URL (its /rest/USER_ID/SECRET/ part)"
-                        } else {
-                            "long-lived token"
-                        },
-                        env: self.secret_env.clone(),
-                        detail: detail(d),
-                    });
-                }
-                Verdict::Forbidden(d) => {
-                    let (who, fix) = if self.crm == "Bitrix24" {
-                        (
-                            "webhook",
-                            "edit the inbound webhook in Bitrix24 and tick the scopes crm, telephony and user (and check the webhook's user may see CRM data)",
-                        )
-                    } else {
-                        (
-                            "integration or account",
-                            "check that the token's integration has access to leads, events and notes, that the account is paid, and that it is not blocked by IP",
-                        )
-                    };
-                    return Err(RemoteError::Forbidden {
-                        crm: self.crm,
-                        method: method.to_owned(),
-                        who,
-                        fix,
-                        detail: detail(d),
-                    });
-                }
+                Verdict::Unauthorized(d) => return Err(self.unauthorized(method, d)),
+                Verdict::Forbidden(d) => return Err(self.forbidden(method, d)),
                 Verdict::UnknownMethod(d) => {
                     return Err(RemoteError::UnknownMethod {
                         crm: self.crm,
@@ -272,6 +207,94 @@ impl Client {
                     });
                 }
             }
+        }
+    }
+
+    /// One try of a request: its answer judged and what to call it (`HTTP
+    /// 503`, `no answer in time`), or `None` when its body broke and the
+    /// wait before the next try is over.
+    async fn attempt(
+        &mut self,
+        method: &str,
+        tries: u32,
+        build: &(dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Sync),
+        judge: fn(StatusCode, Option<Duration>, &str) -> Verdict,
+    ) -> Result<Option<(Verdict, String)>, RemoteError> {
+        match build(&self.http).send().await {
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                let body = match response.text().await {
+                    Ok(body) => body,
+                    Err(e) => {
+                        self.retry_or_fail(method, tries, format!("a broken body ({e})"), None)
+                            .await?;
+                        return Ok(None);
+                    }
+                };
+                Ok(Some((
+                    judge(status, retry_after, &body),
+                    format!("HTTP {}", status.as_u16()),
+                )))
+            }
+            // A host that cannot be reached is not worth many tries.
+            Err(e) if e.is_connect() && tries > 2.min(self.retries) => {
+                Err(RemoteError::Unreachable {
+                    crm: self.crm,
+                    host: self.host.clone(),
+                    reason: connect_reason(&e),
+                })
+            }
+            Err(e) => {
+                let last = if e.is_timeout() {
+                    "no answer in time".to_owned()
+                } else {
+                    connect_reason(&e)
+                };
+                Ok(Some((Verdict::Transient, last)))
+            }
+        }
+    }
+
+    /// The CRM did not accept the secret.
+    fn unauthorized(&self, method: &str, d: String) -> RemoteError {
+        RemoteError::Unauthorized {
+            crm: self.crm,
+            method: method.to_owned(),
+            what: if self.crm == "Bitrix24" {
+                "webhook URL (its /rest/USER_ID/SECRET/ part)"
+            } else {
+                "long-lived token"
+            },
+            env: self.secret_env.clone(),
+            detail: detail(d),
+        }
+    }
+
+    /// The CRM knows the secret but does not let it do this.
+    fn forbidden(&self, method: &str, d: String) -> RemoteError {
+        let (who, fix) = if self.crm == "Bitrix24" {
+            (
+                "webhook",
+                "edit the inbound webhook in Bitrix24 and tick the scopes crm, telephony and user (and check the webhook's user may see CRM data)",
+            )
+        } else {
+            (
+                "integration or account",
+                "check that the token's integration has access to leads, events and notes, that the account is paid, and that it is not blocked by IP",
+            )
+        };
+        RemoteError::Forbidden {
+            crm: self.crm,
+            method: method.to_owned(),
+            who,
+            fix,
+            detail: detail(d),
         }
     }
 

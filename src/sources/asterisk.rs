@@ -10,7 +10,7 @@ use std::io::Read;
 use crate::calendar::LocalClock;
 use crate::config::AsteriskRules;
 use crate::domain::{Call, CallFields, Direction, Disposition, plausible_call_seconds};
-use crate::storage::Rejected;
+use crate::sources::Rejected;
 
 use super::fields::{clean, iso_local};
 use super::lines::{PieceKind, Quotes, RecordReader, split_fields};

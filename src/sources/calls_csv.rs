@@ -3,14 +3,14 @@
 //! direction and status values).
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 
 use chrono::NaiveDateTime;
 
 use crate::calendar::LocalClock;
 use crate::config::CallsCsvRules;
 use crate::domain::{Call, CallFields, CallKind, Disposition};
-use crate::storage::Rejected;
+use crate::sources::Rejected;
 
 use super::fields::{clean, seconds};
 use super::lines::{PieceKind, Quotes, RecordReader, split_fields};
@@ -47,23 +47,18 @@ struct Positions {
     kind: Option<usize>,
 }
 
-pub fn read<R: Read>(
-    input: R,
+/// Reads up to the header, the first line that is not blank, into
+/// `record`; a broken line before it is set aside. Says how many lines
+/// that took.
+fn read_header<B: BufRead>(
+    reader: &mut RecordReader<B>,
     file: &str,
-    mapping: &Mapping,
     rules: &CallsCsvRules,
-    emit: &mut dyn FnMut(Chunk) -> bool,
-) -> Result<(), CallsCsvError> {
-    let io_err = |source| CallsCsvError::Io {
-        file: file.to_owned(),
-        source,
-    };
-    let mut reader = RecordReader::new(BufReader::with_capacity(1 << 16, input), Quotes::CSV_TEXT);
-    let mut record = csv::ByteRecord::new();
-    // The header is the first line that is not blank.
+    record: &mut csv::ByteRecord,
+    rejects: &mut Vec<Rejected>,
+) -> std::io::Result<u64> {
     let mut lines = 0u64;
-    let mut rejects = Vec::new();
-    while let Some(piece) = reader.next_piece().map_err(io_err)? {
+    while let Some(piece) = reader.next_piece()? {
         lines += piece.lines;
         match piece.kind {
             PieceKind::Blank => continue,
@@ -77,41 +72,72 @@ pub fn read<R: Read>(
                 continue;
             }
             PieceKind::Record(text) => {
-                split_fields(&text, rules.delimiter, &mut record);
+                split_fields(&text, rules.delimiter, record);
                 break;
             }
         }
     }
-    let header: Vec<String> = record
-        .iter()
-        .map(|h| clean(h).trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    let find = |key: &'static str, name: &str| {
-        header
+    Ok(lines)
+}
+
+impl Positions {
+    /// The configured columns' places in the header.
+    fn find(
+        record: &csv::ByteRecord,
+        file: &str,
+        rules: &CallsCsvRules,
+    ) -> Result<Self, CallsCsvError> {
+        let header: Vec<String> = record
             .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-            .ok_or_else(|| CallsCsvError::MissingColumn {
-                file: file.to_owned(),
-                key,
-                column: name.to_owned(),
-                found: header.join(", "),
-            })
+            .map(|h| clean(h).trim_start_matches('\u{feff}').to_owned())
+            .collect();
+        let find = |key: &'static str, name: &str| {
+            header
+                .iter()
+                .position(|h| h.eq_ignore_ascii_case(name))
+                .ok_or_else(|| CallsCsvError::MissingColumn {
+                    file: file.to_owned(),
+                    key,
+                    column: name.to_owned(),
+                    found: header.join(", "),
+                })
+        };
+        let optional = |key: &'static str, name: &Option<String>| {
+            name.as_ref().map(|n| find(key, n)).transpose()
+        };
+        let c = &rules.columns;
+        Ok(Positions {
+            id: find("id", &c.id)?,
+            started_at: find("started_at", &c.started_at)?,
+            direction: find("direction", &c.direction)?,
+            agent: find("agent", &c.agent)?,
+            number: find("number", &c.number)?,
+            talk: find("talk", &c.talk)?,
+            duration: optional("duration", &c.duration)?,
+            status: optional("status", &c.status)?,
+            deal: optional("deal", &c.deal)?,
+            kind: optional("kind", &c.kind)?,
+        })
+    }
+}
+
+/// Reads a calls CSV, handing over chunks of calls and the rows set aside.
+pub fn read<R: Read>(
+    input: R,
+    file: &str,
+    mapping: &Mapping,
+    rules: &CallsCsvRules,
+    emit: &mut dyn FnMut(Chunk) -> bool,
+) -> Result<(), CallsCsvError> {
+    let io_err = |source| CallsCsvError::Io {
+        file: file.to_owned(),
+        source,
     };
-    let optional =
-        |key: &'static str, name: &Option<String>| name.as_ref().map(|n| find(key, n)).transpose();
-    let c = &rules.columns;
-    let pos = Positions {
-        id: find("id", &c.id)?,
-        started_at: find("started_at", &c.started_at)?,
-        direction: find("direction", &c.direction)?,
-        agent: find("agent", &c.agent)?,
-        number: find("number", &c.number)?,
-        talk: find("talk", &c.talk)?,
-        duration: optional("duration", &c.duration)?,
-        status: optional("status", &c.status)?,
-        deal: optional("deal", &c.deal)?,
-        kind: optional("kind", &c.kind)?,
-    };
+    let mut reader = RecordReader::new(BufReader::with_capacity(1 << 16, input), Quotes::CSV_TEXT);
+    let mut record = csv::ByteRecord::new();
+    let mut rejects = Vec::new();
+    let lines = read_header(&mut reader, file, rules, &mut record, &mut rejects).map_err(io_err)?;
+    let pos = Positions::find(&record, file, rules)?;
 
     let mut clock = LocalClock::new(mapping.source.timezone);
     let mut calls = Vec::new();

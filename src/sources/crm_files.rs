@@ -13,7 +13,7 @@ use crate::domain::{
     Activity, ActivityKind, Comment, CrmUser, Deal, ExternalId, Phone, StageChange, Task,
     TaskPostponement, Temperature,
 };
-use crate::storage::Rejected;
+use crate::sources::Rejected;
 
 use super::fields::{amount_minor, instant};
 use super::lines::{PieceKind, Quotes, RecordReader, split_fields};

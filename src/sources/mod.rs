@@ -14,7 +14,65 @@ use std::collections::HashMap;
 
 use crate::config::{Config, SourceConfig};
 use crate::domain::{Activity, Call, Comment, CrmUser, Deal, StageChange, Task, TaskPostponement};
-use crate::storage::Rejected;
+
+/// A row set aside by a reader: where it was and why. A file's row is
+/// named by its line; a CRM API's record by the method (`file`) and the
+/// record's own id (`record`, text: amoCRM event ids are not numbers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Rejected {
+    pub file: String,
+    pub line: i64,
+    /// The record's id in its source; empty for a file's row.
+    pub record: String,
+    pub reason: String,
+    pub raw: String,
+}
+
+impl Rejected {
+    /// The most of a rejected line kept beside its reason.
+    pub const MAX_RAW_CHARS: usize = 2000;
+
+    /// A reject as every backend can store it: no NUL (Postgres text cannot
+    /// hold one), the raw line cut to [`Self::MAX_RAW_CHARS`].
+    pub fn new(file: &str, line: u64, reason: String, raw: &str) -> Self {
+        let clean = |s: &str| s.replace('\0', "\u{fffd}");
+        let mut raw: String = raw.chars().take(Self::MAX_RAW_CHARS).collect();
+        if raw.contains('\0') {
+            raw = clean(&raw);
+        }
+        Self {
+            file: clean(file),
+            line: i64::try_from(line).unwrap_or(i64::MAX),
+            record: String::new(),
+            reason: if reason.contains('\0') {
+                clean(&reason)
+            } else {
+                reason
+            },
+            raw,
+        }
+    }
+
+    pub fn holds_nul(&self) -> bool {
+        self.file.contains('\0')
+            || self.record.contains('\0')
+            || self.reason.contains('\0')
+            || self.raw.contains('\0')
+    }
+
+    /// The same reject in a form every backend stores.
+    pub fn cleaned(&self) -> Self {
+        Self {
+            record: self.record.replace('\0', "\u{fffd}"),
+            ..Self::new(
+                &self.file,
+                u64::try_from(self.line).unwrap_or(0),
+                self.reason.clone(),
+                &self.raw,
+            )
+        }
+    }
+}
 
 /// Records of one kind, as a source yields them.
 #[derive(Debug)]

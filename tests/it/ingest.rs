@@ -1,15 +1,23 @@
 //! Ingestion of the fixture files, end to end into each backend.
 
 use chrono::{TimeZone, Utc};
-use salespulse::app::ingest::{FileReport, ingest_file};
+use salespulse::app::ingest::{FileReport, IngestOptions, ingest_file};
 use salespulse::domain::{Direction, Disposition};
 
 use crate::helpers::{TestDb, backends, config, fixture};
 
+/// An ingest without a progress bar, beginning now.
+fn quiet() -> IngestOptions {
+    IngestOptions {
+        progress: false,
+        now: Utc::now(),
+    }
+}
+
 async fn ingest(db: &TestDb, source: &str, file: &str) -> FileReport {
     let config = config();
     let source = config.source(source).expect("source in the test config");
-    ingest_file(db.store.clone(), &config, source, &fixture(file), false)
+    ingest_file(db.store.clone(), &config, source, &fixture(file), &quiet())
         .await
         .unwrap_or_else(|e| panic!("{}: ingest {file}: {e}", db.name))
 }
@@ -286,7 +294,7 @@ async fn a_task_moved_later_is_recorded_as_postponed_once() {
             "2026-11-13 12:00",
             "2026-11-16 12:00",
         ] {
-            ingest_file(db.store.clone(), &config, crm, &write(due), false)
+            ingest_file(db.store.clone(), &config, crm, &write(due), &quiet())
                 .await
                 .unwrap();
         }
@@ -373,7 +381,7 @@ async fn bad_rows_stay_bad_alone_on_either_backend() {
 
     for db in backends().await {
         let pbx = config.source("pbx").unwrap();
-        let report = ingest_file(db.store.clone(), &config, pbx, &cdr, false)
+        let report = ingest_file(db.store.clone(), &config, pbx, &cdr, &quiet())
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", db.name));
         let t = &report.totals;
@@ -408,7 +416,7 @@ async fn bad_rows_stay_bad_alone_on_either_backend() {
             &config,
             crm_source,
             &crm.join("deals.jsonl"),
-            false,
+            &quiet(),
         )
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", db.name));
@@ -441,7 +449,7 @@ async fn bad_rows_stay_bad_alone_on_either_backend() {
             &config,
             crm_source,
             &crm.join("tasks.csv"),
-            false,
+            &quiet(),
         )
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", db.name));
@@ -475,7 +483,7 @@ async fn a_repeated_id_with_other_content_counts_as_updated_and_the_last_wins() 
     std::fs::write(&file, [deal("100"), deal("100"), deal("250")].join("\n")).unwrap();
     for db in backends().await {
         let crm = config.source("crm").unwrap();
-        let report = ingest_file(db.store.clone(), &config, crm, &file, false)
+        let report = ingest_file(db.store.clone(), &config, crm, &file, &quiet())
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", db.name));
         let u = report.totals.upserted;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{TimeZone, Utc};
-use salespulse::app::ingest::ingest_file;
+use salespulse::app::ingest::{IngestOptions, ingest_file};
 use salespulse::app::pull::{PullError, PullOptions, PullReport, pull};
 use salespulse::config::{Config, SourceConfig};
 use salespulse::storage::{self, Store};
@@ -16,6 +16,14 @@ use crate::cli::{salespulse, text};
 use crate::helpers::{TestDb, backends, config, fixture, sqlite};
 
 /// The test config with `source` given a drop folder and/or a file to follow.
+/// An ingest without a progress bar, beginning now.
+fn quiet() -> IngestOptions {
+    IngestOptions {
+        progress: false,
+        now: Utc::now(),
+    }
+}
+
 fn with_paths(
     source: &str,
     drop_folder: Option<&Path>,
@@ -111,7 +119,7 @@ async fn ingested_at_once(source: &str, content: &[u8]) -> Vec<CallKey> {
     std::fs::write(&path, content).unwrap();
     let config = config();
     let source = config.source(source).unwrap();
-    ingest_file(reference.store.clone(), &config, source, &path, false)
+    ingest_file(reference.store.clone(), &config, source, &path, &quiet())
         .await
         .unwrap();
     let calls = stored_calls(reference.store.as_ref()).await;

@@ -4,7 +4,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use salespulse::domain::{
     Call, CallFields, Deal, Direction, Disposition, Employee, ExternalId, Role, Team,
 };
-use salespulse::storage::{Rejected, Store, Upserted};
+use salespulse::sources::Rejected;
+use salespulse::storage::{Store, Upserted};
 
 use crate::helpers::backends;
 

@@ -4,16 +4,17 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::app::ingest::{self, IngestError, Input};
+use crate::app::ingest::{self, IngestError, IngestOptions, Input};
 use crate::config::{Config, SourceConfig};
 use crate::storage::Store;
 
+use super::digest::{hash_file, hex};
 use super::{PullError, PullOptions, PullReport};
 
 /// A dropped file changed this recently may still be being copied in: it
@@ -134,9 +135,11 @@ async fn read_drop_folder(
             line_offset: 0,
             size,
         };
-        match ingest::ingest_input(store.clone(), config, source, input, crm, options.progress)
-            .await
-        {
+        let run = IngestOptions {
+            progress: options.progress,
+            now: options.now,
+        };
+        match ingest::ingest_input(store.clone(), config, source, input, crm, &run).await {
             Ok(file_report) => report.add_file(file_report),
             Err(IngestError::Storage(e)) => return Err(e.into()),
             Err(e) => {
@@ -184,35 +187,6 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// The SHA-256 of a file's content, as lowercase hex.
-pub(super) async fn hash_file(path: &Path) -> io::Result<String> {
-    let path: PathBuf = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut file = File::open(&path)?;
-        let mut digest = Sha256::new();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            digest.update(&buf[..n]);
-        }
-        Ok(hex(&digest.finalize()))
-    })
-    .await
-    .map_err(io::Error::other)?
-}
-
-/// Lowercase hex of a digest.
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,10 +199,5 @@ mod tests {
         for name in ["deals.jsonl", "2026-11-16_tasks.csv", "Master.csv"] {
             assert!(!is_unfinished_name(name), "{name}");
         }
-    }
-
-    #[test]
-    fn hex_is_lowercase_and_padded() {
-        assert_eq!(hex(&[0, 15, 255]), "000fff");
     }
 }

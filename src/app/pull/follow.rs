@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::app::ingest::{self, IngestError, Input};
+use crate::app::ingest::{self, IngestError, IngestOptions, Input};
 use crate::config::{Config, SourceConfig, SourceKind};
 use crate::storage::Store;
 
-use super::files::hex;
+use super::digest::hex;
 use super::{PullError, PullOptions, PullReport};
 
 /// How much of the first line the cursor hashes.
@@ -345,8 +345,13 @@ async fn read_segment(
             line_offset,
             size: segment.to - segment.from,
         };
-        let file_report =
-            ingest::ingest_input(store, config, source, input, None, options.progress).await?;
+        let file_report = {
+            let run = IngestOptions {
+                progress: options.progress,
+                now: options.now,
+            };
+            ingest::ingest_input(store, config, source, input, None, &run).await?
+        };
         report.add_file(file_report);
         lines += counted.load(Ordering::Relaxed);
     }

@@ -7,8 +7,10 @@
 
 pub mod all;
 mod cdr_db;
+mod digest;
 mod files;
 mod follow;
+mod session;
 
 pub use cdr_db::{CdrCursor, CdrPullTuning, pull_cdr_table};
 
@@ -18,7 +20,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, SourceConfig, SourceKind};
-use crate::storage::{Rejected, StorageError, Store, Upserted};
+use crate::connectors::amocrm::AmoCrm;
+use crate::connectors::bitrix24::Bitrix24;
+use crate::sources::Rejected;
+use crate::storage::{StorageError, Store, Upserted};
 
 /// How a pull is asked to run.
 #[derive(Debug, Clone)]
@@ -92,6 +97,7 @@ pub enum PullError {
 }
 
 /// Runs one pull of `source` now.
+#[tracing::instrument(skip_all, fields(source = %source.name))]
 pub async fn pull(
     store: Arc<Store>,
     config: &Config,
@@ -100,10 +106,10 @@ pub async fn pull(
 ) -> Result<PullReport, PullError> {
     match &source.kind {
         SourceKind::Bitrix24(api) => {
-            crate::connectors::bitrix24::pull(store.as_ref(), config, source, api, options).await
+            session::pull_crm::<Bitrix24>(store.as_ref(), config, source, api, options).await
         }
         SourceKind::AmoCrm(api) => {
-            crate::connectors::amocrm::pull(store.as_ref(), config, source, api, options).await
+            session::pull_crm::<AmoCrm>(store.as_ref(), config, source, api, options).await
         }
         SourceKind::AsteriskDb(db) => {
             cdr_db::pull_cdr_table(

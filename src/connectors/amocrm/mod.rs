@@ -10,15 +10,16 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::app::pull::{PullError, PullOptions, PullReport};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
 use crate::config::{Config, CrmApiConfig, SourceConfig};
-use crate::connectors::Convert;
 use crate::connectors::http::RemoteError;
 use crate::connectors::mapping::{CrmMapping, CrmStage, int, text};
-use crate::connectors::session::Session;
+use crate::connectors::{Convert, CrmConnector, CrmError, PageSink};
 use crate::domain::{CallKind, StageKind};
-use crate::sources::Records;
-use crate::storage::{Rejected, Store};
+use crate::sources::{Records, Rejected};
 use api::Amo;
 use records::NoteRow;
 
@@ -36,10 +37,6 @@ pub const ENTITIES: &[&str] = &[
 const LIMIT: &str = "250";
 const EVENTS_LIMIT: &str = "100";
 
-fn remote(e: RemoteError) -> PullError {
-    PullError::Remote(e.to_string())
-}
-
 fn reject(endpoint: &str, row: &Value, reason: String) -> Rejected {
     Rejected {
         file: endpoint.to_owned(),
@@ -50,21 +47,32 @@ fn reject(endpoint: &str, row: &Value, reason: String) -> Rejected {
     }
 }
 
-struct Puller<'s, 'a> {
+/// An amoCRM account: its API and how its rows map to records.
+pub struct AmoCrm {
     api: Amo,
     map: CrmMapping,
-    session: &'s mut Session<'a>,
+    overlap: chrono::Duration,
+}
+
+/// One pull of an account into a sink.
+struct Puller<'s, S: PageSink> {
+    api: &'s mut Amo,
+    map: &'s mut CrmMapping,
+    session: &'s mut S,
     overlap: chrono::Duration,
     deal_kinds: HashMap<String, CallKind>,
 }
 
-impl Puller<'_, '_> {
+/// What a pull of `S` fails with.
+type Failed<S> = CrmError<<S as PageSink>::Error>;
+
+impl<S: PageSink> Puller<'_, S> {
     /// A whole list, every time (users, pipelines: few rows).
-    async fn all(&mut self, path: &str, key: &str) -> Result<Vec<Value>, PullError> {
+    async fn all(&mut self, path: &str, key: &str) -> Result<Vec<Value>, Failed<S>> {
         let mut url = self.api.url(path, &[("limit", LIMIT.to_owned())]);
         let mut rows = Vec::new();
         loop {
-            let page = self.api.page(&url, key).await.map_err(remote)?;
+            let page = self.api.page(&url, key).await?;
             rows.extend(page.rows);
             match page.next {
                 Some(next) => url = next,
@@ -73,7 +81,7 @@ impl Puller<'_, '_> {
         }
     }
 
-    async fn users(&mut self) -> Result<(), PullError> {
+    async fn users(&mut self) -> Result<(), Failed<S>> {
         let (mut users, mut rejects) = (Vec::new(), Vec::new());
         for row in self.all("users", "users").await? {
             match records::user(&self.map, &row) {
@@ -86,7 +94,7 @@ impl Puller<'_, '_> {
             .await
     }
 
-    async fn pipelines(&mut self) -> Result<(), PullError> {
+    async fn pipelines(&mut self) -> Result<(), Failed<S>> {
         for pipeline in self.all("leads/pipelines", "pipelines").await? {
             let statuses = pipeline
                 .get("_embedded")
@@ -132,7 +140,7 @@ impl Puller<'_, '_> {
         time: &str,
         query: Vec<(&str, String)>,
         convert: Convert<'_, Self>,
-    ) -> Result<(), PullError> {
+    ) -> Result<(), Failed<S>> {
         let mut pass = self.session.pass(entity);
         let time_key = format!("filter[{time}][from]");
         let mut query: Vec<(&str, String)> = query;
@@ -142,7 +150,7 @@ impl Puller<'_, '_> {
         query.push(("page", pass.page.to_string()));
         let mut url = self.api.url(path, &query);
         loop {
-            let page = self.api.page(&url, key).await.map_err(remote)?;
+            let page = self.api.page(&url, key).await?;
             let (records, rejects) = convert(self, page.rows);
             pass.page += 1;
             self.session
@@ -156,7 +164,7 @@ impl Puller<'_, '_> {
         self.session.finish_pass(entity, &pass).await
     }
 
-    async fn deals(&mut self) -> Result<(), PullError> {
+    async fn deals(&mut self) -> Result<(), Failed<S>> {
         let query = vec![
             ("limit", LIMIT.to_owned()),
             ("order[id]", "asc".to_owned()),
@@ -187,7 +195,7 @@ impl Puller<'_, '_> {
         .await
     }
 
-    async fn stage_changes(&mut self) -> Result<(), PullError> {
+    async fn stage_changes(&mut self) -> Result<(), Failed<S>> {
         let query = vec![
             ("limit", EVENTS_LIMIT.to_owned()),
             ("filter[type]", "lead_status_changed".to_owned()),
@@ -213,7 +221,7 @@ impl Puller<'_, '_> {
         .await
     }
 
-    async fn tasks(&mut self) -> Result<(), PullError> {
+    async fn tasks(&mut self) -> Result<(), Failed<S>> {
         let query = vec![("limit", LIMIT.to_owned()), ("order[id]", "asc".to_owned())];
         self.paged(
             "tasks",
@@ -242,7 +250,7 @@ impl Puller<'_, '_> {
     }
 
     /// Call notes (and, on leads, comments) of contacts or leads.
-    async fn notes(&mut self, on_lead: bool) -> Result<(), PullError> {
+    async fn notes(&mut self, on_lead: bool) -> Result<(), Failed<S>> {
         let (entity, path) = if on_lead {
             ("lead_notes", "leads/notes")
         } else {
@@ -283,7 +291,7 @@ impl Puller<'_, '_> {
         .await
     }
 
-    async fn run(&mut self) -> Result<(), PullError> {
+    async fn run(&mut self) -> Result<(), Failed<S>> {
         self.users().await?;
         self.pipelines().await?;
         self.deals().await?;
@@ -299,26 +307,39 @@ impl Puller<'_, '_> {
     }
 }
 
-/// Pulls an amoCRM account into the store.
-pub async fn pull(
-    store: &Store,
-    config: &Config,
-    source: &SourceConfig,
-    api: &CrmApiConfig,
-    options: &PullOptions,
-) -> Result<PullReport, PullError> {
-    let client = Amo::new(api).map_err(remote)?;
-    let target = api.host();
-    let mut session = Session::start(store, &source.name, "amocrm", &target, options).await?;
-    let mut puller = Puller {
-        api: client,
-        map: CrmMapping::new(config, source, api),
-        session: &mut session,
-        overlap: api.overlap,
-        deal_kinds: HashMap::new(),
-    };
-    let outcome = puller.run().await;
-    let requests = puller.api.client.requests;
-    let unmapped = std::mem::take(&mut puller.map.unmapped);
-    session.finish(requests, unmapped, outcome).await
+impl CrmConnector for AmoCrm {
+    const KIND: &'static str = "amocrm";
+
+    fn connect(
+        config: &Config,
+        source: &SourceConfig,
+        api: &CrmApiConfig,
+        _now: DateTime<Utc>,
+    ) -> Result<Self, RemoteError> {
+        Ok(Self {
+            api: Amo::new(api)?,
+            map: CrmMapping::new(config, source, api),
+            overlap: api.overlap,
+        })
+    }
+
+    async fn run<S: PageSink>(&mut self, sink: &mut S) -> Result<(), Failed<S>> {
+        Puller {
+            api: &mut self.api,
+            map: &mut self.map,
+            session: sink,
+            overlap: self.overlap,
+            deal_kinds: HashMap::new(),
+        }
+        .run()
+        .await
+    }
+
+    fn requests(&self) -> u64 {
+        self.api.client.requests
+    }
+
+    fn take_unmapped(&mut self) -> BTreeMap<String, u64> {
+        std::mem::take(&mut self.map.unmapped)
+    }
 }

@@ -11,26 +11,48 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::ingest::{records_name, store_chunk};
 use crate::app::pull::{PullError, PullOptions, PullReport};
-use crate::sources::Records;
-use crate::storage::{Rejected, RunId, RunTotals, Store};
+use crate::config::{Config, CrmApiConfig, SourceConfig};
+use crate::connectors::{CrmConnector, CrmError, PageSink, Pass};
+use crate::sources::{Records, Rejected};
+use crate::storage::{RunId, RunTotals, Store};
 
-/// How far one pass over an entity got.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Pass {
-    /// When the pass began: the next pass asks for changes from here.
-    pub started: DateTime<Utc>,
-    /// Changes from this moment are asked for (before the overlap).
-    pub from: Option<DateTime<Utc>>,
-    /// The highest id stored (passes ordered by id).
-    #[serde(default)]
-    pub last_id: i64,
-    /// The next page to ask for (passes paged by number).
-    #[serde(default = "first_page")]
-    pub page: u32,
+/// Pulls a CRM source through its connector into the store: the session
+/// starts the run, the connector pulls its entities page by page, and the
+/// run ends with what was stored, also after a failure.
+pub async fn pull_crm<C: CrmConnector>(
+    store: &Store,
+    config: &Config,
+    source: &SourceConfig,
+    api: &CrmApiConfig,
+    options: &PullOptions,
+) -> Result<PullReport, PullError> {
+    let mut connector = C::connect(config, source, api, options.now)
+        .map_err(|e| PullError::Remote(e.to_string()))?;
+    let target = api.host();
+    let mut session = Session::start(store, &source.name, C::KIND, &target, options).await?;
+    let outcome = connector.run(&mut session).await.map_err(PullError::from);
+    let unmapped = connector.take_unmapped();
+    session
+        .finish(connector.requests(), unmapped, outcome)
+        .await
 }
 
-fn first_page() -> u32 {
-    1
+impl From<CrmError<PullError>> for PullError {
+    fn from(e: CrmError<PullError>) -> Self {
+        match e {
+            CrmError::Remote(e) => PullError::Remote(e),
+            CrmError::Sink(e) => e,
+        }
+    }
+}
+
+/// A session's failure as a connector sees it: its own remote errors stay
+/// remote (one kind's failure), the store's concern them all.
+fn as_sink(e: PullError) -> CrmError<PullError> {
+    match e {
+        PullError::Remote(e) => CrmError::Remote(e),
+        e => CrmError::Sink(e),
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -49,6 +71,8 @@ struct Cursor {
     entities: BTreeMap<String, EntityCursor>,
 }
 
+/// One CRM pull's run in the store: its cursor, the records held before a
+/// store, the totals and the report.
 pub struct Session<'a> {
     store: &'a Store,
     run: RunId,
@@ -108,6 +132,7 @@ fn absorb(held: &mut Vec<Records>, mut records: Records) {
 }
 
 impl<'a> Session<'a> {
+    /// Reads the source's cursor and starts its run.
     pub async fn start(
         store: &'a Store,
         source: &str,
@@ -125,15 +150,9 @@ impl<'a> Session<'a> {
             None => Cursor::default(),
         };
         let run = store.start_run(source, kind, target, options.now).await?;
-        let bar = options.progress.then(|| {
-            let bar = crate::app::ingest::progress_bar(0, source);
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{msg} {pos} records, {per_sec} {spinner}")
-            {
-                bar.set_style(style);
-            }
-            bar
-        });
+        let bar = options
+            .progress
+            .then(|| crate::progress::records_bar(source));
         Ok(Session {
             store,
             run,
@@ -153,46 +172,10 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// Where a pass over `entity` starts: `--since`, else an unfinished
-    /// pass, else the start of the last finished one.
-    pub fn pass(&self, entity: &str) -> Pass {
-        let now = self.options.now;
-        if let Some(since) = self.options.since {
-            return Pass {
-                started: now,
-                from: Some(since),
-                last_id: 0,
-                page: 1,
-            };
-        }
-        let stored = self.cursor.entities.get(entity);
-        if let Some(pass) = stored.and_then(|c| c.pass.clone()) {
-            return pass;
-        }
-        Pass {
-            started: now,
-            from: stored.and_then(|c| c.done_from),
-            last_id: 0,
-            page: 1,
-        }
-    }
-
-    /// A first pull (no cursor, no `--since`) reads the whole history: says
-    /// how many rows of `entity` the CRM counts, on the progress bar and in
-    /// the summary.
-    pub fn expect(&mut self, entity: &str, total: u64) {
-        let note = format!(
-            "{entity}: first pull, the whole history: {total} rows (pull with --since DAY to start from a day)"
-        );
-        self.expected.insert(entity.to_owned(), total);
-        tracing::info!(source = %self.source, entity, total, "first pull reads the whole history");
-        self.report.notes.push(note);
-    }
-
     /// Takes a page's records and rejects, and how far the pass got. Pages
     /// are stored a few thousand records at a time (one transaction each),
     /// the cursor right after them.
-    pub async fn save(
+    async fn save_page(
         &mut self,
         entity: &str,
         batches: Vec<Records>,
@@ -226,6 +209,15 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// Marks a pass finished: the next one asks for changes from its start.
+    async fn end_pass(&mut self, entity: &str, pass: &Pass) -> Result<(), PullError> {
+        self.flush().await?;
+        let entry = self.cursor.entities.entry(entity.to_owned()).or_default();
+        entry.pass = None;
+        entry.done_from = Some(pass.started);
+        self.write_cursor().await
+    }
+
     /// Stores what is held, then records how far its pass got.
     async fn flush(&mut self) -> Result<(), PullError> {
         let pending = std::mem::take(&mut self.pending);
@@ -243,7 +235,14 @@ impl<'a> Session<'a> {
             }
             let n = records.len() as u64;
             let name = records_name(&records);
-            let done = store_chunk(self.store, self.run, &self.source, records).await?;
+            let done = store_chunk(
+                self.store,
+                self.run,
+                &self.source,
+                records,
+                self.options.now,
+            )
+            .await?;
             self.totals.rows_read += n;
             self.totals.upserted += done;
             *self.report.records.entry(name).or_default() += done;
@@ -258,15 +257,7 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Marks a pass finished: the next one asks for changes from its start.
-    pub async fn finish_pass(&mut self, entity: &str, pass: &Pass) -> Result<(), PullError> {
-        self.flush().await?;
-        let entry = self.cursor.entities.entry(entity.to_owned()).or_default();
-        entry.pass = None;
-        entry.done_from = Some(pass.started);
-        self.write_cursor().await
-    }
-
+    /// Writes the cursor as it stands now.
     async fn write_cursor(&mut self) -> Result<(), PullError> {
         let text = serde_json::to_string(&self.cursor)
             .map_err(|e| PullError::Remote(format!("cannot write the cursor: {e}")))?;
@@ -297,8 +288,72 @@ impl<'a> Session<'a> {
         self.report.requests = requests;
         self.report.seconds = self.started.elapsed().as_secs_f64();
         self.store
-            .finish_run(self.run, &self.totals, Utc::now())
+            .finish_run(
+                self.run,
+                &self.totals,
+                crate::app::ingest::finished_at(self.options.now, self.started),
+            )
             .await?;
         outcome.and(flushed).map(|()| self.report)
+    }
+}
+
+impl PageSink for Session<'_> {
+    type Error = PullError;
+
+    /// Where a pass over `entity` starts: `--since`, else an unfinished
+    /// pass, else the start of the last finished one.
+    fn pass(&self, entity: &str) -> Pass {
+        let now = self.options.now;
+        if let Some(since) = self.options.since {
+            return Pass {
+                started: now,
+                from: Some(since),
+                last_id: 0,
+                page: 1,
+            };
+        }
+        let stored = self.cursor.entities.get(entity);
+        if let Some(pass) = stored.and_then(|c| c.pass.clone()) {
+            return pass;
+        }
+        Pass {
+            started: now,
+            from: stored.and_then(|c| c.done_from),
+            last_id: 0,
+            page: 1,
+        }
+    }
+
+    /// A first pull (no cursor, no `--since`) reads the whole history: says
+    /// how many rows of `entity` the CRM counts, on the progress bar and in
+    /// the summary.
+    fn expect(&mut self, entity: &str, total: u64) {
+        let note = format!(
+            "{entity}: first pull, the whole history: {total} rows (pull with --since DAY to start from a day)"
+        );
+        self.expected.insert(entity.to_owned(), total);
+        tracing::info!(source = %self.source, entity, total, "first pull reads the whole history");
+        self.report.notes.push(note);
+    }
+
+    fn note(&mut self, note: String) {
+        self.report.notes.push(note);
+    }
+
+    async fn save(
+        &mut self,
+        entity: &str,
+        batches: Vec<Records>,
+        rejects: Vec<Rejected>,
+        progress: Option<&Pass>,
+    ) -> Result<(), CrmError<PullError>> {
+        self.save_page(entity, batches, rejects, progress)
+            .await
+            .map_err(as_sink)
+    }
+
+    async fn finish_pass(&mut self, entity: &str, pass: &Pass) -> Result<(), CrmError<PullError>> {
+        self.end_pass(entity, pass).await.map_err(as_sink)
     }
 }
