@@ -1,5 +1,7 @@
 //! Every figure of a scope (one person or a team) over a period: loads the
 //! records once, then computes per person off the async runtime.
+//! The file is over 600 lines: loading the scope and computing each part
+//! of a person's figures are short steps that share one set of types.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
