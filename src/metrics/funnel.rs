@@ -98,6 +98,356 @@ fn closed_at(deal: &Deal, kind: StageKind, changes: &[&StageChange]) -> Option<D
         .or_else(|| last_move_into_stage(deal, changes))
 }
 
+/// The configured stages, looked up by id.
+struct StageBook<'a> {
+    stages: &'a [StageConfig],
+    order: HashMap<&'a str, usize>,
+    kind: HashMap<&'a str, StageKind>,
+    first_open: Option<&'a str>,
+}
+
+impl<'a> StageBook<'a> {
+    /// Indexes `stages` by id: their order, their kind, the first open one.
+    fn new(stages: &'a [StageConfig]) -> Self {
+        Self {
+            stages,
+            order: stages
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.as_str(), i))
+                .collect(),
+            kind: stages.iter().map(|s| (s.id.as_str(), s.kind)).collect(),
+            first_open: stages
+                .iter()
+                .find(|s| s.kind == StageKind::Open)
+                .map(|s| s.id.as_str()),
+        }
+    }
+
+    /// The kind of a stage; an unknown stage counts as open.
+    fn kind_of(&self, stage: &str) -> StageKind {
+        self.kind.get(stage).copied().unwrap_or(StageKind::Open)
+    }
+
+    /// Whether a change into `to_stage` moves a deal on from the stage at
+    /// position `here`: into a won stage or a later open one.
+    fn moves_on(&self, to_stage: &str, here: usize) -> bool {
+        match self.kind.get(to_stage) {
+            Some(StageKind::Won) => true,
+            Some(StageKind::Open) => self.order.get(to_stage).is_some_and(|o| *o > here),
+            _ => false,
+        }
+    }
+
+    /// An empty row for each open stage, in the configured order.
+    fn empty_rows(&self) -> Vec<StageRow> {
+        self.stages
+            .iter()
+            .filter(|s| s.kind == StageKind::Open)
+            .map(|s| StageRow {
+                stage: s.id.clone(),
+                name: s.name.clone(),
+                open_deals: 0,
+                open_amount_minor: 0,
+                entered: 0,
+                went_on: 0,
+                conversion: None,
+            })
+            .collect()
+    }
+}
+
+/// The stage changes of each deal, keyed by (source, deal).
+fn changes_by_deal(changes: &[StageChange]) -> HashMap<(&str, &str), Vec<&StageChange>> {
+    let mut by_deal: HashMap<(&str, &str), Vec<&StageChange>> = HashMap::new();
+    for c in changes {
+        by_deal
+            .entry((c.source.as_str(), c.deal_ext.as_str()))
+            .or_default()
+            .push(c);
+    }
+    by_deal
+}
+
+/// The period and the instant a funnel is computed for.
+#[derive(Clone, Copy)]
+struct Window {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+impl Window {
+    fn contains(&self, t: DateTime<Utc>) -> bool {
+        in_period(t, self.from, self.to)
+    }
+}
+
+/// The counts of a funnel, added up deal by deal.
+struct Tally<'a> {
+    rows: Vec<StageRow>,
+    stuck: Vec<StuckDeal>,
+    won: Vec<&'a Deal>,
+    lost: Vec<&'a Deal>,
+    temperature: BTreeMap<&'static str, (usize, usize)>,
+    channels: BTreeMap<String, ChannelRow>,
+}
+
+/// The channel row of `deal`, created empty when it is the first.
+fn channel_row<'c>(
+    channels: &'c mut BTreeMap<String, ChannelRow>,
+    deal: &Deal,
+) -> &'c mut ChannelRow {
+    let channel = deal.channel.clone().unwrap_or_else(|| "—".to_owned());
+    channels
+        .entry(channel.clone())
+        .or_insert_with(|| ChannelRow {
+            channel,
+            leads: 0,
+            won: 0,
+            revenue_minor: 0,
+        })
+}
+
+impl<'a> Tally<'a> {
+    fn new(book: &StageBook<'_>) -> Self {
+        Self {
+            rows: book.empty_rows(),
+            stuck: Vec::new(),
+            won: Vec::new(),
+            lost: Vec::new(),
+            temperature: BTreeMap::new(),
+            channels: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one deal with its stage changes `h` to every count.
+    fn add(&mut self, book: &StageBook<'_>, deal: &'a Deal, h: &[&StageChange], w: Window) {
+        let stage_kind = book.kind_of(deal.stage.as_str());
+        if stage_kind == StageKind::Open && deal.created_at <= w.now {
+            self.add_open(book, deal, h, w.now);
+        }
+        self.add_entries(book, deal, h, w);
+        if let Some(closed) = closed_at(deal, stage_kind, h)
+            && w.contains(closed)
+        {
+            self.add_closed(deal, stage_kind == StageKind::Won);
+        }
+        if w.contains(deal.created_at) {
+            channel_row(&mut self.channels, deal).leads += 1;
+        }
+    }
+
+    /// An open deal: its stage's open count and amount, and whether it is stuck.
+    fn add_open(
+        &mut self,
+        book: &StageBook<'_>,
+        deal: &Deal,
+        h: &[&StageChange],
+        now: DateTime<Utc>,
+    ) {
+        if let Some(row) = self.rows.iter_mut().find(|r| r.stage == deal.stage) {
+            row.open_deals += 1;
+            row.open_amount_minor = row.open_amount_minor.saturating_add(deal.amount_minor);
+        }
+        let since = stage_since(deal, h);
+        let days = (now - since).num_days();
+        let threshold = book
+            .stages
+            .iter()
+            .find(|s| s.id == deal.stage)
+            .map(|s| s.stuck_after_days);
+        if let Some(threshold) = threshold
+            && days > threshold
+        {
+            self.stuck.push(StuckDeal {
+                source: deal.source.clone(),
+                deal: deal.external_id.to_string(),
+                title: deal.title.clone(),
+                employee_id: deal.employee_id.clone(),
+                stage: deal.stage.clone(),
+                days_in_stage: days,
+                threshold_days: threshold,
+                amount_minor: deal.amount_minor,
+            });
+        }
+    }
+
+    /// Conversion: the deal's entries into each open stage in the period, and
+    /// whether it went on from there by the period's end.
+    fn add_entries(&mut self, book: &StageBook<'_>, deal: &Deal, h: &[&StageChange], w: Window) {
+        let mut entries: Vec<(&str, DateTime<Utc>)> = h
+            .iter()
+            .filter(|c| w.contains(c.changed_at))
+            .map(|c| (c.to_stage.as_str(), c.changed_at))
+            .collect();
+        if w.contains(deal.created_at) {
+            let first = h
+                .iter()
+                .min_by_key(|c| c.changed_at)
+                .and_then(|c| c.from_stage.as_deref())
+                .or(book.first_open)
+                .unwrap_or(deal.stage.as_str());
+            entries.push((first, deal.created_at));
+        }
+        for (stage, at) in entries {
+            let Some(row) = self.rows.iter_mut().find(|r| r.stage == stage) else {
+                continue;
+            };
+            row.entered += 1;
+            let here = book.order.get(stage).copied().unwrap_or(0);
+            let moved_on = h.iter().any(|c| {
+                c.changed_at >= at
+                    && c.changed_at < w.to
+                    && book.moves_on(c.to_stage.as_str(), here)
+            });
+            if moved_on {
+                row.went_on += 1;
+            }
+        }
+    }
+
+    /// A deal closed in the period: won or lost, its temperature, its channel.
+    fn add_closed(&mut self, deal: &'a Deal, is_won: bool) {
+        if is_won {
+            self.won.push(deal);
+        } else {
+            self.lost.push(deal);
+        }
+        if let Some(t) = deal.temperature {
+            let e = self.temperature.entry(t.as_str()).or_default();
+            e.0 += 1;
+            e.1 += usize::from(is_won);
+        }
+        let row = channel_row(&mut self.channels, deal);
+        if is_won {
+            row.won += 1;
+            row.revenue_minor = row.revenue_minor.saturating_add(deal.amount_minor);
+        }
+    }
+
+    /// The funnel these counts make.
+    fn finish(mut self) -> Funnel {
+        for row in &mut self.rows {
+            row.conversion = (row.entered > 0).then(|| row.went_on as f64 / row.entered as f64);
+        }
+        self.stuck.sort_by(|a, b| {
+            b.days_in_stage
+                .cmp(&a.days_in_stage)
+                .then_with(|| a.deal.cmp(&b.deal))
+        });
+        Funnel {
+            won: Figure::count(
+                "deals_won",
+                format!("deals won in the period = {}", self.won.len()),
+                deal_refs(&self.won),
+            ),
+            lost: Figure::count(
+                "deals_lost",
+                format!("deals lost in the period = {}", self.lost.len()),
+                deal_refs(&self.lost),
+            ),
+            win_rate: win_rate_figure(self.won.len(), self.lost.len()),
+            revenue: revenue_figure(&self.won),
+            stuck_deals: stuck_figure(&self.stuck),
+            temperature: temperature_rows(&self.temperature),
+            stages: self.rows,
+            stuck: self.stuck,
+            channels: self.channels.into_values().collect(),
+        }
+    }
+}
+
+/// The records behind a list of deals.
+fn deal_refs(ds: &[&Deal]) -> Vec<RecordRef> {
+    ds.iter()
+        .map(|d| RecordRef {
+            kind: RecordKind::Deal,
+            source: d.source.clone(),
+            id: d.external_id.to_string(),
+        })
+        .collect()
+}
+
+/// The win rate: won among closed.
+fn win_rate_figure(won: usize, lost: usize) -> Figure {
+    let closed = won + lost;
+    let rate = (closed > 0).then(|| won as f64 / closed as f64);
+    Figure {
+        key: "win_rate",
+        value: rate.unwrap_or(0.0),
+        unit: Unit::Ratio,
+        rule: match rate {
+            Some(r) => format!(
+                "win rate = {won} won / {closed} closed = {:.0} %",
+                r * 100.0
+            ),
+            None => "win rate: no deals closed in the period".to_owned(),
+        },
+        records: Vec::new(),
+    }
+}
+
+/// Revenue: the sum of the deals won.
+fn revenue_figure(won: &[&Deal]) -> Figure {
+    let revenue: i64 = won
+        .iter()
+        .fold(0_i64, |sum, d| sum.saturating_add(d.amount_minor));
+    Figure {
+        key: "revenue",
+        value: revenue as f64,
+        unit: Unit::Money,
+        rule: format!(
+            "revenue = sum of {} deals won = {:.2}",
+            won.len(),
+            revenue as f64 / 100.0
+        ),
+        records: deal_refs(won),
+    }
+}
+
+/// The count of stuck deals, with the deals behind it.
+fn stuck_figure(stuck: &[StuckDeal]) -> Figure {
+    Figure {
+        key: "stuck_deals",
+        value: stuck.len() as f64,
+        unit: Unit::Count,
+        rule: format!(
+            "stuck deals = open deals longer in their stage than its threshold = {}",
+            stuck.len()
+        ),
+        records: stuck
+            .iter()
+            .map(|s| RecordRef {
+                kind: RecordKind::Deal,
+                source: s.source.clone(),
+                id: s.deal.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Win rates per lead temperature, against their benchmarks.
+fn temperature_rows(counts: &BTreeMap<&'static str, (usize, usize)>) -> Vec<TemperatureRow> {
+    [
+        (Temperature::Hot, (0.85, 0.95)),
+        (Temperature::Warm, (0.20, 0.30)),
+        (Temperature::Cold, (0.01, 0.03)),
+    ]
+    .into_iter()
+    .map(|(t, benchmark)| {
+        let (closed, won) = counts.get(t.as_str()).copied().unwrap_or((0, 0));
+        TemperatureRow {
+            temperature: t,
+            closed,
+            won,
+            win_rate: (closed > 0).then(|| won as f64 / closed as f64),
+            benchmark,
+        }
+    })
+    .collect()
+}
+
 /// The funnel of `deals` (a person's or a team's) over `[from, to)`, as of `now`.
 pub fn funnel(
     deals: &[&Deal],
@@ -107,256 +457,18 @@ pub fn funnel(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Funnel {
-    let order: HashMap<&str, usize> = stages
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    let kind: HashMap<&str, StageKind> = stages.iter().map(|s| (s.id.as_str(), s.kind)).collect();
-    let mut by_deal: HashMap<(&str, &str), Vec<&StageChange>> = HashMap::new();
-    for c in changes {
-        by_deal
-            .entry((c.source.as_str(), c.deal_ext.as_str()))
-            .or_default()
-            .push(c);
-    }
-    let history = |d: &Deal| {
-        by_deal
-            .get(&(d.source.as_str(), d.external_id.as_str()))
+    let book = StageBook::new(stages);
+    let by_deal = changes_by_deal(changes);
+    let window = Window { from, to, now };
+    let mut tally = Tally::new(&book);
+    for &deal in deals {
+        let h = by_deal
+            .get(&(deal.source.as_str(), deal.external_id.as_str()))
             .cloned()
-            .unwrap_or_default()
-    };
-    let first_open = stages
-        .iter()
-        .find(|s| s.kind == StageKind::Open)
-        .map(|s| s.id.as_str());
-
-    let mut rows: Vec<StageRow> = stages
-        .iter()
-        .filter(|s| s.kind == StageKind::Open)
-        .map(|s| StageRow {
-            stage: s.id.clone(),
-            name: s.name.clone(),
-            open_deals: 0,
-            open_amount_minor: 0,
-            entered: 0,
-            went_on: 0,
-            conversion: None,
-        })
-        .collect();
-    let mut stuck = Vec::new();
-    let mut won = Vec::new();
-    let mut lost = Vec::new();
-    let mut temperature: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut channels: BTreeMap<String, ChannelRow> = BTreeMap::new();
-    for deal in deals {
-        let h = history(deal);
-        let stage_kind = kind
-            .get(deal.stage.as_str())
-            .copied()
-            .unwrap_or(StageKind::Open);
-        if stage_kind == StageKind::Open && deal.created_at <= now {
-            if let Some(row) = rows.iter_mut().find(|r| r.stage == deal.stage) {
-                row.open_deals += 1;
-                row.open_amount_minor = row.open_amount_minor.saturating_add(deal.amount_minor);
-            }
-            let since = stage_since(deal, &h);
-            let days = (now - since).num_days();
-            let threshold = stages
-                .iter()
-                .find(|s| s.id == deal.stage)
-                .map(|s| s.stuck_after_days);
-            if let Some(threshold) = threshold
-                && days > threshold
-            {
-                stuck.push(StuckDeal {
-                    source: deal.source.clone(),
-                    deal: deal.external_id.to_string(),
-                    title: deal.title.clone(),
-                    employee_id: deal.employee_id.clone(),
-                    stage: deal.stage.clone(),
-                    days_in_stage: days,
-                    threshold_days: threshold,
-                    amount_minor: deal.amount_minor,
-                });
-            }
-        }
-        // Conversion: entries into each open stage in the period.
-        let mut entries: Vec<(&str, DateTime<Utc>)> = h
-            .iter()
-            .filter(|c| in_period(c.changed_at, from, to))
-            .map(|c| (c.to_stage.as_str(), c.changed_at))
-            .collect();
-        if in_period(deal.created_at, from, to) {
-            let first = h
-                .iter()
-                .min_by_key(|c| c.changed_at)
-                .and_then(|c| c.from_stage.as_deref())
-                .or(first_open)
-                .unwrap_or(deal.stage.as_str());
-            entries.push((first, deal.created_at));
-        }
-        for (stage, at) in entries {
-            let Some(row) = rows.iter_mut().find(|r| r.stage == stage) else {
-                continue;
-            };
-            row.entered += 1;
-            let here = order.get(stage).copied().unwrap_or(0);
-            let moved_on = h.iter().any(|c| {
-                c.changed_at >= at
-                    && c.changed_at < to
-                    && match kind.get(c.to_stage.as_str()) {
-                        Some(StageKind::Won) => true,
-                        Some(StageKind::Open) => {
-                            order.get(c.to_stage.as_str()).is_some_and(|o| *o > here)
-                        }
-                        _ => false,
-                    }
-            });
-            if moved_on {
-                row.went_on += 1;
-            }
-        }
-        // Closed in the period.
-        if let Some(closed) = closed_at(deal, stage_kind, &h)
-            && in_period(closed, from, to)
-        {
-            let is_won = stage_kind == StageKind::Won;
-            if is_won {
-                won.push(*deal);
-            } else {
-                lost.push(*deal);
-            }
-            if let Some(t) = deal.temperature {
-                let e = temperature.entry(t.as_str()).or_default();
-                e.0 += 1;
-                e.1 += usize::from(is_won);
-            }
-            let channel = deal.channel.clone().unwrap_or_else(|| "—".to_owned());
-            let row = channels
-                .entry(channel.clone())
-                .or_insert_with(|| ChannelRow {
-                    channel,
-                    leads: 0,
-                    won: 0,
-                    revenue_minor: 0,
-                });
-            if is_won {
-                row.won += 1;
-                row.revenue_minor = row.revenue_minor.saturating_add(deal.amount_minor);
-            }
-        }
-        if in_period(deal.created_at, from, to) {
-            let channel = deal.channel.clone().unwrap_or_else(|| "—".to_owned());
-            channels
-                .entry(channel.clone())
-                .or_insert_with(|| ChannelRow {
-                    channel,
-                    leads: 0,
-                    won: 0,
-                    revenue_minor: 0,
-                })
-                .leads += 1;
-        }
+            .unwrap_or_default();
+        tally.add(&book, deal, &h, window);
     }
-    for row in &mut rows {
-        row.conversion = (row.entered > 0).then(|| row.went_on as f64 / row.entered as f64);
-    }
-    stuck.sort_by(|a, b| {
-        b.days_in_stage
-            .cmp(&a.days_in_stage)
-            .then_with(|| a.deal.cmp(&b.deal))
-    });
-
-    let deal_refs = |ds: &[&Deal]| -> Vec<RecordRef> {
-        ds.iter()
-            .map(|d| RecordRef {
-                kind: RecordKind::Deal,
-                source: d.source.clone(),
-                id: d.external_id.to_string(),
-            })
-            .collect()
-    };
-    let closed = won.len() + lost.len();
-    let rate = (closed > 0).then(|| won.len() as f64 / closed as f64);
-    let revenue: i64 = won
-        .iter()
-        .fold(0_i64, |sum, d| sum.saturating_add(d.amount_minor));
-    let temperature = [
-        (Temperature::Hot, (0.85, 0.95)),
-        (Temperature::Warm, (0.20, 0.30)),
-        (Temperature::Cold, (0.01, 0.03)),
-    ]
-    .into_iter()
-    .map(|(t, benchmark)| {
-        let (closed, won) = temperature.get(t.as_str()).copied().unwrap_or((0, 0));
-        TemperatureRow {
-            temperature: t,
-            closed,
-            won,
-            win_rate: (closed > 0).then(|| won as f64 / closed as f64),
-            benchmark,
-        }
-    })
-    .collect();
-    Funnel {
-        stages: rows,
-        won: Figure::count(
-            "deals_won",
-            format!("deals won in the period = {}", won.len()),
-            deal_refs(&won),
-        ),
-        lost: Figure::count(
-            "deals_lost",
-            format!("deals lost in the period = {}", lost.len()),
-            deal_refs(&lost),
-        ),
-        win_rate: Figure {
-            key: "win_rate",
-            value: rate.unwrap_or(0.0),
-            unit: Unit::Ratio,
-            rule: match rate {
-                Some(r) => format!(
-                    "win rate = {} won / {closed} closed = {:.0} %",
-                    won.len(),
-                    r * 100.0
-                ),
-                None => "win rate: no deals closed in the period".to_owned(),
-            },
-            records: Vec::new(),
-        },
-        revenue: Figure {
-            key: "revenue",
-            value: revenue as f64,
-            unit: Unit::Money,
-            rule: format!(
-                "revenue = sum of {} deals won = {:.2}",
-                won.len(),
-                revenue as f64 / 100.0
-            ),
-            records: deal_refs(&won),
-        },
-        stuck_deals: Figure {
-            key: "stuck_deals",
-            value: stuck.len() as f64,
-            unit: Unit::Count,
-            rule: format!(
-                "stuck deals = open deals longer in their stage than its threshold = {}",
-                stuck.len()
-            ),
-            records: stuck
-                .iter()
-                .map(|s| RecordRef {
-                    kind: RecordKind::Deal,
-                    source: s.source.clone(),
-                    id: s.deal.clone(),
-                })
-                .collect(),
-        },
-        stuck,
-        temperature,
-        channels: channels.into_values().collect(),
-    }
+    tally.finish()
 }
 
 /// The bottleneck of a person against the team: the open stage where their

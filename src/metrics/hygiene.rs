@@ -1,6 +1,8 @@
 //! CRM hygiene (METRICS.md, section 5): cards touched, overdue tasks,
 //! tasks postponed without action, deals without a next task, calls without
 //! a CRM trace, weak comments, unfinished tasks.
+//! The file is over 600 lines: each of the twelve figures is its own short
+//! step beside its rule, and they read better together than apart.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -131,26 +133,54 @@ pub fn deals_of_call<'d>(
     deals
 }
 
-/// Hygiene of one person over `[from, to)`, as of `now`. `calls` are their
-/// calls in the period; `crm` holds their records and the records of the
-/// deals their calls are about (actions on those may be anyone's).
-pub fn hygiene(
-    employee_id: &str,
-    calls: &[Call],
-    crm: CrmRecords<'_>,
+/// One person's records, period and rules: what every hygiene figure reads.
+struct Scope<'a> {
+    employee_id: &'a str,
+    calls: &'a [Call],
+    crm: CrmRecords<'a>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
-    rules: &HygieneRules<'_>,
-) -> Hygiene {
-    let mine = |e: &Option<String>| e.as_deref() == Some(employee_id);
+    rules: &'a HygieneRules<'a>,
+}
 
-    // Cards touched: distinct deals the person changed in the period.
+impl<'a> Scope<'a> {
+    /// Whether a record's employee is the person.
+    fn mine(&self, e: &Option<String>) -> bool {
+        e.as_deref() == Some(self.employee_id)
+    }
+
+    fn in_period(&self, t: DateTime<Utc>) -> bool {
+        in_period(t, self.from, self.to)
+    }
+
+    /// The person's tasks.
+    fn my_tasks(&self) -> Vec<&'a Task> {
+        self.crm
+            .tasks
+            .iter()
+            .filter(|t| self.mine(&t.employee_id))
+            .collect()
+    }
+
+    /// The deals by external id.
+    fn deals_by_id(&self) -> HashMap<&'a str, &'a Deal> {
+        self.crm
+            .deals
+            .iter()
+            .map(|d| (d.external_id.as_str(), d))
+            .collect()
+    }
+}
+
+/// Cards touched: distinct deals the person changed in the period.
+fn cards_touched(s: &Scope<'_>) -> Figure {
+    let crm = &s.crm;
     let mut touched: BTreeSet<(&str, &str)> = BTreeSet::new();
     for c in crm
         .comments
         .iter()
-        .filter(|c| mine(&c.employee_id) && in_period(c.at, from, to))
+        .filter(|c| s.mine(&c.employee_id) && s.in_period(c.at))
     {
         if let Some(d) = &c.deal_ext {
             touched.insert((&c.source, d));
@@ -159,27 +189,26 @@ pub fn hygiene(
     for a in crm
         .activities
         .iter()
-        .filter(|a| mine(&a.employee_id) && in_period(a.at, from, to))
+        .filter(|a| s.mine(&a.employee_id) && s.in_period(a.at))
     {
         if let Some(d) = &a.deal_ext {
             touched.insert((&a.source, d));
         }
     }
-    for s in crm
+    for c in crm
         .stage_changes
         .iter()
-        .filter(|s| mine(&s.employee_id) && in_period(s.changed_at, from, to))
+        .filter(|c| s.mine(&c.employee_id) && s.in_period(c.changed_at))
     {
-        touched.insert((&s.source, s.deal_ext.as_str()));
+        touched.insert((&c.source, c.deal_ext.as_str()));
     }
-    for t in crm.tasks.iter().filter(|t| mine(&t.employee_id)) {
-        let acted = in_period(t.created_at, from, to)
-            || t.completed_at.is_some_and(|c| in_period(c, from, to));
+    for t in crm.tasks.iter().filter(|t| s.mine(&t.employee_id)) {
+        let acted = s.in_period(t.created_at) || t.completed_at.is_some_and(|c| s.in_period(c));
         if let (true, Some(d)) = (acted, &t.deal_ext) {
             touched.insert((&t.source, d));
         }
     }
-    let cards_touched = Figure::count(
+    Figure::count(
         "cards_touched",
         format!(
             "cards touched = distinct deals with a comment, activity, stage change or task of theirs = {}",
@@ -189,10 +218,11 @@ pub fn hygiene(
             .iter()
             .map(|(s, d)| rref(RecordKind::Deal, s, d))
             .collect(),
-    );
+    )
+}
 
-    // Overdue: open now, due before now.
-    let my_tasks: Vec<&Task> = crm.tasks.iter().filter(|t| mine(&t.employee_id)).collect();
+/// Overdue tasks (open now, due before now) and how late the oldest is.
+fn overdue(my_tasks: &[&Task], now: DateTime<Utc>) -> (Figure, Figure) {
     let mut overdue: Vec<&Task> = my_tasks
         .iter()
         .copied()
@@ -228,27 +258,51 @@ pub fn hygiene(
             .map(|t| vec![rref(RecordKind::Task, &t.source, t.external_id.as_str())])
             .unwrap_or_default(),
     };
+    (overdue_tasks, oldest_overdue_days)
+}
 
-    // Postponed without action: moved later with no call or activity on the
-    // deal since the task was set (or last moved).
+/// Whether anyone acted on the task's deal between `since` and the move `p`:
+/// an activity on the deal, or a call about it (linked or to its phone).
+fn acted_before_move(
+    s: &Scope<'_>,
+    task: &Task,
+    deals_by_id: &HashMap<&str, &Deal>,
+    since: DateTime<Utc>,
+    p: &TaskPostponement,
+) -> bool {
+    let deal = task.deal_ext.as_deref();
+    let phone = deal
+        .and_then(|d| deals_by_id.get(d))
+        .and_then(|d| d.phone.as_ref());
+    s.crm.activities.iter().any(|a| {
+        a.deal_ext.as_deref() == deal && deal.is_some() && a.at >= since && a.at <= p.changed_at
+    }) || s.calls.iter().any(|c| {
+        let about = (deal.is_some() && c.deal_ext.as_deref() == deal)
+            || phone.is_some_and(|ph| *ph == c.number);
+        about && c.started_at >= since && c.started_at <= p.changed_at
+    })
+}
+
+/// Postponed without action: moved later with no call or activity on the
+/// deal since the task was set (or last moved).
+fn postponed_without_action(
+    s: &Scope<'_>,
+    my_tasks: &[&Task],
+    deals_by_id: &HashMap<&str, &Deal>,
+) -> Figure {
     let tasks_by_id: HashMap<(&str, &str), &Task> = my_tasks
         .iter()
         .map(|t| ((t.source.as_str(), t.external_id.as_str()), *t))
         .collect();
-    let deals_by_id: HashMap<&str, &Deal> = crm
-        .deals
-        .iter()
-        .map(|d| (d.external_id.as_str(), d))
-        .collect();
     let mut postponed = Vec::new();
     let mut moves_in_period = 0;
-    let mut sorted_moves: Vec<&TaskPostponement> = crm.postponements.iter().collect();
+    let mut sorted_moves: Vec<&TaskPostponement> = s.crm.postponements.iter().collect();
     sorted_moves.sort_by_key(|p| p.changed_at);
     for (i, p) in sorted_moves.iter().enumerate() {
         let Some(task) = tasks_by_id.get(&(p.source.as_str(), p.task_ext.as_str())) else {
             continue;
         };
-        if !in_period(p.changed_at, from, to) {
+        if !s.in_period(p.changed_at) {
             continue;
         }
         moves_in_period += 1;
@@ -258,23 +312,12 @@ pub fn hygiene(
             .find(|q| q.task_ext == p.task_ext && q.source == p.source)
             .map(|q| q.changed_at)
             .unwrap_or(task.created_at)
-            .max(p.changed_at - Duration::days(rules.postponement_lookback_days));
-        let deal = task.deal_ext.as_deref();
-        let phone = deal
-            .and_then(|d| deals_by_id.get(d))
-            .and_then(|d| d.phone.as_ref());
-        let acted = crm.activities.iter().any(|a| {
-            a.deal_ext.as_deref() == deal && deal.is_some() && a.at >= since && a.at <= p.changed_at
-        }) || calls.iter().any(|c| {
-            let about = (deal.is_some() && c.deal_ext.as_deref() == deal)
-                || phone.is_some_and(|ph| *ph == c.number);
-            about && c.started_at >= since && c.started_at <= p.changed_at
-        });
-        if !acted {
+            .max(p.changed_at - Duration::days(s.rules.postponement_lookback_days));
+        if !acted_before_move(s, task, deals_by_id, since, p) {
             postponed.push(*p);
         }
     }
-    let postponed_without_action = Figure::count(
+    Figure::count(
         "postponed_without_action",
         format!(
             "postponed without action = tasks moved later with no call or activity on the deal in between = {} of {moves_in_period} moves",
@@ -284,14 +327,18 @@ pub fn hygiene(
             .iter()
             .map(|p| rref(RecordKind::Task, &p.source, p.task_ext.as_str()))
             .collect(),
-    );
+    )
+}
 
-    // Deals without a next task.
-    let open_deals: Vec<&Deal> = crm
+/// Open deals without a next task, and open tasks per open deal.
+fn next_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> (Figure, Figure) {
+    let now = s.now;
+    let open_deals: Vec<&Deal> = s
+        .crm
         .deals
         .iter()
         .filter(|d| {
-            mine(&d.employee_id) && rules.open_stages.contains(&d.stage) && d.created_at <= now
+            s.mine(&d.employee_id) && s.rules.open_stages.contains(&d.stage) && d.created_at <= now
         })
         .collect();
     let open_tasks: Vec<&Task> = my_tasks
@@ -299,7 +346,8 @@ pub fn hygiene(
         .copied()
         .filter(|t| is_open_at(t, now) && t.created_at <= now)
         .collect();
-    let with_task: BTreeSet<(&str, &str)> = crm
+    let with_task: BTreeSet<(&str, &str)> = s
+        .crm
         .tasks
         .iter()
         .filter(|t| is_open_at(t, now) && t.created_at <= now)
@@ -338,10 +386,35 @@ pub fn hygiene(
         ),
         records: Vec::new(),
     };
+    (deals_without_next_task, open_tasks_per_open_deal)
+}
 
-    // Calls without a CRM trace.
+/// Whether the CRM holds a comment, activity, task or stage change on one of
+/// `deals` within the trace window after `call` ended.
+fn is_traced(crm: &CrmRecords<'_>, call: &Call, deals: &[&Deal], window: Duration) -> bool {
+    let (start, end) = (call.ended_at, call.ended_at + window);
+    let on = |deal: &Option<String>, at: DateTime<Utc>| {
+        at >= start
+            && at <= end
+            && deals
+                .iter()
+                .any(|d| deal.as_deref() == Some(d.external_id.as_str()))
+    };
+    crm.comments.iter().any(|c| on(&c.deal_ext, c.at))
+        || crm.activities.iter().any(|a| on(&a.deal_ext, a.at))
+        || crm.tasks.iter().any(|t| on(&t.deal_ext, t.created_at))
+        || crm
+            .stage_changes
+            .iter()
+            .any(|s| on(&Some(s.deal_ext.to_string()), s.changed_at))
+}
+
+/// Calls without a CRM trace, and the successful calls about a deal they are
+/// out of.
+fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Figure) {
+    let rules = s.rules;
     let mut by_phone: HashMap<&str, Vec<&Deal>> = HashMap::new();
-    for d in crm.deals {
+    for d in s.crm.deals {
         if let Some(p) = &d.phone {
             by_phone.entry(p.as_str()).or_default().push(d);
         }
@@ -350,32 +423,18 @@ pub fn hygiene(
     let mut linked = 0;
     let mut about_deals = Vec::new();
     let mut untraced = Vec::new();
-    for call in calls
+    for call in s
+        .calls
         .iter()
         .filter(|c| is_successful(c, rules.success_secs))
     {
-        let deals = deals_of_call(call, &by_phone, &deals_by_id);
+        let deals = deals_of_call(call, &by_phone, deals_by_id);
         if deals.is_empty() {
             continue;
         }
         linked += 1;
         about_deals.push(call);
-        let (start, end) = (call.ended_at, call.ended_at + window);
-        let on = |deal: &Option<String>, at: DateTime<Utc>| {
-            at >= start
-                && at <= end
-                && deals
-                    .iter()
-                    .any(|d| deal.as_deref() == Some(d.external_id.as_str()))
-        };
-        let traced = crm.comments.iter().any(|c| on(&c.deal_ext, c.at))
-            || crm.activities.iter().any(|a| on(&a.deal_ext, a.at))
-            || crm.tasks.iter().any(|t| on(&t.deal_ext, t.created_at))
-            || crm
-                .stage_changes
-                .iter()
-                .any(|s| on(&Some(s.deal_ext.to_string()), s.changed_at));
-        if !traced {
+        if !is_traced(&s.crm, call, &deals, window) {
             untraced.push(call);
         }
     }
@@ -391,7 +450,6 @@ pub fn hygiene(
             .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
             .collect(),
     );
-
     let calls_about_deals = Figure::count(
         "calls_about_deals",
         format!("successful calls whose number is a deal's phone (or linked to a deal) = {linked}"),
@@ -400,12 +458,24 @@ pub fn hygiene(
             .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
             .collect(),
     );
+    (calls_without_trace, calls_about_deals)
+}
 
-    // Weak comments.
-    let my_comments: Vec<&Comment> = crm
+/// The comment figures of a person.
+struct CommentFigures {
+    weak_comments: Figure,
+    comments: Figure,
+    weak_comment_share: Figure,
+}
+
+/// Weak comments, all comments in the period, and the weak share.
+fn comment_quality(s: &Scope<'_>) -> CommentFigures {
+    let rules = s.rules;
+    let my_comments: Vec<&Comment> = s
+        .crm
         .comments
         .iter()
-        .filter(|c| mine(&c.employee_id) && in_period(c.at, from, to))
+        .filter(|c| s.mine(&c.employee_id) && s.in_period(c.at))
         .collect();
     let weak: Vec<&Comment> = my_comments
         .iter()
@@ -447,7 +517,6 @@ pub fn hygiene(
         ),
         records: Vec::new(),
     };
-
     let comments = Figure::count(
         "comments",
         format!("comments written in the period = {}", my_comments.len()),
@@ -456,18 +525,23 @@ pub fn hygiene(
             .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
             .collect(),
     );
+    CommentFigures {
+        weak_comments,
+        comments,
+        weak_comment_share,
+    }
+}
 
-    // Unfinished: due in the period, still open at its end.
+/// Unfinished: due in the period, still open at its end.
+fn unfinished_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> Figure {
+    let (to, now) = (s.to, s.now);
     let unfinished: Vec<&Task> = my_tasks
         .iter()
         .copied()
-        .filter(|t| in_period(t.due_at, from, to) && t.due_at < now && is_open_at(t, to.min(now)))
+        .filter(|t| s.in_period(t.due_at) && t.due_at < now && is_open_at(t, to.min(now)))
         .collect();
-    let due_in_period = my_tasks
-        .iter()
-        .filter(|t| in_period(t.due_at, from, to))
-        .count();
-    let unfinished_tasks = Figure::count(
+    let due_in_period = my_tasks.iter().filter(|t| s.in_period(t.due_at)).count();
+    Figure::count(
         "unfinished_tasks",
         format!(
             "unfinished tasks = due in the period and still open at its end = {} of {due_in_period}",
@@ -477,13 +551,45 @@ pub fn hygiene(
             .iter()
             .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))
             .collect(),
-    );
+    )
+}
 
+/// Hygiene of one person over `[from, to)`, as of `now`. `calls` are their
+/// calls in the period; `crm` holds their records and the records of the
+/// deals their calls are about (actions on those may be anyone's).
+pub fn hygiene(
+    employee_id: &str,
+    calls: &[Call],
+    crm: CrmRecords<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    rules: &HygieneRules<'_>,
+) -> Hygiene {
+    let s = Scope {
+        employee_id,
+        calls,
+        crm,
+        from,
+        to,
+        now,
+        rules,
+    };
+    let my_tasks = s.my_tasks();
+    let deals_by_id = s.deals_by_id();
+    let (overdue_tasks, oldest_overdue_days) = overdue(&my_tasks, now);
+    let (deals_without_next_task, open_tasks_per_open_deal) = next_tasks(&s, &my_tasks);
+    let (calls_without_trace, calls_about_deals) = call_traces(&s, &deals_by_id);
+    let CommentFigures {
+        weak_comments,
+        comments,
+        weak_comment_share,
+    } = comment_quality(&s);
     Hygiene {
-        cards_touched,
+        cards_touched: cards_touched(&s),
         overdue_tasks,
         oldest_overdue_days,
-        postponed_without_action,
+        postponed_without_action: postponed_without_action(&s, &my_tasks, &deals_by_id),
         deals_without_next_task,
         open_tasks_per_open_deal,
         calls_without_trace,
@@ -491,7 +597,7 @@ pub fn hygiene(
         weak_comments,
         comments,
         weak_comment_share,
-        unfinished_tasks,
+        unfinished_tasks: unfinished_tasks(&s, &my_tasks),
     }
 }
 

@@ -1,13 +1,15 @@
 //! KPI and bonus (`METRICS.md`, section 6): each indicator of a scheme
 //! applied to the month's figure, with the rule written out with the
 //! numbers put in; the bonus is their sum. Pure: the figures come in.
+//! The file is over 600 lines: one short function per kind of rule, and
+//! the tests that pin each rule's wording.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::{Figure, RecordRef, Unit};
-use crate::config::kpi::{KpiRule, KpiScheme};
+use crate::config::kpi::{KpiIndicator, KpiRule, KpiScheme, Step};
 
 /// Figures that add up over a month, so that the month's pace carries them
 /// forward; the others (shares, means, snapshots such as overdue tasks)
@@ -111,13 +113,239 @@ fn round_money(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
+/// An amount of money as people read it: `7 000 ₽`.
+fn money(v: f64, currency: &str) -> String {
+    format!("{} {currency}", number(v))
+}
+
+/// One indicator's figure as a rule reads it.
+struct Reading<'a> {
+    /// The indicator's name.
+    name: &'a str,
+    figure: &'a Figure,
+    /// The figure in the rule's terms.
+    actual: f64,
+    /// `actual` with its unit.
+    shown: String,
+    currency: &'a str,
+}
+
+impl Reading<'_> {
+    fn money(&self, v: f64) -> String {
+        money(v, self.currency)
+    }
+
+    fn suffix(&self) -> String {
+        unit_suffix(self.figure, self.currency)
+    }
+}
+
+/// What one rule makes of a figure: the amount, the rule written out, and
+/// for a gate whether it was passed.
+type Applied = (f64, String, Option<bool>);
+
+/// An amount per unit of the figure, at most `max` in all.
+fn per_unit(r: &Reading<'_>, amount: f64, max: Option<f64>) -> Applied {
+    let raw = r.actual.max(0.0) * amount;
+    let text = format!(
+        "{}: {} × {} = {}",
+        r.name,
+        r.shown,
+        r.money(amount),
+        r.money(raw)
+    );
+    match max {
+        Some(m) if raw > m => (m, format!("{text}, capped at {}", r.money(m)), None),
+        _ => (raw, text, None),
+    }
+}
+
+/// pay × actual / target, between the floor and the cap.
+fn linear(r: &Reading<'_>, target: f64, pay: f64, floor_pct: f64, cap_pct: f64) -> Applied {
+    let pct = r.actual / target * 100.0;
+    let head = format!(
+        "{}: {} of {}{} = {} %",
+        r.name,
+        r.shown,
+        number(target),
+        r.suffix(),
+        number(pct.round())
+    );
+    if pct < floor_pct {
+        (
+            0.0,
+            format!(
+                "{head}, below the floor of {} %: {}",
+                number(floor_pct),
+                r.money(0.0)
+            ),
+            None,
+        )
+    } else if pct > cap_pct {
+        let amount = pay * cap_pct / 100.0;
+        (
+            amount,
+            format!(
+                "{head}, capped at {} % × {} = {}",
+                number(cap_pct),
+                r.money(pay),
+                r.money(amount)
+            ),
+            None,
+        )
+    } else {
+        let amount = pay * r.actual / target;
+        (
+            amount,
+            format!("{head} × {} = {}", r.money(pay), r.money(amount)),
+            None,
+        )
+    }
+}
+
+/// The amount of the highest step reached.
+fn steps(r: &Reading<'_>, steps: &[Step]) -> Applied {
+    let ladder = steps
+        .iter()
+        .map(|s| format!("from {} → {}", number(s.at), r.money(s.amount)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match steps.iter().rev().find(|s| r.actual >= s.at) {
+        Some(step) => (
+            step.amount,
+            format!(
+                "{}: {}, the step from {} reached: {} (steps: {ladder})",
+                r.name,
+                r.shown,
+                number(step.at),
+                r.money(step.amount)
+            ),
+            None,
+        ),
+        None => (
+            0.0,
+            format!(
+                "{}: {}, below the first step ({}): {} (steps: {ladder})",
+                r.name,
+                r.shown,
+                steps.first().map(|s| number(s.at)).unwrap_or_default(),
+                r.money(0.0)
+            ),
+            None,
+        ),
+    }
+}
+
+/// A gate: passed when the figure is at least (at most) the target.
+fn gate(r: &Reading<'_>, target: f64, at_most: bool) -> Applied {
+    let ok = if at_most {
+        r.actual <= target
+    } else {
+        r.actual >= target
+    };
+    let sign = match (at_most, ok) {
+        (false, true) => "≥",
+        (false, false) => "<",
+        (true, true) => "≤",
+        (true, false) => ">",
+    };
+    let verdict = if ok { "passed" } else { "not passed" };
+    (
+        0.0,
+        format!(
+            "gate {}: {} {sign} {}{}: {verdict}",
+            r.name,
+            r.shown,
+            number(target),
+            r.suffix()
+        ),
+        Some(ok),
+    )
+}
+
+/// One indicator applied to its figure, before any gate holds it back.
+fn indicator(ind: &KpiIndicator, figure: &Figure, currency: &str) -> IndicatorResult {
+    let actual = in_rule_terms(figure);
+    let r = Reading {
+        name: &ind.name,
+        figure,
+        actual,
+        shown: format!("{}{}", number(actual), unit_suffix(figure, currency)),
+        currency,
+    };
+    let (amount, rule, passed) = match &ind.rule {
+        KpiRule::PerUnit { amount, max } => per_unit(&r, *amount, *max),
+        KpiRule::Linear {
+            target,
+            pay,
+            floor_pct,
+            cap_pct,
+        } => linear(&r, *target, *pay, *floor_pct, *cap_pct),
+        KpiRule::Steps { steps: s } => steps(&r, s),
+        KpiRule::Gate {
+            target, at_most, ..
+        } => gate(&r, *target, *at_most),
+    };
+    IndicatorResult {
+        id: ind.id.clone(),
+        name: ind.name.clone(),
+        figure: ind.figure.clone(),
+        actual,
+        amount: round_money(amount),
+        rule,
+        passed,
+        blocked_by: None,
+        figure_rule: figure.rule.clone(),
+        records: figure.records.clone(),
+    }
+}
+
+/// A failed gate holds back the pay of what it covers (all others when
+/// `applies_to` is empty) and names them in its own rule.
+fn hold_back(
+    gate: &KpiIndicator,
+    applies_to: &[String],
+    results: &mut [IndicatorResult],
+    currency: &str,
+) {
+    let failed = results
+        .iter()
+        .any(|r| r.id == gate.id && r.passed == Some(false));
+    if !failed {
+        return;
+    }
+    let mut held = Vec::new();
+    for r in results.iter_mut() {
+        let covered = r.id != gate.id
+            && r.passed.is_none()
+            && (applies_to.is_empty() || applies_to.contains(&r.id));
+        if covered && r.blocked_by.is_none() {
+            if r.amount > 0.0 {
+                r.rule = format!(
+                    "{}, held back by the gate {}: {}",
+                    r.rule,
+                    gate.name,
+                    money(0.0, currency)
+                );
+            }
+            r.amount = 0.0;
+            r.blocked_by = Some(gate.id.clone());
+            held.push(r.name.clone());
+        }
+    }
+    if let Some(r) = results.iter_mut().find(|r| r.id == gate.id)
+        && !held.is_empty()
+    {
+        r.rule = format!("{}: {} pay nothing", r.rule, held.join(", "));
+    }
+}
+
 /// Applies `scheme` to the month's figures (by key).
 pub fn evaluate(
     scheme: &KpiScheme,
     figures: &BTreeMap<String, Figure>,
     currency: &str,
 ) -> SchemeResult {
-    let money = |v: f64| format!("{} {currency}", number(v));
     let empty = Figure::count(
         "missing",
         "no such figure for this person".into(),
@@ -126,168 +354,11 @@ pub fn evaluate(
     let mut results: Vec<IndicatorResult> = scheme
         .indicators
         .iter()
-        .map(|ind| {
-            let figure = figures.get(&ind.figure).unwrap_or(&empty);
-            let actual = in_rule_terms(figure);
-            let shown = format!("{}{}", number(actual), unit_suffix(figure, currency));
-            let name = &ind.name;
-            let (amount, rule, passed) = match &ind.rule {
-                KpiRule::PerUnit { amount, max } => {
-                    let raw = actual.max(0.0) * amount;
-                    let text = format!("{name}: {shown} × {} = {}", money(*amount), money(raw));
-                    match max {
-                        Some(m) if raw > *m => {
-                            (*m, format!("{text}, capped at {}", money(*m)), None)
-                        }
-                        _ => (raw, text, None),
-                    }
-                }
-                KpiRule::Linear {
-                    target,
-                    pay,
-                    floor_pct,
-                    cap_pct,
-                } => {
-                    let pct = actual / target * 100.0;
-                    let head = format!(
-                        "{name}: {shown} of {}{} = {} %",
-                        number(*target),
-                        unit_suffix(figure, currency),
-                        number(pct.round())
-                    );
-                    if pct < *floor_pct {
-                        (
-                            0.0,
-                            format!(
-                                "{head}, below the floor of {} %: {}",
-                                number(*floor_pct),
-                                money(0.0)
-                            ),
-                            None,
-                        )
-                    } else if pct > *cap_pct {
-                        let amount = pay * cap_pct / 100.0;
-                        (
-                            amount,
-                            format!(
-                                "{head}, capped at {} % × {} = {}",
-                                number(*cap_pct),
-                                money(*pay),
-                                money(amount)
-                            ),
-                            None,
-                        )
-                    } else {
-                        let amount = pay * actual / target;
-                        (
-                            amount,
-                            format!("{head} × {} = {}", money(*pay), money(amount)),
-                            None,
-                        )
-                    }
-                }
-                KpiRule::Steps { steps } => {
-                    let ladder = steps
-                        .iter()
-                        .map(|s| format!("from {} → {}", number(s.at), money(s.amount)))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    match steps.iter().rev().find(|s| actual >= s.at) {
-                        Some(step) => (
-                            step.amount,
-                            format!(
-                                "{name}: {shown}, the step from {} reached: {} (steps: {ladder})",
-                                number(step.at),
-                                money(step.amount)
-                            ),
-                            None,
-                        ),
-                        None => (
-                            0.0,
-                            format!(
-                                "{name}: {shown}, below the first step ({}): {} (steps: {ladder})",
-                                steps.first().map(|s| number(s.at)).unwrap_or_default(),
-                                money(0.0)
-                            ),
-                            None,
-                        ),
-                    }
-                }
-                KpiRule::Gate {
-                    target, at_most, ..
-                } => {
-                    let ok = if *at_most {
-                        actual <= *target
-                    } else {
-                        actual >= *target
-                    };
-                    let sign = match (at_most, ok) {
-                        (false, true) => "≥",
-                        (false, false) => "<",
-                        (true, true) => "≤",
-                        (true, false) => ">",
-                    };
-                    let verdict = if ok { "passed" } else { "not passed" };
-                    (
-                        0.0,
-                        format!(
-                            "gate {name}: {shown} {sign} {}{}: {verdict}",
-                            number(*target),
-                            unit_suffix(figure, currency)
-                        ),
-                        Some(ok),
-                    )
-                }
-            };
-            IndicatorResult {
-                id: ind.id.clone(),
-                name: ind.name.clone(),
-                figure: ind.figure.clone(),
-                actual,
-                amount: round_money(amount),
-                rule,
-                passed,
-                blocked_by: None,
-                figure_rule: figure.rule.clone(),
-                records: figure.records.clone(),
-            }
-        })
+        .map(|ind| indicator(ind, figures.get(&ind.figure).unwrap_or(&empty), currency))
         .collect();
-
-    // Gates that failed hold back the pay of what they cover.
-    for gate in scheme.indicators.iter() {
-        let KpiRule::Gate { applies_to, .. } = &gate.rule else {
-            continue;
-        };
-        let failed = results
-            .iter()
-            .any(|r| r.id == gate.id && r.passed == Some(false));
-        if !failed {
-            continue;
-        }
-        let mut held = Vec::new();
-        for r in results.iter_mut() {
-            let covered = r.id != gate.id
-                && r.passed.is_none()
-                && (applies_to.is_empty() || applies_to.contains(&r.id));
-            if covered && r.blocked_by.is_none() {
-                if r.amount > 0.0 {
-                    r.rule = format!(
-                        "{}, held back by the gate {}: {}",
-                        r.rule,
-                        gate.name,
-                        money(0.0)
-                    );
-                }
-                r.amount = 0.0;
-                r.blocked_by = Some(gate.id.clone());
-                held.push(r.name.clone());
-            }
-        }
-        if let Some(r) = results.iter_mut().find(|r| r.id == gate.id)
-            && !held.is_empty()
-        {
-            r.rule = format!("{}: {} pay nothing", r.rule, held.join(", "));
+    for ind in scheme.indicators.iter() {
+        if let KpiRule::Gate { applies_to, .. } = &ind.rule {
+            hold_back(ind, applies_to, &mut results, currency);
         }
     }
     let bonus = round_money(results.iter().map(|r| r.amount).sum());
@@ -316,7 +387,6 @@ pub fn project(figures: &BTreeMap<String, Figure>, pace: f64) -> BTreeMap<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::kpi::{KpiIndicator, Step};
     use chrono::NaiveDate;
 
     fn scheme(indicators: Vec<(&str, &str, KpiRule)>) -> KpiScheme {

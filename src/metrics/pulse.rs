@@ -89,27 +89,31 @@ fn local_hm(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
 }
 
-/// The pulse of one day. `calls` are that person's calls that started on
-/// `day` (team time); internal calls are left out.
-pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse {
-    let tz = rules.timezone;
-    let work = Span {
-        start: local_to_utc(tz, day.and_time(rules.work_start)),
-        end: local_to_utc(tz, day.and_time(rules.work_end)),
-    };
+/// The calls on the line: the external ones, by start and end.
+fn call_line(calls: &[Call]) -> Vec<&Call> {
     let mut line: Vec<&Call> = calls
         .iter()
         .filter(|c| c.direction != Direction::Internal)
         .collect();
     line.sort_by_key(|c| (c.started_at, c.ended_at));
-    let idle = Duration::seconds(rules.idle_gap_secs);
+    line
+}
 
-    // Active zones, and wrap-ups inside them.
+/// Active zones of a day, and the wrap-ups inside them by the earlier call.
+struct Zones {
+    zones: Vec<ActiveZone>,
+    after_unsuccessful: Vec<i64>,
+    after_successful: Vec<i64>,
+}
+
+/// Runs of calls with no pause over the idle gap, and the wrap-ups in them.
+fn active_zones(line: &[&Call], rules: &PulseRules) -> Zones {
+    let idle = Duration::seconds(rules.idle_gap_secs);
     let mut zones: Vec<ActiveZone> = Vec::new();
     let mut after_unsuccessful = Vec::new();
     let mut after_successful = Vec::new();
     let mut previous: Option<&Call> = None;
-    for call in &line {
+    for &call in line {
         match zones.last_mut() {
             Some(zone) if call.started_at <= zone.span.end + idle => {
                 if let Some(prev) = previous {
@@ -137,18 +141,25 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
             _ => Some(call),
         };
     }
+    Zones {
+        zones,
+        after_unsuccessful,
+        after_successful,
+    }
+}
 
-    // Idle gaps: the spaces between zones, and before the first and after
-    // the last, inside working hours, longer than the idle threshold.
+/// Idle gaps: the spaces between zones, and before the first and after
+/// the last, inside working hours, longer than the idle threshold.
+fn idle_gaps(zones: &[ActiveZone], work: Span, idle_gap_secs: i64) -> Vec<Span> {
     let mut gaps = Vec::new();
     let mut cursor = work.start;
-    for zone in &zones {
+    for zone in zones {
         if let Some(gap) = (Span {
             start: cursor,
             end: zone.span.start,
         })
         .clip(&work)
-            && gap.seconds() > rules.idle_gap_secs
+            && gap.seconds() > idle_gap_secs
         {
             gaps.push(gap);
         }
@@ -159,56 +170,48 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
         end: work.end,
     })
     .clip(&work)
-        && gap.seconds() > rules.idle_gap_secs
+        && gap.seconds() > idle_gap_secs
     {
         gaps.push(gap);
     }
-    let idle_total: i64 = gaps.iter().map(Span::seconds).sum();
-    let longest = gaps
-        .iter()
-        .copied()
-        .max_by_key(|g| (g.seconds(), std::cmp::Reverse(g.start)));
-    let in_zones: i64 = zones
-        .iter()
-        .filter_map(|z| z.span.clip(&work))
-        .map(|s| s.seconds())
-        .sum();
-    let work_secs = work.seconds();
-    let share = if work_secs > 0 {
-        in_zones as f64 / work_secs as f64
-    } else {
-        0.0
-    };
+    gaps
+}
 
-    // Peak hour: the clock hour with the most calls (the earliest on a tie).
+/// Peak hour: the clock hour with the most calls (the earliest on a tie),
+/// and their number.
+fn peak_hour(line: &[&Call], tz: Tz) -> (Option<u32>, usize) {
     let mut per_hour = [0usize; 24];
-    for call in &line {
+    for call in line {
         per_hour[call.started_at.with_timezone(&tz).hour() as usize] += 1;
     }
-    let (peak_hour, peak_calls) = per_hour
+    per_hour
         .iter()
         .enumerate()
         .filter(|(_, n)| **n > 0)
         .max_by_key(|(h, n)| (**n, std::cmp::Reverse(*h)))
         .map(|(h, n)| (Some(h as u32), *n))
-        .unwrap_or((None, 0));
-    let work_hours = (work_secs as f64 / 3600.0).round() as usize;
-    let potential = peak_calls * work_hours;
-    let utilisation = (potential > 0).then(|| line.len() as f64 / potential as f64);
+        .unwrap_or((None, 0))
+}
 
-    let wrap_unsuccessful = median(&mut after_unsuccessful.clone());
-    let wrap_successful = median(&mut after_successful.clone());
-    let call_refs = |calls: &[&Call]| -> Vec<RecordRef> {
-        calls
-            .iter()
-            .map(|c| RecordRef {
-                kind: RecordKind::Call,
-                source: c.source.clone(),
-                id: c.external_id.to_string(),
-            })
-            .collect()
-    };
-    let gap_list = gaps
+/// Working hours as a whole number of hours.
+fn work_hours(work: &Span) -> usize {
+    (work.seconds() as f64 / 3600.0).round() as usize
+}
+
+/// Seconds of the active zones inside working hours.
+fn seconds_in_zones(zones: &[ActiveZone], work: &Span) -> i64 {
+    zones
+        .iter()
+        .filter_map(|z| z.span.clip(work))
+        .map(|s| s.seconds())
+        .sum()
+}
+
+/// The idle gaps, their total and the longest.
+fn idle_figures(p: &DayPulse, rules: &PulseRules) -> [Figure; 3] {
+    let tz = rules.timezone;
+    let gap_list = p
+        .idle_gaps
         .iter()
         .map(|g| {
             format!(
@@ -220,17 +223,18 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let figures = vec![
+    let idle_total = p.idle_total_secs;
+    [
         Figure {
             key: "idle_gaps",
-            value: gaps.len() as f64,
+            value: p.idle_gaps.len() as f64,
             unit: Unit::Count,
             rule: format!(
                 "idle gaps = pauses over {} inside {}-{}: {} totalling {}{}",
                 human_duration(rules.idle_gap_secs),
                 rules.work_start.format("%H:%M"),
                 rules.work_end.format("%H:%M"),
-                gaps.len(),
+                p.idle_gaps.len(),
                 human_duration(idle_total),
                 if gap_list.is_empty() {
                     String::new()
@@ -249,9 +253,9 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
         },
         Figure {
             key: "longest_idle",
-            value: longest.map(|g| g.seconds()).unwrap_or(0) as f64,
+            value: p.longest_idle.map(|g| g.seconds()).unwrap_or(0) as f64,
             unit: Unit::Seconds,
-            rule: match longest {
+            rule: match p.longest_idle {
                 Some(g) => format!(
                     "longest idle gap = {} ({}-{})",
                     human_duration(g.seconds()),
@@ -262,27 +266,45 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
             },
             records: Vec::new(),
         },
-        Figure {
-            key: "share_in_calls",
-            value: share,
-            unit: Unit::Ratio,
-            rule: format!(
-                "share of the shift in calls = {} in {} active zones / {} of working hours = {:.0} %",
-                human_duration(in_zones),
-                zones.len(),
-                human_duration(work_secs),
-                share * 100.0
-            ),
-            records: call_refs(&line),
-        },
+    ]
+}
+
+/// The share of the shift in active zones, with the day's calls behind it.
+fn share_figure(p: &DayPulse, line: &[&Call]) -> Figure {
+    let work = &p.working_hours;
+    Figure {
+        key: "share_in_calls",
+        value: p.share_in_calls,
+        unit: Unit::Ratio,
+        rule: format!(
+            "share of the shift in calls = {} in {} active zones / {} of working hours = {:.0} %",
+            human_duration(seconds_in_zones(&p.active_zones, work)),
+            p.active_zones.len(),
+            human_duration(work.seconds()),
+            p.share_in_calls * 100.0
+        ),
+        records: line
+            .iter()
+            .map(|c| RecordRef {
+                kind: RecordKind::Call,
+                source: c.source.clone(),
+                id: c.external_id.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// The median wrap-ups after unsuccessful and after successful calls.
+fn wrapup_figures(p: &DayPulse) -> [Figure; 2] {
+    [
         Figure {
             key: "wrapup_after_unsuccessful",
-            value: wrap_unsuccessful.unwrap_or(0.0),
+            value: p.wrapup_unsuccessful_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: match wrap_unsuccessful {
+            rule: match p.wrapup_unsuccessful_median {
                 Some(m) => format!(
                     "median wrap-up after an unsuccessful call = {m:.0} s over {} pauses",
-                    after_unsuccessful.len()
+                    p.wrapups_after_unsuccessful.len()
                 ),
                 None => "wrap-up after unsuccessful calls: none inside active zones".to_owned(),
             },
@@ -290,22 +312,30 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
         },
         Figure {
             key: "wrapup_after_successful",
-            value: wrap_successful.unwrap_or(0.0),
+            value: p.wrapup_successful_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: match wrap_successful {
+            rule: match p.wrapup_successful_median {
                 Some(m) => format!(
                     "median wrap-up after a successful call = {m:.0} s over {} pauses",
-                    after_successful.len()
+                    p.wrapups_after_successful.len()
                 ),
                 None => "wrap-up after successful calls: none inside active zones".to_owned(),
             },
             records: Vec::new(),
         },
+    ]
+}
+
+/// The peak hour and the utilisation of the day against it.
+fn peak_figures(p: &DayPulse) -> [Figure; 2] {
+    let (peak_calls, potential) = (p.peak_calls, p.potential);
+    let work_hours = work_hours(&p.working_hours);
+    [
         Figure {
             key: "peak_hour",
-            value: peak_hour.map(f64::from).unwrap_or(0.0),
+            value: p.peak_hour.map(f64::from).unwrap_or(0.0),
             unit: Unit::Count,
-            rule: match peak_hour {
+            rule: match p.peak_hour {
                 Some(h) => format!(
                     "peak hour = {h:02}:00-{:02}:00 with {peak_calls} calls",
                     h + 1
@@ -316,21 +346,77 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
         },
         Figure {
             key: "utilisation",
-            value: utilisation.unwrap_or(0.0),
+            value: p.utilisation.unwrap_or(0.0),
             unit: Unit::Ratio,
-            rule: match utilisation {
+            rule: match p.utilisation {
                 Some(u) => format!(
                     "utilisation = {} calls / potential ({peak_calls} in the peak hour x {work_hours} working hours = {potential}) = {:.0} %",
-                    line.len(),
+                    p.calls,
                     u * 100.0
                 ),
                 None => "utilisation: no calls".to_owned(),
             },
             records: Vec::new(),
         },
-    ];
+    ]
+}
 
-    DayPulse {
+/// The figures of a day's pulse, in report order.
+fn pulse_figures(p: &DayPulse, line: &[&Call], rules: &PulseRules) -> Vec<Figure> {
+    let mut figures = Vec::with_capacity(8);
+    figures.extend(idle_figures(p, rules));
+    figures.push(share_figure(p, line));
+    figures.extend(wrapup_figures(p));
+    figures.extend(peak_figures(p));
+    figures
+}
+
+/// The day's calls that have a recording, in time order.
+fn recordings(line: &[&Call], rules: &PulseRules) -> Vec<PulseRecording> {
+    line.iter()
+        .filter_map(|c| {
+            Some(PulseRecording {
+                started_at: c.started_at,
+                local_time: local_hm(c.started_at, rules.timezone),
+                talk_seconds: c.talk_seconds,
+                successful: is_successful(c, rules.success_secs),
+                url: c.recording_url.clone()?,
+            })
+        })
+        .collect()
+}
+
+/// The pulse of one day. `calls` are that person's calls that started on
+/// `day` (team time); internal calls are left out.
+pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse {
+    let tz = rules.timezone;
+    let work = Span {
+        start: local_to_utc(tz, day.and_time(rules.work_start)),
+        end: local_to_utc(tz, day.and_time(rules.work_end)),
+    };
+    let line = call_line(calls);
+    let Zones {
+        zones,
+        after_unsuccessful,
+        after_successful,
+    } = active_zones(&line, rules);
+    let gaps = idle_gaps(&zones, work, rules.idle_gap_secs);
+    let idle_total: i64 = gaps.iter().map(Span::seconds).sum();
+    let longest = gaps
+        .iter()
+        .copied()
+        .max_by_key(|g| (g.seconds(), std::cmp::Reverse(g.start)));
+    let in_zones = seconds_in_zones(&zones, &work);
+    let work_secs = work.seconds();
+    let share = if work_secs > 0 {
+        in_zones as f64 / work_secs as f64
+    } else {
+        0.0
+    };
+    let (peak_hour, peak_calls) = peak_hour(&line, tz);
+    let potential = peak_calls * work_hours(&work);
+    let utilisation = (potential > 0).then(|| line.len() as f64 / potential as f64);
+    let mut pulse = DayPulse {
         day,
         working_hours: work,
         calls: line.len(),
@@ -341,28 +427,19 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
         longest_idle: longest,
         idle_gaps: gaps,
         share_in_calls: share,
-        wrapup_unsuccessful_median: wrap_unsuccessful,
-        wrapup_successful_median: wrap_successful,
+        wrapup_unsuccessful_median: median(&mut after_unsuccessful.clone()),
+        wrapup_successful_median: median(&mut after_successful.clone()),
         wrapups_after_unsuccessful: after_unsuccessful,
         wrapups_after_successful: after_successful,
         peak_hour,
         peak_calls,
         potential,
         utilisation,
-        figures,
-        recordings: line
-            .iter()
-            .filter_map(|c| {
-                Some(PulseRecording {
-                    started_at: c.started_at,
-                    local_time: local_hm(c.started_at, tz),
-                    talk_seconds: c.talk_seconds,
-                    successful: is_successful(c, rules.success_secs),
-                    url: c.recording_url.clone()?,
-                })
-            })
-            .collect(),
-    }
+        figures: Vec::new(),
+        recordings: recordings(&line, rules),
+    };
+    pulse.figures = pulse_figures(&pulse, &line, rules);
+    pulse
 }
 
 /// Team pulse: per person, calls and talk minutes by clock hour (team time).

@@ -67,38 +67,116 @@ fn refs<'a>(calls: impl Iterator<Item = &'a Call>) -> Vec<RecordRef> {
         .collect()
 }
 
-/// Computes the telephony figures of `calls` (any order).
-pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> Telephony {
+/// The calls of a period sorted into the sets the figures count.
+struct CallSets<'a> {
+    /// External calls: all but internal ones.
+    total: usize,
+    out: Vec<&'a Call>,
+    inbound: Vec<&'a Call>,
+    missed: Vec<&'a Call>,
+    connected: Vec<&'a Call>,
+    successful: Vec<&'a Call>,
+    short: Vec<&'a Call>,
+    medium: Vec<&'a Call>,
+    long: Vec<&'a Call>,
+    warm: Vec<&'a Call>,
+    cold: Vec<&'a Call>,
+    new: Vec<&'a Call>,
+    existing: Vec<&'a Call>,
+}
+
+/// The calls of `from` that pass `keep`.
+fn only<'a>(from: &[&'a Call], keep: impl Fn(&Call) -> bool) -> Vec<&'a Call> {
+    from.iter().copied().filter(|c| keep(c)).collect()
+}
+
+/// Sorts `calls` into direction, connection, duration, kind and client sets.
+fn call_sets<'a>(calls: &'a [Call], history: &NumberHistory, success_secs: i64) -> CallSets<'a> {
     let external: Vec<&Call> = calls
         .iter()
         .filter(|c| c.direction != Direction::Internal)
         .collect();
-    let total = external.len();
-    let out: Vec<&Call> = external
+    let out = only(&external, |c| c.direction == Direction::Outbound);
+    let inbound = only(&external, |c| c.direction == Direction::Inbound);
+    let missed = only(&inbound, |c| !c.is_connected());
+    let connected = only(&external, |c| c.is_connected());
+    let successful = only(&connected, |c| is_successful(c, success_secs));
+    let short = only(&connected, |c| c.talk_seconds < 60);
+    let medium = only(&connected, |c| (60..=180).contains(&c.talk_seconds));
+    let long = only(&connected, |c| c.talk_seconds > 180);
+    let (warm, cold): (Vec<&Call>, Vec<&Call>) = out
         .iter()
         .copied()
-        .filter(|c| c.direction == Direction::Outbound)
-        .collect();
-    let inbound: Vec<&Call> = external
+        .partition(|c| call_kind(c, history) == CallKind::Warm);
+    let (new, existing): (Vec<&Call>, Vec<&Call>) = external
         .iter()
         .copied()
-        .filter(|c| c.direction == Direction::Inbound)
-        .collect();
-    let missed: Vec<&Call> = inbound
-        .iter()
-        .copied()
-        .filter(|c| !c.is_connected())
-        .collect();
-    let connected: Vec<&Call> = external
-        .iter()
-        .copied()
-        .filter(|c| c.is_connected())
-        .collect();
-    let successful: Vec<&Call> = connected
-        .iter()
-        .copied()
-        .filter(|c| is_successful(c, success_secs))
-        .collect();
+        .partition(|c| is_new_client(c, history));
+    CallSets {
+        total: external.len(),
+        out,
+        inbound,
+        missed,
+        connected,
+        successful,
+        short,
+        medium,
+        long,
+        warm,
+        cold,
+        new,
+        existing,
+    }
+}
+
+/// Calls out, in, missed, connected and successful contacts.
+fn contact_figures(s: &CallSets<'_>, success_secs: i64) -> [Figure; 5] {
+    let total = s.total;
+    let n_conn = s.connected.len();
+    [
+        Figure::count(
+            "calls_out",
+            format!(
+                "outbound calls = {} of {total} calls (internal left out)",
+                s.out.len()
+            ),
+            refs(s.out.iter().copied()),
+        ),
+        Figure::count(
+            "calls_in",
+            format!(
+                "inbound calls = {} of {total} calls (internal left out)",
+                s.inbound.len()
+            ),
+            refs(s.inbound.iter().copied()),
+        ),
+        Figure::count(
+            "missed",
+            format!(
+                "missed = inbound calls never answered = {} of {}",
+                s.missed.len(),
+                s.inbound.len()
+            ),
+            refs(s.missed.iter().copied()),
+        ),
+        Figure::count(
+            "connected",
+            format!("connected = calls with talk time > 0 = {n_conn} of {total}"),
+            refs(s.connected.iter().copied()),
+        ),
+        Figure::count(
+            "successful_contacts",
+            format!(
+                "successful contacts = connected calls with talk >= {success_secs} s = {} of {n_conn}",
+                s.successful.len()
+            ),
+            refs(s.successful.iter().copied()),
+        ),
+    ]
+}
+
+/// Talk time, its mean and its median over the connected calls.
+fn talk_figures(connected: &[&Call]) -> [Figure; 3] {
     let talk: i64 = connected.iter().map(|c| c.talk_seconds).sum();
     let mut talks: Vec<i64> = connected.iter().map(|c| c.talk_seconds).collect();
     let talk_median = median(&mut talks);
@@ -108,71 +186,8 @@ pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> 
     } else {
         0.0
     };
-    let short: Vec<&Call> = connected
-        .iter()
-        .copied()
-        .filter(|c| c.talk_seconds < 60)
-        .collect();
-    let medium: Vec<&Call> = connected
-        .iter()
-        .copied()
-        .filter(|c| (60..=180).contains(&c.talk_seconds))
-        .collect();
-    let long: Vec<&Call> = connected
-        .iter()
-        .copied()
-        .filter(|c| c.talk_seconds > 180)
-        .collect();
-    let (warm, cold): (Vec<&Call>, Vec<&Call>) = out
-        .iter()
-        .copied()
-        .partition(|c| call_kind(c, history) == CallKind::Warm);
-    let (new, existing): (Vec<&Call>, Vec<&Call>) = external
-        .iter()
-        .copied()
-        .partition(|c| is_new_client(c, history));
-
-    let n = |v: &Vec<&Call>| v.len();
-    Telephony {
-        calls_out: Figure::count(
-            "calls_out",
-            format!(
-                "outbound calls = {} of {total} calls (internal left out)",
-                n(&out)
-            ),
-            refs(out.iter().copied()),
-        ),
-        calls_in: Figure::count(
-            "calls_in",
-            format!(
-                "inbound calls = {} of {total} calls (internal left out)",
-                n(&inbound)
-            ),
-            refs(inbound.iter().copied()),
-        ),
-        missed: Figure::count(
-            "missed",
-            format!(
-                "missed = inbound calls never answered = {} of {}",
-                n(&missed),
-                n(&inbound)
-            ),
-            refs(missed.iter().copied()),
-        ),
-        connected: Figure::count(
-            "connected",
-            format!("connected = calls with talk time > 0 = {n_conn} of {total}"),
-            refs(connected.iter().copied()),
-        ),
-        successful_contacts: Figure::count(
-            "successful_contacts",
-            format!(
-                "successful contacts = connected calls with talk >= {success_secs} s = {} of {n_conn}",
-                n(&successful)
-            ),
-            refs(successful.iter().copied()),
-        ),
-        talk_time: Figure {
+    [
+        Figure {
             key: "talk_time",
             value: talk as f64,
             unit: Unit::Seconds,
@@ -182,14 +197,14 @@ pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> 
             ),
             records: refs(connected.iter().copied()),
         },
-        talk_mean: Figure {
+        Figure {
             key: "talk_mean",
             value: mean,
             unit: Unit::Seconds,
             rule: format!("mean talk = {talk} s / {n_conn} connected calls = {mean:.0} s"),
             records: Vec::new(),
         },
-        talk_median: Figure {
+        Figure {
             key: "talk_median",
             value: talk_median.unwrap_or(0.0),
             unit: Unit::Seconds,
@@ -199,52 +214,107 @@ pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> 
             },
             records: Vec::new(),
         },
-        short_calls: Figure::count(
+    ]
+}
+
+/// Short, medium and long connected calls.
+fn duration_figures(s: &CallSets<'_>) -> [Figure; 3] {
+    let n_conn = s.connected.len();
+    [
+        Figure::count(
             "short_calls",
-            format!("connected calls under 1 min = {} of {n_conn}", n(&short)),
-            refs(short.iter().copied()),
+            format!(
+                "connected calls under 1 min = {} of {n_conn}",
+                s.short.len()
+            ),
+            refs(s.short.iter().copied()),
         ),
-        medium_calls: Figure::count(
+        Figure::count(
             "medium_calls",
-            format!("connected calls of 1 to 3 min = {} of {n_conn}", n(&medium)),
-            refs(medium.iter().copied()),
+            format!(
+                "connected calls of 1 to 3 min = {} of {n_conn}",
+                s.medium.len()
+            ),
+            refs(s.medium.iter().copied()),
         ),
-        long_calls: Figure::count(
+        Figure::count(
             "long_calls",
-            format!("connected calls over 3 min = {} of {n_conn}", n(&long)),
-            refs(long.iter().copied()),
+            format!("connected calls over 3 min = {} of {n_conn}", s.long.len()),
+            refs(s.long.iter().copied()),
         ),
-        cold_calls: Figure::count(
+    ]
+}
+
+/// Cold and warm calls, calls to new and to existing clients.
+fn client_figures(s: &CallSets<'_>) -> [Figure; 4] {
+    let total = s.total;
+    [
+        Figure::count(
             "cold_calls",
             format!(
                 "cold calls = outbound calls to numbers with no successful contact before = {} of {}",
-                n(&cold),
-                n(&out)
+                s.cold.len(),
+                s.out.len()
             ),
-            refs(cold.iter().copied()),
+            refs(s.cold.iter().copied()),
         ),
-        warm_calls: Figure::count(
+        Figure::count(
             "warm_calls",
             format!(
                 "warm calls = outbound calls to numbers with a successful contact before = {} of {}",
-                n(&warm),
-                n(&out)
+                s.warm.len(),
+                s.out.len()
             ),
-            refs(warm.iter().copied()),
+            refs(s.warm.iter().copied()),
         ),
-        new_client_calls: Figure::count(
+        Figure::count(
             "new_client_calls",
             format!(
                 "calls to numbers with no earlier call or deal = {} of {total}",
-                n(&new)
+                s.new.len()
             ),
-            refs(new.iter().copied()),
+            refs(s.new.iter().copied()),
         ),
-        existing_client_calls: Figure::count(
+        Figure::count(
             "existing_client_calls",
-            format!("calls to existing clients = {} of {total}", n(&existing)),
-            refs(existing.iter().copied()),
+            format!(
+                "calls to existing clients = {} of {total}",
+                s.existing.len()
+            ),
+            refs(s.existing.iter().copied()),
         ),
+    ]
+}
+
+/// Computes the telephony figures of `calls` (any order).
+pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> Telephony {
+    let sets = call_sets(calls, history, success_secs);
+    let [calls_out, calls_in, missed, connected, successful_contacts] =
+        contact_figures(&sets, success_secs);
+    let [talk_time, talk_mean, talk_median] = talk_figures(&sets.connected);
+    let [short_calls, medium_calls, long_calls] = duration_figures(&sets);
+    let [
+        cold_calls,
+        warm_calls,
+        new_client_calls,
+        existing_client_calls,
+    ] = client_figures(&sets);
+    Telephony {
+        calls_out,
+        calls_in,
+        missed,
+        connected,
+        successful_contacts,
+        talk_time,
+        talk_mean,
+        talk_median,
+        short_calls,
+        medium_calls,
+        long_calls,
+        cold_calls,
+        warm_calls,
+        new_client_calls,
+        existing_client_calls,
     }
 }
 

@@ -204,42 +204,57 @@ fn hm(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
 }
 
-/// Builds the digest of one day from the team's figures of that day.
-pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) -> Digest {
-    let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
-    let rows: Vec<DigestRow> = report.employees.iter().map(row).collect();
+/// The team's line of the table: the sums of the rows and the team's talk time.
+fn totals_row(report: &FiguresReport, rows: &[DigestRow]) -> DigestRow {
     let sum = |f: fn(&DigestRow) -> i64| rows.iter().map(f).sum::<i64>();
     let talk: f64 = report
         .employees
         .iter()
         .map(|e| e.telephony.talk_time.value)
         .sum();
-    let plan_total = |figure: &str| -> i64 {
-        report
-            .employees
-            .iter()
-            .flat_map(|e| e.plan.lines.iter())
-            .filter(|l| l.figure == figure)
-            .map(|l| l.target)
-            .sum::<f64>()
-            .round() as i64
-    };
-    let ranked: Vec<&EmployeeFigures> = {
-        let mut v: Vec<&EmployeeFigures> = report
-            .employees
-            .iter()
-            .filter(|e| e.plan.completion.is_some())
-            .collect();
-        v.sort_by(|a, b| {
-            b.plan
-                .completion
-                .partial_cmp(&a.plan.completion)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        v
-    };
+    DigestRow {
+        name: String::new(),
+        status: "",
+        cold: sum(|r| r.cold),
+        warm: sum(|r| r.warm),
+        proposals: sum(|r| r.proposals),
+        successful: sum(|r| r.successful),
+        talk: hours_minutes(talk),
+        completion_pct: None,
+    }
+}
 
-    // Long pauses between calls (not before the first or after the last).
+/// The team's plan for one figure: the sum of everyone's targets.
+fn plan_total(report: &FiguresReport, figure: &str) -> i64 {
+    report
+        .employees
+        .iter()
+        .flat_map(|e| e.plan.lines.iter())
+        .filter(|l| l.figure == figure)
+        .map(|l| l.target)
+        .sum::<f64>()
+        .round() as i64
+}
+
+/// The people with a plan, best completion first.
+fn ranked(report: &FiguresReport) -> Vec<&EmployeeFigures> {
+    let mut v: Vec<&EmployeeFigures> = report
+        .employees
+        .iter()
+        .filter(|e| e.plan.completion.is_some())
+        .collect();
+    v.sort_by(|a, b| {
+        b.plan
+            .completion
+            .partial_cmp(&a.plan.completion)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    v
+}
+
+/// Long pauses between calls (not before the first or after the last),
+/// longest first.
+fn idle_alerts(report: &FiguresReport, tz: Tz, locale: Locale) -> Vec<IdleAlert> {
     let mut idle: Vec<(i64, IdleAlert)> = Vec::new();
     for e in &report.employees {
         for day in &e.pulse {
@@ -266,7 +281,12 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         }
     }
     idle.sort_by_key(|a| std::cmp::Reverse(a.0));
+    idle.into_iter().map(|(_, a)| a).collect()
+}
 
+/// People with many successful calls about deals left without a CRM trace,
+/// most first.
+fn trace_alerts(report: &FiguresReport) -> Vec<TraceAlert> {
     let mut untraced: Vec<TraceAlert> = report
         .employees
         .iter()
@@ -286,7 +306,11 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         })
         .collect();
     untraced.sort_by_key(|a| std::cmp::Reverse(a.untraced));
+    untraced
+}
 
+/// Stuck deals per stage name, most first; stages with none left out.
+fn stuck_per_stage(report: &FiguresReport, stages: &[StageConfig]) -> Vec<(String, usize)> {
     let stuck = &report.team_funnel.stuck;
     let mut per_stage: Vec<(String, usize)> = stages
         .iter()
@@ -299,6 +323,11 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         .filter(|(_, n)| *n > 0)
         .collect();
     per_stage.sort_by_key(|a| std::cmp::Reverse(a.1));
+    per_stage
+}
+
+/// The team's overdue tasks, and how many days late the oldest is.
+fn overdue_summary(report: &FiguresReport) -> (i64, i64) {
     let overdue: i64 = report
         .employees
         .iter()
@@ -310,33 +339,36 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         .map(|e| e.hygiene.oldest_overdue_days.value as i64)
         .max()
         .unwrap_or(0);
+    (overdue, oldest)
+}
 
+/// Builds the digest of one day from the team's figures of that day.
+pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) -> Digest {
+    let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
+    let rows: Vec<DigestRow> = report.employees.iter().map(row).collect();
+    let ranked = ranked(report);
+    let per_stage = stuck_per_stage(report, stages);
+    let (overdue, oldest) = overdue_summary(report);
     Digest {
         team_name: report.team_name.clone(),
         day: day_label(report.period.first_day, locale),
         met: rows.iter().filter(|r| r.status == "met").count(),
         managers: rows.len(),
-        totals: DigestRow {
-            name: String::new(),
-            status: "",
-            cold: sum(|r| r.cold),
-            warm: sum(|r| r.warm),
-            proposals: sum(|r| r.proposals),
-            successful: sum(|r| r.successful),
-            talk: hours_minutes(talk),
-            completion_pct: None,
-        },
-        plan_cold: plan_total("cold_calls"),
-        plan_warm: plan_total("warm_calls"),
-        plan_proposals: plan_total("proposals"),
+        totals: totals_row(report, &rows),
+        plan_cold: plan_total(report, "cold_calls"),
+        plan_warm: plan_total(report, "warm_calls"),
+        plan_proposals: plan_total(report, "proposals"),
         best: ranked.first().map(|e| short_name(&e.name)),
         weakest: (ranked.len() > 1)
             .then(|| ranked.last().map(|e| short_name(&e.name)))
             .flatten(),
         rows,
-        idle: idle.into_iter().map(|(_, a)| a).take(3).collect(),
-        untraced: untraced.into_iter().take(3).collect(),
-        stuck_deals: stuck.len(),
+        idle: idle_alerts(report, tz, locale)
+            .into_iter()
+            .take(3)
+            .collect(),
+        untraced: trace_alerts(report).into_iter().take(3).collect(),
+        stuck_deals: report.team_funnel.stuck.len(),
         stuck_top_stage_count: per_stage.first().map(|s| s.1).unwrap_or(0),
         stuck_top_stage: per_stage.into_iter().next().map(|s| s.0),
         overdue_tasks: overdue,

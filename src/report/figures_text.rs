@@ -5,8 +5,12 @@ use std::fmt::Write;
 use chrono_tz::Tz;
 
 use super::figures::{EmployeeFigures, FiguresReport};
-use crate::metrics::human_duration;
-use crate::metrics::plan::PlanStatus;
+use crate::metrics::funnel::{Bottleneck, Funnel};
+use crate::metrics::hygiene::Hygiene;
+use crate::metrics::plan::{PlanResult, PlanStatus};
+use crate::metrics::pulse::DayPulse;
+use crate::metrics::telephony::Telephony;
+use crate::metrics::{Figure, human_duration};
 
 fn pct(v: f64) -> String {
     format!("{:.0} %", v * 100.0)
@@ -16,10 +20,13 @@ fn hm(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
 }
 
-fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
-    let t = &e.telephony;
-    let n = |f: &crate::metrics::Figure| f.value as i64;
-    let _ = writeln!(out, "\n{} ({})", e.name, e.employee_id);
+/// A count figure as a whole number.
+fn n(f: &Figure) -> i64 {
+    f.value as i64
+}
+
+/// The two telephony lines: calls and talk, then the mix of calls.
+fn telephony_lines(out: &mut String, t: &Telephony) {
     let _ = writeln!(
         out,
         "  Calls       out {} · in {} · missed {} · connected {} · successful {} · talk {} (mean {} s, median {} s)",
@@ -43,23 +50,18 @@ fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
         n(&t.new_client_calls),
         n(&t.existing_client_calls),
     );
-    let _ = writeln!(
-        out,
-        "  Activities  {}",
-        e.activities
-            .iter()
-            .map(|f| format!("{} {}", f.key, f.value))
-            .collect::<Vec<_>>()
-            .join(" · ")
-    );
-    let status = match e.plan.status {
+}
+
+/// The plan line: completion, status, working days and each figure against
+/// its target.
+fn plan_line(out: &mut String, plan: &PlanResult) {
+    let status = match plan.status {
         PlanStatus::Met => "met",
         PlanStatus::Missed => "missed",
         PlanStatus::Info => "missed, sales plan met",
         PlanStatus::NoPlan => "no plan",
     };
-    let lines: Vec<String> = e
-        .plan
+    let lines: Vec<String> = plan
         .lines
         .iter()
         .map(|l| {
@@ -75,53 +77,58 @@ fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
     let _ = writeln!(
         out,
         "  Plan        {} ({status}, {} working days): {}",
-        e.plan.completion.map(pct).unwrap_or_else(|| "-".into()),
-        e.plan.working_days,
+        plan.completion.map(pct).unwrap_or_else(|| "-".into()),
+        plan.working_days,
         lines.join(" · ")
     );
-    for day in &e.pulse {
-        let longest = day
-            .longest_idle
-            .map(|g| {
-                format!(
-                    ", longest {} {}-{}",
-                    human_duration(g.seconds()),
-                    hm(g.start, tz),
-                    hm(g.end, tz)
-                )
-            })
-            .unwrap_or_default();
-        let first = day
-            .first_call
-            .map(|t| hm(t, tz))
-            .unwrap_or_else(|| "-".into());
-        let last = day
-            .last_call_end
-            .map(|t| hm(t, tz))
-            .unwrap_or_else(|| "-".into());
-        let _ = writeln!(
-            out,
-            "  Pulse {}  {} calls {first}-{last} · {} zones · idle {} ({}{longest}) · in calls {} · wrap-up {} / {} s · peak {} ({} calls, utilisation {})",
-            day.day.format("%d.%m"),
-            day.calls,
-            day.active_zones.len(),
-            day.idle_gaps.len(),
-            human_duration(day.idle_total_secs),
-            pct(day.share_in_calls),
-            day.wrapup_unsuccessful_median
-                .map(|m| format!("{m:.0}"))
-                .unwrap_or_else(|| "-".into()),
-            day.wrapup_successful_median
-                .map(|m| format!("{m:.0}"))
-                .unwrap_or_else(|| "-".into()),
-            day.peak_hour
-                .map(|h| format!("{h:02}:00"))
-                .unwrap_or_else(|| "-".into()),
-            day.peak_calls,
-            day.utilisation.map(pct).unwrap_or_else(|| "-".into()),
-        );
-    }
-    let h = &e.hygiene;
+}
+
+/// One day's pulse line.
+fn pulse_line(out: &mut String, day: &DayPulse, tz: Tz) {
+    let longest = day
+        .longest_idle
+        .map(|g| {
+            format!(
+                ", longest {} {}-{}",
+                human_duration(g.seconds()),
+                hm(g.start, tz),
+                hm(g.end, tz)
+            )
+        })
+        .unwrap_or_default();
+    let first = day
+        .first_call
+        .map(|t| hm(t, tz))
+        .unwrap_or_else(|| "-".into());
+    let last = day
+        .last_call_end
+        .map(|t| hm(t, tz))
+        .unwrap_or_else(|| "-".into());
+    let _ = writeln!(
+        out,
+        "  Pulse {}  {} calls {first}-{last} · {} zones · idle {} ({}{longest}) · in calls {} · wrap-up {} / {} s · peak {} ({} calls, utilisation {})",
+        day.day.format("%d.%m"),
+        day.calls,
+        day.active_zones.len(),
+        day.idle_gaps.len(),
+        human_duration(day.idle_total_secs),
+        pct(day.share_in_calls),
+        day.wrapup_unsuccessful_median
+            .map(|m| format!("{m:.0}"))
+            .unwrap_or_else(|| "-".into()),
+        day.wrapup_successful_median
+            .map(|m| format!("{m:.0}"))
+            .unwrap_or_else(|| "-".into()),
+        day.peak_hour
+            .map(|h| format!("{h:02}:00"))
+            .unwrap_or_else(|| "-".into()),
+        day.peak_calls,
+        day.utilisation.map(pct).unwrap_or_else(|| "-".into()),
+    );
+}
+
+/// The hygiene line.
+fn hygiene_line(out: &mut String, h: &Hygiene) {
     let _ = writeln!(
         out,
         "  Hygiene     cards {} · overdue {} (oldest {} d) · postponed without action {} · deals without task {} · calls without trace {} · weak comments {} ({}) · unfinished {}",
@@ -135,7 +142,10 @@ fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
         pct(h.weak_comment_share.value),
         n(&h.unfinished_tasks),
     );
-    let f = &e.funnel;
+}
+
+/// The funnel line: open deals per stage, won, lost, stuck, the bottleneck.
+fn funnel_line(out: &mut String, f: &Funnel, bottleneck: Option<&Bottleneck>) {
     let open: Vec<String> = f
         .stages
         .iter()
@@ -148,8 +158,7 @@ fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
         n(&f.won),
         n(&f.lost),
         f.stuck.len(),
-        e.bottleneck
-            .as_ref()
+        bottleneck
             .map(|b| format!(
                 " · bottleneck {} ({} vs team {})",
                 b.stage,
@@ -158,6 +167,27 @@ fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
             ))
             .unwrap_or_default()
     );
+}
+
+/// One person's block of lines.
+fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
+    let _ = writeln!(out, "\n{} ({})", e.name, e.employee_id);
+    telephony_lines(out, &e.telephony);
+    let _ = writeln!(
+        out,
+        "  Activities  {}",
+        e.activities
+            .iter()
+            .map(|f| format!("{} {}", f.key, f.value))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    );
+    plan_line(out, &e.plan);
+    for day in &e.pulse {
+        pulse_line(out, day, tz);
+    }
+    hygiene_line(out, &e.hygiene);
+    funnel_line(out, &e.funnel, e.bottleneck.as_ref());
 }
 
 /// The report as text; `explain` adds every figure's rule.

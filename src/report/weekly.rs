@@ -133,94 +133,102 @@ fn change(now: f64, before: f64, higher_is_better: bool) -> (String, Option<bool
     }
 }
 
-/// Builds the weekly report from this week's and last week's team figures.
-pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Weekly {
+/// One headline: a figure this week and last, and how it changed.
+fn headline(
+    label: &str,
+    now: f64,
+    before: f64,
+    show: &dyn Fn(f64) -> String,
+    higher: bool,
+) -> Headline {
+    let (c, better) = change(now, before, higher);
+    Headline {
+        label: label.to_owned(),
+        this_week: show(now),
+        last_week: show(before),
+        change: c,
+        better,
+    }
+}
+
+/// A figure's value, for totals over people.
+fn value_of(f: fn(&EmployeeFigures) -> &Figure) -> impl Fn(&EmployeeFigures) -> f64 {
+    move |e: &EmployeeFigures| f(e).value
+}
+
+/// The team's calls, out and in.
+fn team_calls(r: &FiguresReport) -> f64 {
+    total(r, |e| {
+        e.telephony.calls_out.value + e.telephony.calls_in.value
+    })
+}
+
+/// The headlines: this week's figures against last week's.
+fn headlines(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Vec<Headline> {
     let ru = locale == Locale::Ru;
     let word = |r: &'static str, e: &'static str| if ru { r } else { e };
-    let count = |f: fn(&EmployeeFigures) -> &Figure| move |e: &EmployeeFigures| f(e).value;
-    let revenue_now = this.team_funnel.revenue.value;
-    let revenue_before = last.team_funnel.revenue.value;
-    let revenue_target: f64 = this
-        .employees
-        .iter()
-        .filter_map(|e| e.plan.sales.as_ref().and_then(|s| s.revenue_target_minor))
-        .sum();
-    let mut headlines = Vec::new();
-    let mut line =
-        |label: &str, now: f64, before: f64, show: &dyn Fn(f64) -> String, higher: bool| {
-            let (c, better) = change(now, before, higher);
-            headlines.push(Headline {
-                label: label.to_owned(),
-                this_week: show(now),
-                last_week: show(before),
-                change: c,
-                better,
-            });
-        };
     let int = |v: f64| format!("{v:.0}");
-    line(
-        word("Выручка", "Revenue"),
-        revenue_now,
-        revenue_before,
-        &|v| money(v, locale),
-        true,
-    );
-    line(
-        word("Выиграно сделок", "Deals won"),
-        this.team_funnel.won.value,
-        last.team_funnel.won.value,
-        &int,
-        true,
-    );
-    let calls = |r: &FiguresReport| {
-        total(r, |e| {
-            e.telephony.calls_out.value + e.telephony.calls_in.value
-        })
-    };
-    line(
-        word("Звонки", "Calls"),
-        calls(this),
-        calls(last),
-        &int,
-        true,
-    );
-    line(
-        word("Результативные контакты", "Successful contacts"),
-        total(this, count(|e| &e.telephony.successful_contacts)),
-        total(last, count(|e| &e.telephony.successful_contacts)),
-        &int,
-        true,
-    );
-    line(
-        word("Время разговоров", "Talk time"),
-        total(this, count(|e| &e.telephony.talk_time)),
-        total(last, count(|e| &e.telephony.talk_time)),
-        &|v| duration_words(v as i64, locale),
-        true,
-    );
-    line(
-        word("КП отправлено", "Proposals sent"),
-        total(this, |e| activity(e, "proposals")),
-        total(last, |e| activity(e, "proposals")),
-        &int,
-        true,
-    );
-    line(
-        word("Просроченные задачи", "Overdue tasks"),
-        total(this, count(|e| &e.hygiene.overdue_tasks)),
-        total(last, count(|e| &e.hygiene.overdue_tasks)),
-        &int,
-        false,
-    );
+    let both =
+        |f: fn(&EmployeeFigures) -> &Figure| (total(this, value_of(f)), total(last, value_of(f)));
+    let (successful_now, successful_before) = both(|e| &e.telephony.successful_contacts);
+    let (talk_now, talk_before) = both(|e| &e.telephony.talk_time);
+    let (overdue_now, overdue_before) = both(|e| &e.hygiene.overdue_tasks);
+    vec![
+        headline(
+            word("Выручка", "Revenue"),
+            this.team_funnel.revenue.value,
+            last.team_funnel.revenue.value,
+            &|v| money(v, locale),
+            true,
+        ),
+        headline(
+            word("Выиграно сделок", "Deals won"),
+            this.team_funnel.won.value,
+            last.team_funnel.won.value,
+            &int,
+            true,
+        ),
+        headline(
+            word("Звонки", "Calls"),
+            team_calls(this),
+            team_calls(last),
+            &int,
+            true,
+        ),
+        headline(
+            word("Результативные контакты", "Successful contacts"),
+            successful_now,
+            successful_before,
+            &int,
+            true,
+        ),
+        headline(
+            word("Время разговоров", "Talk time"),
+            talk_now,
+            talk_before,
+            &|v| duration_words(v as i64, locale),
+            true,
+        ),
+        headline(
+            word("КП отправлено", "Proposals sent"),
+            total(this, |e| activity(e, "proposals")),
+            total(last, |e| activity(e, "proposals")),
+            &int,
+            true,
+        ),
+        headline(
+            word("Просроченные задачи", "Overdue tasks"),
+            overdue_now,
+            overdue_before,
+            &int,
+            false,
+        ),
+    ]
+}
 
-    let week_number = this.period.first_day.iso_week().week();
-    let revenue_plan_pct =
-        (revenue_target > 0.0).then(|| (revenue_now / revenue_target * 100.0).round() as i64);
-    let revenue = money(revenue_now, locale);
-    let deals_won = this.team_funnel.won.value as i64;
-
-    let rows = this
-        .employees
+/// A row per person: plan, calls, talk, proposals, deals, hygiene, bottleneck.
+fn rows(this: &FiguresReport, locale: Locale) -> Vec<WeeklyRow> {
+    this.employees
         .iter()
         .map(|e| WeeklyRow {
             name: short_name(&e.name),
@@ -241,9 +249,12 @@ pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Wee
                     .map(|s| s.name.clone())
             }),
         })
-        .collect();
-    let temperature = this
-        .team_funnel
+        .collect()
+}
+
+/// Win rates per lead temperature against their benchmarks.
+fn temperature_lines(this: &FiguresReport, ru: bool) -> Vec<TemperatureLine> {
+    this.team_funnel
         .temperature
         .iter()
         .map(|t| TemperatureLine {
@@ -263,48 +274,68 @@ pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Wee
             ),
             below: t.win_rate.is_some_and(|r| r < t.benchmark.0),
         })
-        .collect();
-    let comments = total(this, count(|e| &e.hygiene.comments));
-    let weak = total(this, count(|e| &e.hygiene.weak_comments));
+        .collect()
+}
+
+/// The team's open stages: open deals, entries, conversion.
+fn stage_lines(this: &FiguresReport) -> Vec<StageLine> {
+    this.team_funnel
+        .stages
+        .iter()
+        .map(|s| StageLine {
+            name: s.name.clone(),
+            open: s.open_deals,
+            entered: s.entered,
+            conversion_pct: s.conversion.map(|c| (c * 100.0).round() as i64),
+        })
+        .collect()
+}
+
+/// The team's channels: leads, deals won, revenue.
+fn channel_lines(this: &FiguresReport, locale: Locale) -> Vec<ChannelLine> {
+    this.team_funnel
+        .channels
+        .iter()
+        .map(|c| ChannelLine {
+            channel: c.channel.clone(),
+            leads: c.leads,
+            won: c.won,
+            revenue: money(c.revenue_minor as f64, locale),
+        })
+        .collect()
+}
+
+/// Builds the weekly report from this week's and last week's team figures.
+pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Weekly {
+    let revenue_now = this.team_funnel.revenue.value;
+    let revenue_target: f64 = this
+        .employees
+        .iter()
+        .filter_map(|e| e.plan.sales.as_ref().and_then(|s| s.revenue_target_minor))
+        .sum();
+    let team_total = |f: fn(&EmployeeFigures) -> &Figure| total(this, value_of(f));
+    let comments = team_total(|e| &e.hygiene.comments);
+    let weak = team_total(|e| &e.hygiene.weak_comments);
     Weekly {
         team_name: this.team_name.clone(),
-        week_number,
+        week_number: this.period.first_day.iso_week().week(),
         period: format!(
             "{} – {}",
             day_label(this.period.first_day, locale),
             day_label(this.period.last_day, locale)
         ),
-        revenue,
-        revenue_plan_pct,
-        deals_won,
-        headlines,
-        rows,
-        stages: this
-            .team_funnel
-            .stages
-            .iter()
-            .map(|s| StageLine {
-                name: s.name.clone(),
-                open: s.open_deals,
-                entered: s.entered,
-                conversion_pct: s.conversion.map(|c| (c * 100.0).round() as i64),
-            })
-            .collect(),
-        channels: this
-            .team_funnel
-            .channels
-            .iter()
-            .map(|c| ChannelLine {
-                channel: c.channel.clone(),
-                leads: c.leads,
-                won: c.won,
-                revenue: money(c.revenue_minor as f64, locale),
-            })
-            .collect(),
-        temperature,
-        overdue_tasks: total(this, count(|e| &e.hygiene.overdue_tasks)) as i64,
-        calls_without_trace: total(this, count(|e| &e.hygiene.calls_without_trace)) as i64,
-        deals_without_next_task: total(this, count(|e| &e.hygiene.deals_without_next_task)) as i64,
+        revenue: money(revenue_now, locale),
+        revenue_plan_pct: (revenue_target > 0.0)
+            .then(|| (revenue_now / revenue_target * 100.0).round() as i64),
+        deals_won: this.team_funnel.won.value as i64,
+        headlines: headlines(this, last, locale),
+        rows: rows(this, locale),
+        stages: stage_lines(this),
+        channels: channel_lines(this, locale),
+        temperature: temperature_lines(this, locale == Locale::Ru),
+        overdue_tasks: team_total(|e| &e.hygiene.overdue_tasks) as i64,
+        calls_without_trace: team_total(|e| &e.hygiene.calls_without_trace) as i64,
+        deals_without_next_task: team_total(|e| &e.hygiene.deals_without_next_task) as i64,
         weak_comment_pct: if comments > 0.0 {
             (weak / comments * 100.0).round() as i64
         } else {
