@@ -1,5 +1,5 @@
 //! `[[schedules]]`: what runs when. The validated shape; reading it is in
-//! `validate_schedules.rs`.
+//! `validate/schedules.rs`.
 
 use crate::scheduler::Schedule;
 
