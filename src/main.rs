@@ -20,8 +20,8 @@ use salespulse::storage::Store;
 mod cli;
 
 use cli::{
-    AskArgs, Cli, Command, DemoArgs, DigestArgs, FiguresArgs, Format, IngestArgs,
-    InitArgs, InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, ServeArgs, WeeklyArgs,
+    AskArgs, Cli, Command, DemoArgs, DigestArgs, FiguresArgs, Format, IngestArgs, InitArgs,
+    InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, ServeArgs, WeeklyArgs,
 };
 
 /// Prints a rendered report and says which files it went to.

@@ -23,15 +23,9 @@ pub struct ScheduleConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScheduleJob {
     /// The team's morning digest of the last working day.
-    Digest {
-        team: String,
-        deliver: Delivery,
-    },
+    Digest { team: String, deliver: Delivery },
     /// The weekly owner report of the team.
-    Weekly {
-        team: String,
-        deliver: Delivery,
-    },
+    Weekly { team: String, deliver: Delivery },
     /// Pull new records from a `[[sources]]` entry.
     Pull { source: String },
 }

@@ -329,14 +329,12 @@ async fn render(
                 Delivery::Email => {
                     anyhow::bail!("a digest goes to files or Telegram, not by email")
                 }
-                Delivery::Telegram => {
-                    crate::app::digest::digest_deliveries(config, team, &files)?
-                        .into_iter()
-                        .map(|(chat, out)| {
-                            Payload::telegram(chat, &out).row(format!("telegram:{chat}"))
-                        })
-                        .collect()
-                }
+                Delivery::Telegram => crate::app::digest::digest_deliveries(config, team, &files)?
+                    .into_iter()
+                    .map(|(chat, out)| {
+                        Payload::telegram(chat, &out).row(format!("telegram:{chat}"))
+                    })
+                    .collect(),
             }
         }
         ScheduleJob::Weekly { team, deliver } => {

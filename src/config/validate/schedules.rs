@@ -251,7 +251,9 @@ fn deliver(
             None => {
                 issues.add(
                     key,
-                    format!("\"{name}\" is not a delivery of job = \"{kind}\" (expected {expected})"),
+                    format!(
+                        "\"{name}\" is not a delivery of job = \"{kind}\" (expected {expected})"
+                    ),
                 );
                 return None;
             }
