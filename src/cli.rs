@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
-use salespulse::app;
 use salespulse::config::Delivery;
 
 #[derive(Parser)]
