@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 
-use salespulse::app;
+use salespulse::config::Delivery;
 
 #[derive(Parser)]
 #[command(
@@ -153,11 +154,27 @@ pub enum Format {
     Json,
 }
 
-/// Where the morning digest goes besides the files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DigestDeliver {
-    File,
-    Telegram,
+/// `--deliver` of `digest`: where the morning digest goes besides the files.
+fn digest_delivery() -> impl TypedValueParser<Value = Delivery> {
+    PossibleValuesParser::new([PossibleValue::new("file"), PossibleValue::new("telegram")])
+        .map(|name| delivery_named(&name))
+}
+
+/// `--deliver` of `weekly`: what to do with the weekly email.
+fn weekly_delivery() -> impl TypedValueParser<Value = Delivery> {
+    PossibleValuesParser::new([
+        PossibleValue::new("file").help("Write it as an `.eml` file beside the page"),
+        PossibleValue::new("email").help("Send it now over SMTP (`[email]` in the config)"),
+    ])
+    .map(|name| delivery_named(&name))
+}
+
+/// The delivery a `--deliver` value names (the parsers allow only known ones).
+fn delivery_named(name: &str) -> Delivery {
+    [Delivery::Telegram, Delivery::Email]
+        .into_iter()
+        .find(|d| d.name() == name)
+        .unwrap_or(Delivery::File)
 }
 
 #[derive(clap::Args)]
@@ -354,8 +371,8 @@ pub struct WeeklyArgs {
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// `file` writes the email as an .eml beside the page; `email` sends it
     /// over SMTP now (the [email] section of the config)
-    #[arg(long, value_enum, default_value = "file")]
-    pub deliver: app::weekly::Deliver,
+    #[arg(long, value_parser = weekly_delivery(), default_value = "file")]
+    pub deliver: Delivery,
 }
 
 #[derive(clap::Args)]
@@ -372,6 +389,6 @@ pub struct DigestArgs {
     pub now: Option<chrono::DateTime<chrono::Utc>>,
     /// `file` only writes the files; `telegram` also sends the digest to the team's
     /// heads (telegram_id) and its group chat (teams[].telegram_chat_id)
-    #[arg(long, value_enum, default_value = "file")]
-    pub deliver: DigestDeliver,
+    #[arg(long, value_parser = digest_delivery(), default_value = "file")]
+    pub deliver: Delivery,
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 
 use salespulse::app::{self, demo::DemoPaths};
-use salespulse::config::{CONFIG_ENV, Config};
+use salespulse::config::{CONFIG_ENV, Config, Delivery};
 use salespulse::report::figures::{self, Scope};
 use salespulse::report::figures_text;
 use salespulse::storage::Store;
@@ -20,8 +20,8 @@ use salespulse::storage::Store;
 mod cli;
 
 use cli::{
-    AskArgs, Cli, Command, DemoArgs, DigestArgs, DigestDeliver, FiguresArgs, Format, IngestArgs,
-    InitArgs, InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, ServeArgs, WeeklyArgs,
+    AskArgs, Cli, Command, DemoArgs, DigestArgs, FiguresArgs, Format, IngestArgs, InitArgs,
+    InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, ServeArgs, WeeklyArgs,
 };
 
 /// Prints a rendered report and says which files it went to.
@@ -331,7 +331,7 @@ async fn report_manager(flag: Option<PathBuf>, args: ManagerArgs) -> anyhow::Res
 
 async fn report_weekly(flag: Option<PathBuf>, args: WeeklyArgs) -> anyhow::Result<()> {
     let (config, _) = load_config(flag)?;
-    let email = args.deliver == app::weekly::Deliver::Email;
+    let email = args.deliver == Delivery::Email;
     if email && config.email.is_none() {
         anyhow::bail!(
             "--deliver email needs an [email] section in the config (smtp_host, from; see `salespulse init`)"
@@ -393,7 +393,7 @@ async fn report_digest(flag: Option<PathBuf>, args: DigestArgs) -> anyhow::Resul
         let files =
             app::digest::write_digest(store, &config, &team.id, day, now, &args.out).await?;
         print_written(&files);
-        if args.deliver != DigestDeliver::Telegram {
+        if args.deliver != Delivery::Telegram {
             return Ok(Vec::new());
         }
         app::digest::send_digest(store, &config, &team.id, &files).await

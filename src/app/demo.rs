@@ -394,7 +394,7 @@ pub async fn run(
         last_day,
         morning,
         &paths.out_dir,
-        super::weekly::Deliver::File,
+        crate::config::Delivery::File,
     )
     .await?;
     // The card of the manager who idles, as they would see it with /me.

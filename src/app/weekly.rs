@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::config::{Config, Locale, TeamConfig};
+use crate::config::{Config, Delivery, Locale, TeamConfig};
 use crate::domain::Role;
 use crate::render::charts;
 use crate::render::email::{EmailContent, XLSX, build_message};
@@ -35,15 +35,6 @@ pub struct WeeklyFiles {
 pub struct WeeklyEmail {
     pub message: lettre::Message,
     pub recipients: Vec<String>,
-}
-
-/// What to do with the weekly email.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Deliver {
-    /// Write it as an `.eml` file beside the page.
-    File,
-    /// Send it now over SMTP (`[email]` in the config).
-    Email,
 }
 
 /// Who gets the weekly email: `email.to` when set, else the owners with an
@@ -291,7 +282,7 @@ pub async fn write_weekly(
     day: NaiveDate,
     now: DateTime<Utc>,
     out_dir: &Path,
-    deliver: Deliver,
+    deliver: Delivery,
 ) -> anyhow::Result<WeeklyFiles> {
     let team_config = super::team(config, team)?.clone();
     let week = build_week(store, config, &team_config, day, now).await?;
@@ -330,7 +321,7 @@ pub async fn write_weekly(
 
     let email = email(config, team, &pages, &stem, &drawn, book)?;
     let eml = match (&email, deliver) {
-        (Some(email), Deliver::File) => {
+        (Some(email), Delivery::File) => {
             let path = out_dir.join(format!("{stem}.eml"));
             write(&path, email.message.formatted())?;
             Some(path)

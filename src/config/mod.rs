@@ -16,9 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{CallKind, Direction, FigureGroup, Role, StageKind, Temperature};
 pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
-pub use schedules::{
-    DEFAULT_GRACE_HOURS, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery,
-};
+pub use schedules::{DEFAULT_GRACE_HOURS, Delivery, ScheduleConfig, ScheduleJob};
 pub use secret::{Secret, redact_url};
 
 /// The commented example that `salespulse init` writes.

@@ -161,7 +161,7 @@ pub struct RawSource {
     pub columns: Option<RawColumns>,
     pub direction_values: Option<BTreeMap<String, Vec<String>>>,
     pub missed_values: Option<Vec<String>>,
-    // bitrix24 and amocrm (see validate_crm_api.rs)
+    // bitrix24 and amocrm (see validate/crm_api.rs)
     pub webhook_url_env: Option<String>,
     pub portal: Option<String>,
     pub user_id: Option<IdValue>,

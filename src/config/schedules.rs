@@ -1,5 +1,5 @@
 //! `[[schedules]]`: what runs when. The validated shape; reading it is in
-//! `validate_schedules.rs`.
+//! `validate/schedules.rs`.
 
 use crate::scheduler::Schedule;
 
@@ -23,15 +23,9 @@ pub struct ScheduleConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScheduleJob {
     /// The team's morning digest of the last working day.
-    Digest {
-        team: String,
-        deliver: DigestDelivery,
-    },
+    Digest { team: String, deliver: Delivery },
     /// The weekly owner report of the team.
-    Weekly {
-        team: String,
-        deliver: WeeklyDelivery,
-    },
+    Weekly { team: String, deliver: Delivery },
     /// Pull new records from a `[[sources]]` entry.
     Pull { source: String },
 }
@@ -47,20 +41,34 @@ impl ScheduleJob {
     }
 }
 
-/// Where a scheduled digest goes.
+/// Where a report goes: the one delivery kind of schedules and commands.
+/// A digest goes by `File` or `Telegram`, a weekly report by `File` or
+/// `Email` (validation and the command line accept only those).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DigestDelivery {
+pub enum Delivery {
+    /// Written to files only (a weekly email as an `.eml` beside the page).
+    File,
     /// To the team's heads and group chat.
     Telegram,
-    /// Written to files only.
-    File,
-}
-
-/// Where a scheduled weekly report goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WeeklyDelivery {
     /// Over SMTP (`[email]`).
     Email,
-    /// Written as an `.eml` file beside the page.
-    File,
+}
+
+impl Delivery {
+    /// The value in the file and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::File => "file",
+            Delivery::Telegram => "telegram",
+            Delivery::Email => "email",
+        }
+    }
+
+    /// The deliveries of a job (`digest`, `weekly`).
+    pub fn of_job(job: &str) -> &'static [Delivery] {
+        match job {
+            "digest" => &[Delivery::Telegram, Delivery::File],
+            _ => &[Delivery::Email, Delivery::File],
+        }
+    }
 }

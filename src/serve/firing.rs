@@ -11,7 +11,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, DigestDelivery, ScheduleConfig, ScheduleJob, WeeklyDelivery};
+use crate::config::{Config, Delivery, ScheduleConfig, ScheduleJob};
 use crate::delivery::telegram::Outgoing;
 use crate::render::{Button, Chart};
 use crate::scheduler::Firing;
@@ -314,30 +314,25 @@ async fn render(
                 crate::app::digest::write_digest(store.as_ref(), config, team, day, now, dir)
                     .await?;
             match deliver {
-                DigestDelivery::File => {
+                Delivery::File => {
                     let mut written: Vec<PathBuf> = files.telegram_messages.clone();
                     written.push(files.text.clone());
                     written.extend(files.charts.iter().cloned());
                     Ok(vec![file_row(team, &written)?])
                 }
-                DigestDelivery::Telegram => {
-                    crate::app::digest::digest_deliveries(config, team, &files)?
-                        .into_iter()
-                        .map(|(chat, out)| {
-                            Payload::telegram(chat, &out).row(Recipient::Telegram(chat))
-                        })
-                        .collect()
+                Delivery::Email => {
+                    anyhow::bail!("a digest goes to files or Telegram, not by email")
                 }
+                Delivery::Telegram => crate::app::digest::digest_deliveries(config, team, &files)?
+                    .into_iter()
+                    .map(|(chat, out)| Payload::telegram(chat, &out).row(Recipient::Telegram(chat)))
+                    .collect(),
             }
         }
         ScheduleJob::Weekly { team, deliver } => {
             // The week before the firing's (a Monday morning report covers
             // the week that just ended).
             let day = local_day - Duration::days(7);
-            let as_file = match deliver {
-                WeeklyDelivery::File => crate::app::weekly::Deliver::File,
-                WeeklyDelivery::Email => crate::app::weekly::Deliver::Email,
-            };
             let files = crate::app::weekly::write_weekly(
                 store.as_ref(),
                 config,
@@ -345,17 +340,20 @@ async fn render(
                 day,
                 now,
                 dir,
-                as_file,
+                *deliver,
             )
             .await?;
             match deliver {
-                WeeklyDelivery::File => {
+                Delivery::File => {
                     let mut written = vec![files.html.clone(), files.xlsx.clone()];
                     written.extend(files.eml.iter().cloned());
                     written.extend(files.charts.iter().cloned());
                     Ok(vec![file_row(team, &written)?])
                 }
-                WeeklyDelivery::Email => {
+                Delivery::Telegram => {
+                    anyhow::bail!("a weekly report goes to files or by email, not to Telegram")
+                }
+                Delivery::Email => {
                     let email = files.email.with_context(|| {
                         format!("nobody to send the weekly report of team {team} to: give an owner or a head an email, or set email.to")
                     })?;

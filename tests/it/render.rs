@@ -307,7 +307,7 @@ async fn the_weekly_report_has_its_page_charts_and_workbook() {
         NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
         now,
         out.path(),
-        salespulse::app::weekly::Deliver::File,
+        salespulse::config::Delivery::File,
     )
     .await
     .unwrap();

@@ -140,11 +140,19 @@ impl Generator<'_, '_> {
     /// The day's CRM work of one manager: proposals, meetings, moving deals,
     /// finishing or postponing tasks.
     pub(super) fn crm_day(&mut self, m: usize, day: NaiveDate) -> io::Result<()> {
-        let drive = self.team[m].drive;
         let open: Vec<usize> = (0..self.deals.len())
             .filter(|d| self.deals[*d].owner == m && self.deals[*d].closed.is_none())
             .collect();
-        // Leads that do not come from calls: site, referrals, fairs.
+        self.outside_lead(m, day);
+        self.proposals(m, day, &open)?;
+        for d in open {
+            self.work_deal(m, d, day)?;
+        }
+        self.tasks_due(m, day)
+    }
+
+    /// Leads that do not come from calls: site, referrals, fairs.
+    fn outside_lead(&mut self, m: usize, day: NaiveDate) {
         if self.rng.chance(0.8) {
             let channel = *self.rng.pick(CHANNELS);
             let temperature = *self
@@ -155,78 +163,95 @@ impl Generator<'_, '_> {
             let at = self.local(day, minute);
             self.new_deal(m, phone, at, channel, temperature);
         }
-        let proposals = (self.rng.lognormal(19.0, 0.2) * drive) as i64;
+    }
+
+    /// The day's proposals, each on one of the manager's `open` deals.
+    fn proposals(&mut self, m: usize, day: NaiveDate, open: &[usize]) -> io::Result<()> {
+        let proposals = (self.rng.lognormal(19.0, 0.2) * self.team[m].drive) as i64;
         for _ in 0..proposals {
             let minute = self.rng.range(9 * 60 + 20, 17 * 60 + 50);
             let at = self.local(day, minute);
-            let deal = (!open.is_empty()).then(|| self.deals[*self.rng.pick(&open)].id);
+            let deal = (!open.is_empty()).then(|| self.deals[*self.rng.pick(open)].id);
             self.activity(m, deal, "proposal", at)?;
         }
-        for d in open {
-            let minute = self.rng.range(9 * 60 + 30, 17 * 60 + 30);
-            let at = self
-                .local(day, minute)
-                .max(self.deals[d].stage_since + Duration::minutes(10));
-            let stage = self.deals[d].stage;
-            let temperature = self.deals[d].temperature;
-            // Leads nobody engaged for a month are closed as lost in a cleanup.
-            let idle_days = (at - self.deals[d].stage_since).num_days();
-            if stage < 2 && idle_days > 30 && self.rng.chance(0.15) {
-                self.stage_change(d, "lost", at)?;
-                self.deals[d].closed = Some((false, at));
-                if let Some(t) = self.deals[d].open_task.take() {
-                    self.tasks[t].completed_at = Some(at);
-                }
-                continue;
-            }
-            let win_rate = match temperature {
-                "hot" => 0.9,
-                "warm" => 0.25,
-                _ => 0.03,
-            };
-            let advance = match stage {
-                2 if self.team[m].stalls_at_meeting => 0.03,
-                0 => 0.35,
-                1 => 0.25,
-                2 => 0.22,
-                _ => 0.3,
-            };
-            if self.rng.chance(advance) {
-                if stage == 3 {
-                    let won = self.rng.chance(win_rate);
-                    self.stage_change(d, if won { "won" } else { "lost" }, at)?;
-                    self.deals[d].closed = Some((won, at));
-                    if let Some(t) = self.deals[d].open_task.take() {
-                        self.tasks[t].completed_at = Some(at);
-                    }
-                } else if stage < 3 && temperature == "cold" && self.rng.chance(0.6) {
-                    self.stage_change(d, "lost", at)?;
-                    self.deals[d].closed = Some((false, at));
-                    if let Some(t) = self.deals[d].open_task.take() {
-                        self.tasks[t].completed_at = Some(at);
-                    }
-                } else {
-                    let to = STAGES[stage + 1];
-                    self.stage_change(d, to, at)?;
-                    self.deals[d].stage = stage + 1;
-                    self.deals[d].stage_since = at;
-                    if to == "meeting" {
-                        let deal_id = self.deals[d].id;
-                        self.activity(m, Some(deal_id), "meeting", at)?;
-                    }
-                    if let Some(t) = self.deals[d].open_task.take() {
-                        self.tasks[t].completed_at = Some(at);
-                    }
-                    if !self.rng.chance(0.1) {
-                        self.next_task(d, at);
-                    }
-                }
-            } else if stage == 2 && self.team[m].stalls_at_meeting && self.rng.chance(0.15) {
-                let deal_id = self.deals[d].id;
-                self.activity(m, Some(deal_id), "meeting", at)?;
-            }
+        Ok(())
+    }
+
+    /// One open deal's day: closed in a cleanup, moved on, won or lost, or
+    /// (for a manager who stalls) another meeting without progress.
+    fn work_deal(&mut self, m: usize, d: usize, day: NaiveDate) -> io::Result<()> {
+        let minute = self.rng.range(9 * 60 + 30, 17 * 60 + 30);
+        let at = self
+            .local(day, minute)
+            .max(self.deals[d].stage_since + Duration::minutes(10));
+        let stage = self.deals[d].stage;
+        let temperature = self.deals[d].temperature;
+        // Leads nobody engaged for a month are closed as lost in a cleanup.
+        let idle_days = (at - self.deals[d].stage_since).num_days();
+        if stage < 2 && idle_days > 30 && self.rng.chance(0.15) {
+            return self.close_deal(d, false, at);
         }
-        // Tasks due today: done, left overdue, or pushed later without a word.
+        let win_rate = match temperature {
+            "hot" => 0.9,
+            "warm" => 0.25,
+            _ => 0.03,
+        };
+        let advance = match stage {
+            2 if self.team[m].stalls_at_meeting => 0.03,
+            0 => 0.35,
+            1 => 0.25,
+            2 => 0.22,
+            _ => 0.3,
+        };
+        if self.rng.chance(advance) {
+            if stage == 3 {
+                let won = self.rng.chance(win_rate);
+                self.close_deal(d, won, at)?;
+            } else if stage < 3 && temperature == "cold" && self.rng.chance(0.6) {
+                self.close_deal(d, false, at)?;
+            } else {
+                self.next_stage(m, d, at)?;
+            }
+        } else if stage == 2 && self.team[m].stalls_at_meeting && self.rng.chance(0.15) {
+            let deal_id = self.deals[d].id;
+            self.activity(m, Some(deal_id), "meeting", at)?;
+        }
+        Ok(())
+    }
+
+    /// The deal is won or lost at `at`; its open task is done then.
+    fn close_deal(&mut self, d: usize, won: bool, at: DateTime<Utc>) -> io::Result<()> {
+        self.stage_change(d, if won { "won" } else { "lost" }, at)?;
+        self.deals[d].closed = Some((won, at));
+        if let Some(t) = self.deals[d].open_task.take() {
+            self.tasks[t].completed_at = Some(at);
+        }
+        Ok(())
+    }
+
+    /// The deal moves to the next stage (a meeting is logged on reaching
+    /// it); the open task is done and usually a next one set.
+    fn next_stage(&mut self, m: usize, d: usize, at: DateTime<Utc>) -> io::Result<()> {
+        let stage = self.deals[d].stage;
+        let to = STAGES[stage + 1];
+        self.stage_change(d, to, at)?;
+        self.deals[d].stage = stage + 1;
+        self.deals[d].stage_since = at;
+        if to == "meeting" {
+            let deal_id = self.deals[d].id;
+            self.activity(m, Some(deal_id), "meeting", at)?;
+        }
+        if let Some(t) = self.deals[d].open_task.take() {
+            self.tasks[t].completed_at = Some(at);
+        }
+        if !self.rng.chance(0.1) {
+            self.next_task(d, at);
+        }
+        Ok(())
+    }
+
+    /// Tasks due today: done, left overdue, or pushed later without a word.
+    fn tasks_due(&mut self, m: usize, day: NaiveDate) -> io::Result<()> {
         let (day_start, day_end) = crate::calendar::day_range(self.opts.timezone, day);
         for t in 0..self.tasks.len() {
             let task = &self.tasks[t];
@@ -242,24 +267,30 @@ impl Generator<'_, '_> {
                 let done = task.due_at - Duration::minutes(self.rng.range(0, 120));
                 self.tasks[t].completed_at = Some(done.max(self.tasks[t].created_at));
             } else if roll < 0.88 {
-                let old_due = self.tasks[t].due_at;
-                let new_due = old_due + Duration::days(self.rng.range(2, 5));
-                let id = self.id();
-                let task_id = self.tasks[t].id;
-                if let Some(c) = self.sink.crm.as_mut() {
-                    writeln!(
-                        c.task_postponements,
-                        "{{\"id\":\"p{id}\",\"task\":\"t{task_id}\",\"old_due\":\"{}\",\"new_due\":\"{}\",\"at\":\"{}\"}}",
-                        rfc(old_due),
-                        rfc(new_due),
-                        rfc(old_due - Duration::minutes(30))
-                    )?;
-                }
-                self.tasks[t].due_at = new_due;
-                self.stats.postponements += 1;
+                self.postpone(t)?;
             }
             // else: left open, and soon overdue
         }
+        Ok(())
+    }
+
+    /// Task `t` is pushed two to four days later, the change recorded.
+    fn postpone(&mut self, t: usize) -> io::Result<()> {
+        let old_due = self.tasks[t].due_at;
+        let new_due = old_due + Duration::days(self.rng.range(2, 5));
+        let id = self.id();
+        let task_id = self.tasks[t].id;
+        if let Some(c) = self.sink.crm.as_mut() {
+            writeln!(
+                c.task_postponements,
+                "{{\"id\":\"p{id}\",\"task\":\"t{task_id}\",\"old_due\":\"{}\",\"new_due\":\"{}\",\"at\":\"{}\"}}",
+                rfc(old_due),
+                rfc(new_due),
+                rfc(old_due - Duration::minutes(30))
+            )?;
+        }
+        self.tasks[t].due_at = new_due;
+        self.stats.postponements += 1;
         Ok(())
     }
 

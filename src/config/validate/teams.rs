@@ -1,5 +1,7 @@
 //! `[[teams]]`: the timezone, locale, working hours and calendar of each team.
 
+use std::collections::HashSet;
+
 use chrono::{NaiveTime, Weekday};
 
 use super::super::raw::RawTeam;
@@ -39,7 +41,7 @@ fn work_hours(issues: &mut Issues, key: &str, raw: Option<&str>) -> (NaiveTime, 
     })
 }
 
-pub(super) fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
+fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
     let key = |k: &str| format!("teams[{i}].{k}");
     let id = issues.required(&key("id"), raw.id);
     let name = raw.name.unwrap_or_else(|| id.clone());
@@ -97,4 +99,32 @@ pub(super) fn team(issues: &mut Issues, i: usize, raw: RawTeam) -> TeamConfig {
         working_days,
         telegram_chat_id: raw.telegram_chat_id,
     }
+}
+
+/// Every team; at least one, ids unique.
+pub(super) fn teams(issues: &mut Issues, raw: Vec<RawTeam>) -> Vec<TeamConfig> {
+    let teams: Vec<TeamConfig> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| team(issues, i, t))
+        .collect();
+    if teams.is_empty() {
+        issues.add(
+            "teams",
+            "is empty (expected at least one [[teams]] with an id and a timezone)",
+        );
+    }
+    let mut seen = HashSet::new();
+    for (i, t) in teams.iter().enumerate() {
+        if !t.id.is_empty() && !seen.insert(t.id.clone()) {
+            issues.add(
+                format!("teams[{i}].id"),
+                format!(
+                    "\"{}\" is used by an earlier team (ids must be unique)",
+                    t.id
+                ),
+            );
+        }
+    }
+    teams
 }

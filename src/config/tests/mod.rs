@@ -1,3 +1,6 @@
+//! Reading a config file: every section's values, defaults and the problems
+//! named with their keys.
+
 use super::*;
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -526,9 +529,7 @@ fn a_crm_api_source_takes_no_pull_paths() {
     );
 }
 
-#[path = "tests_asterisk_db.rs"]
 mod asterisk_db;
-#[path = "tests_schedules.rs"]
 mod schedules;
 
 #[test]

@@ -2,16 +2,43 @@
 //! rules, a calls CSV's column mapping, a CRM API's address and mappings),
 //! and where a pull of files reads from.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::super::raw::RawSource;
+use super::super::raw::{RawColumns, RawSource};
 use super::super::*;
 use super::crm_api::{Crm, crm_api, stray_keys};
 use super::{Issues, env_secret, timezone};
 use crate::domain::Direction;
 
-pub(super) fn source(
+/// Every source, names unique.
+pub(super) fn sources(
+    issues: &mut Issues,
+    raw: Vec<RawSource>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<SourceConfig> {
+    let sources: Vec<SourceConfig> = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| source(issues, i, s, env))
+        .collect();
+    let mut names = HashSet::new();
+    for (i, s) in sources.iter().enumerate() {
+        if !s.name.is_empty() && !names.insert(s.name.clone()) {
+            issues.add(
+                format!("sources[{i}].name"),
+                format!(
+                    "\"{}\" is used by an earlier source (names must be unique)",
+                    s.name
+                ),
+            );
+        }
+    }
+    sources
+}
+
+/// One source: its name, timezone, kind with its rules, and pull paths.
+fn source(
     issues: &mut Issues,
     i: usize,
     mut raw: RawSource,
@@ -28,6 +55,36 @@ pub(super) fn source(
     } else {
         None
     };
+    stray_keys_of_other_kinds(issues, i, &kind_name, &raw);
+    let kind = kind(issues, i, &kind_name, raw, db_overlap, env);
+    let (drop_folder, follow) = if matches!(
+        kind_name.as_str(),
+        "bitrix24" | "amocrm" | "kommo" | "asterisk_db"
+    ) {
+        no_pull_paths(
+            issues,
+            i,
+            &kind_name,
+            drop_folder.is_some(),
+            follow.is_some(),
+        );
+        (None, None)
+    } else {
+        pull_paths(issues, i, &kind, drop_folder, follow)
+    };
+    SourceConfig {
+        name,
+        timezone,
+        kind,
+        drop_folder,
+        follow,
+    }
+}
+
+/// The keys of asterisk_db and of the CRM APIs, set on a source of
+/// another kind.
+fn stray_keys_of_other_kinds(issues: &mut Issues, i: usize, kind_name: &str, raw: &RawSource) {
+    let key = |k: &str| format!("sources[{i}].{k}");
     if kind_name != "asterisk_db" {
         for (stray, set) in [
             ("url_env", raw.url_env.is_some()),
@@ -43,15 +100,27 @@ pub(super) fn source(
             }
         }
     }
-    if !matches!(kind_name.as_str(), "bitrix24" | "amocrm") {
-        for stray in stray_keys(&raw) {
+    if !matches!(kind_name, "bitrix24" | "amocrm") {
+        for stray in stray_keys(raw) {
             issues.add(
                 key(stray),
                 format!("is for bitrix24 and amocrm sources, not {kind_name}"),
             );
         }
     }
-    let kind = match kind_name.as_str() {
+}
+
+/// The kind named by `kind` with its rules; a kind whose rules fail falls
+/// back to `crm_files` (the issues already say why).
+fn kind(
+    issues: &mut Issues,
+    i: usize,
+    kind_name: &str,
+    mut raw: RawSource,
+    db_overlap: Option<i64>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> SourceKind {
+    match kind_name {
         "bitrix24" => crm_api(issues, i, Crm::Bitrix24, raw, env)
             .map(|c| SourceKind::Bitrix24(Box::new(c)))
             .unwrap_or(SourceKind::CrmFiles),
@@ -66,150 +135,158 @@ pub(super) fn source(
                 None => SourceKind::CrmFiles,
             }
         }
-        "calls_csv" => {
-            let delimiter = match raw.delimiter.as_deref() {
-                None => b',',
-                Some("\\t") | Some("\t") => b'\t',
-                Some(d) if d.len() == 1 => d.as_bytes()[0],
-                Some(d) => {
-                    issues.add(
-                        key("delimiter"),
-                        format!(
-                            "\"{d}\" is not one ASCII character (expected \",\", \";\" or \"\\t\")"
-                        ),
-                    );
-                    b','
-                }
-            };
-            let date_format = raw
-                .date_format
-                .unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".to_owned());
-            if chrono::format::StrftimeItems::new(&date_format)
-                .any(|item| matches!(item, chrono::format::Item::Error))
-            {
-                issues.add(key("date_format"), format!("\"{date_format}\" is not a strftime format (expected e.g. \"%d.%m.%Y %H:%M:%S\")"));
-            }
-            let columns = match raw.columns {
-                None => {
-                    issues.add(key("columns"), "is missing (expected the header names: id, started_at, direction, agent, number, talk)");
-                    None
-                }
-                Some(c) => {
-                    let mut col = |k: &str, v: Option<String>| {
-                        issues.required(&format!("sources[{i}].columns.{k}"), v)
-                    };
-                    Some(CallsCsvColumns {
-                        id: col("id", c.id),
-                        started_at: col("started_at", c.started_at),
-                        direction: col("direction", c.direction),
-                        agent: col("agent", c.agent),
-                        number: col("number", c.number),
-                        talk: col("talk", c.talk),
-                        duration: c.duration,
-                        status: c.status,
-                        deal: c.deal,
-                        kind: c.kind,
-                    })
-                }
-            };
-            let mut direction_values = HashMap::new();
-            for (dir, values) in raw.direction_values.unwrap_or_default() {
-                match Direction::parse(&dir) {
-                    Ok(d) => {
-                        for v in values {
-                            direction_values.insert(v.trim().to_lowercase(), d);
-                        }
-                    }
-                    Err(_) => issues.add(
-                        format!("sources[{i}].direction_values.{dir}"),
-                        "is not a direction (expected inbound, outbound or internal)",
-                    ),
-                }
-            }
-            if direction_values.is_empty() {
-                for (v, d) in [
-                    ("in", Direction::Inbound),
-                    ("inbound", Direction::Inbound),
-                    ("incoming", Direction::Inbound),
-                    ("out", Direction::Outbound),
-                    ("outbound", Direction::Outbound),
-                    ("outgoing", Direction::Outbound),
-                    ("internal", Direction::Internal),
-                ] {
-                    direction_values.insert(v.to_owned(), d);
-                }
-            }
-            match columns {
-                Some(columns) => SourceKind::CallsCsv(Box::new(CallsCsvRules {
-                    delimiter,
-                    date_format,
-                    columns,
-                    direction_values,
-                    missed_values: raw
-                        .missed_values
-                        .unwrap_or_else(|| {
-                            vec![
-                                "missed".into(),
-                                "no answer".into(),
-                                "busy".into(),
-                                "failed".into(),
-                            ]
-                        })
-                        .into_iter()
-                        .map(|v| v.trim().to_lowercase())
-                        .collect(),
-                })),
-                None => SourceKind::CrmFiles,
-            }
-        }
+        "calls_csv" => calls_csv(issues, i, raw)
+            .map(|rules| SourceKind::CallsCsv(Box::new(rules)))
+            .unwrap_or(SourceKind::CrmFiles),
         "crm_files" => SourceKind::CrmFiles,
         "" => SourceKind::CrmFiles,
         other => {
             issues.add(
-                key("kind"),
+                format!("sources[{i}].kind"),
                 format!(
                     "\"{other}\" is not a source kind (expected asterisk, asterisk_db, calls_csv, crm_files, bitrix24 or amocrm)"
                 ),
             );
             SourceKind::CrmFiles
         }
-    };
-    let (drop_folder, follow) = if matches!(
-        kind_name.as_str(),
-        "bitrix24" | "amocrm" | "kommo" | "asterisk_db"
-    ) {
-        // A CRM API source's pull reads the API, a CDR table's pull the
-        // table; their exports go to a file source of their own.
-        for (k, set) in [
-            ("drop_folder", drop_folder.is_some()),
-            ("follow", follow.is_some()),
-        ] {
-            if set {
-                issues.add(
-                    key(k),
-                    if kind_name == "asterisk_db" {
-                        format!(
-                            "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CDR table (for a Master.csv add an asterisk source)"
-                        )
-                    } else {
-                        format!(
-                            "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API (for exported files add a crm_files source)"
-                        )
-                    },
-                );
-            }
-        }
-        (None, None)
-    } else {
-        pull_paths(issues, i, &kind, drop_folder, follow)
-    };
-    SourceConfig {
-        name,
-        timezone,
-        kind,
-        drop_folder,
-        follow,
     }
+}
+
+/// A CRM API source's pull reads the API, a CDR table's pull the table;
+/// their exports go to a file source of their own.
+fn no_pull_paths(issues: &mut Issues, i: usize, kind_name: &str, drop_folder: bool, follow: bool) {
+    for (k, set) in [("drop_folder", drop_folder), ("follow", follow)] {
+        if set {
+            issues.add(
+                format!("sources[{i}].{k}"),
+                if kind_name == "asterisk_db" {
+                    format!(
+                        "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CDR table (for a Master.csv add an asterisk source)"
+                    )
+                } else {
+                    format!(
+                        "is for file sources (asterisk, calls_csv, crm_files), not {kind_name}: its pull reads the CRM's API (for exported files add a crm_files source)"
+                    )
+                },
+            );
+        }
+    }
+}
+
+/// `kind = "calls_csv"`: the delimiter, the date format, the column names
+/// and the values meaning a direction or a missed call.
+fn calls_csv(issues: &mut Issues, i: usize, raw: RawSource) -> Option<CallsCsvRules> {
+    let key = |k: &str| format!("sources[{i}].{k}");
+    let delimiter = delimiter(issues, &key("delimiter"), raw.delimiter.as_deref());
+    let date_format = raw
+        .date_format
+        .unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".to_owned());
+    if chrono::format::StrftimeItems::new(&date_format)
+        .any(|item| matches!(item, chrono::format::Item::Error))
+    {
+        issues.add(
+            key("date_format"),
+            format!(
+                "\"{date_format}\" is not a strftime format (expected e.g. \"%d.%m.%Y %H:%M:%S\")"
+            ),
+        );
+    }
+    let columns = columns(issues, i, raw.columns);
+    let direction_values = direction_values(issues, i, raw.direction_values);
+    Some(CallsCsvRules {
+        delimiter,
+        date_format,
+        columns: columns?,
+        direction_values,
+        missed_values: raw
+            .missed_values
+            .unwrap_or_else(|| {
+                vec![
+                    "missed".into(),
+                    "no answer".into(),
+                    "busy".into(),
+                    "failed".into(),
+                ]
+            })
+            .into_iter()
+            .map(|v| v.trim().to_lowercase())
+            .collect(),
+    })
+}
+
+/// A calls CSV's delimiter: one ASCII character, `\t` for a tab.
+fn delimiter(issues: &mut Issues, key: &str, raw: Option<&str>) -> u8 {
+    match raw {
+        None => b',',
+        Some("\\t") | Some("\t") => b'\t',
+        Some(d) if d.len() == 1 => d.as_bytes()[0],
+        Some(d) => {
+            issues.add(
+                key,
+                format!("\"{d}\" is not one ASCII character (expected \",\", \";\" or \"\\t\")"),
+            );
+            b','
+        }
+    }
+}
+
+/// A calls CSV's header names: the six required, the rest optional.
+fn columns(issues: &mut Issues, i: usize, raw: Option<RawColumns>) -> Option<CallsCsvColumns> {
+    let Some(c) = raw else {
+        issues.add(format!("sources[{i}].columns"), "is missing (expected the header names: id, started_at, direction, agent, number, talk)");
+        return None;
+    };
+    let mut col =
+        |k: &str, v: Option<String>| issues.required(&format!("sources[{i}].columns.{k}"), v);
+    Some(CallsCsvColumns {
+        id: col("id", c.id),
+        started_at: col("started_at", c.started_at),
+        direction: col("direction", c.direction),
+        agent: col("agent", c.agent),
+        number: col("number", c.number),
+        talk: col("talk", c.talk),
+        duration: c.duration,
+        status: c.status,
+        deal: c.deal,
+        kind: c.kind,
+    })
+}
+
+/// The values of the direction column per direction, lowercased; English
+/// defaults when none are given.
+fn direction_values(
+    issues: &mut Issues,
+    i: usize,
+    raw: Option<BTreeMap<String, Vec<String>>>,
+) -> HashMap<String, Direction> {
+    let mut direction_values = HashMap::new();
+    for (dir, values) in raw.unwrap_or_default() {
+        match Direction::parse(&dir) {
+            Ok(d) => {
+                for v in values {
+                    direction_values.insert(v.trim().to_lowercase(), d);
+                }
+            }
+            Err(_) => issues.add(
+                format!("sources[{i}].direction_values.{dir}"),
+                "is not a direction (expected inbound, outbound or internal)",
+            ),
+        }
+    }
+    if direction_values.is_empty() {
+        for (v, d) in [
+            ("in", Direction::Inbound),
+            ("inbound", Direction::Inbound),
+            ("incoming", Direction::Inbound),
+            ("out", Direction::Outbound),
+            ("outbound", Direction::Outbound),
+            ("outgoing", Direction::Outbound),
+            ("internal", Direction::Internal),
+        ] {
+            direction_values.insert(v.to_owned(), d);
+        }
+    }
+    direction_values
 }
 
 /// Direction and extension rules of Asterisk CDR rows (file or table).

@@ -71,7 +71,21 @@ fn schedule(
                 known,
             );
             match (team, deliver) {
-                (Some(team), Some(deliver)) => (Some(deliver.job(team.id.clone())), team.timezone),
+                (Some(team), Some(deliver)) => {
+                    let team_id = team.id.clone();
+                    let job = if kind == "digest" {
+                        ScheduleJob::Digest {
+                            team: team_id,
+                            deliver,
+                        }
+                    } else {
+                        ScheduleJob::Weekly {
+                            team: team_id,
+                            deliver,
+                        }
+                    };
+                    (Some(job), team.timezone)
+                }
                 (team, _) => (None, team.map_or(Tz::UTC, |t| t.timezone)),
             }
         }
@@ -212,21 +226,6 @@ fn source(
     }
 }
 
-/// A parsed `deliver`, before it is joined to its team.
-enum Deliver {
-    Digest(DigestDelivery),
-    Weekly(WeeklyDelivery),
-}
-
-impl Deliver {
-    fn job(self, team: String) -> ScheduleJob {
-        match self {
-            Deliver::Digest(deliver) => ScheduleJob::Digest { team, deliver },
-            Deliver::Weekly(deliver) => ScheduleJob::Weekly { team, deliver },
-        }
-    }
-}
-
 /// Where a report goes, and whether anyone is there to get it.
 fn deliver(
     issues: &mut Issues,
@@ -235,28 +234,30 @@ fn deliver(
     raw: Option<&str>,
     team: Option<&TeamConfig>,
     known: &Known<'_>,
-) -> Option<Deliver> {
-    let expected = if kind == "digest" {
-        "\"telegram\" or \"file\""
-    } else {
-        "\"email\" or \"file\""
-    };
-    let parsed = match (kind, raw.map(str::trim)) {
-        (_, None) => {
+) -> Option<Delivery> {
+    let allowed = Delivery::of_job(kind);
+    let expected = allowed
+        .iter()
+        .map(|d| format!("\"{}\"", d.name()))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let parsed = match raw.map(str::trim) {
+        None => {
             issues.add(key, format!("is missing (expected {expected})"));
             return None;
         }
-        ("digest", Some("telegram")) => Deliver::Digest(DigestDelivery::Telegram),
-        ("digest", Some("file")) => Deliver::Digest(DigestDelivery::File),
-        (_, Some("email")) if kind == "weekly" => Deliver::Weekly(WeeklyDelivery::Email),
-        (_, Some("file")) => Deliver::Weekly(WeeklyDelivery::File),
-        (_, Some(other)) => {
-            issues.add(
-                key,
-                format!("\"{other}\" is not a delivery of job = \"{kind}\" (expected {expected})"),
-            );
-            return None;
-        }
+        Some(name) => match allowed.iter().find(|d| d.name() == name) {
+            Some(d) => *d,
+            None => {
+                issues.add(
+                    key,
+                    format!(
+                        "\"{name}\" is not a delivery of job = \"{kind}\" (expected {expected})"
+                    ),
+                );
+                return None;
+            }
+        },
     };
     // Whether a head of the team has the address `has` looks for.
     let a_head = |team: &TeamConfig, has: fn(&EmployeeConfig) -> bool| {
@@ -266,11 +267,11 @@ fn deliver(
             .any(|e| e.team == team.id && e.role == Role::Head && has(e))
     };
     match (&parsed, team) {
-        (Deliver::Digest(DigestDelivery::Telegram), _) if !known.telegram => issues.add(
+        (Delivery::Telegram, _) if !known.telegram => issues.add(
             key,
             "\"telegram\" needs a [telegram] section (token_env), or deliver = \"file\"",
         ),
-        (Deliver::Digest(DigestDelivery::Telegram), Some(team))
+        (Delivery::Telegram, Some(team))
             if team.telegram_chat_id.is_none() && !a_head(team, |e| e.telegram_id.is_some()) =>
         {
             issues.add(
@@ -281,11 +282,11 @@ fn deliver(
                 ),
             )
         }
-        (Deliver::Weekly(WeeklyDelivery::Email), _) if known.email.is_none() => issues.add(
+        (Delivery::Email, _) if known.email.is_none() => issues.add(
             key,
             "\"email\" needs an [email] section (smtp_host, from), or deliver = \"file\"",
         ),
-        (Deliver::Weekly(WeeklyDelivery::Email), Some(team)) => {
+        (Delivery::Email, Some(team)) => {
             let listed = known.email.is_some_and(|e| !e.to.is_empty());
             let owners = known
                 .employees

@@ -1,9 +1,10 @@
 //! The `[kpi]` section: schemes per position, versioned by month.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::NaiveDate;
 
+use super::super::EmployeeConfig;
 use super::super::kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope, RawKpi};
 use super::Issues;
 use crate::domain::KPI_FIGURES;
@@ -286,5 +287,31 @@ pub(super) fn kpi(issues: &mut Issues, raw: Option<RawKpi>) -> KpiConfig {
         in_digest: raw.in_digest.unwrap_or(false),
         leaderboard,
         schemes,
+    }
+}
+
+/// With KPI schemes, a position none of them names is a typing error.
+pub(super) fn positions_known(issues: &mut Issues, kpi: &KpiConfig, employees: &[EmployeeConfig]) {
+    if kpi.schemes.is_empty() {
+        return;
+    }
+    let known: BTreeSet<&str> = kpi.schemes.iter().map(|s| s.position.as_str()).collect();
+    for (i, e) in employees.iter().enumerate() {
+        for (k, p) in [
+            ("position", &e.position),
+            ("previous_position", &e.previous_position),
+        ] {
+            if let Some(p) = p
+                && !known.contains(p.as_str())
+            {
+                issues.add(
+                    format!("employees[{i}].{k}"),
+                    format!(
+                        "\"{p}\" is not a position of any [[kpi.schemes]] (known: {})",
+                        known.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+        }
     }
 }

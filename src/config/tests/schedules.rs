@@ -10,7 +10,7 @@ fn the_example_schedules_a_workweek_digest_and_a_weekly_report() {
         digest.job,
         ScheduleJob::Digest {
             team: "moscow".into(),
-            deliver: DigestDelivery::File
+            deliver: Delivery::File
         }
     );
     assert_eq!(digest.schedule.timezone(), chrono_tz::Europe::Moscow);
@@ -102,7 +102,7 @@ timezone = "UTC"
         config.schedules[1].job,
         ScheduleJob::Weekly {
             team: "ny".into(),
-            deliver: WeeklyDelivery::Email
+            deliver: Delivery::Email
         }
     );
     assert_eq!(config.schedules[1].grace, chrono::Duration::hours(24));
