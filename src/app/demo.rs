@@ -39,202 +39,61 @@ pub struct DemoOutcome {
 
 pub const TIMEZONE: Tz = chrono_tz::Europe::Moscow;
 
+/// The demo's config: a template filled with the generated people.
+const CONFIG_TEMPLATE: &str = include_str!("demo.toml");
+
+/// A generated manager as the config names them.
+#[derive(serde::Serialize)]
+struct ConfigManager<'a> {
+    id: &'a str,
+    name: &'a str,
+    position: &'a str,
+    extension: &'a str,
+    crm_user: &'a str,
+    /// When they moved to their position, if within the demo's months.
+    since: Option<String>,
+}
+
 /// The config of the generated department.
-pub fn config_text(managers: &[DemoManager], database: &Path, first_month: NaiveDate) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# The demo department, written by `salespulse demo`.\n\
-         database_url = \"sqlite://{}\"\n",
-        database.display()
-    );
-    out.push_str(
-        r#"[[teams]]
-id = "moscow"
-name = "Отдел продаж «Москва»"
-timezone = "Europe/Moscow"
-locale = "ru"
-work_hours = "09:00-18:00"
-
-[[employees]]
-id = "head"
-name = "Петрова Анна"
-role = "head"
-team = "moscow"
-
-[[employees]]
-id = "owner"
-name = "Орлов Сергей"
-role = "owner"
-team = "moscow"
-email = "owner@example.com"
-"#,
-    );
-    let month = first_month.format("%Y-%m");
-    for (i, m) in managers.iter().enumerate() {
-        // Every fourth finds leads; the second became a closer on the second
-        // day of a month, so that month still pays them as a lead generator.
-        let position = if i % 4 == 3 {
-            "lead_generator"
-        } else {
-            "closer"
-        };
-        let _ = writeln!(
-            out,
-            "\n[[employees]]\nid = \"{}\"\nname = \"{}\"\nrole = \"manager\"\nposition = \"{position}\"\nteam = \"moscow\"\nids = {{ pbx = \"{}\", crm = \"{}\" }}",
-            m.id, m.name, m.extension, m.crm_user
-        );
-        if i == 1 {
-            let since = first_month
-                .checked_add_months(chrono::Months::new(1))
-                .and_then(|d| d.succ_opt())
-                .unwrap_or(first_month);
-            let _ = writeln!(
-                out,
-                "position_since = \"{since}\"\nprevious_position = \"lead_generator\""
-            );
-        }
-    }
-    out.push_str(
-        &r#"
-[[stages]]
-id = "new"
-name = "Новая заявка"
-stuck_after_days = 3
-
-[[stages]]
-id = "qualified"
-name = "Квалификация"
-stuck_after_days = 5
-
-[[stages]]
-id = "meeting"
-name = "Встреча проведена"
-stuck_after_days = 7
-
-[[stages]]
-id = "proposal"
-name = "КП отправлено"
-stuck_after_days = 10
-
-[[stages]]
-id = "won"
-name = "Договор"
-kind = "won"
-
-[[stages]]
-id = "lost"
-name = "Отказ"
-kind = "lost"
-
-[[plans]]
-role = "manager"
-daily = { cold_calls = 30, warm_calls = 10, proposals = 20 }
-
-[kpi]
-currency = "₽"
-in_digest = true
-leaderboard = "own"
-
-# Closers: a share of revenue, steps for deals won and a fee per meeting,
-# paid when the activity plan is kept to at least 80 %.
-[[kpi.schemes]]
-position = "closer"
-from = "MONTH_PLACEHOLDER"
-
-[[kpi.schemes.indicators]]
-id = "plan"
-name = "план активности"
-figure = "plan_completion"
-rule = "gate"
-target = 80
-
-[[kpi.schemes.indicators]]
-id = "revenue"
-name = "выручка"
-figure = "revenue"
-rule = "linear"
-target = 5000000
-pay = 30000
-floor_pct = 50
-cap_pct = 150
-
-[[kpi.schemes.indicators]]
-id = "won"
-name = "выиграно сделок"
-figure = "deals_won"
-rule = "steps"
-steps = [{ at = 5, amount = 5000 }, { at = 10, amount = 12000 }, { at = 20, amount = 25000 }]
-
-[[kpi.schemes.indicators]]
-id = "meetings"
-name = "встречи"
-figure = "meetings"
-rule = "per_unit"
-amount = 300
-
-# Lead generators: a fee per successful contact, at most 20 000 ₽, and per
-# meeting set up; nothing when more than 30 calls are left without a CRM trace.
-[[kpi.schemes]]
-position = "lead_generator"
-from = "MONTH_PLACEHOLDER"
-
-[[kpi.schemes.indicators]]
-id = "trace"
-name = "звонки без следа в CRM"
-figure = "calls_without_trace"
-rule = "gate"
-target = 30
-at_most = true
-
-[[kpi.schemes.indicators]]
-id = "contacts"
-name = "результативные контакты"
-figure = "successful_contacts"
-rule = "per_unit"
-amount = 40
-max = 20000
-
-[[kpi.schemes.indicators]]
-id = "meetings"
-name = "встречи"
-figure = "meetings"
-rule = "per_unit"
-amount = 500
-
-[[sources]]
-name = "pbx"
-kind = "asterisk"
-timezone = "Europe/Moscow"
-trunks = ["SIP/trunk-*"]
-inbound_contexts = ["from-trunk"]
-outbound_contexts = ["from-internal"]
-
-[[sources]]
-name = "crm"
-kind = "crm_files"
-timezone = "Europe/Moscow"
-
-# What `salespulse serve` runs, in the team's timezone: the morning digest at
-# 09:00 Monday to Friday and the owner's weekly report on Mondays at 08:00,
-# both written to files.
-[[schedules]]
-name = "morning-digest"
-cron = "0 9 * * 1-5"
-job = "digest"
-team = "moscow"
-deliver = "file"
-
-[[schedules]]
-name = "weekly-owner"
-cron = "0 8 * * 1"
-job = "weekly"
-team = "moscow"
-deliver = "file"
-"#
-        .replace("MONTH_PLACEHOLDER", &month.to_string()),
-    );
-    out
+pub fn config_text(
+    managers: &[DemoManager],
+    database: &Path,
+    first_month: NaiveDate,
+) -> Result<String, minijinja::Error> {
+    let people: Vec<ConfigManager<'_>> = managers
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ConfigManager {
+            id: &m.id,
+            name: &m.name,
+            // Every fourth finds leads; the second became a closer on the
+            // second day of a month, so that month still pays them as a
+            // lead generator.
+            position: if i % 4 == 3 {
+                "lead_generator"
+            } else {
+                "closer"
+            },
+            extension: &m.extension,
+            crm_user: &m.crm_user,
+            since: (i == 1).then(|| {
+                first_month
+                    .checked_add_months(chrono::Months::new(1))
+                    .and_then(|d| d.succ_opt())
+                    .unwrap_or(first_month)
+                    .to_string()
+            }),
+        })
+        .collect();
+    let mut env = minijinja::Environment::new();
+    env.set_trim_blocks(true);
+    env.set_keep_trailing_newline(true);
+    let context = minijinja::context! {
+        database => database.display().to_string(),
+        managers => people,
+        month => first_month.format("%Y-%m").to_string(),
+    };
+    env.render_str(CONFIG_TEMPLATE, context)
 }
 
 fn create(path: &Path) -> anyhow::Result<BufWriter<File>> {
@@ -345,7 +204,7 @@ pub async fn run(
     );
     std::fs::write(
         &paths.config,
-        config_text(&team, &paths.database, first_month),
+        config_text(&team, &paths.database, first_month)?,
     )
     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", paths.config.display()))?;
     let config = Config::load(&paths.config)?;
