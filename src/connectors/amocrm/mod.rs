@@ -84,7 +84,7 @@ impl<S: PageSink> Puller<'_, S> {
     async fn users(&mut self) -> Result<(), Failed<S>> {
         let (mut users, mut rejects) = (Vec::new(), Vec::new());
         for row in self.all("users", "users").await? {
-            match records::user(&self.map, &row) {
+            match records::user(self.map, &row) {
                 Ok(u) => users.push(u),
                 Err(e) => rejects.push(reject("users", &row, e)),
             }
@@ -179,7 +179,7 @@ impl<S: PageSink> Puller<'_, S> {
             &mut |p, rows| {
                 let (mut deals, mut rejects) = (Vec::new(), Vec::new());
                 for row in rows {
-                    match records::deal(&mut p.map, &row) {
+                    match records::deal(p.map, &row) {
                         Ok((deal, kind)) => {
                             if let Some(kind) = kind {
                                 p.deal_kinds.insert(deal.external_id.to_string(), kind);
@@ -210,7 +210,7 @@ impl<S: PageSink> Puller<'_, S> {
             &mut |p, rows| {
                 let (mut moves, mut rejects) = (Vec::new(), Vec::new());
                 for row in rows {
-                    match records::stage_change(&mut p.map, &row) {
+                    match records::stage_change(p.map, &row) {
                         Ok(m) => moves.push(m),
                         Err(e) => rejects.push(reject("events", &row, e)),
                     }
@@ -232,7 +232,7 @@ impl<S: PageSink> Puller<'_, S> {
             &mut |p, rows| {
                 let (mut tasks, mut meetings, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
                 for row in rows {
-                    match records::task(&mut p.map, &row) {
+                    match records::task(p.map, &row) {
                         Ok((task, meeting)) => {
                             tasks.push(task);
                             meetings.extend(meeting);
@@ -275,7 +275,7 @@ impl<S: PageSink> Puller<'_, S> {
                 let (mut calls, mut comments, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
                 let kinds = std::mem::take(&mut p.deal_kinds);
                 for row in rows {
-                    match records::note(&mut p.map, &row, on_lead, &|d| kinds.get(d).copied()) {
+                    match records::note(p.map, &row, on_lead, &|d| kinds.get(d).copied()) {
                         Ok(NoteRow::Call(c)) => calls.push(c),
                         Ok(NoteRow::Comment(c)) => comments.push(c),
                         Err(e) => rejects.push(reject(path, &row, e)),

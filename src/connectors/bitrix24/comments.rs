@@ -141,7 +141,7 @@ impl<S: PageSink> Puller<'_, S> {
                     }
                 };
                 for row in &items {
-                    match records::comment(&mut self.map, row, &deal) {
+                    match records::comment(self.map, row, &deal) {
                         Ok(c) => comments.push(c),
                         Err(e) => rejects.push(reject("crm.timeline.comment.list", row, e)),
                     }

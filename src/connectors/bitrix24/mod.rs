@@ -96,7 +96,7 @@ impl<S: PageSink> Puller<'_, S> {
                 )
                 .await?;
             for row in rows(&answer) {
-                match records::user(&self.map, &row) {
+                match records::user(self.map, &row) {
                     Ok(u) => users.push(u),
                     Err(e) => rejects.push(reject("user.get", &row, e)),
                 }
@@ -247,7 +247,7 @@ impl<S: PageSink> Puller<'_, S> {
         self.by_id("deals", "crm.deal.list", &params, &mut |p, page| {
             let (mut deals, mut rejects) = (Vec::new(), Vec::new());
             for row in page {
-                match records::deal(&mut p.map, &row) {
+                match records::deal(p.map, &row) {
                     Ok((deal, kind)) => {
                         if let Some(kind) = kind {
                             p.deal_kinds.insert(deal.external_id.to_string(), kind);
@@ -285,7 +285,7 @@ impl<S: PageSink> Puller<'_, S> {
                 let (mut tasks, mut done, mut rejects) = (Vec::new(), Vec::new(), Vec::new());
                 let mut planned = Vec::new();
                 for row in page {
-                    match records::activity(&mut p.map, &row) {
+                    match records::activity(p.map, &row) {
                         Ok(ActivityRow::Task(t)) => tasks.push(t),
                         Ok(ActivityRow::Activity(a)) => done.push(a),
                         Ok(ActivityRow::Meeting(t, meeting, held)) => {
@@ -331,7 +331,7 @@ impl<S: PageSink> Puller<'_, S> {
                 let (mut calls, mut rejects) = (Vec::new(), Vec::new());
                 let kinds = std::mem::take(&mut p.deal_kinds);
                 for row in page {
-                    match records::call(&mut p.map, &row, &|deal| kinds.get(deal).copied()) {
+                    match records::call(p.map, &row, &|deal| kinds.get(deal).copied()) {
                         Ok(c) => calls.push(c),
                         Err(e) => rejects.push(reject("voximplant.statistic.get", &row, e)),
                     }

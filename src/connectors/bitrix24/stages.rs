@@ -64,7 +64,7 @@ impl<S: PageSink> Puller<'_, S> {
                 if int(row.get("TYPE_ID")) == Some(1) {
                     continue; // the deal's creation, not a move
                 }
-                match records::stage_change(&mut self.map, &row, from) {
+                match records::stage_change(self.map, &row, from) {
                     Ok(m) => moves.push(m),
                     Err(e) => rejects.push(reject("crm.stagehistory.list", &row, e)),
                 }
