@@ -396,7 +396,7 @@ async fn report_digest(flag: Option<PathBuf>, args: DigestArgs) -> anyhow::Resul
         if args.deliver != Delivery::Telegram {
             return Ok(Vec::new());
         }
-        app::digest::send_digest(store, &config, &team.id, &files).await
+        app::digest::send_digest(store, &config, &team.id, &files, Utc::now()).await
     })
     .await?;
     for (chat, outcome) in &sent {

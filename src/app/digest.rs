@@ -519,12 +519,14 @@ pub fn digest_deliveries(
 }
 
 /// Sends the written digest to the team's Telegram chats: its messages,
-/// then its charts with the headline as the caption.
+/// then its charts with the headline as the caption; a chat that refuses
+/// the bot is marked at `now`.
 pub async fn send_digest(
     store: &Store,
     config: &Config,
     team: &str,
     files: &DigestFiles,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<(i64, crate::delivery::telegram::ChatOutcome)>> {
     use teloxide::requests::RequesterExt;
     let chats = telegram_chats(config, team);
@@ -537,8 +539,9 @@ pub async fn send_digest(
     let admin = config.telegram.as_ref().and_then(|t| t.admin_chat_id);
     let mut outcomes = Vec::new();
     for (chat, out) in digest_deliveries(config, team, files)? {
-        outcomes
-            .extend(crate::delivery::telegram::deliver(&bot, store, admin, &[chat], &out).await?);
+        outcomes.extend(
+            crate::delivery::telegram::deliver(&bot, store, admin, &[chat], &out, now).await?,
+        );
     }
     Ok(outcomes)
 }

@@ -232,14 +232,15 @@ where
     Ok(())
 }
 
-/// Sends `out` to each chat; a chat that refuses the bot is marked and
-/// skipped from then on, and `admin` is told.
+/// Sends `out` to each chat; a chat that refuses the bot is marked (at
+/// `now`) and skipped from then on, and `admin` is told.
 pub async fn deliver<R>(
     bot: &R,
     store: &Store,
     admin: Option<i64>,
     chats: &[i64],
     out: &Outgoing,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Vec<(i64, ChatOutcome)>>
 where
     R: Requester<Err = RequestError>,
@@ -254,7 +255,7 @@ where
             Ok(()) => ChatOutcome::Sent,
             Err(e) => match refusal(&e) {
                 Some(reason) => {
-                    disable_chat(bot, store, admin, chat, &reason, chrono::Utc::now()).await?;
+                    disable_chat(bot, store, admin, chat, &reason, now).await?;
                     ChatOutcome::Disabled(reason)
                 }
                 None => ChatOutcome::Failed(e.to_string()),

@@ -254,9 +254,16 @@ mod against_our_fake {
             ..Outgoing::default()
         };
         let started = Instant::now();
-        let result = deliver(&bot(&fake.url), db.store.as_ref(), None, &[42], &out)
-            .await
-            .unwrap();
+        let result = deliver(
+            &bot(&fake.url),
+            db.store.as_ref(),
+            None,
+            &[42],
+            &out,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(result, vec![(42, ChatOutcome::Sent)]);
         // One 429 (retry_after 1), then the one that went through.
         assert_eq!(fake.calls("sendmessage").len(), 2);
@@ -295,9 +302,16 @@ mod against_our_fake {
             }],
         };
         let bot = bot(&fake.url);
-        let first = deliver(&bot, db.store.as_ref(), Some(7), &[666, 42], &out)
-            .await
-            .unwrap();
+        let first = deliver(
+            &bot,
+            db.store.as_ref(),
+            Some(7),
+            &[666, 42],
+            &out,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(first[0].0, 666);
         assert!(
             matches!(&first[0].1, ChatOutcome::Disabled(r) if r.contains("blocked")),
@@ -330,9 +344,16 @@ mod against_our_fake {
         assert_eq!(groups[0].body.matches("\"type\":\"photo\"").count(), 3);
         // Next time the blocked chat is not tried.
         let before = fake.calls.lock().unwrap().len();
-        let second = deliver(&bot, db.store.as_ref(), Some(7), &[666, 42], &out)
-            .await
-            .unwrap();
+        let second = deliver(
+            &bot,
+            db.store.as_ref(),
+            Some(7),
+            &[666, 42],
+            &out,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         assert!(matches!(second[0].1, ChatOutcome::Skipped(_)));
         let tried_666 = fake.calls.lock().unwrap()[before..]
             .iter()
