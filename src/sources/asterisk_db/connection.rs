@@ -18,6 +18,20 @@ pub enum CdrDb {
     Postgres(sqlx::PgConnection),
 }
 
+/// A query with the key's values bound in order (either backend's query type).
+macro_rules! bound {
+    ($sql:expr, $params:expr) => {{
+        let mut q = sqlx::query($sql);
+        for p in $params {
+            q = match p {
+                Param::Text(s) => q.bind(s.clone()),
+                Param::Int(n) => q.bind(*n),
+            };
+        }
+        q
+    }};
+}
+
 impl CdrDb {
     /// Connects with the source's URL; errors never show its password.
     pub async fn connect(db: &AsteriskDbConfig) -> Result<CdrDb, String> {
@@ -175,6 +189,7 @@ impl CdrDb {
         self.fetch(schema, &sql, &[]).await
     }
 
+    /// Runs `sql` with `params` bound in order.
     async fn fetch(
         &mut self,
         schema: &Schema,
@@ -184,27 +199,13 @@ impl CdrDb {
         let width = schema.columns.len();
         match self {
             CdrDb::MySql(c) => {
-                let mut q = sqlx::query(sql);
-                for p in params {
-                    q = match p {
-                        Param::Text(s) => q.bind(s.clone()),
-                        Param::Int(n) => q.bind(*n),
-                    };
-                }
-                let rows = q.fetch_all(c).await?;
+                let rows = bound!(sql, params).fetch_all(c).await?;
                 rows.iter()
                     .map(|r| (0..width).map(|i| text_mysql(r, i)).collect())
                     .collect()
             }
             CdrDb::Postgres(c) => {
-                let mut q = sqlx::query(sql);
-                for p in params {
-                    q = match p {
-                        Param::Text(s) => q.bind(s.clone()),
-                        Param::Int(n) => q.bind(*n),
-                    };
-                }
-                let rows = q.fetch_all(c).await?;
+                let rows = bound!(sql, params).fetch_all(c).await?;
                 rows.iter()
                     .map(|r| {
                         (0..width)
