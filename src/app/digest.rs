@@ -242,7 +242,7 @@ pub async fn write_digest(
         }
         model.kpi = Some(section);
     }
-    let templates = Templates::new(config.templates_dir.clone());
+    let templates = Templates::new(config.templates_dir.clone())?;
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;
     let text = templates.render(&format!("{dir}/digest.txt"), &model)?;
@@ -371,7 +371,7 @@ pub async fn manager_card_parts(
         .with_context(|| format!("no figures for {}", person.id))?;
     let success = config.thresholds.success_talk_secs;
     let card = manager_card(e, &report, success, locale, view);
-    let templates = Templates::new(config.templates_dir.clone());
+    let templates = Templates::new(config.templates_dir.clone())?;
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/manager.telegram.html"), &card)?;
     let text = templates.render(&format!("{dir}/manager.txt"), &card)?;

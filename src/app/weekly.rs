@@ -288,7 +288,7 @@ pub async fn write_weekly(
     let week = build_week(store, config, &team_config, day, now).await?;
     let drawn = draw_charts(&week, &team_config).await?;
 
-    let templates = Templates::new(config.templates_dir.clone());
+    let templates = Templates::new(config.templates_dir.clone())?;
     let dir = locale_dir(team_config.locale);
     let model = weekly(&week.this, &week.last, team_config.locale);
     let subject = templates

@@ -75,6 +75,16 @@ pub enum RenderError {
         name: String,
         source: minijinja::Error,
     },
+    #[error("message catalog: {0}")]
+    Catalog(#[from] catalog::CatalogError),
+}
+
+/// The locale a template is written in, from its folder (`ru/digest.txt`).
+fn template_locale(state: &minijinja::State) -> Locale {
+    match state.name().split('/').next() {
+        Some("en") => Locale::En,
+        _ => Locale::Ru,
+    }
 }
 
 pub fn locale_dir(locale: Locale) -> &'static str {
@@ -90,10 +100,24 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// `override_dir` holds an admin's edited copies; a template missing there
-    /// comes from the built-in set.
-    pub fn new(override_dir: Option<PathBuf>) -> Self {
+    /// `override_dir` holds an admin's edited copies; a template (or a
+    /// message) missing there comes from the built-in set. Templates count
+    /// and measure through the catalog of their locale:
+    /// `{{ n | count("calls") }}` reads «21 звонок», `{{ secs | duration }}`
+    /// «8 мин 55 с».
+    pub fn new(override_dir: Option<PathBuf>) -> Result<Self, RenderError> {
+        let catalog = std::sync::Arc::new(catalog::Catalog::new(override_dir.as_deref())?);
         let mut env = Environment::new();
+        let messages = catalog.clone();
+        env.add_filter(
+            "count",
+            move |state: &minijinja::State, n: i64, message: String| {
+                messages.count(template_locale(state), &message, n)
+            },
+        );
+        env.add_filter("duration", move |state: &minijinja::State, seconds: i64| {
+            catalog.duration(template_locale(state), seconds)
+        });
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") {
@@ -140,7 +164,7 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, text)| (*text).to_owned()))
         });
-        Self { env }
+        Ok(Self { env })
     }
 
     /// Renders `name` (e.g. `ru/digest.txt`) with `context`.

@@ -426,7 +426,8 @@ pub struct CardCalls {
     pub success_secs: i64,
     pub connected: i64,
     pub calls: i64,
-    pub talk: String,
+    /// Talk time, seconds (the template words it).
+    pub talk_secs: i64,
 }
 
 /// The card's pulse: the day's first and last call, peak hour, idle gap.
@@ -492,7 +493,7 @@ pub fn manager_card(
         success_secs,
         connected: t.connected.value as i64,
         calls: (t.calls_out.value + t.calls_in.value) as i64,
-        talk: duration_words(t.talk_time.value as i64, locale),
+        talk_secs: t.talk_time.value as i64,
     };
     let pulse = CardPulse {
         first_call: day.and_then(|d| d.first_call).map(|c| hm(c, tz)),

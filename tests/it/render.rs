@@ -274,6 +274,7 @@ async fn the_manager_card_reads_like_the_mock_up() {
         "{text}"
     );
     assert!(text.contains("first call 09:00, last 09:20"), "{text}");
+    assert!(text.contains("Talk 2 min 50 s,"), "{text}");
     assert!(
         text.contains("Peak: 09:00–10:00, 3 calls — a potential of 27 a day"),
         "{text}"
@@ -285,6 +286,34 @@ async fn the_manager_card_reads_like_the_mock_up() {
     );
     // Their funnel and their day's pulse.
     assert_eq!(files.charts.len(), 2);
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_russian_card_counts_calls_in_the_right_form_and_talk_to_the_second() {
+    let db = sqlite().await;
+    // 21 calls of 25 s each: «21 звонок», 525 s of talk.
+    let calls: Vec<Call> = (0..21).map(|i| outbound(&format!("k{i}"), i, 25)).collect();
+    store_calls(&db, &calls).await;
+    let mut config = config(0, None);
+    config.teams[0].locale = salespulse::config::Locale::Ru;
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+    let files = salespulse::app::digest::write_manager_card(
+        db.store.as_ref(),
+        &config,
+        "oneil",
+        day(),
+        day(),
+        now,
+        out.path(),
+    )
+    .await
+    .unwrap();
+    let text = files.text_body;
+    assert!(text.contains("(21 звонок)"), "{text}");
+    assert!(text.contains("Разговоров 8 мин 45 с"), "{text}");
+    assert!(!text.contains("звонков)"), "{text}");
     db.finish().await;
 }
 
