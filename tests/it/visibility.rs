@@ -305,3 +305,43 @@ async fn the_team_chat_gets_the_digest_without_what_managers_may_not_see() {
     assert_eq!(group[0].1.photos.len(), copied.len());
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stuck_deals_name_their_stage_as_the_config_does_and_say_what_they_are_worth() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = demo(dir.path()).await;
+    let config = with(&[], "");
+    let store = salespulse::storage::open(config.database_url.expose())
+        .await
+        .unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap();
+    let bot = Bot {
+        store: store.as_ref(),
+        config: &config,
+        now,
+    };
+    let head = config
+        .employees
+        .iter()
+        .find(|e| e.role == Role::Head)
+        .unwrap();
+    let said = text(&ask(&bot, head, "/stuck").await);
+    let named = config
+        .stages
+        .iter()
+        .filter(|s| said.contains(&format!("«{}»", s.name)))
+        .count();
+    assert!(named > 0, "no stage by its name: {said}");
+    for stage in &config.stages {
+        assert!(
+            !said.contains(&format!("«{}»", stage.id)),
+            "the stage id {} reaches people: {said}",
+            stage.id
+        );
+    }
+    assert!(
+        said.contains(" ₽ · "),
+        "no deal says what it is worth: {said}"
+    );
+    store.close().await;
+}

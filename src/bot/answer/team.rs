@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::super::access::{Refusal, target};
 use super::super::parse::{Period, echo};
 use super::{Bot, Forward, Reply, escape, figure_key, help, pre};
-use crate::config::EmployeeConfig;
+use crate::config::{EmployeeConfig, Locale};
 use crate::domain::Role;
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard, visible_places};
@@ -56,12 +56,29 @@ impl Bot<'_> {
                 .find(|e| Some(&e.employee_id) == d.employee_id.as_ref())
                 .map(|e| crate::report::digest::short_name(&e.name))
                 .unwrap_or_default();
+            // The stage as the config names it, and what the deal is worth.
+            let stage = self
+                .config
+                .stages
+                .iter()
+                .find(|st| st.id == d.stage)
+                .map_or(d.stage.as_str(), |st| st.name.as_str());
+            let amount = if d.amount_minor > 0 {
+                let locale = if ru { Locale::Ru } else { Locale::En };
+                format!(
+                    " · {}",
+                    crate::report::weekly::money(d.amount_minor as f64, locale)
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "{} · {} · «{}» {} {} ({} {})",
+                "{}{} · {} · «{}» {} {} ({} {})",
                 escape(&d.title),
+                escape(&amount),
                 escape(&owner),
-                escape(&d.stage),
+                escape(stage),
                 d.days_in_stage,
                 if ru { "дн." } else { "days" },
                 if ru { "порог" } else { "threshold" },
