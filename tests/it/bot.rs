@@ -173,8 +173,8 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
             .await
             .unwrap();
         let said = reply.messages.join("");
-        assert!(said.contains("⚠️ successful_contacts: 9 / 0"), "{said}");
-        assert!(said.contains("✅ calls_out: 2 / 0"), "{said}");
+        assert!(said.contains("⚠️ Successful contacts: 9 / 0"), "{said}");
+        assert!(said.contains("✅ Calls out: 2 / 0"), "{said}");
         assert_eq!(reply.forwards.len(), 1, "{:?}", reply.forwards);
         assert_eq!(reply.forwards[0].chat, 1003);
         assert!(

@@ -193,7 +193,7 @@ async fn each_command_keeps_each_hidden_group_from_managers() {
         let reply = ask(&bot, manager, "/report successful 900").await;
         let said = text(&reply);
         assert_eq!(
-            said.contains("successful_contacts: 900 / —"),
+            said.contains("Результативные: 900 / —"),
             hidden == FigureGroup::Telephony,
             "{hidden} hidden: {said}"
         );

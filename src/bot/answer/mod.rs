@@ -531,7 +531,10 @@ impl Bot<'_> {
                 out,
                 "{} {} {}/{}",
                 if l.met { "✅" } else { "⚠️" },
-                escape(&l.figure),
+                escape(&crate::report::digest::figure_label(
+                    &l.figure,
+                    if ru { Locale::Ru } else { Locale::En }
+                )),
                 crate::metrics::kpi::number(l.actual),
                 crate::metrics::kpi::number(l.target.round())
             );

@@ -9,6 +9,7 @@ use super::super::parse::{Period, echo};
 use super::{Bot, Forward, Reply, escape, figure_key, help, pre};
 use crate::config::{EmployeeConfig, Locale};
 use crate::domain::Role;
+use crate::report::digest::figure_label;
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard, visible_places};
 use crate::report::visibility::View;
@@ -248,6 +249,7 @@ impl Bot<'_> {
             th.self_report_tolerance_pct,
             th.self_report_tolerance_min,
         );
+        let locale = if ru { Locale::Ru } else { Locale::En };
         let mut out = String::from(if ru {
             "Самоотчёт и замер:\n"
         } else {
@@ -266,7 +268,7 @@ impl Bot<'_> {
                 out,
                 "{} {}: {} / {}",
                 if l.flagged { "⚠️" } else { "✅" },
-                escape(&l.figure),
+                escape(&figure_label(&l.figure, locale)),
                 crate::metrics::kpi::number(l.reported),
                 measured
             );
@@ -289,7 +291,7 @@ impl Bot<'_> {
                 let _ = writeln!(
                     note,
                     "{}: {} / {}",
-                    escape(&l.figure),
+                    escape(&figure_label(&l.figure, locale)),
                     crate::metrics::kpi::number(l.reported),
                     crate::metrics::kpi::number(l.measured)
                 );
