@@ -19,3 +19,4 @@ pub mod serve;
 pub mod shutdown;
 pub mod sources;
 pub mod storage;
+pub mod words;

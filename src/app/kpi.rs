@@ -279,9 +279,17 @@ fn person_rules(out: &mut String, report: &KpiReport, row: &KpiRow, explain: boo
         number(result.bonus)
     );
     for ind in &result.indicators {
-        let _ = writeln!(out, "  {}", ind.rule);
+        let _ = writeln!(
+            out,
+            "  {}",
+            crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.rule)
+        );
         if explain {
-            let _ = writeln!(out, "      {}", ind.figure_rule);
+            let _ = writeln!(
+                out,
+                "      {}",
+                crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.figure_rule)
+            );
             if !ind.records.is_empty() {
                 let shown: Vec<String> = ind
                     .records

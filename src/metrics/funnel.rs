@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Figure, RecordKind, RecordRef, Unit};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit};
 use crate::config::StageConfig;
 use crate::domain::{Deal, StageChange, StageKind, Temperature};
 
@@ -377,13 +377,13 @@ fn win_rate_figure(won: usize, lost: usize) -> Figure {
         key: "win_rate",
         value: rate.unwrap_or(0.0),
         unit: Unit::Ratio,
-        rule: match rate {
+        rule: Rule::from(match rate {
             Some(r) => format!(
                 "win rate = {won} won / {closed} closed = {:.0} %",
                 r * 100.0
             ),
             None => "win rate: no deals closed in the period".to_owned(),
-        },
+        }),
         records: Vec::new(),
     }
 }
@@ -401,7 +401,8 @@ fn revenue_figure(won: &[&Deal]) -> Figure {
             "revenue = sum of {} deals won = {:.2}",
             won.len(),
             revenue as f64 / 100.0
-        ),
+        )
+        .into(),
         records: deal_refs(won),
     }
 }
@@ -415,7 +416,8 @@ fn stuck_figure(stuck: &[StuckDeal]) -> Figure {
         rule: format!(
             "stuck deals = open deals longer in their stage than its threshold = {}",
             stuck.len()
-        ),
+        )
+        .into(),
         records: stuck
             .iter()
             .map(|s| RecordRef {
@@ -478,7 +480,7 @@ pub struct Bottleneck {
     pub stage: String,
     pub share: f64,
     pub team_share: f64,
-    pub rule: String,
+    pub rule: Rule,
 }
 
 /// A funnel that holds only the open deals per stage, from counts made
@@ -528,6 +530,6 @@ pub fn bottleneck(person: &Funnel, team: &Funnel) -> Option<Bottleneck> {
                 p.open_deals,
                 share * 100.0,
                 team_share * 100.0
-            ),
+            ).into(),
         })
 }

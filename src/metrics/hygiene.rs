@@ -252,7 +252,7 @@ fn overdue(my_tasks: &[&Task], now: DateTime<Utc>) -> (Figure, Figure) {
         key: "oldest_overdue_days",
         value: oldest_days as f64,
         unit: Unit::Count,
-        rule: format!("the oldest overdue task is {oldest_days} days late"),
+        rule: format!("the oldest overdue task is {oldest_days} days late").into(),
         records: overdue
             .first()
             .map(|t| vec![rref(RecordKind::Task, &t.source, t.external_id.as_str())])
@@ -383,7 +383,8 @@ fn next_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> (Figure, Figure) {
             "open tasks per open deal = {} / {} = {per_deal:.2}",
             open_tasks.len(),
             open_deals.len()
-        ),
+        )
+        .into(),
         records: Vec::new(),
     };
     (deals_without_next_task, open_tasks_per_open_deal)
@@ -514,7 +515,8 @@ fn comment_quality(s: &Scope<'_>) -> CommentFigures {
             weak.len(),
             my_comments.len(),
             share * 100.0
-        ),
+        )
+        .into(),
         records: Vec::new(),
     };
     let comments = Figure::count(

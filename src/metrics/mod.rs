@@ -8,7 +8,10 @@ pub mod hygiene;
 pub mod kpi;
 pub mod plan;
 pub mod pulse;
+pub mod rule;
 pub mod telephony;
+
+pub use rule::{Rule, Value};
 
 use serde::Serialize;
 
@@ -45,19 +48,21 @@ pub struct RecordRef {
     pub id: String,
 }
 
-/// One figure: its value, the rule with the numbers put in, and the records
-/// it was computed from.
+/// One figure: its value, the rule with the numbers put in (as data: an id
+/// and named values, worded by `words`), and the records it was computed
+/// from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Figure {
     pub key: &'static str,
     pub value: f64,
     pub unit: Unit,
-    pub rule: String,
+    pub rule: Rule,
     pub records: Vec<RecordRef>,
 }
 
 impl Figure {
-    pub fn count(key: &'static str, rule: String, records: Vec<RecordRef>) -> Self {
+    pub fn count(key: &'static str, rule: impl Into<Rule>, records: Vec<RecordRef>) -> Self {
+        let rule = rule.into();
         Self {
             key,
             value: records.len() as f64,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use super::Rule;
 use crate::config::{PlanConfig, PlanTarget, TeamConfig};
 use crate::domain::Role;
 
@@ -17,7 +18,7 @@ pub struct PlanLine {
     pub actual: f64,
     pub completion: Option<f64>,
     pub met: bool,
-    pub rule: String,
+    pub rule: Rule,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,7 +164,7 @@ pub fn plan_vs_actual(
                 actual,
                 completion,
                 met,
-                rule,
+                rule: rule.into(),
             }
         })
         .collect();

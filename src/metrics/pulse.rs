@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::telephony::is_successful;
-use super::{Figure, RecordKind, RecordRef, Unit, human_duration, median};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit, human_duration, median};
 use crate::calendar::local_to_utc;
 use crate::domain::{Call, Direction};
 
@@ -241,21 +241,22 @@ fn idle_figures(p: &DayPulse, rules: &PulseRules) -> [Figure; 3] {
                 } else {
                     format!(": {gap_list}")
                 }
-            ),
+            )
+            .into(),
             records: Vec::new(),
         },
         Figure {
             key: "idle_total",
             value: idle_total as f64,
             unit: Unit::Seconds,
-            rule: format!("idle total = {}", human_duration(idle_total)),
+            rule: format!("idle total = {}", human_duration(idle_total)).into(),
             records: Vec::new(),
         },
         Figure {
             key: "longest_idle",
             value: p.longest_idle.map(|g| g.seconds()).unwrap_or(0) as f64,
             unit: Unit::Seconds,
-            rule: match p.longest_idle {
+            rule: Rule::from(match p.longest_idle {
                 Some(g) => format!(
                     "longest idle gap = {} ({}-{})",
                     human_duration(g.seconds()),
@@ -263,7 +264,7 @@ fn idle_figures(p: &DayPulse, rules: &PulseRules) -> [Figure; 3] {
                     local_hm(g.end, tz)
                 ),
                 None => "longest idle gap: none".to_owned(),
-            },
+            }),
             records: Vec::new(),
         },
     ]
@@ -282,7 +283,8 @@ fn share_figure(p: &DayPulse, line: &[&Call]) -> Figure {
             p.active_zones.len(),
             human_duration(work.seconds()),
             p.share_in_calls * 100.0
-        ),
+        )
+        .into(),
         records: line
             .iter()
             .map(|c| RecordRef {
@@ -301,26 +303,26 @@ fn wrapup_figures(p: &DayPulse) -> [Figure; 2] {
             key: "wrapup_after_unsuccessful",
             value: p.wrapup_unsuccessful_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: match p.wrapup_unsuccessful_median {
+            rule: Rule::from(match p.wrapup_unsuccessful_median {
                 Some(m) => format!(
                     "median wrap-up after an unsuccessful call = {m:.0} s over {} pauses",
                     p.wrapups_after_unsuccessful.len()
                 ),
                 None => "wrap-up after unsuccessful calls: none inside active zones".to_owned(),
-            },
+            }),
             records: Vec::new(),
         },
         Figure {
             key: "wrapup_after_successful",
             value: p.wrapup_successful_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: match p.wrapup_successful_median {
+            rule: Rule::from(match p.wrapup_successful_median {
                 Some(m) => format!(
                     "median wrap-up after a successful call = {m:.0} s over {} pauses",
                     p.wrapups_after_successful.len()
                 ),
                 None => "wrap-up after successful calls: none inside active zones".to_owned(),
-            },
+            }),
             records: Vec::new(),
         },
     ]
@@ -335,27 +337,27 @@ fn peak_figures(p: &DayPulse) -> [Figure; 2] {
             key: "peak_hour",
             value: p.peak_hour.map(f64::from).unwrap_or(0.0),
             unit: Unit::Count,
-            rule: match p.peak_hour {
+            rule: Rule::from(match p.peak_hour {
                 Some(h) => format!(
                     "peak hour = {h:02}:00-{:02}:00 with {peak_calls} calls",
                     h + 1
                 ),
                 None => "peak hour: no calls".to_owned(),
-            },
+            }),
             records: Vec::new(),
         },
         Figure {
             key: "utilisation",
             value: p.utilisation.unwrap_or(0.0),
             unit: Unit::Ratio,
-            rule: match p.utilisation {
+            rule: Rule::from(match p.utilisation {
                 Some(u) => format!(
                     "utilisation = {} calls / potential ({peak_calls} in the peak hour x {work_hours} working hours = {potential}) = {:.0} %",
                     p.calls,
                     u * 100.0
                 ),
                 None => "utilisation: no calls".to_owned(),
-            },
+            }),
             records: Vec::new(),
         },
     ]

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Figure, RecordKind, RecordRef, Unit, human_duration, median};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit, human_duration, median};
 use crate::domain::{Call, CallKind, Direction, NumberHistory};
 
 /// A call to a number with a successful contact before it is warm; the
@@ -194,24 +194,25 @@ fn talk_figures(connected: &[&Call]) -> [Figure; 3] {
             rule: format!(
                 "talk time = sum of talk over {n_conn} connected calls = {}",
                 human_duration(talk)
-            ),
+            )
+            .into(),
             records: refs(connected.iter().copied()),
         },
         Figure {
             key: "talk_mean",
             value: mean,
             unit: Unit::Seconds,
-            rule: format!("mean talk = {talk} s / {n_conn} connected calls = {mean:.0} s"),
+            rule: format!("mean talk = {talk} s / {n_conn} connected calls = {mean:.0} s").into(),
             records: Vec::new(),
         },
         Figure {
             key: "talk_median",
             value: talk_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: match talk_median {
+            rule: Rule::from(match talk_median {
                 Some(m) => format!("median talk over {n_conn} connected calls = {m:.0} s"),
                 None => "median talk: no connected calls".to_owned(),
-            },
+            }),
             records: Vec::new(),
         },
     ]

@@ -2,7 +2,6 @@
 //! `report-templates/` (an admin's override folder first, the built-in copies
 //! embedded in the binary as the fallback), and Telegram's message limits.
 
-pub mod catalog;
 pub mod charts;
 pub mod email;
 pub mod spreadsheet;
@@ -14,6 +13,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::config::Locale;
+use crate::words::{Arg, Catalog};
 
 /// A drawn chart as it goes out: its file name and PNG bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub enum RenderError {
         source: minijinja::Error,
     },
     #[error("message catalog: {0}")]
-    Catalog(#[from] catalog::CatalogError),
+    Catalog(#[from] crate::words::CatalogError),
 }
 
 /// The locale a template is written in, from its folder (`ru/digest.txt`).
@@ -87,16 +87,13 @@ fn template_locale(state: &minijinja::State) -> Locale {
     }
 }
 
-pub fn locale_dir(locale: Locale) -> &'static str {
-    match locale {
-        Locale::Ru => "ru",
-        Locale::En => "en",
-    }
-}
+pub use crate::words::locale_dir;
 
-/// The template set: strict about undefined variables, escaping HTML forms.
+/// The template set: strict about undefined variables, escaping HTML forms,
+/// with the message catalog its templates word things through.
 pub struct Templates {
     env: Environment<'static>,
+    catalog: std::sync::Arc<Catalog>,
 }
 
 impl Templates {
@@ -104,9 +101,10 @@ impl Templates {
     /// message) missing there comes from the built-in set. Templates count
     /// and measure through the catalog of their locale:
     /// `{{ n | count("calls") }}` reads «21 звонок», `{{ secs | duration }}`
-    /// «8 мин 55 с».
+    /// «8 мин 55 с», `{{ x | number }}` «12 345,5», `{{ share | percent }}`
+    /// «38,6 %», `{{ t("message-id", n=3) }}` any message of the catalog.
     pub fn new(override_dir: Option<PathBuf>) -> Result<Self, RenderError> {
-        let catalog = std::sync::Arc::new(catalog::Catalog::new(override_dir.as_deref())?);
+        let catalog = std::sync::Arc::new(Catalog::new(override_dir.as_deref())?);
         let mut env = Environment::new();
         let messages = catalog.clone();
         env.add_filter(
@@ -115,9 +113,38 @@ impl Templates {
                 messages.count(template_locale(state), &message, n)
             },
         );
+        let messages = catalog.clone();
         env.add_filter("duration", move |state: &minijinja::State, seconds: i64| {
-            catalog.duration(template_locale(state), seconds)
+            messages.duration(template_locale(state), seconds)
         });
+        let messages = catalog.clone();
+        env.add_filter("percent", move |state: &minijinja::State, share: f64| {
+            messages.percent(template_locale(state), share)
+        });
+        env.add_filter("number", |state: &minijinja::State, n: f64| {
+            crate::words::number(template_locale(state), n, 1)
+        });
+        let messages = catalog.clone();
+        env.add_function(
+            "t",
+            move |state: &minijinja::State, id: String, args: minijinja::value::Kwargs| {
+                let mut values = Vec::new();
+                for name in args.args() {
+                    let v: minijinja::Value = args.get(name)?;
+                    let arg = match v.as_i64() {
+                        Some(n) => Arg::from(n),
+                        None => match f64::try_from(v.clone()) {
+                            Ok(n) if v.kind() == minijinja::value::ValueKind::Number => {
+                                Arg::from(n)
+                            }
+                            _ => Arg::Text(v.to_string()),
+                        },
+                    };
+                    values.push((name, arg));
+                }
+                Ok::<_, minijinja::Error>(messages.text(template_locale(state), &id, &values))
+            },
+        );
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") {
@@ -164,7 +191,13 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, text)| (*text).to_owned()))
         });
-        Ok(Self { env })
+        Ok(Self { env, catalog })
+    }
+
+    /// The catalog the templates word things through (with the admin's
+    /// overrides).
+    pub fn catalog(&self) -> &std::sync::Arc<Catalog> {
+        &self.catalog
     }
 
     /// Renders `name` (e.g. `ru/digest.txt`) with `context`.

@@ -212,7 +212,12 @@ fn overdue_tasks(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxEr
         overdue.write_string(r, 0, &e.name)?;
         overdue.write_number(r, 1, e.hygiene.overdue_tasks.value)?;
         overdue.write_number(r, 2, e.hygiene.oldest_overdue_days.value)?;
-        overdue.write_string(r, 3, &e.hygiene.overdue_tasks.rule)?;
+        overdue.write_string(
+            r,
+            3,
+            &crate::words::Catalog::built_in()
+                .rule(crate::config::Locale::En, &e.hygiene.overdue_tasks.rule),
+        )?;
     }
     overdue.autofit();
 
@@ -248,8 +253,17 @@ fn kpi_sheet(book: &mut Workbook, kpi: &KpiReport) -> Result<(), XlsxError> {
             sheet.write_string(r, 4, &ind.figure)?;
             sheet.write_number(r, 5, ind.actual)?;
             sheet.write_number(r, 6, ind.amount)?;
-            sheet.write_string(r, 7, &ind.rule)?;
-            sheet.write_string(r, 8, &ind.figure_rule)?;
+            sheet.write_string(
+                r,
+                7,
+                &crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.rule),
+            )?;
+            sheet.write_string(
+                r,
+                8,
+                &crate::words::Catalog::built_in()
+                    .rule(crate::config::Locale::En, &ind.figure_rule),
+            )?;
             sheet.write_number(r, 9, ind.records.len() as f64)?;
             r += 1;
         }

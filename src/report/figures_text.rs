@@ -215,13 +215,26 @@ pub fn render(report: &FiguresReport, explain: bool) -> String {
                 ])
                 .chain(e.pulse.iter().flat_map(|d| d.figures.iter()))
             {
-                let _ = writeln!(out, "    why {}: {}", f.key, f.rule);
+                let _ = writeln!(
+                    out,
+                    "    why {}: {}",
+                    f.key,
+                    crate::words::Catalog::built_in().rule(crate::config::Locale::En, &f.rule)
+                );
             }
             for l in &e.plan.lines {
-                let _ = writeln!(out, "    why plan {}", l.rule);
+                let _ = writeln!(
+                    out,
+                    "    why plan {}",
+                    crate::words::Catalog::built_in().rule(crate::config::Locale::En, &l.rule)
+                );
             }
             if let Some(b) = &e.bottleneck {
-                let _ = writeln!(out, "    why {}", b.rule);
+                let _ = writeln!(
+                    out,
+                    "    why {}",
+                    crate::words::Catalog::built_in().rule(crate::config::Locale::En, &b.rule)
+                );
             }
         }
     }
@@ -239,7 +252,11 @@ pub fn render(report: &FiguresReport, explain: bool) -> String {
             s.conversion.map(pct).unwrap_or_else(|| "-".into())
         );
     }
-    let _ = writeln!(out, "  {}", f.win_rate.rule);
+    let _ = writeln!(
+        out,
+        "  {}",
+        crate::words::Catalog::built_in().rule(crate::config::Locale::En, &f.win_rate.rule)
+    );
     for t in &f.temperature {
         let _ = writeln!(
             out,

@@ -14,7 +14,7 @@ use crate::config::{Config, LeaderboardScope};
 use crate::domain::Role;
 use crate::metrics::kpi::{SchemeResult, evaluate, project};
 use crate::metrics::plan::working_days_in_month;
-use crate::metrics::{Figure, Unit};
+use crate::metrics::{Figure, Rule, Unit};
 use crate::storage::Store;
 
 pub const SCHEMA: &str = "salespulse.kpi/1";
@@ -81,7 +81,7 @@ pub fn figure_map(e: &EmployeeFigures) -> BTreeMap<String, Figure> {
             key: "talk_minutes",
             value: (t.value / 60.0).round(),
             unit: Unit::Count,
-            rule: format!("talk minutes = talk time / 60; {}", t.rule),
+            rule: Rule::new("talk_minutes").with("talk", t.rule.clone()),
             records: t.records.clone(),
         },
     );
@@ -118,7 +118,8 @@ pub fn figure_map(e: &EmployeeFigures) -> BTreeMap<String, Figure> {
             rule: format!(
                 "plan completion = mean of the lines' completions, each capped at 100 % ({})",
                 if lines.is_empty() { "no plan" } else { &lines }
-            ),
+            )
+            .into(),
             records: Vec::new(),
         },
     );

@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "connectors",
     "storage",
     "metrics",
+    "words",
     "report",
     "render",
     "delivery",

@@ -193,7 +193,10 @@ async fn a_morning_of_eight_calls_counted_by_hand_on_every_backend() {
         assert_eq!(v(&tel.connected), 6.0); // c1 c3 c4 c5 c7 c8
         assert_eq!(v(&tel.successful_contacts), 5.0); // c4 talked 10 s
         assert_eq!(
-            tel.successful_contacts.rule,
+            salespulse::words::Catalog::built_in().rule(
+                salespulse::config::Locale::En,
+                &tel.successful_contacts.rule
+            ),
             "successful contacts = connected calls with talk >= 40 s = 5 of 6"
         );
         let ids: Vec<&str> = tel
@@ -542,15 +545,27 @@ fn hygiene_counted_by_hand() {
     assert_eq!(h.oldest_overdue_days.value, 1.0);
     assert_eq!(ids(&h.postponed_without_action), ["T4", "T4"]);
     assert!(
-        h.postponed_without_action.rule.ends_with("= 2 of 3 moves"),
+        salespulse::words::Catalog::built_in()
+            .rule(
+                salespulse::config::Locale::En,
+                &h.postponed_without_action.rule
+            )
+            .ends_with("= 2 of 3 moves"),
         "{}",
-        h.postponed_without_action.rule
+        salespulse::words::Catalog::built_in().rule(
+            salespulse::config::Locale::En,
+            &h.postponed_without_action.rule
+        )
     );
     // Open deals D1, D2, D4; D1 has T1, D2 has T5, D4 has T3 and T4.
     assert_eq!(h.deals_without_next_task.value, 0.0);
     assert!((h.open_tasks_per_open_deal.value - 4.0 / 3.0).abs() < 1e-9);
     assert_eq!(ids(&h.calls_without_trace), ["k2"]);
-    assert!(h.calls_without_trace.rule.ends_with("= 1 of 2"));
+    assert!(
+        salespulse::words::Catalog::built_in()
+            .rule(salespulse::config::Locale::En, &h.calls_without_trace.rule)
+            .ends_with("= 1 of 2")
+    );
     assert_eq!(ids(&h.calls_about_deals), ["k1", "k2"]);
     assert_eq!(ids(&h.weak_comments), ["K2"]);
     assert_eq!(h.comments.value, 2.0);

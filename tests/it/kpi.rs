@@ -155,7 +155,10 @@ async fn each_month_is_paid_under_its_own_scheme_and_position() {
             .unwrap();
         assert_eq!(ann.scheme_from.as_deref(), Some("2026-10"));
         assert_eq!(
-            ann.result.as_ref().unwrap().indicators[0].rule,
+            salespulse::words::Catalog::built_in().rule(
+                salespulse::config::Locale::En,
+                &ann.result.as_ref().unwrap().indicators[0].rule
+            ),
             "meetings: 3 × 500 ₽ = 1 500 ₽"
         );
         // The records behind the amount are the three meetings.
@@ -183,7 +186,10 @@ async fn each_month_is_paid_under_its_own_scheme_and_position() {
         assert_eq!(bob.position.as_deref(), Some("farmer"));
         assert_eq!(bonus_of(&november, "bob"), 3000.0);
         assert_eq!(
-            bob.result.as_ref().unwrap().indicators[0].rule,
+            salespulse::words::Catalog::built_in().rule(
+                salespulse::config::Locale::En,
+                &bob.result.as_ref().unwrap().indicators[0].rule
+            ),
             "meetings: 3, the step from 2 reached: 3 000 ₽ (steps: from 2 → 3 000 ₽, from 4 → 8 000 ₽)"
         );
         assert_eq!(november.total_bonus, 5800.0);

@@ -476,7 +476,14 @@ impl Bot<'_> {
             "<b>{}</b>, {}\n{}\n",
             escape(&person.name),
             day.format("%d.%m"),
-            escape(&figure.rule)
+            escape(&crate::words::Catalog::built_in().rule(
+                if ru {
+                    crate::config::Locale::Ru
+                } else {
+                    crate::config::Locale::En
+                },
+                &figure.rule
+            ))
         );
         // The calls behind it: time, masked number, talk time.
         let calls: BTreeMap<String, crate::domain::Call> = self

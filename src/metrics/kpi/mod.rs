@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Figure, RecordRef, Unit};
+use super::{Figure, RecordRef, Rule, Unit};
 use crate::config::kpi::{KpiIndicator, KpiRule, KpiScheme, Step};
 
 /// Figures that add up over a month, so that the month's pace carries them
@@ -51,13 +51,13 @@ pub struct IndicatorResult {
     /// What it pays, in currency units.
     pub amount: f64,
     /// The rule with the numbers put in.
-    pub rule: String,
+    pub rule: Rule,
     /// For a gate: whether it was passed.
     pub passed: Option<bool>,
     /// The gate that held this indicator's pay back.
     pub blocked_by: Option<String>,
     /// The figure's own explanation.
-    pub figure_rule: String,
+    pub figure_rule: Rule,
     pub records: Vec<RecordRef>,
 }
 
@@ -290,7 +290,7 @@ fn indicator(ind: &KpiIndicator, figure: &Figure, currency: &str) -> IndicatorRe
         figure: ind.figure.clone(),
         actual,
         amount: round_money(amount),
-        rule,
+        rule: rule.into(),
         passed,
         blocked_by: None,
         figure_rule: figure.rule.clone(),
@@ -319,12 +319,16 @@ fn hold_back(
             && (applies_to.is_empty() || applies_to.contains(&r.id));
         if covered && r.blocked_by.is_none() {
             if r.amount > 0.0 {
-                r.rule = format!(
-                    "{}, held back by the gate {}: {}",
-                    r.rule,
-                    gate.name,
-                    money(0.0, currency)
-                );
+                r.rule = Rule::new("kpi_held_back")
+                    .with("rule", r.rule.clone())
+                    .with("gate", gate.name.clone())
+                    .with(
+                        "paid",
+                        super::Value::Money {
+                            amount: 0.0,
+                            currency: currency.to_owned(),
+                        },
+                    );
             }
             r.amount = 0.0;
             r.blocked_by = Some(gate.id.clone());
@@ -334,7 +338,9 @@ fn hold_back(
     if let Some(r) = results.iter_mut().find(|r| r.id == gate.id)
         && !held.is_empty()
     {
-        r.rule = format!("{}: {} pay nothing", r.rule, held.join(", "));
+        r.rule = Rule::new("kpi_gate_holds")
+            .with("rule", r.rule.clone())
+            .with("held", held.join(", "));
     }
 }
 
@@ -346,7 +352,7 @@ pub fn evaluate(
 ) -> SchemeResult {
     let empty = Figure::count(
         "missing",
-        "no such figure for this person".into(),
+        "no such figure for this person".to_owned(),
         Vec::new(),
     );
     let mut results: Vec<IndicatorResult> = scheme
@@ -375,7 +381,9 @@ pub fn project(figures: &BTreeMap<String, Figure>, pace: f64) -> BTreeMap<String
             let mut f = f.clone();
             if CUMULATIVE.contains(&key.as_str()) {
                 f.value = (f.value * pace).round();
-                f.rule = format!("{} at the month's pace (× {:.2})", f.rule, pace);
+                f.rule = Rule::new("kpi_at_pace")
+                    .with("rule", f.rule.clone())
+                    .with("pace", pace);
             }
             (key.clone(), f)
         })

@@ -2,7 +2,13 @@
 //! wording people read.
 
 use super::*;
+use crate::config::Locale;
 use chrono::NaiveDate;
+
+/// A rule as the English catalog words it.
+fn en(rule: &Rule) -> String {
+    crate::words::Catalog::built_in().rule(Locale::En, rule)
+}
 
 fn scheme(indicators: Vec<(&str, &str, KpiRule)>) -> KpiScheme {
     KpiScheme {
@@ -30,7 +36,7 @@ fn figures(values: &[(&'static str, f64, Unit)]) -> BTreeMap<String, Figure> {
                     key,
                     value: *value,
                     unit: *unit,
-                    rule: format!("{key} = {value}"),
+                    rule: format!("{key} = {value}").into(),
                     records: Vec::new(),
                 },
             )
@@ -59,8 +65,11 @@ fn per_unit_pays_each_meeting() {
     )]);
     let r = evaluate(&s, &figures(&[("meetings", 14.0, Unit::Count)]), "₽");
     assert_eq!(r.bonus, 7000.0);
-    assert_eq!(r.indicators[0].rule, "meetings held: 14 × 500 ₽ = 7 000 ₽");
-    assert_eq!(r.indicators[0].figure_rule, "meetings = 14");
+    assert_eq!(
+        en(&r.indicators[0].rule),
+        "meetings held: 14 × 500 ₽ = 7 000 ₽"
+    );
+    assert_eq!(en(&r.indicators[0].figure_rule), "meetings = 14");
 }
 
 #[test]
@@ -80,7 +89,7 @@ fn per_unit_stops_at_its_cap() {
     );
     assert_eq!(r.bonus, 5000.0);
     assert_eq!(
-        r.indicators[0].rule,
+        en(&r.indicators[0].rule),
         "contacts: 254 × 40 ₽ = 10 160 ₽, capped at 5 000 ₽"
     );
 }
@@ -103,13 +112,13 @@ fn linear_pays_in_proportion_between_floor_and_cap() {
     let r = at(2_400_000.0);
     assert_eq!(r.bonus, 16_000.0);
     assert_eq!(
-        r.indicators[0].rule,
+        en(&r.indicators[0].rule),
         "revenue: 2 400 000 ₽ of 3 000 000 ₽ = 80 % × 20 000 ₽ = 16 000 ₽"
     );
     let below = at(1_200_000.0);
     assert_eq!(below.bonus, 0.0);
     assert_eq!(
-        below.indicators[0].rule,
+        en(&below.indicators[0].rule),
         "revenue: 1 200 000 ₽ of 3 000 000 ₽ = 40 %, below the floor of 50 %: 0 ₽"
     );
     // Exactly at the floor pays.
@@ -117,7 +126,7 @@ fn linear_pays_in_proportion_between_floor_and_cap() {
     let above = at(4_800_000.0);
     assert_eq!(above.bonus, 30_000.0);
     assert_eq!(
-        above.indicators[0].rule,
+        en(&above.indicators[0].rule),
         "revenue: 4 800 000 ₽ of 3 000 000 ₽ = 160 %, capped at 150 % × 20 000 ₽ = 30 000 ₽"
     );
 }
@@ -147,13 +156,13 @@ fn steps_pay_the_highest_step_reached() {
     let at = |n: f64| evaluate(&s, &figures(&[("deals_won", n, Unit::Count)]), "₽");
     assert_eq!(at(2.0).bonus, 0.0);
     assert_eq!(
-        at(2.0).indicators[0].rule,
+        en(&at(2.0).indicators[0].rule),
         "won: 2, below the first step (3): 0 ₽ (steps: from 3 → 5 000 ₽, from 5 → 10 000 ₽, from 8 → 20 000 ₽)"
     );
     assert_eq!(at(3.0).bonus, 5000.0);
     assert_eq!(at(7.0).bonus, 10000.0);
     assert_eq!(
-        at(7.0).indicators[0].rule,
+        en(&at(7.0).indicators[0].rule),
         "won: 7, the step from 5 reached: 10 000 ₽ (steps: from 3 → 5 000 ₽, from 5 → 10 000 ₽, from 8 → 20 000 ₽)"
     );
     assert_eq!(at(12.0).bonus, 20000.0);
@@ -194,18 +203,21 @@ fn a_failed_gate_holds_back_what_it_covers() {
     assert_eq!(failed.bonus, 5000.0);
     assert_eq!(failed.indicators[0].passed, Some(false));
     assert_eq!(
-        failed.indicators[0].rule,
+        en(&failed.indicators[0].rule),
         "gate plan: 72 % < 80 %: not passed: meetings pay nothing"
     );
     assert_eq!(failed.indicators[1].amount, 0.0);
     assert_eq!(failed.indicators[1].blocked_by.as_deref(), Some("plan"));
     assert_eq!(
-        failed.indicators[1].rule,
+        en(&failed.indicators[1].rule),
         "meetings: 10 × 500 ₽ = 5 000 ₽, held back by the gate plan: 0 ₽"
     );
     let passed = evaluate(&s, &values(0.86), "₽");
     assert_eq!(passed.bonus, 10_000.0);
-    assert_eq!(passed.indicators[0].rule, "gate plan: 86 % ≥ 80 %: passed");
+    assert_eq!(
+        en(&passed.indicators[0].rule),
+        "gate plan: 86 % ≥ 80 %: passed"
+    );
 }
 
 #[test]
@@ -240,10 +252,10 @@ fn an_at_most_gate_with_no_list_covers_every_other_indicator() {
         )
     };
     assert_eq!(at(5.0).bonus, 2000.0);
-    assert_eq!(at(5.0).indicators[0].rule, "gate trace: 5 ≤ 5: passed");
+    assert_eq!(en(&at(5.0).indicators[0].rule), "gate trace: 5 ≤ 5: passed");
     assert_eq!(at(6.0).bonus, 0.0);
     assert_eq!(
-        at(6.0).indicators[0].rule,
+        en(&at(6.0).indicators[0].rule),
         "gate trace: 6 > 5: not passed: meetings pay nothing"
     );
 }
@@ -260,11 +272,7 @@ fn the_forecast_carries_sums_at_the_pace_and_leaves_shares() {
     assert_eq!(ahead["meetings"].value, 21.0);
     assert_eq!(ahead["plan_completion"].value, 0.9);
     assert_eq!(ahead["overdue_tasks"].value, 4.0);
-    assert!(
-        ahead["meetings"]
-            .rule
-            .ends_with("at the month's pace (× 2.10)")
-    );
+    assert!(en(&ahead["meetings"].rule).ends_with("at the month's pace (× 2.10)"));
 }
 
 #[test]
