@@ -313,6 +313,9 @@ pub struct FiguresArgs {
     /// The moment overdue and stuck are judged at [default: now]
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The language of the text [default: the team's locale]
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(clap::Args)]
@@ -337,6 +340,9 @@ pub struct KpiArgs {
     /// The moment the month is judged at [default: now]
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The language of the text [default: the team's locale]
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(clap::Args)]
@@ -391,4 +397,20 @@ pub struct DigestArgs {
     /// heads (telegram_id) and its group chat (teams[].telegram_chat_id)
     #[arg(long, value_parser = digest_delivery(), default_value = "file")]
     pub deliver: Delivery,
+}
+
+/// The language a report is worded in.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl From<Lang> for salespulse::config::Locale {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Ru => salespulse::config::Locale::Ru,
+            Lang::En => salespulse::config::Locale::En,
+        }
+    }
 }

@@ -252,6 +252,30 @@ async fn pull(flag: Option<PathBuf>, args: PullArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The message catalog with the admin's edits from `templates_dir`.
+fn catalog(config: &Config) -> anyhow::Result<salespulse::words::Catalog> {
+    Ok(salespulse::words::Catalog::new(
+        config.templates_dir.as_deref(),
+    )?)
+}
+
+/// The reader's words: `--lang`, else the locale of the report's team (a
+/// person's team), else of the first team.
+fn speech<'a>(
+    catalog: &'a salespulse::words::Catalog,
+    config: &Config,
+    team: &str,
+    lang: Option<cli::Lang>,
+) -> figures_text::Speech<'a> {
+    let locale = lang.map(Into::into).unwrap_or_else(|| {
+        config
+            .team(team)
+            .or(config.teams.first())
+            .map_or(salespulse::config::Locale::Ru, |t| t.locale)
+    });
+    figures_text::Speech { catalog, locale }
+}
+
 async fn report_figures(flag: Option<PathBuf>, args: FiguresArgs) -> anyhow::Result<()> {
     let (config, _) = load_config(flag)?;
     let scope = scope(args.employee, args.team)?;
@@ -278,7 +302,11 @@ async fn report_figures(flag: Option<PathBuf>, args: FiguresArgs) -> anyhow::Res
         report.without_records()
     };
     match args.format {
-        Format::Text => print!("{}", figures_text::render(&report, args.explain)),
+        Format::Text => {
+            let catalog = catalog(&config)?;
+            let speech = speech(&catalog, &config, &report.team, args.lang);
+            print!("{}", figures_text::render(speech, &report, args.explain));
+        }
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     Ok(())
@@ -302,7 +330,12 @@ async fn report_kpi(flag: Option<PathBuf>, args: KpiArgs) -> anyhow::Result<()> 
     match args.format {
         Format::Text => {
             let all: Vec<_> = places.iter().collect();
-            print!("{}", app::kpi::render_text(&report, &all, args.explain));
+            let catalog = catalog(&config)?;
+            let speech = speech(&catalog, &config, &report.team, args.lang);
+            print!(
+                "{}",
+                app::kpi::render_text_in(speech, &report, &all, args.explain)
+            );
         }
         Format::Json => println!(
             "{}",

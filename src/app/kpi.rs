@@ -11,9 +11,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Config;
 use crate::config::kpi::month_of;
-use crate::metrics::kpi::number;
+use crate::metrics::kpi::{IndicatorResult, SchemeResult};
+use crate::metrics::{Rule, Value};
+use crate::report::figures_text::Speech;
 use crate::report::kpi::{KpiReport, KpiRow, Place};
 use crate::storage::{RecordedScheme, Store};
+use crate::words::Arg;
 
 /// The config's today: the first team's calendar day at `now`.
 pub fn today(config: &Config, now: DateTime<Utc>) -> NaiveDate {
@@ -181,42 +184,61 @@ pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result
     Ok(store)
 }
 
-/// The KPI report as text: the bonus table, then each person's amounts
-/// opened into their rules; with `explain`, each figure's own rule and the
-/// records behind it.
+/// The KPI report as text in English (the bot's `/kpi` answer until it
+/// words it in the team's language: see [`render_text_in`]).
 pub fn render_text(report: &KpiReport, places: &[&Place], explain: bool) -> String {
-    let mut out = bonus_table(report, places);
+    let s = Speech {
+        catalog: crate::words::Catalog::built_in(),
+        locale: crate::config::Locale::En,
+    };
+    render_text_in(s, report, places, explain)
+}
+
+/// The KPI report as text in `s`'s words: the bonus table, then each
+/// person's amounts opened into their rules; with `explain`, each figure's
+/// own rule and the records behind it.
+pub fn render_text_in(s: Speech<'_>, report: &KpiReport, places: &[&Place], explain: bool) -> String {
+    let mut out = bonus_table(s, report, places);
     let rows = places
         .iter()
         .filter_map(|p| report.rows.iter().find(|r| r.employee_id == p.employee_id));
     for row in rows {
-        person_rules(&mut out, report, row, explain);
+        person_rules(&mut out, s, report, row, explain);
     }
     out
 }
 
+/// An amount in the report's currency, in `s`'s words.
+fn money(s: Speech<'_>, report: &KpiReport, amount: f64) -> String {
+    s.catalog.money(s.locale, amount, &report.currency)
+}
+
 /// The heading and the ranked bonus table, with the forecast column for a
 /// month under way.
-fn bonus_table(report: &KpiReport, places: &[&Place]) -> String {
-    let mut out = String::new();
-    let cur = &report.currency;
-    let _ = writeln!(
-        out,
-        "KPI of {} for {} (figures through {}: {} of {} working days)",
-        report.team_name,
-        report.month,
-        report.through,
-        report.working_days_gone,
-        report.working_days
+fn bonus_table(s: Speech<'_>, report: &KpiReport, places: &[&Place]) -> String {
+    let mut out = s.say(
+        "cli-kpi-title",
+        &[
+            ("team", Arg::from(report.team_name.as_str())),
+            ("month", Arg::from(report.month.as_str())),
+            ("through", Arg::from(s.date(report.through))),
+            ("gone", Arg::from(u64::from(report.working_days_gone))),
+            ("days", Arg::from(u64::from(report.working_days))),
+        ],
     );
+    out.push('\n');
     let forecast = report.total_forecast.is_some();
+    let forecast_head = if forecast {
+        format!(" {:>14}", s.say("cli-kpi-forecast", &[]))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{:>3}  {:<28} {:>14}{}",
+        "\n{:>3}  {:<28} {:>14}{forecast_head}",
         "#",
         "",
-        "bonus",
-        if forecast { "       forecast" } else { "" }
+        s.say("cli-kpi-bonus", &[])
     );
     for place in places {
         let Some(row) = report
@@ -229,117 +251,134 @@ fn bonus_table(report: &KpiReport, places: &[&Place]) -> String {
         let bonus = row
             .result
             .as_ref()
-            .map(|r| format!("{} {cur}", number(r.bonus)))
-            .unwrap_or_else(|| "no scheme".into());
+            .map(|r| money(s, report, r.bonus))
+            .unwrap_or_else(|| s.say("cli-kpi-no-scheme", &[]));
         let ahead = row
             .forecast
             .as_ref()
-            .map(|f| format!("{:>15}", format!("{} {cur}", number(f.bonus))))
+            .map(|f| format!(" {:>14}", money(s, report, f.bonus)))
             .unwrap_or_default();
-        let who = format!(
-            "{} ({})",
-            row.name,
-            row.position.as_deref().unwrap_or("no position")
-        );
+        let position = row
+            .position
+            .clone()
+            .unwrap_or_else(|| s.say("cli-kpi-no-position", &[]));
+        let who = format!("{} ({position})", row.name);
         let _ = writeln!(out, "{:>3}  {:<28} {:>14}{ahead}", place.rank, who, bonus);
     }
     let _ = writeln!(
         out,
         "     {:<28} {:>14}{}",
-        "Total",
-        format!("{} {cur}", number(report.total_bonus)),
+        s.say("cli-kpi-total", &[]),
+        money(s, report, report.total_bonus),
         report
             .total_forecast
-            .map(|f| format!("{:>15}", format!("{} {cur}", number(f))))
+            .map(|f| format!(" {:>14}", money(s, report, f)))
             .unwrap_or_default()
     );
     out
 }
 
+/// The records behind an indicator, the first twelve by id.
+fn records_line(s: Speech<'_>, ind: &IndicatorResult) -> String {
+    let shown: Vec<String> = ind
+        .records
+        .iter()
+        .take(12)
+        .map(|r| format!("{}:{}", r.source, r.id))
+        .collect();
+    let more = ind.records.len().saturating_sub(shown.len());
+    let args = [
+        ("n", Arg::from(ind.records.len())),
+        ("list", Arg::from(shown.join(", "))),
+        ("more", Arg::from(more)),
+    ];
+    if more > 0 {
+        s.say("cli-kpi-records-more", &args)
+    } else {
+        s.say("cli-kpi-records", &args)
+    }
+}
+
+/// Where the month lands at its pace so far, as a rule: the bonus and each
+/// indicator's projected figure or gate.
+pub fn forecast_rule(report: &KpiReport, forecast: &SchemeResult) -> Rule {
+    let parts: Vec<Rule> = forecast
+        .indicators
+        .iter()
+        .map(|i| match i.passed {
+            None => Rule::new("kpi_forecast_part")
+                .with("name", i.name.as_str())
+                .with("actual", i.actual),
+            Some(true) => Rule::new("kpi_forecast_gate_passed").with("name", i.name.as_str()),
+            Some(false) => Rule::new("kpi_forecast_gate_failed")
+                .with("name", i.name.as_str())
+                .with("actual", i.actual),
+        })
+        .collect();
+    Rule::new("kpi_forecast")
+        .with("gone", Value::Count(i64::from(report.working_days_gone)))
+        .with("days", Value::Count(i64::from(report.working_days)))
+        .with(
+            "bonus",
+            Value::Money {
+                amount: forecast.bonus,
+                currency: report.currency.clone(),
+            },
+        )
+        .with("parts", parts)
+}
+
 /// One person's amounts opened into their rules (with `explain`, each
 /// figure's rule and records), and their forecast.
-fn person_rules(out: &mut String, report: &KpiReport, row: &KpiRow, explain: bool) {
-    let cur = &report.currency;
+fn person_rules(out: &mut String, s: Speech<'_>, report: &KpiReport, row: &KpiRow, explain: bool) {
+    let position = row.position.as_deref().unwrap_or_default();
     let Some(result) = &row.result else {
-        let _ = writeln!(
-            out,
-            "\n{}: no KPI scheme in force for position {:?} in {}",
-            row.name,
-            row.position.as_deref().unwrap_or("(none)"),
-            report.month
+        let line = s.say(
+            "cli-kpi-person-no-scheme",
+            &[
+                ("name", Arg::from(row.name.as_str())),
+                ("position", Arg::from(position)),
+                ("month", Arg::from(report.month.as_str())),
+            ],
         );
+        let _ = writeln!(out, "\n{line}");
         return;
     };
-    let _ = writeln!(
-        out,
-        "\n{} — {}, scheme from {}: {} {cur}",
-        row.name,
-        row.position.as_deref().unwrap_or_default(),
-        row.scheme_from.as_deref().unwrap_or_default(),
-        number(result.bonus)
+    let head = s.say(
+        "cli-kpi-person",
+        &[
+            ("name", Arg::from(row.name.as_str())),
+            ("position", Arg::from(position)),
+            (
+                "from",
+                Arg::from(row.scheme_from.as_deref().unwrap_or_default()),
+            ),
+            ("bonus", Arg::from(money(s, report, result.bonus))),
+        ],
     );
+    let _ = writeln!(out, "\n{head}");
     for ind in &result.indicators {
-        let _ = writeln!(
-            out,
-            "  {}",
-            crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.rule)
-        );
+        let _ = writeln!(out, "  {}", s.rule(&ind.rule));
         if explain {
-            let _ = writeln!(
-                out,
-                "      {}",
-                crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.figure_rule)
-            );
+            let _ = writeln!(out, "      {}", s.rule(&ind.figure_rule));
             if !ind.records.is_empty() {
-                let shown: Vec<String> = ind
-                    .records
-                    .iter()
-                    .take(12)
-                    .map(|r| format!("{}:{}", r.source, r.id))
-                    .collect();
-                let more = ind.records.len().saturating_sub(shown.len());
-                let _ = writeln!(
-                    out,
-                    "      records ({}): {}{}",
-                    ind.records.len(),
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(", … {more} more")
-                    } else {
-                        String::new()
-                    }
-                );
+                let _ = writeln!(out, "      {}", records_line(s, ind));
             }
         }
     }
+    let amounts = result
+        .indicators
+        .iter()
+        .filter(|i| i.passed.is_none())
+        .map(|i| money(s, report, i.amount))
+        .collect::<Vec<_>>()
+        .join(" + ");
     let _ = writeln!(
         out,
-        "  = {} {cur}",
-        result
-            .indicators
-            .iter()
-            .filter(|i| i.passed.is_none())
-            .map(|i| number(i.amount))
-            .collect::<Vec<_>>()
-            .join(" + ")
-            + &format!(" = {}", number(result.bonus))
+        "  = {amounts} = {}",
+        money(s, report, result.bonus)
     );
     if let Some(f) = &row.forecast {
-        let _ = writeln!(
-            out,
-            "  forecast at the pace of {} of {} working days: {} {cur} ({})",
-            report.working_days_gone,
-            report.working_days,
-            number(f.bonus),
-            f.indicators
-                .iter()
-                .map(|i| match i.passed {
-                    None => format!("{} {}", i.name, number(i.actual)),
-                    Some(true) => format!("gate {} passed", i.name),
-                    Some(false) => format!("gate {} not passed at {}", i.name, number(i.actual)),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let _ = writeln!(out, "  {}", s.rule(&forecast_rule(report, f)));
     }
 }

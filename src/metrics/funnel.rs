@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Figure, RecordKind, RecordRef, Rule, Unit};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
 use crate::config::StageConfig;
 use crate::domain::{Deal, StageChange, StageKind, Temperature};
 
@@ -339,12 +339,12 @@ impl<'a> Tally<'a> {
         Funnel {
             won: Figure::count(
                 "deals_won",
-                format!("deals won in the period = {}", self.won.len()),
+                Rule::new("deals_won").with("n", self.won.len()),
                 deal_refs(&self.won),
             ),
             lost: Figure::count(
                 "deals_lost",
-                format!("deals lost in the period = {}", self.lost.len()),
+                Rule::new("deals_lost").with("n", self.lost.len()),
                 deal_refs(&self.lost),
             ),
             win_rate: win_rate_figure(self.won.len(), self.lost.len()),
@@ -377,13 +377,13 @@ fn win_rate_figure(won: usize, lost: usize) -> Figure {
         key: "win_rate",
         value: rate.unwrap_or(0.0),
         unit: Unit::Ratio,
-        rule: Rule::from(match rate {
-            Some(r) => format!(
-                "win rate = {won} won / {closed} closed = {:.0} %",
-                r * 100.0
-            ),
-            None => "win rate: no deals closed in the period".to_owned(),
-        }),
+        rule: match rate {
+            Some(r) => Rule::new("win_rate")
+                .with("won", won)
+                .with("closed", closed)
+                .with("rate", Value::Share(r)),
+            None => Rule::new("win_rate_none"),
+        },
         records: Vec::new(),
     }
 }
@@ -397,12 +397,9 @@ fn revenue_figure(won: &[&Deal]) -> Figure {
         key: "revenue",
         value: revenue as f64,
         unit: Unit::Money,
-        rule: format!(
-            "revenue = sum of {} deals won = {:.2}",
-            won.len(),
-            revenue as f64 / 100.0
-        )
-        .into(),
+        rule: Rule::new("revenue")
+            .with("n", won.len())
+            .with("revenue", Value::Number(revenue as f64 / 100.0)),
         records: deal_refs(won),
     }
 }
@@ -413,11 +410,7 @@ fn stuck_figure(stuck: &[StuckDeal]) -> Figure {
         key: "stuck_deals",
         value: stuck.len() as f64,
         unit: Unit::Count,
-        rule: format!(
-            "stuck deals = open deals longer in their stage than its threshold = {}",
-            stuck.len()
-        )
-        .into(),
+        rule: Rule::new("stuck_deals").with("n", stuck.len()),
         records: stuck
             .iter()
             .map(|s| RecordRef {
@@ -524,12 +517,11 @@ pub fn bottleneck(person: &Funnel, team: &Funnel) -> Option<Bottleneck> {
             stage: p.stage.clone(),
             share,
             team_share,
-            rule: format!(
-                "bottleneck = \"{}\": {} of their {mine} open deals ({:.0} %) wait there, against {:.0} % for the team",
-                p.name,
-                p.open_deals,
-                share * 100.0,
-                team_share * 100.0
-            ).into(),
+            rule: Rule::new("bottleneck")
+                .with("stage", p.name.clone())
+                .with("n", p.open_deals)
+                .with("of", mine)
+                .with("share", Value::Share(share))
+                .with("team_share", Value::Share(team_share)),
         })
 }

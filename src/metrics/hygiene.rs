@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::telephony::is_successful;
-use super::{Figure, RecordKind, RecordRef, Unit};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
 use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
 
 /// The CRM records one computation looks at.
@@ -210,10 +210,7 @@ fn cards_touched(s: &Scope<'_>) -> Figure {
     }
     Figure::count(
         "cards_touched",
-        format!(
-            "cards touched = distinct deals with a comment, activity, stage change or task of theirs = {}",
-            touched.len()
-        ),
+        Rule::new("cards_touched").with("n", touched.len()),
         touched
             .iter()
             .map(|(s, d)| rref(RecordKind::Deal, s, d))
@@ -235,14 +232,13 @@ fn overdue(my_tasks: &[&Task], now: DateTime<Utc>) -> (Figure, Figure) {
         .unwrap_or(0);
     let overdue_tasks = Figure::count(
         "overdue_tasks",
-        format!(
-            "overdue tasks = open tasks past their due time = {}{}",
-            overdue.len(),
-            overdue
-                .first()
-                .map(|t| format!(", the oldest {oldest_days} days late (\"{}\")", t.title))
-                .unwrap_or_default()
-        ),
+        match overdue.first() {
+            Some(t) => Rule::new("overdue_tasks_oldest")
+                .with("n", overdue.len())
+                .with("days", oldest_days)
+                .with("title", t.title.clone()),
+            None => Rule::new("overdue_tasks").with("n", 0usize),
+        },
         overdue
             .iter()
             .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))
@@ -252,7 +248,7 @@ fn overdue(my_tasks: &[&Task], now: DateTime<Utc>) -> (Figure, Figure) {
         key: "oldest_overdue_days",
         value: oldest_days as f64,
         unit: Unit::Count,
-        rule: format!("the oldest overdue task is {oldest_days} days late").into(),
+        rule: Rule::new("oldest_overdue_days").with("days", oldest_days),
         records: overdue
             .first()
             .map(|t| vec![rref(RecordKind::Task, &t.source, t.external_id.as_str())])
@@ -295,7 +291,7 @@ fn postponed_without_action(
         .map(|t| ((t.source.as_str(), t.external_id.as_str()), *t))
         .collect();
     let mut postponed = Vec::new();
-    let mut moves_in_period = 0;
+    let mut moves_in_period = 0usize;
     let mut sorted_moves: Vec<&TaskPostponement> = s.crm.postponements.iter().collect();
     sorted_moves.sort_by_key(|p| p.changed_at);
     for (i, p) in sorted_moves.iter().enumerate() {
@@ -319,10 +315,9 @@ fn postponed_without_action(
     }
     Figure::count(
         "postponed_without_action",
-        format!(
-            "postponed without action = tasks moved later with no call or activity on the deal in between = {} of {moves_in_period} moves",
-            postponed.len()
-        ),
+        Rule::new("postponed_without_action")
+            .with("n", postponed.len())
+            .with("of", moves_in_period),
         postponed
             .iter()
             .map(|p| rref(RecordKind::Task, &p.source, p.task_ext.as_str()))
@@ -360,11 +355,9 @@ fn next_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> (Figure, Figure) {
         .collect();
     let deals_without_next_task = Figure::count(
         "deals_without_next_task",
-        format!(
-            "open deals with no open task = {} of {}",
-            without.len(),
-            open_deals.len()
-        ),
+        Rule::new("deals_without_next_task")
+            .with("n", without.len())
+            .with("of", open_deals.len()),
         without
             .iter()
             .map(|d| rref(RecordKind::Deal, &d.source, d.external_id.as_str()))
@@ -379,12 +372,10 @@ fn next_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> (Figure, Figure) {
         key: "open_tasks_per_open_deal",
         value: per_deal,
         unit: Unit::Ratio,
-        rule: format!(
-            "open tasks per open deal = {} / {} = {per_deal:.2}",
-            open_tasks.len(),
-            open_deals.len()
-        )
-        .into(),
+        rule: Rule::new("open_tasks_per_open_deal")
+            .with("tasks", open_tasks.len())
+            .with("deals", open_deals.len())
+            .with("per_deal", per_deal),
         records: Vec::new(),
     };
     (deals_without_next_task, open_tasks_per_open_deal)
@@ -421,7 +412,7 @@ fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Fi
         }
     }
     let window = Duration::seconds(rules.trace_window_secs);
-    let mut linked = 0;
+    let mut linked = 0usize;
     let mut about_deals = Vec::new();
     let mut untraced = Vec::new();
     for call in s
@@ -441,11 +432,10 @@ fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Fi
     }
     let calls_without_trace = Figure::count(
         "calls_without_trace",
-        format!(
-            "calls without a CRM trace = successful calls about a deal with no comment, activity, task or stage change on it within {} min = {} of {linked}",
-            rules.trace_window_secs / 60,
-            untraced.len()
-        ),
+        Rule::new("calls_without_trace")
+            .with("window", Value::Seconds(rules.trace_window_secs))
+            .with("n", untraced.len())
+            .with("of", linked),
         untraced
             .iter()
             .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
@@ -453,7 +443,7 @@ fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Fi
     );
     let calls_about_deals = Figure::count(
         "calls_about_deals",
-        format!("successful calls whose number is a deal's phone (or linked to a deal) = {linked}"),
+        Rule::new("calls_about_deals").with("n", linked),
         about_deals
             .iter()
             .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
@@ -496,12 +486,10 @@ fn comment_quality(s: &Scope<'_>) -> CommentFigures {
     };
     let weak_comments = Figure::count(
         "weak_comments",
-        format!(
-            "weak comments = shorter than {} characters or only stock phrases = {} of {}",
-            rules.weak_comment_min_chars,
-            weak.len(),
-            my_comments.len()
-        ),
+        Rule::new("weak_comments")
+            .with("min_chars", rules.weak_comment_min_chars)
+            .with("n", weak.len())
+            .with("of", my_comments.len()),
         weak.iter()
             .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
             .collect(),
@@ -510,18 +498,15 @@ fn comment_quality(s: &Scope<'_>) -> CommentFigures {
         key: "weak_comment_share",
         value: share,
         unit: Unit::Ratio,
-        rule: format!(
-            "weak comment share = {} / {} = {:.0} %",
-            weak.len(),
-            my_comments.len(),
-            share * 100.0
-        )
-        .into(),
+        rule: Rule::new("weak_comment_share")
+            .with("n", weak.len())
+            .with("of", my_comments.len())
+            .with("share", Value::Share(share)),
         records: Vec::new(),
     };
     let comments = Figure::count(
         "comments",
-        format!("comments written in the period = {}", my_comments.len()),
+        Rule::new("comments").with("n", my_comments.len()),
         my_comments
             .iter()
             .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
@@ -545,10 +530,9 @@ fn unfinished_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> Figure {
     let due_in_period = my_tasks.iter().filter(|t| s.in_period(t.due_at)).count();
     Figure::count(
         "unfinished_tasks",
-        format!(
-            "unfinished tasks = due in the period and still open at its end = {} of {due_in_period}",
-            unfinished.len()
-        ),
+        Rule::new("unfinished_tasks")
+            .with("n", unfinished.len())
+            .with("of", due_in_period),
         unfinished
             .iter()
             .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))

@@ -61,8 +61,7 @@ pub struct Figure {
 }
 
 impl Figure {
-    pub fn count(key: &'static str, rule: impl Into<Rule>, records: Vec<RecordRef>) -> Self {
-        let rule = rule.into();
+    pub fn count(key: &'static str, rule: Rule, records: Vec<RecordRef>) -> Self {
         Self {
             key,
             value: records.len() as f64,
@@ -88,18 +87,6 @@ pub fn median(values: &mut [i64]) -> Option<f64> {
     })
 }
 
-/// `1 h 05 min`, `12 min`, `45 s`: durations as people read them.
-pub fn human_duration(seconds: i64) -> String {
-    let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
-    if h > 0 {
-        format!("{h} h {m:02} min")
-    } else if m > 0 {
-        format!("{m} min")
-    } else {
-        format!("{s} s")
-    }
-}
-
 /// A share as a rounded percentage, `None` when there is nothing to divide by.
 pub fn ratio(part: f64, whole: f64) -> Option<f64> {
     (whole > 0.0).then(|| part / whole)
@@ -116,10 +103,4 @@ mod tests {
         assert_eq!(median(&mut []), None);
     }
 
-    #[test]
-    fn durations_read_like_speech() {
-        assert_eq!(human_duration(3900), "1 h 05 min");
-        assert_eq!(human_duration(720), "12 min");
-        assert_eq!(human_duration(45), "45 s");
-    }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::Rule;
+use super::{Rule, Value};
 use crate::config::{PlanConfig, PlanTarget, TeamConfig};
 use crate::domain::Role;
 
@@ -151,20 +151,21 @@ pub fn plan_vs_actual(
             let actual = actuals.get(&figure).copied().unwrap_or(0.0);
             let completion = (target > 0.0).then(|| actual / target);
             let met = completion.is_none_or(|c| c >= 1.0);
-            let rule = format!(
-                "{figure}: {actual} of {target:.0} over {} working days = {}",
-                days.len(),
-                completion
-                    .map(|c| format!("{:.0} %", c * 100.0))
-                    .unwrap_or_else(|| "no target".to_owned())
-            );
+            let rule = match completion {
+                Some(c) => Rule::new("plan_line").with("completion", Value::Share(c)),
+                None => Rule::new("plan_line_no_target"),
+            }
+            .with("figure", Value::Figure(figure.clone()))
+            .with("actual", actual)
+            .with("target", target.round())
+            .with("days", days.len());
             PlanLine {
                 figure,
                 target,
                 actual,
                 completion,
                 met,
-                rule: rule.into(),
+                rule,
             }
         })
         .collect();

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::telephony::is_successful;
-use super::{Figure, RecordKind, RecordRef, Rule, Unit, human_duration, median};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value, median};
 use crate::calendar::local_to_utc;
 use crate::domain::{Call, Direction};
 
@@ -210,61 +210,42 @@ fn seconds_in_zones(zones: &[ActiveZone], work: &Span) -> i64 {
 /// The idle gaps, their total and the longest.
 fn idle_figures(p: &DayPulse, rules: &PulseRules) -> [Figure; 3] {
     let tz = rules.timezone;
-    let gap_list = p
-        .idle_gaps
-        .iter()
-        .map(|g| {
-            format!(
-                "{}-{} ({})",
-                local_hm(g.start, tz),
-                local_hm(g.end, tz),
-                human_duration(g.seconds())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let gap = |g: &Span| {
+        Rule::new("idle_gap")
+            .with("from", local_hm(g.start, tz))
+            .with("to", local_hm(g.end, tz))
+            .with("length", Value::Seconds(g.seconds()))
+    };
     let idle_total = p.idle_total_secs;
     [
         Figure {
             key: "idle_gaps",
             value: p.idle_gaps.len() as f64,
             unit: Unit::Count,
-            rule: format!(
-                "idle gaps = pauses over {} inside {}-{}: {} totalling {}{}",
-                human_duration(rules.idle_gap_secs),
-                rules.work_start.format("%H:%M"),
-                rules.work_end.format("%H:%M"),
-                p.idle_gaps.len(),
-                human_duration(idle_total),
-                if gap_list.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {gap_list}")
-                }
-            )
-            .into(),
+            rule: Rule::new("idle_gaps")
+                .with("min", Value::Seconds(rules.idle_gap_secs))
+                .with("from", rules.work_start.format("%H:%M").to_string())
+                .with("to", rules.work_end.format("%H:%M").to_string())
+                .with("n", p.idle_gaps.len())
+                .with("total", Value::Seconds(idle_total))
+                .with("gaps", Value::Rules(p.idle_gaps.iter().map(gap).collect())),
             records: Vec::new(),
         },
         Figure {
             key: "idle_total",
             value: idle_total as f64,
             unit: Unit::Seconds,
-            rule: format!("idle total = {}", human_duration(idle_total)).into(),
+            rule: Rule::new("idle_total").with("total", Value::Seconds(idle_total)),
             records: Vec::new(),
         },
         Figure {
             key: "longest_idle",
             value: p.longest_idle.map(|g| g.seconds()).unwrap_or(0) as f64,
             unit: Unit::Seconds,
-            rule: Rule::from(match p.longest_idle {
-                Some(g) => format!(
-                    "longest idle gap = {} ({}-{})",
-                    human_duration(g.seconds()),
-                    local_hm(g.start, tz),
-                    local_hm(g.end, tz)
-                ),
-                None => "longest idle gap: none".to_owned(),
-            }),
+            rule: match p.longest_idle {
+                Some(g) => Rule::new("longest_idle").with("gap", gap(&g)),
+                None => Rule::new("longest_idle_none"),
+            },
             records: Vec::new(),
         },
     ]
@@ -277,14 +258,14 @@ fn share_figure(p: &DayPulse, line: &[&Call]) -> Figure {
         key: "share_in_calls",
         value: p.share_in_calls,
         unit: Unit::Ratio,
-        rule: format!(
-            "share of the shift in calls = {} in {} active zones / {} of working hours = {:.0} %",
-            human_duration(seconds_in_zones(&p.active_zones, work)),
-            p.active_zones.len(),
-            human_duration(work.seconds()),
-            p.share_in_calls * 100.0
-        )
-        .into(),
+        rule: Rule::new("share_in_calls")
+            .with(
+                "in_zones",
+                Value::Seconds(seconds_in_zones(&p.active_zones, work)),
+            )
+            .with("zones", p.active_zones.len())
+            .with("work", Value::Seconds(work.seconds()))
+            .with("share", Value::Share(p.share_in_calls)),
         records: line
             .iter()
             .map(|c| RecordRef {
@@ -296,6 +277,16 @@ fn share_figure(p: &DayPulse, line: &[&Call]) -> Figure {
     }
 }
 
+/// A median wrap-up over its pauses, or the rule `none` when there were none.
+fn wrapup_rule(rule: Rule, none: Rule, median: Option<f64>, pauses: usize) -> Rule {
+    match median {
+        Some(m) => rule
+            .with("median", Value::Seconds(m.round() as i64))
+            .with("n", pauses),
+        None => none,
+    }
+}
+
 /// The median wrap-ups after unsuccessful and after successful calls.
 fn wrapup_figures(p: &DayPulse) -> [Figure; 2] {
     [
@@ -303,26 +294,24 @@ fn wrapup_figures(p: &DayPulse) -> [Figure; 2] {
             key: "wrapup_after_unsuccessful",
             value: p.wrapup_unsuccessful_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: Rule::from(match p.wrapup_unsuccessful_median {
-                Some(m) => format!(
-                    "median wrap-up after an unsuccessful call = {m:.0} s over {} pauses",
-                    p.wrapups_after_unsuccessful.len()
-                ),
-                None => "wrap-up after unsuccessful calls: none inside active zones".to_owned(),
-            }),
+            rule: wrapup_rule(
+                Rule::new("wrapup_after_unsuccessful"),
+                Rule::new("wrapup_after_unsuccessful_none"),
+                p.wrapup_unsuccessful_median,
+                p.wrapups_after_unsuccessful.len(),
+            ),
             records: Vec::new(),
         },
         Figure {
             key: "wrapup_after_successful",
             value: p.wrapup_successful_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: Rule::from(match p.wrapup_successful_median {
-                Some(m) => format!(
-                    "median wrap-up after a successful call = {m:.0} s over {} pauses",
-                    p.wrapups_after_successful.len()
-                ),
-                None => "wrap-up after successful calls: none inside active zones".to_owned(),
-            }),
+            rule: wrapup_rule(
+                Rule::new("wrapup_after_successful"),
+                Rule::new("wrapup_after_successful_none"),
+                p.wrapup_successful_median,
+                p.wrapups_after_successful.len(),
+            ),
             records: Vec::new(),
         },
     ]
@@ -337,27 +326,28 @@ fn peak_figures(p: &DayPulse) -> [Figure; 2] {
             key: "peak_hour",
             value: p.peak_hour.map(f64::from).unwrap_or(0.0),
             unit: Unit::Count,
-            rule: Rule::from(match p.peak_hour {
-                Some(h) => format!(
-                    "peak hour = {h:02}:00-{:02}:00 with {peak_calls} calls",
-                    h + 1
-                ),
-                None => "peak hour: no calls".to_owned(),
-            }),
+            rule: match p.peak_hour {
+                Some(h) => Rule::new("peak_hour")
+                    .with("from", format!("{h:02}:00"))
+                    .with("to", format!("{:02}:00", h + 1))
+                    .with("calls", peak_calls),
+                None => Rule::new("peak_hour_none"),
+            },
             records: Vec::new(),
         },
         Figure {
             key: "utilisation",
             value: p.utilisation.unwrap_or(0.0),
             unit: Unit::Ratio,
-            rule: Rule::from(match p.utilisation {
-                Some(u) => format!(
-                    "utilisation = {} calls / potential ({peak_calls} in the peak hour x {work_hours} working hours = {potential}) = {:.0} %",
-                    p.calls,
-                    u * 100.0
-                ),
-                None => "utilisation: no calls".to_owned(),
-            }),
+            rule: match p.utilisation {
+                Some(u) => Rule::new("utilisation")
+                    .with("calls", p.calls)
+                    .with("peak", peak_calls)
+                    .with("hours", work_hours)
+                    .with("potential", potential)
+                    .with("share", Value::Share(u)),
+                None => Rule::new("utilisation_none"),
+            },
             records: Vec::new(),
         },
     ]

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Figure, RecordKind, RecordRef, Rule, Unit, human_duration, median};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value, median};
 use crate::domain::{Call, CallKind, Direction, NumberHistory};
 
 /// A call to a number with a successful contact before it is warm; the
@@ -129,6 +129,11 @@ fn call_sets<'a>(calls: &'a [Call], history: &NumberHistory, success_secs: i64) 
     }
 }
 
+/// A count out of a whole: `rule-<id>` with `n` and `of`.
+fn n_of(id: &'static str, n: usize, of: usize) -> Rule {
+    Rule::new(id).with("n", n).with("of", of)
+}
+
 /// Calls out, in, missed, connected and successful contacts.
 fn contact_figures(s: &CallSets<'_>, success_secs: i64) -> [Figure; 5] {
     let total = s.total;
@@ -136,40 +141,28 @@ fn contact_figures(s: &CallSets<'_>, success_secs: i64) -> [Figure; 5] {
     [
         Figure::count(
             "calls_out",
-            format!(
-                "outbound calls = {} of {total} calls (internal left out)",
-                s.out.len()
-            ),
+            n_of("calls_out", s.out.len(), total),
             refs(s.out.iter().copied()),
         ),
         Figure::count(
             "calls_in",
-            format!(
-                "inbound calls = {} of {total} calls (internal left out)",
-                s.inbound.len()
-            ),
+            n_of("calls_in", s.inbound.len(), total),
             refs(s.inbound.iter().copied()),
         ),
         Figure::count(
             "missed",
-            format!(
-                "missed = inbound calls never answered = {} of {}",
-                s.missed.len(),
-                s.inbound.len()
-            ),
+            n_of("missed", s.missed.len(), s.inbound.len()),
             refs(s.missed.iter().copied()),
         ),
         Figure::count(
             "connected",
-            format!("connected = calls with talk time > 0 = {n_conn} of {total}"),
+            n_of("connected", n_conn, total),
             refs(s.connected.iter().copied()),
         ),
         Figure::count(
             "successful_contacts",
-            format!(
-                "successful contacts = connected calls with talk >= {success_secs} s = {} of {n_conn}",
-                s.successful.len()
-            ),
+            n_of("successful_contacts", s.successful.len(), n_conn)
+                .with("min_secs", Value::Seconds(success_secs)),
             refs(s.successful.iter().copied()),
         ),
     ]
@@ -191,28 +184,31 @@ fn talk_figures(connected: &[&Call]) -> [Figure; 3] {
             key: "talk_time",
             value: talk as f64,
             unit: Unit::Seconds,
-            rule: format!(
-                "talk time = sum of talk over {n_conn} connected calls = {}",
-                human_duration(talk)
-            )
-            .into(),
+            rule: Rule::new("talk_time")
+                .with("n", n_conn)
+                .with("talk", Value::Seconds(talk)),
             records: refs(connected.iter().copied()),
         },
         Figure {
             key: "talk_mean",
             value: mean,
             unit: Unit::Seconds,
-            rule: format!("mean talk = {talk} s / {n_conn} connected calls = {mean:.0} s").into(),
+            rule: Rule::new("talk_mean")
+                .with("talk", Value::Seconds(talk))
+                .with("n", n_conn)
+                .with("mean", Value::Seconds(mean.round() as i64)),
             records: Vec::new(),
         },
         Figure {
             key: "talk_median",
             value: talk_median.unwrap_or(0.0),
             unit: Unit::Seconds,
-            rule: Rule::from(match talk_median {
-                Some(m) => format!("median talk over {n_conn} connected calls = {m:.0} s"),
-                None => "median talk: no connected calls".to_owned(),
-            }),
+            rule: match talk_median {
+                Some(m) => Rule::new("talk_median")
+                    .with("n", n_conn)
+                    .with("median", Value::Seconds(m.round() as i64)),
+                None => Rule::new("talk_median_none"),
+            },
             records: Vec::new(),
         },
     ]
@@ -224,23 +220,17 @@ fn duration_figures(s: &CallSets<'_>) -> [Figure; 3] {
     [
         Figure::count(
             "short_calls",
-            format!(
-                "connected calls under 1 min = {} of {n_conn}",
-                s.short.len()
-            ),
+            n_of("short_calls", s.short.len(), n_conn),
             refs(s.short.iter().copied()),
         ),
         Figure::count(
             "medium_calls",
-            format!(
-                "connected calls of 1 to 3 min = {} of {n_conn}",
-                s.medium.len()
-            ),
+            n_of("medium_calls", s.medium.len(), n_conn),
             refs(s.medium.iter().copied()),
         ),
         Figure::count(
             "long_calls",
-            format!("connected calls over 3 min = {} of {n_conn}", s.long.len()),
+            n_of("long_calls", s.long.len(), n_conn),
             refs(s.long.iter().copied()),
         ),
     ]
@@ -252,36 +242,22 @@ fn client_figures(s: &CallSets<'_>) -> [Figure; 4] {
     [
         Figure::count(
             "cold_calls",
-            format!(
-                "cold calls = outbound calls to numbers with no successful contact before = {} of {}",
-                s.cold.len(),
-                s.out.len()
-            ),
+            n_of("cold_calls", s.cold.len(), s.out.len()),
             refs(s.cold.iter().copied()),
         ),
         Figure::count(
             "warm_calls",
-            format!(
-                "warm calls = outbound calls to numbers with a successful contact before = {} of {}",
-                s.warm.len(),
-                s.out.len()
-            ),
+            n_of("warm_calls", s.warm.len(), s.out.len()),
             refs(s.warm.iter().copied()),
         ),
         Figure::count(
             "new_client_calls",
-            format!(
-                "calls to numbers with no earlier call or deal = {} of {total}",
-                s.new.len()
-            ),
+            n_of("new_client_calls", s.new.len(), total),
             refs(s.new.iter().copied()),
         ),
         Figure::count(
             "existing_client_calls",
-            format!(
-                "calls to existing clients = {} of {total}",
-                s.existing.len()
-            ),
+            n_of("existing_client_calls", s.existing.len(), total),
             refs(s.existing.iter().copied()),
         ),
     ]

@@ -1,19 +1,67 @@
-//! The figures report as a readable text table for the terminal.
+//! The figures report as a readable text for the terminal, in the reader's
+//! language: every label from `report-templates/<locale>/cli.ftl`, figures
+//! by their names, durations, shares and rules through the catalog.
 
 use std::fmt::Write;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::figures::{EmployeeFigures, FiguresReport};
+use crate::config::Locale;
+use crate::metrics::Figure;
 use crate::metrics::funnel::{Bottleneck, Funnel};
 use crate::metrics::hygiene::Hygiene;
 use crate::metrics::plan::{PlanResult, PlanStatus};
 use crate::metrics::pulse::DayPulse;
 use crate::metrics::telephony::Telephony;
-use crate::metrics::{Figure, human_duration};
+use crate::words::{Arg, Catalog};
 
-fn pct(v: f64) -> String {
-    format!("{:.0} %", v * 100.0)
+/// The catalog and the reader's locale: what every line is worded with.
+#[derive(Clone, Copy)]
+pub struct Speech<'a> {
+    pub catalog: &'a Catalog,
+    pub locale: Locale,
+}
+
+impl Speech<'_> {
+    /// The message `id` with `args`.
+    pub fn say(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        self.catalog.text(self.locale, id, args)
+    }
+
+    pub fn pct(&self, share: f64) -> String {
+        self.catalog.percent(self.locale, share)
+    }
+
+    pub fn secs(&self, seconds: i64) -> String {
+        self.catalog.duration(self.locale, seconds)
+    }
+
+    pub fn num(&self, x: f64) -> String {
+        crate::words::number(self.locale, x, 2)
+    }
+
+    /// A day as the locale writes it: «20.11.2026», `2026-11-20`.
+    pub fn date(&self, day: NaiveDate) -> String {
+        self.say(
+            "cli-date",
+            &[
+                ("d", Arg::from(day.format("%d").to_string())),
+                ("m", Arg::from(day.format("%m").to_string())),
+                ("y", Arg::from(day.format("%Y").to_string())),
+            ],
+        )
+    }
+
+    /// What stands where a value is missing.
+    pub fn none(&self) -> String {
+        self.say("cli-none", &[])
+    }
+
+    pub fn rule(&self, rule: &crate::metrics::Rule) -> String {
+        self.catalog.rule(self.locale, rule)
+    }
 }
 
 fn hm(t: chrono::DateTime<chrono::Utc>, tz: Tz) -> String {
@@ -26,272 +74,347 @@ fn n(f: &Figure) -> i64 {
 }
 
 /// The two telephony lines: calls and talk, then the mix of calls.
-fn telephony_lines(out: &mut String, t: &Telephony) {
-    let _ = writeln!(
-        out,
-        "  Calls       out {} · in {} · missed {} · connected {} · successful {} · talk {} (mean {} s, median {} s)",
-        n(&t.calls_out),
-        n(&t.calls_in),
-        n(&t.missed),
-        n(&t.connected),
-        n(&t.successful_contacts),
-        human_duration(n(&t.talk_time)),
-        n(&t.talk_mean),
-        n(&t.talk_median),
+fn telephony_lines(out: &mut String, s: Speech<'_>, t: &Telephony) {
+    let calls = s.say(
+        "cli-figures-calls",
+        &[
+            ("out", Arg::from(n(&t.calls_out))),
+            ("in", Arg::from(n(&t.calls_in))),
+            ("missed", Arg::from(n(&t.missed))),
+            ("connected", Arg::from(n(&t.connected))),
+            ("successful", Arg::from(n(&t.successful_contacts))),
+            ("talk", Arg::from(s.secs(n(&t.talk_time)))),
+            ("mean", Arg::from(s.secs(t.talk_mean.value.round() as i64))),
+            ("median", Arg::from(s.secs(t.talk_median.value.round() as i64))),
+        ],
     );
-    let _ = writeln!(
-        out,
-        "              under 1 min {} · 1-3 min {} · over 3 min {} · cold {} · warm {} · new clients {} · existing {}",
-        n(&t.short_calls),
-        n(&t.medium_calls),
-        n(&t.long_calls),
-        n(&t.cold_calls),
-        n(&t.warm_calls),
-        n(&t.new_client_calls),
-        n(&t.existing_client_calls),
+    let mix = s.say(
+        "cli-figures-mix",
+        &[
+            ("short", Arg::from(n(&t.short_calls))),
+            ("medium", Arg::from(n(&t.medium_calls))),
+            ("long", Arg::from(n(&t.long_calls))),
+            ("cold", Arg::from(n(&t.cold_calls))),
+            ("warm", Arg::from(n(&t.warm_calls))),
+            ("new", Arg::from(n(&t.new_client_calls))),
+            ("existing", Arg::from(n(&t.existing_client_calls))),
+        ],
     );
+    let _ = writeln!(out, "  {calls}\n    {mix}");
 }
 
 /// The plan line: completion, status, working days and each figure against
 /// its target.
-fn plan_line(out: &mut String, plan: &PlanResult) {
-    let status = match plan.status {
-        PlanStatus::Met => "met",
-        PlanStatus::Missed => "missed",
-        PlanStatus::Info => "missed, sales plan met",
-        PlanStatus::NoPlan => "no plan",
-    };
+fn plan_line(out: &mut String, s: Speech<'_>, plan: &PlanResult) {
+    let status = s.say(
+        match plan.status {
+            PlanStatus::Met => "cli-plan-met",
+            PlanStatus::Missed => "cli-plan-missed",
+            PlanStatus::Info => "cli-plan-info",
+            PlanStatus::NoPlan => "cli-plan-none",
+        },
+        &[],
+    );
     let lines: Vec<String> = plan
         .lines
         .iter()
         .map(|l| {
-            format!(
-                "{} {}/{:.0} {}",
-                l.figure,
-                l.actual,
-                l.target,
-                if l.met { "ok" } else { "LOW" }
+            s.say(
+                if l.met {
+                    "cli-plan-line-met"
+                } else {
+                    "cli-plan-line-low"
+                },
+                &[
+                    ("figure", Arg::from(s.catalog.figure(s.locale, &l.figure))),
+                    ("actual", Arg::from(l.actual)),
+                    ("target", Arg::from(l.target.round())),
+                ],
             )
         })
         .collect();
-    let _ = writeln!(
-        out,
-        "  Plan        {} ({status}, {} working days): {}",
-        plan.completion.map(pct).unwrap_or_else(|| "-".into()),
-        plan.working_days,
-        lines.join(" · ")
+    let line = s.say(
+        "cli-figures-plan",
+        &[
+            (
+                "completion",
+                Arg::from(plan.completion.map(|c| s.pct(c)).unwrap_or_else(|| s.none())),
+            ),
+            ("status", Arg::from(status)),
+            ("days", Arg::from(u64::from(plan.working_days))),
+            ("lines", Arg::from(lines.join(" · "))),
+        ],
     );
+    let _ = writeln!(out, "  {line}");
 }
 
 /// One day's pulse line.
-fn pulse_line(out: &mut String, day: &DayPulse, tz: Tz) {
+fn pulse_line(out: &mut String, s: Speech<'_>, day: &DayPulse, tz: Tz) {
     let longest = day
         .longest_idle
         .map(|g| {
-            format!(
-                ", longest {} {}-{}",
-                human_duration(g.seconds()),
-                hm(g.start, tz),
-                hm(g.end, tz)
+            s.say(
+                "cli-figures-pulse-longest",
+                &[
+                    ("length", Arg::from(s.secs(g.seconds()))),
+                    ("from", Arg::from(hm(g.start, tz))),
+                    ("to", Arg::from(hm(g.end, tz))),
+                ],
             )
         })
         .unwrap_or_default();
-    let first = day
-        .first_call
-        .map(|t| hm(t, tz))
-        .unwrap_or_else(|| "-".into());
-    let last = day
-        .last_call_end
-        .map(|t| hm(t, tz))
-        .unwrap_or_else(|| "-".into());
-    let _ = writeln!(
-        out,
-        "  Pulse {}  {} calls {first}-{last} · {} zones · idle {} ({}{longest}) · in calls {} · wrap-up {} / {} s · peak {} ({} calls, utilisation {})",
-        day.day.format("%d.%m"),
-        day.calls,
-        day.active_zones.len(),
-        day.idle_gaps.len(),
-        human_duration(day.idle_total_secs),
-        pct(day.share_in_calls),
-        day.wrapup_unsuccessful_median
-            .map(|m| format!("{m:.0}"))
-            .unwrap_or_else(|| "-".into()),
-        day.wrapup_successful_median
-            .map(|m| format!("{m:.0}"))
-            .unwrap_or_else(|| "-".into()),
-        day.peak_hour
-            .map(|h| format!("{h:02}:00"))
-            .unwrap_or_else(|| "-".into()),
-        day.peak_calls,
-        day.utilisation.map(pct).unwrap_or_else(|| "-".into()),
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| hm(t, tz)).unwrap_or_else(|| s.none());
+    let wrapup = |m: Option<f64>| m.map(|m| s.secs(m.round() as i64)).unwrap_or_else(|| s.none());
+    let line = s.say(
+        "cli-figures-pulse",
+        &[
+            ("day", Arg::from(day.day.format("%d.%m").to_string())),
+            ("calls", Arg::from(day.calls)),
+            ("first", Arg::from(time(day.first_call))),
+            ("last", Arg::from(time(day.last_call_end))),
+            ("zones", Arg::from(day.active_zones.len())),
+            ("idle", Arg::from(day.idle_gaps.len())),
+            ("idle_total", Arg::from(s.secs(day.idle_total_secs))),
+            ("longest", Arg::from(longest)),
+            ("share", Arg::from(s.pct(day.share_in_calls))),
+            ("wrap_bad", Arg::from(wrapup(day.wrapup_unsuccessful_median))),
+            ("wrap_good", Arg::from(wrapup(day.wrapup_successful_median))),
+            (
+                "peak",
+                Arg::from(
+                    day.peak_hour
+                        .map(|h| format!("{h:02}:00"))
+                        .unwrap_or_else(|| s.none()),
+                ),
+            ),
+            ("peak_calls", Arg::from(day.peak_calls)),
+            (
+                "utilisation",
+                Arg::from(day.utilisation.map(|u| s.pct(u)).unwrap_or_else(|| s.none())),
+            ),
+        ],
     );
+    let _ = writeln!(out, "  {line}");
 }
 
 /// The hygiene line.
-fn hygiene_line(out: &mut String, h: &Hygiene) {
-    let _ = writeln!(
-        out,
-        "  Hygiene     cards {} · overdue {} (oldest {} d) · postponed without action {} · deals without task {} · calls without trace {} · weak comments {} ({}) · unfinished {}",
-        n(&h.cards_touched),
-        n(&h.overdue_tasks),
-        n(&h.oldest_overdue_days),
-        n(&h.postponed_without_action),
-        n(&h.deals_without_next_task),
-        n(&h.calls_without_trace),
-        n(&h.weak_comments),
-        pct(h.weak_comment_share.value),
-        n(&h.unfinished_tasks),
+fn hygiene_line(out: &mut String, s: Speech<'_>, h: &Hygiene) {
+    let line = s.say(
+        "cli-figures-hygiene",
+        &[
+            ("cards", Arg::from(n(&h.cards_touched))),
+            ("overdue", Arg::from(n(&h.overdue_tasks))),
+            ("oldest", Arg::from(n(&h.oldest_overdue_days))),
+            ("postponed", Arg::from(n(&h.postponed_without_action))),
+            ("no_task", Arg::from(n(&h.deals_without_next_task))),
+            ("untraced", Arg::from(n(&h.calls_without_trace))),
+            ("weak", Arg::from(n(&h.weak_comments))),
+            ("weak_share", Arg::from(s.pct(h.weak_comment_share.value))),
+            ("unfinished", Arg::from(n(&h.unfinished_tasks))),
+        ],
     );
+    let _ = writeln!(out, "  {line}");
 }
 
 /// The funnel line: open deals per stage, won, lost, stuck, the bottleneck.
-fn funnel_line(out: &mut String, f: &Funnel, bottleneck: Option<&Bottleneck>) {
+fn funnel_line(out: &mut String, s: Speech<'_>, f: &Funnel, bottleneck: Option<&Bottleneck>) {
     let open: Vec<String> = f
         .stages
         .iter()
-        .map(|s| format!("{} {}", s.stage, s.open_deals))
+        .map(|r| format!("{} {}", r.name, r.open_deals))
         .collect();
-    let _ = writeln!(
-        out,
-        "  Funnel      open: {} · won {} · lost {} · stuck {}{}",
-        open.join(", "),
-        n(&f.won),
-        n(&f.lost),
-        f.stuck.len(),
-        bottleneck
-            .map(|b| format!(
-                " · bottleneck {} ({} vs team {})",
-                b.stage,
-                pct(b.share),
-                pct(b.team_share)
-            ))
-            .unwrap_or_default()
+    let bottleneck = bottleneck
+        .map(|b| {
+            let stage = f
+                .stages
+                .iter()
+                .find(|r| r.stage == b.stage)
+                .map_or(b.stage.as_str(), |r| r.name.as_str());
+            s.say(
+                "cli-figures-bottleneck",
+                &[
+                    ("stage", Arg::from(stage)),
+                    ("share", Arg::from(s.pct(b.share))),
+                    ("team_share", Arg::from(s.pct(b.team_share))),
+                ],
+            )
+        })
+        .unwrap_or_default();
+    let line = s.say(
+        "cli-figures-funnel",
+        &[
+            ("open", Arg::from(open.join(", "))),
+            ("won", Arg::from(n(&f.won))),
+            ("lost", Arg::from(n(&f.lost))),
+            ("stuck", Arg::from(f.stuck.len())),
+            ("bottleneck", Arg::from(bottleneck)),
+        ],
     );
+    let _ = writeln!(out, "  {line}");
 }
 
 /// One person's block of lines.
-fn person(out: &mut String, e: &EmployeeFigures, tz: Tz) {
+fn person(out: &mut String, s: Speech<'_>, e: &EmployeeFigures, tz: Tz) {
     let _ = writeln!(out, "\n{} ({})", e.name, e.employee_id);
-    telephony_lines(out, &e.telephony);
+    telephony_lines(out, s, &e.telephony);
+    let activities = e
+        .activities
+        .iter()
+        .map(|f| format!("{} {}", s.catalog.figure(s.locale, f.key), s.num(f.value)))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let _ = writeln!(
         out,
-        "  Activities  {}",
-        e.activities
-            .iter()
-            .map(|f| format!("{} {}", f.key, f.value))
-            .collect::<Vec<_>>()
-            .join(" · ")
+        "  {}",
+        s.say("cli-figures-activities", &[("list", Arg::from(activities))])
     );
-    plan_line(out, &e.plan);
+    plan_line(out, s, &e.plan);
     for day in &e.pulse {
-        pulse_line(out, day, tz);
+        pulse_line(out, s, day, tz);
     }
-    hygiene_line(out, &e.hygiene);
-    funnel_line(out, &e.funnel, e.bottleneck.as_ref());
+    hygiene_line(out, s, &e.hygiene);
+    funnel_line(out, s, &e.funnel, e.bottleneck.as_ref());
 }
 
-/// The report as text; `explain` adds every figure's rule.
-pub fn render(report: &FiguresReport, explain: bool) -> String {
-    let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
-    let mut out = format!(
-        "{} — {} to {} ({})\n",
-        report.team_name, report.period.first_day, report.period.last_day, report.period.timezone
-    );
-    for e in &report.employees {
-        person(&mut out, e, tz);
-        if explain {
-            for f in e
-                .telephony
-                .all()
-                .into_iter()
-                .chain(e.activities.iter())
-                .chain(e.hygiene.all())
-                .chain([
-                    &e.funnel.won,
-                    &e.funnel.lost,
-                    &e.funnel.win_rate,
-                    &e.funnel.revenue,
-                    &e.funnel.stuck_deals,
-                ])
-                .chain(e.pulse.iter().flat_map(|d| d.figures.iter()))
-            {
-                let _ = writeln!(
-                    out,
-                    "    why {}: {}",
-                    f.key,
-                    crate::words::Catalog::built_in().rule(crate::config::Locale::En, &f.rule)
-                );
-            }
-            for l in &e.plan.lines {
-                let _ = writeln!(
-                    out,
-                    "    why plan {}",
-                    crate::words::Catalog::built_in().rule(crate::config::Locale::En, &l.rule)
-                );
-            }
-            if let Some(b) = &e.bottleneck {
-                let _ = writeln!(
-                    out,
-                    "    why {}",
-                    crate::words::Catalog::built_in().rule(crate::config::Locale::En, &b.rule)
-                );
-            }
-        }
-    }
-    let f = &report.team_funnel;
-    let _ = writeln!(out, "\nTeam funnel");
-    for s in &f.stages {
-        let _ = writeln!(
-            out,
-            "  {:<12} open {:>4} ({:>12.2}) · entered {:>4} · went on {:>4} · conversion {}",
-            s.stage,
-            s.open_deals,
-            s.open_amount_minor as f64 / 100.0,
-            s.entered,
-            s.went_on,
-            s.conversion.map(pct).unwrap_or_else(|| "-".into())
+/// Every figure's rule of a person, one line each.
+fn explain(out: &mut String, s: Speech<'_>, e: &EmployeeFigures) {
+    for f in e
+        .telephony
+        .all()
+        .into_iter()
+        .chain(e.activities.iter())
+        .chain(e.hygiene.all())
+        .chain([
+            &e.funnel.won,
+            &e.funnel.lost,
+            &e.funnel.win_rate,
+            &e.funnel.revenue,
+            &e.funnel.stuck_deals,
+        ])
+        .chain(e.pulse.iter().flat_map(|d| d.figures.iter()))
+    {
+        let why = s.say(
+            "cli-figures-why",
+            &[
+                ("figure", Arg::from(s.catalog.figure(s.locale, f.key))),
+                ("rule", Arg::from(s.rule(&f.rule))),
+            ],
         );
+        let _ = writeln!(out, "    {why}");
+    }
+    for l in &e.plan.lines {
+        let why = s.say("cli-figures-why-plan", &[("rule", Arg::from(s.rule(&l.rule)))]);
+        let _ = writeln!(out, "    {why}");
+    }
+    if let Some(b) = &e.bottleneck {
+        let _ = writeln!(out, "    {}", s.rule(&b.rule));
+    }
+}
+
+/// The team's funnel: stages, the win rate, lead temperatures, channels
+/// and the stuck deals.
+fn team_funnel(out: &mut String, s: Speech<'_>, f: &Funnel) {
+    let _ = writeln!(out, "\n{}", s.say("cli-figures-team-funnel", &[]));
+    for r in &f.stages {
+        let line = s.say(
+            "cli-figures-stage",
+            &[
+                ("stage", Arg::from(r.name.as_str())),
+                ("open", Arg::from(r.open_deals)),
+                ("amount", Arg::from(s.num(r.open_amount_minor as f64 / 100.0))),
+                ("entered", Arg::from(r.entered)),
+                ("went_on", Arg::from(r.went_on)),
+                (
+                    "conversion",
+                    Arg::from(r.conversion.map(|c| s.pct(c)).unwrap_or_else(|| s.none())),
+                ),
+            ],
+        );
+        let _ = writeln!(out, "  {line}");
+    }
+    let _ = writeln!(out, "  {}", s.rule(&f.win_rate.rule));
+    for t in &f.temperature {
+        let kind = s.say(
+            &format!("cli-temperature-{}", t.temperature.as_str()),
+            &[],
+        );
+        let line = s.say(
+            "cli-figures-temperature",
+            &[
+                ("temperature", Arg::from(kind)),
+                ("won", Arg::from(t.won)),
+                ("closed", Arg::from(t.closed)),
+                (
+                    "rate",
+                    Arg::from(t.win_rate.map(|r| s.pct(r)).unwrap_or_else(|| s.none())),
+                ),
+                ("low", Arg::from(s.pct(t.benchmark.0))),
+                ("high", Arg::from(s.pct(t.benchmark.1))),
+            ],
+        );
+        let _ = writeln!(out, "  {line}");
+    }
+    for c in &f.channels {
+        let line = s.say(
+            "cli-figures-channel",
+            &[
+                ("channel", Arg::from(c.channel.as_str())),
+                ("leads", Arg::from(c.leads)),
+                ("won", Arg::from(c.won)),
+                ("revenue", Arg::from(s.num(c.revenue_minor as f64 / 100.0))),
+            ],
+        );
+        let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(
         out,
         "  {}",
-        crate::words::Catalog::built_in().rule(crate::config::Locale::En, &f.win_rate.rule)
+        s.say("cli-figures-stuck", &[("n", Arg::from(f.stuck.len()))])
     );
-    for t in &f.temperature {
-        let _ = writeln!(
-            out,
-            "  {} leads: {} won of {} closed ({}), benchmark {}-{}",
-            t.temperature,
-            t.won,
-            t.closed,
-            t.win_rate.map(pct).unwrap_or_else(|| "-".into()),
-            pct(t.benchmark.0),
-            pct(t.benchmark.1)
+    for d in f.stuck.iter().take(10) {
+        let stage = f
+            .stages
+            .iter()
+            .find(|r| r.stage == d.stage)
+            .map_or(d.stage.as_str(), |r| r.name.as_str());
+        let line = s.say(
+            "cli-figures-stuck-deal",
+            &[
+                ("deal", Arg::from(d.deal.as_str())),
+                ("title", Arg::from(d.title.as_str())),
+                ("stage", Arg::from(stage)),
+                ("days", Arg::from(d.days_in_stage)),
+                ("threshold", Arg::from(d.threshold_days)),
+                ("amount", Arg::from(s.num(d.amount_minor as f64 / 100.0))),
+                (
+                    "owner",
+                    Arg::from(d.employee_id.clone().unwrap_or_else(|| s.none())),
+                ),
+            ],
         );
+        let _ = writeln!(out, "    {line}");
     }
-    for c in &f.channels {
-        let _ = writeln!(
-            out,
-            "  channel {}: {} leads, {} won, revenue {:.2}",
-            c.channel,
-            c.leads,
-            c.won,
-            c.revenue_minor as f64 / 100.0
-        );
+}
+
+/// The report as text in `s`'s words; `explain` adds every figure's rule.
+pub fn render(s: Speech<'_>, report: &FiguresReport, explain_rules: bool) -> String {
+    let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
+    let mut out = s.say(
+        "cli-figures-title",
+        &[
+            ("team", Arg::from(report.team_name.as_str())),
+            ("from", Arg::from(s.date(report.period.first_day))),
+            ("to", Arg::from(s.date(report.period.last_day))),
+            ("tz", Arg::from(report.period.timezone.as_str())),
+        ],
+    );
+    out.push('\n');
+    for e in &report.employees {
+        person(&mut out, s, e, tz);
+        if explain_rules {
+            explain(&mut out, s, e);
+        }
     }
-    let _ = writeln!(out, "  stuck deals: {}", f.stuck.len());
-    for s in f.stuck.iter().take(10) {
-        let _ = writeln!(
-            out,
-            "    {} \"{}\" at {} for {} days (threshold {}), {:.2}, owner {}",
-            s.deal,
-            s.title,
-            s.stage,
-            s.days_in_stage,
-            s.threshold_days,
-            s.amount_minor as f64 / 100.0,
-            s.employee_id.as_deref().unwrap_or("-")
-        );
-    }
+    team_funnel(&mut out, s, &report.team_funnel);
     out
 }

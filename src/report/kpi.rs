@@ -14,7 +14,7 @@ use crate::config::{Config, LeaderboardScope};
 use crate::domain::Role;
 use crate::metrics::kpi::{SchemeResult, evaluate, project};
 use crate::metrics::plan::working_days_in_month;
-use crate::metrics::{Figure, Rule, Unit};
+use crate::metrics::{Figure, Rule, Unit, Value};
 use crate::storage::Store;
 
 pub const SCHEMA: &str = "salespulse.kpi/1";
@@ -95,31 +95,28 @@ pub fn figure_map(e: &EmployeeFigures) -> BTreeMap<String, Figure> {
     ] {
         map.insert(key.into(), figure.clone());
     }
-    let lines = e
+    let lines: Vec<Rule> = e
         .plan
         .lines
         .iter()
         .map(|l| {
-            format!(
-                "{} {}/{}",
-                l.figure,
-                crate::metrics::kpi::number(l.actual),
-                crate::metrics::kpi::number(l.target.round())
-            )
+            Rule::new("plan_completion_line")
+                .with("figure", Value::Figure(l.figure.clone()))
+                .with("actual", l.actual)
+                .with("target", l.target.round())
         })
-        .collect::<Vec<_>>()
-        .join(", ");
+        .collect();
     map.insert(
         "plan_completion".into(),
         Figure {
             key: "plan_completion",
             value: e.plan.completion.unwrap_or(0.0),
             unit: Unit::Ratio,
-            rule: format!(
-                "plan completion = mean of the lines' completions, each capped at 100 % ({})",
-                if lines.is_empty() { "no plan" } else { &lines }
-            )
-            .into(),
+            rule: if lines.is_empty() {
+                Rule::new("plan_completion_none")
+            } else {
+                Rule::new("plan_completion").with("lines", lines)
+            },
             records: Vec::new(),
         },
     );

@@ -285,6 +285,95 @@ fn report_figures_on_the_demo_shows_the_planted_patterns() {
     };
     assert!(sum("overdue_tasks") > 0.0);
     assert!(sum("postponed_without_action") > 0.0);
+
+    // The text with every rule reads in the team's Russian: no word of the
+    // English messages in it; `--lang en` turns it into English.
+    let explained = |lang: Option<&str>| {
+        let mut args = vec![
+            "--config",
+            "salespulse-demo.toml",
+            "report",
+            "figures",
+            "--team",
+            "moscow",
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-20",
+            "--now",
+            "2026-11-21T06:00:00Z",
+            "--explain",
+        ];
+        if let Some(lang) = lang {
+            args.extend(["--lang", lang]);
+        }
+        let out = salespulse(dir.path()).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let ru = explained(None);
+    let english = english_only_words();
+    let found: Vec<&String> = english
+        .iter()
+        .filter(|w| words_of(&ru).contains(*w))
+        .collect();
+    assert!(found.is_empty(), "English words {found:?} in:\n{ru}");
+    assert!(
+        ru.contains("результативные контакты = соединения с разговором от 40 с = "),
+        "{ru}"
+    );
+    let en = explained(Some("en"));
+    assert!(
+        en.contains("successful contacts = connected calls with talk >= 40 s = "),
+        "{en}"
+    );
+    assert!(en.contains("why Successful contacts: "), "{en}");
+}
+
+/// The lowercase words of `text` of five letters or more.
+fn words_of(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 5)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Words of the English command-line and rule messages that the Russian
+/// ones do not use (ids and placeholders left out).
+fn english_only_words() -> std::collections::BTreeSet<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("report-templates");
+    let values = |locale: &str| {
+        ["cli.ftl", "rules.ftl"]
+            .iter()
+            .map(|f| std::fs::read_to_string(root.join(locale).join(f)).unwrap())
+            .flat_map(|t| {
+                t.lines()
+                    .filter(|l| !l.starts_with('#'))
+                    .map(|l| {
+                        // The value only, without `{ $name }` placeholders.
+                        let v = l.split_once(" = ").map_or(l, |(_, v)| v);
+                        let mut out = String::new();
+                        let mut depth = 0;
+                        for c in v.chars() {
+                            match c {
+                                '{' => depth += 1,
+                                '}' => depth -= 1,
+                                _ if depth == 0 => out.push(c),
+                                _ => {}
+                            }
+                        }
+                        out
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let ru = words_of(&values("ru"));
+    words_of(&values("en"))
+        .into_iter()
+        .filter(|w| !ru.contains(w))
+        .collect()
 }
 
 #[test]
@@ -355,12 +444,13 @@ fn report_kpi_on_the_demo_adds_up_and_check_config_guards_the_month() {
     let out = kpi("text");
     let said = text(&out);
     assert!(
-        said.contains("KPI of Отдел продаж «Москва» for 2026-11"),
+        said.contains("KPI: Отдел продаж «Москва» за 2026-11"),
         "{said}"
     );
     assert!(said.contains("встречи: "), "{said}");
     assert!(said.contains(" × 300 ₽ = "), "{said}");
-    assert!(said.contains("forecast at the pace of"), "{said}");
+    assert!(said.contains("прогноз в темпе "), "{said}");
+    assert!(!said.contains("forecast"), "{said}");
 
     // The morning digest carries a bonus line per manager (kpi.in_digest).
     let digest = salespulse(dir.path())

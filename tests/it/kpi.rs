@@ -159,7 +159,7 @@ async fn each_month_is_paid_under_its_own_scheme_and_position() {
                 salespulse::config::Locale::En,
                 &ann.result.as_ref().unwrap().indicators[0].rule
             ),
-            "meetings: 3 × 500 ₽ = 1 500 ₽"
+            "meetings: 3 × ₽ 500 = ₽ 1,500"
         );
         // The records behind the amount are the three meetings.
         assert_eq!(ann.result.as_ref().unwrap().indicators[0].records.len(), 3);
@@ -190,7 +190,7 @@ async fn each_month_is_paid_under_its_own_scheme_and_position() {
                 salespulse::config::Locale::En,
                 &bob.result.as_ref().unwrap().indicators[0].rule
             ),
-            "meetings: 3, the step from 2 reached: 3 000 ₽ (steps: from 2 → 3 000 ₽, from 4 → 8 000 ₽)"
+            "meetings: 3, the step from 2 reached: ₽ 3,000 (steps: from 2 → ₽ 3,000; from 4 → ₽ 8,000)"
         );
         assert_eq!(november.total_bonus, 5800.0);
         // December pays him as a closer.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Figure, RecordRef, Rule, Unit};
+use super::{Figure, RecordRef, Rule, Unit, Value};
 use crate::config::kpi::{KpiIndicator, KpiRule, KpiScheme, Step};
 
 /// Figures that add up over a month, so that the month's pace carries them
@@ -98,137 +98,123 @@ pub fn in_rule_terms(f: &Figure) -> f64 {
     }
 }
 
-fn unit_suffix(f: &Figure, currency: &str) -> String {
-    match f.unit {
-        Unit::Ratio => " %".into(),
-        Unit::Money => format!(" {currency}"),
-        Unit::Seconds => " s".into(),
-        Unit::Count => String::new(),
-    }
-}
-
 fn round_money(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
-}
-
-/// An amount of money as people read it: `7 000 ₽`.
-fn money(v: f64, currency: &str) -> String {
-    format!("{} {currency}", number(v))
 }
 
 /// One indicator's figure as a rule reads it.
 struct Reading<'a> {
     /// The indicator's name.
     name: &'a str,
-    figure: &'a Figure,
+    unit: Unit,
     /// The figure in the rule's terms.
     actual: f64,
-    /// `actual` with its unit.
-    shown: String,
     currency: &'a str,
 }
 
 impl Reading<'_> {
-    fn money(&self, v: f64) -> String {
-        money(v, self.currency)
+    fn money(&self, v: f64) -> Value {
+        Value::Money {
+            amount: v,
+            currency: self.currency.to_owned(),
+        }
     }
 
-    fn suffix(&self) -> String {
-        unit_suffix(self.figure, self.currency)
+    /// A number in the rule's terms, with the figure's unit: a share, a
+    /// duration, an amount, or a plain number.
+    fn shown(&self, v: f64) -> Value {
+        match self.unit {
+            Unit::Count => Value::Number(v),
+            Unit::Seconds => Value::Seconds(v.round() as i64),
+            Unit::Ratio => Value::Share(v / 100.0),
+            Unit::Money => self.money(v),
+        }
+    }
+
+    /// A rule about this figure: its name and value first.
+    fn rule(&self, rule: Rule) -> Rule {
+        rule.with("name", self.name)
+            .with("actual", self.shown(self.actual))
     }
 }
 
-/// What one rule makes of a figure: the amount, the rule written out, and
-/// for a gate whether it was passed.
-type Applied = (f64, String, Option<bool>);
+/// What one rule makes of a figure: the amount, the rule, and for a gate
+/// whether it was passed.
+type Applied = (f64, Rule, Option<bool>);
 
 /// An amount per unit of the figure, at most `max` in all.
 fn per_unit(r: &Reading<'_>, amount: f64, max: Option<f64>) -> Applied {
     let raw = r.actual.max(0.0) * amount;
-    let text = format!(
-        "{}: {} × {} = {}",
-        r.name,
-        r.shown,
-        r.money(amount),
-        r.money(raw)
-    );
+    let rule = r
+        .rule(Rule::new("kpi_per_unit"))
+        .with("amount", r.money(amount))
+        .with("total", r.money(raw));
     match max {
-        Some(m) if raw > m => (m, format!("{text}, capped at {}", r.money(m)), None),
-        _ => (raw, text, None),
+        Some(m) if raw > m => (
+            m,
+            Rule::new("kpi_capped")
+                .with("rule", rule)
+                .with("cap", r.money(m)),
+            None,
+        ),
+        _ => (raw, rule, None),
     }
 }
 
 /// pay × actual / target, between the floor and the cap.
 fn linear(r: &Reading<'_>, target: f64, pay: f64, floor_pct: f64, cap_pct: f64) -> Applied {
     let pct = r.actual / target * 100.0;
-    let head = format!(
-        "{}: {} of {}{} = {} %",
-        r.name,
-        r.shown,
-        number(target),
-        r.suffix(),
-        number(pct.round())
-    );
+    let head = |rule: Rule| {
+        r.rule(rule)
+            .with("target", r.shown(target))
+            .with("pct", Value::Share(pct.round() / 100.0))
+    };
     if pct < floor_pct {
-        (
-            0.0,
-            format!(
-                "{head}, below the floor of {} %: {}",
-                number(floor_pct),
-                r.money(0.0)
-            ),
-            None,
-        )
+        let rule = head(Rule::new("kpi_linear_below_floor"))
+            .with("floor", Value::Share(floor_pct / 100.0))
+            .with("paid", r.money(0.0));
+        (0.0, rule, None)
     } else if pct > cap_pct {
         let amount = pay * cap_pct / 100.0;
-        (
-            amount,
-            format!(
-                "{head}, capped at {} % × {} = {}",
-                number(cap_pct),
-                r.money(pay),
-                r.money(amount)
-            ),
-            None,
-        )
+        let rule = head(Rule::new("kpi_linear_capped"))
+            .with("cap", Value::Share(cap_pct / 100.0))
+            .with("pay", r.money(pay))
+            .with("total", r.money(amount));
+        (amount, rule, None)
     } else {
         let amount = pay * r.actual / target;
-        (
-            amount,
-            format!("{head} × {} = {}", r.money(pay), r.money(amount)),
-            None,
-        )
+        let rule = head(Rule::new("kpi_linear"))
+            .with("pay", r.money(pay))
+            .with("total", r.money(amount));
+        (amount, rule, None)
     }
 }
 
 /// The amount of the highest step reached.
 fn steps(r: &Reading<'_>, steps: &[Step]) -> Applied {
-    let ladder = steps
+    let ladder: Vec<Rule> = steps
         .iter()
-        .map(|s| format!("from {} → {}", number(s.at), r.money(s.amount)))
-        .collect::<Vec<_>>()
-        .join(", ");
+        .map(|s| {
+            Rule::new("kpi_step")
+                .with("at", r.shown(s.at))
+                .with("amount", r.money(s.amount))
+        })
+        .collect();
     match steps.iter().rev().find(|s| r.actual >= s.at) {
         Some(step) => (
             step.amount,
-            format!(
-                "{}: {}, the step from {} reached: {} (steps: {ladder})",
-                r.name,
-                r.shown,
-                number(step.at),
-                r.money(step.amount)
-            ),
+            r.rule(Rule::new("kpi_steps"))
+                .with("at", r.shown(step.at))
+                .with("amount", r.money(step.amount))
+                .with("steps", ladder),
             None,
         ),
         None => (
             0.0,
-            format!(
-                "{}: {}, below the first step ({}): {} (steps: {ladder})",
-                r.name,
-                r.shown,
-                steps.first().map(|s| number(s.at)).unwrap_or_default(),
-                r.money(0.0)
-            ),
+            r.rule(Rule::new("kpi_steps_below"))
+                .with("first", r.shown(steps.first().map(|s| s.at).unwrap_or(0.0)))
+                .with("paid", r.money(0.0))
+                .with("steps", ladder),
             None,
         ),
     }
@@ -241,24 +227,14 @@ fn gate(r: &Reading<'_>, target: f64, at_most: bool) -> Applied {
     } else {
         r.actual >= target
     };
-    let sign = match (at_most, ok) {
-        (false, true) => "≥",
-        (false, false) => "<",
-        (true, true) => "≤",
-        (true, false) => ">",
+    let rule = match (at_most, ok) {
+        (false, true) => Rule::new("kpi_gate_min_passed"),
+        (false, false) => Rule::new("kpi_gate_min_failed"),
+        (true, true) => Rule::new("kpi_gate_max_passed"),
+        (true, false) => Rule::new("kpi_gate_max_failed"),
     };
-    let verdict = if ok { "passed" } else { "not passed" };
-    (
-        0.0,
-        format!(
-            "gate {}: {} {sign} {}{}: {verdict}",
-            r.name,
-            r.shown,
-            number(target),
-            r.suffix()
-        ),
-        Some(ok),
-    )
+    let rule = r.rule(rule).with("target", r.shown(target));
+    (0.0, rule, Some(ok))
 }
 
 /// One indicator applied to its figure, before any gate holds it back.
@@ -266,9 +242,8 @@ fn indicator(ind: &KpiIndicator, figure: &Figure, currency: &str) -> IndicatorRe
     let actual = in_rule_terms(figure);
     let r = Reading {
         name: &ind.name,
-        figure,
+        unit: figure.unit,
         actual,
-        shown: format!("{}{}", number(actual), unit_suffix(figure, currency)),
         currency,
     };
     let (amount, rule, passed) = match &ind.rule {
@@ -290,7 +265,7 @@ fn indicator(ind: &KpiIndicator, figure: &Figure, currency: &str) -> IndicatorRe
         figure: ind.figure.clone(),
         actual,
         amount: round_money(amount),
-        rule: rule.into(),
+        rule,
         passed,
         blocked_by: None,
         figure_rule: figure.rule.clone(),
@@ -324,7 +299,7 @@ fn hold_back(
                     .with("gate", gate.name.clone())
                     .with(
                         "paid",
-                        super::Value::Money {
+                        Value::Money {
                             amount: 0.0,
                             currency: currency.to_owned(),
                         },
@@ -350,11 +325,7 @@ pub fn evaluate(
     figures: &BTreeMap<String, Figure>,
     currency: &str,
 ) -> SchemeResult {
-    let empty = Figure::count(
-        "missing",
-        "no such figure for this person".to_owned(),
-        Vec::new(),
-    );
+    let empty = Figure::count("missing", Rule::new("kpi_no_figure"), Vec::new());
     let mut results: Vec<IndicatorResult> = scheme
         .indicators
         .iter()

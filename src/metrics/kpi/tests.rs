@@ -10,6 +10,18 @@ fn en(rule: &Rule) -> String {
     crate::words::Catalog::built_in().rule(Locale::En, rule)
 }
 
+/// A rule as the Russian catalog words it.
+fn ru(rule: &Rule) -> String {
+    crate::words::Catalog::built_in().rule(Locale::Ru, rule)
+}
+
+fn money(amount: f64) -> Value {
+    Value::Money {
+        amount,
+        currency: "₽".into(),
+    }
+}
+
 fn scheme(indicators: Vec<(&str, &str, KpiRule)>) -> KpiScheme {
     KpiScheme {
         position: "closer".into(),
@@ -36,7 +48,7 @@ fn figures(values: &[(&'static str, f64, Unit)]) -> BTreeMap<String, Figure> {
                     key,
                     value: *value,
                     unit: *unit,
-                    rule: format!("{key} = {value}").into(),
+                    rule: Rule::new("meetings").with("n", Value::Number(*value)),
                     records: Vec::new(),
                 },
             )
@@ -67,9 +79,21 @@ fn per_unit_pays_each_meeting() {
     assert_eq!(r.bonus, 7000.0);
     assert_eq!(
         en(&r.indicators[0].rule),
-        "meetings held: 14 × 500 ₽ = 7 000 ₽"
+        "meetings held: 14 × ₽ 500 = ₽ 7,000"
     );
-    assert_eq!(en(&r.indicators[0].figure_rule), "meetings = 14");
+    assert_eq!(
+        r.indicators[0].rule,
+        Rule::new("kpi_per_unit")
+            .with("name", "meetings held")
+            .with("actual", Value::Number(14.0))
+            .with("amount", money(500.0))
+            .with("total", money(7000.0))
+    );
+    // The figure's own rule travels with the indicator.
+    assert_eq!(
+        en(&r.indicators[0].figure_rule),
+        "meetings = meeting activities logged in the CRM = 14"
+    );
 }
 
 #[test]
@@ -90,7 +114,7 @@ fn per_unit_stops_at_its_cap() {
     assert_eq!(r.bonus, 5000.0);
     assert_eq!(
         en(&r.indicators[0].rule),
-        "contacts: 254 × 40 ₽ = 10 160 ₽, capped at 5 000 ₽"
+        "contacts: 254 × ₽ 40 = ₽ 10,160, capped at ₽ 5,000"
     );
 }
 
@@ -113,13 +137,13 @@ fn linear_pays_in_proportion_between_floor_and_cap() {
     assert_eq!(r.bonus, 16_000.0);
     assert_eq!(
         en(&r.indicators[0].rule),
-        "revenue: 2 400 000 ₽ of 3 000 000 ₽ = 80 % × 20 000 ₽ = 16 000 ₽"
+        "revenue: ₽ 2,400,000 of ₽ 3,000,000 = 80 % × ₽ 20,000 = ₽ 16,000"
     );
     let below = at(1_200_000.0);
     assert_eq!(below.bonus, 0.0);
     assert_eq!(
         en(&below.indicators[0].rule),
-        "revenue: 1 200 000 ₽ of 3 000 000 ₽ = 40 %, below the floor of 50 %: 0 ₽"
+        "revenue: ₽ 1,200,000 of ₽ 3,000,000 = 40 %, below the floor of 50 %: ₽ 0"
     );
     // Exactly at the floor pays.
     assert_eq!(at(1_500_000.0).bonus, 10_000.0);
@@ -127,7 +151,7 @@ fn linear_pays_in_proportion_between_floor_and_cap() {
     assert_eq!(above.bonus, 30_000.0);
     assert_eq!(
         en(&above.indicators[0].rule),
-        "revenue: 4 800 000 ₽ of 3 000 000 ₽ = 160 %, capped at 150 % × 20 000 ₽ = 30 000 ₽"
+        "revenue: ₽ 4,800,000 of ₽ 3,000,000 = 160 %, capped at 150 % × ₽ 20,000 = ₽ 30,000"
     );
 }
 
@@ -157,13 +181,13 @@ fn steps_pay_the_highest_step_reached() {
     assert_eq!(at(2.0).bonus, 0.0);
     assert_eq!(
         en(&at(2.0).indicators[0].rule),
-        "won: 2, below the first step (3): 0 ₽ (steps: from 3 → 5 000 ₽, from 5 → 10 000 ₽, from 8 → 20 000 ₽)"
+        "won: 2, below the first step (3): ₽ 0 (steps: from 3 → ₽ 5,000; from 5 → ₽ 10,000; from 8 → ₽ 20,000)"
     );
     assert_eq!(at(3.0).bonus, 5000.0);
     assert_eq!(at(7.0).bonus, 10000.0);
     assert_eq!(
         en(&at(7.0).indicators[0].rule),
-        "won: 7, the step from 5 reached: 10 000 ₽ (steps: from 3 → 5 000 ₽, from 5 → 10 000 ₽, from 8 → 20 000 ₽)"
+        "won: 7, the step from 5 reached: ₽ 10,000 (steps: from 3 → ₽ 5,000; from 5 → ₽ 10,000; from 8 → ₽ 20,000)"
     );
     assert_eq!(at(12.0).bonus, 20000.0);
 }
@@ -210,13 +234,26 @@ fn a_failed_gate_holds_back_what_it_covers() {
     assert_eq!(failed.indicators[1].blocked_by.as_deref(), Some("plan"));
     assert_eq!(
         en(&failed.indicators[1].rule),
-        "meetings: 10 × 500 ₽ = 5 000 ₽, held back by the gate plan: 0 ₽"
+        "meetings: 10 × ₽ 500 = ₽ 5,000, held back by the gate plan: ₽ 0"
     );
     let passed = evaluate(&s, &values(0.86), "₽");
     assert_eq!(passed.bonus, 10_000.0);
     assert_eq!(
         en(&passed.indicators[0].rule),
         "gate plan: 86 % ≥ 80 %: passed"
+    );
+    // The same data in a Russian team.
+    assert_eq!(
+        ru(&failed.indicators[0].rule),
+        "условие «plan»: 72 % < 80 % — не выполнено: meetings не выплачиваются"
+    );
+    assert_eq!(
+        ru(&failed.indicators[1].rule),
+        "meetings: 10 × 500 ₽ = 5\u{a0}000 ₽, но не выполнено условие «plan»: 0 ₽"
+    );
+    assert_eq!(
+        ru(&passed.indicators[0].rule),
+        "условие «plan»: 86 % ≥ 80 % — выполнено"
     );
 }
 
@@ -272,7 +309,16 @@ fn the_forecast_carries_sums_at_the_pace_and_leaves_shares() {
     assert_eq!(ahead["meetings"].value, 21.0);
     assert_eq!(ahead["plan_completion"].value, 0.9);
     assert_eq!(ahead["overdue_tasks"].value, 4.0);
-    assert!(en(&ahead["meetings"].rule).ends_with("at the month's pace (× 2.10)"));
+    assert_eq!(
+        en(&ahead["meetings"].rule),
+        "meetings = meeting activities logged in the CRM = 10 at the month's pace (× 2.1)"
+    );
+    assert_eq!(
+        ru(&ahead["meetings"].rule),
+        "встречи = встречи, отмеченные в CRM за период = 10 в темпе месяца (× 2,1)"
+    );
+    // A share is not carried forward, nor is its rule.
+    assert_eq!(ahead["plan_completion"].rule, now["plan_completion"].rule);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! funnel.
 
 use super::*;
+use crate::metrics::Rule;
 
 /// The days and instants a computation covers.
 #[derive(Debug, Clone, Copy)]
@@ -85,7 +86,7 @@ fn team_funnel(
 
 /// Proposals, meetings and emails a person logged in the CRM in the period.
 fn activity_figures(records: &PersonRecords, employee_id: &str, w: Window) -> Vec<Figure> {
-    let activity = |kind: ActivityKind, key: &'static str, label: &str| {
+    let activity = |kind: ActivityKind, key: &'static str, rule: Rule| {
         let found: Vec<RecordRef> = records
             .activities
             .iter()
@@ -98,19 +99,12 @@ fn activity_figures(records: &PersonRecords, employee_id: &str, w: Window) -> Ve
                 id: a.external_id.to_string(),
             })
             .collect();
-        Figure::count(
-            key,
-            format!(
-                "{label} = {kind} activities logged in the CRM = {}",
-                found.len()
-            ),
-            found,
-        )
+        Figure::count(key, rule.with("n", found.len()), found)
     };
     vec![
-        activity(ActivityKind::Proposal, "proposals", "proposals sent"),
-        activity(ActivityKind::Meeting, "meetings", "meetings"),
-        activity(ActivityKind::Email, "emails", "emails"),
+        activity(ActivityKind::Proposal, "proposals", Rule::new("proposals")),
+        activity(ActivityKind::Meeting, "meetings", Rule::new("meetings")),
+        activity(ActivityKind::Email, "emails", Rule::new("emails")),
     ]
 }
 
