@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::config::Config;
 use crate::config::kpi::month_of;
 use crate::metrics::kpi::{IndicatorResult, SchemeResult};
-use crate::metrics::{Rule, Value};
+use crate::metrics::{Rule, Unit, Value};
 use crate::report::figures_text::Speech;
 use crate::report::kpi::{KpiReport, KpiRow, Place};
 use crate::storage::{RecordedScheme, Store};
@@ -197,7 +197,12 @@ pub fn render_text(report: &KpiReport, places: &[&Place], explain: bool) -> Stri
 /// The KPI report as text in `s`'s words: the bonus table, then each
 /// person's amounts opened into their rules; with `explain`, each figure's
 /// own rule and the records behind it.
-pub fn render_text_in(s: Speech<'_>, report: &KpiReport, places: &[&Place], explain: bool) -> String {
+pub fn render_text_in(
+    s: Speech<'_>,
+    report: &KpiReport,
+    places: &[&Place],
+    explain: bool,
+) -> String {
     let mut out = bonus_table(s, report, places);
     let rows = places
         .iter()
@@ -299,20 +304,33 @@ fn records_line(s: Speech<'_>, ind: &IndicatorResult) -> String {
     }
 }
 
+/// An indicator's figure in the rule's terms, with the figure's unit.
+fn in_unit(report: &KpiReport, row: &KpiRow, i: &IndicatorResult) -> Value {
+    match row.figures.get(&i.figure).map(|f| f.unit) {
+        Some(Unit::Ratio) => Value::Share(i.actual / 100.0),
+        Some(Unit::Money) => Value::Money {
+            amount: i.actual,
+            currency: report.currency.clone(),
+        },
+        Some(Unit::Seconds) => Value::Seconds(i.actual.round() as i64),
+        Some(Unit::Count) | None => Value::Number(i.actual),
+    }
+}
+
 /// Where the month lands at its pace so far, as a rule: the bonus and each
 /// indicator's projected figure or gate.
-pub fn forecast_rule(report: &KpiReport, forecast: &SchemeResult) -> Rule {
+pub fn forecast_rule(report: &KpiReport, row: &KpiRow, forecast: &SchemeResult) -> Rule {
     let parts: Vec<Rule> = forecast
         .indicators
         .iter()
         .map(|i| match i.passed {
             None => Rule::new("kpi_forecast_part")
                 .with("name", i.name.as_str())
-                .with("actual", i.actual),
+                .with("actual", in_unit(report, row, i)),
             Some(true) => Rule::new("kpi_forecast_gate_passed").with("name", i.name.as_str()),
             Some(false) => Rule::new("kpi_forecast_gate_failed")
                 .with("name", i.name.as_str())
-                .with("actual", i.actual),
+                .with("actual", in_unit(report, row, i)),
         })
         .collect();
     Rule::new("kpi_forecast")
@@ -373,12 +391,8 @@ fn person_rules(out: &mut String, s: Speech<'_>, report: &KpiReport, row: &KpiRo
         .map(|i| money(s, report, i.amount))
         .collect::<Vec<_>>()
         .join(" + ");
-    let _ = writeln!(
-        out,
-        "  = {amounts} = {}",
-        money(s, report, result.bonus)
-    );
+    let _ = writeln!(out, "  = {amounts} = {}", money(s, report, result.bonus));
     if let Some(f) = &row.forecast {
-        let _ = writeln!(out, "  {}", s.rule(&forecast_rule(report, f)));
+        let _ = writeln!(out, "  {}", s.rule(&forecast_rule(report, row, f)));
     }
 }

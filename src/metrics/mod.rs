@@ -102,5 +102,4 @@ mod tests {
         assert_eq!(median(&mut [4, 1, 3, 2]), Some(2.5));
         assert_eq!(median(&mut []), None);
     }
-
 }

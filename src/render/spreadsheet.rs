@@ -215,7 +215,7 @@ fn overdue_tasks(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxEr
         overdue.write_string(
             r,
             3,
-            &crate::words::Catalog::built_in()
+            crate::words::Catalog::built_in()
                 .rule(crate::config::Locale::En, &e.hygiene.overdue_tasks.rule),
         )?;
     }
@@ -256,13 +256,12 @@ fn kpi_sheet(book: &mut Workbook, kpi: &KpiReport) -> Result<(), XlsxError> {
             sheet.write_string(
                 r,
                 7,
-                &crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.rule),
+                crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.rule),
             )?;
             sheet.write_string(
                 r,
                 8,
-                &crate::words::Catalog::built_in()
-                    .rule(crate::config::Locale::En, &ind.figure_rule),
+                crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.figure_rule),
             )?;
             sheet.write_number(r, 9, ind.records.len() as f64)?;
             r += 1;

@@ -85,7 +85,10 @@ fn telephony_lines(out: &mut String, s: Speech<'_>, t: &Telephony) {
             ("successful", Arg::from(n(&t.successful_contacts))),
             ("talk", Arg::from(s.secs(n(&t.talk_time)))),
             ("mean", Arg::from(s.secs(t.talk_mean.value.round() as i64))),
-            ("median", Arg::from(s.secs(t.talk_median.value.round() as i64))),
+            (
+                "median",
+                Arg::from(s.secs(t.talk_median.value.round() as i64)),
+            ),
         ],
     );
     let mix = s.say(
@@ -138,7 +141,11 @@ fn plan_line(out: &mut String, s: Speech<'_>, plan: &PlanResult) {
         &[
             (
                 "completion",
-                Arg::from(plan.completion.map(|c| s.pct(c)).unwrap_or_else(|| s.none())),
+                Arg::from(
+                    plan.completion
+                        .map(|c| s.pct(c))
+                        .unwrap_or_else(|| s.none()),
+                ),
             ),
             ("status", Arg::from(status)),
             ("days", Arg::from(u64::from(plan.working_days))),
@@ -163,8 +170,12 @@ fn pulse_line(out: &mut String, s: Speech<'_>, day: &DayPulse, tz: Tz) {
             )
         })
         .unwrap_or_default();
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| hm(t, tz)).unwrap_or_else(|| s.none());
-    let wrapup = |m: Option<f64>| m.map(|m| s.secs(m.round() as i64)).unwrap_or_else(|| s.none());
+    let time =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| hm(t, tz)).unwrap_or_else(|| s.none());
+    let wrapup = |m: Option<f64>| {
+        m.map(|m| s.secs(m.round() as i64))
+            .unwrap_or_else(|| s.none())
+    };
     let line = s.say(
         "cli-figures-pulse",
         &[
@@ -177,7 +188,10 @@ fn pulse_line(out: &mut String, s: Speech<'_>, day: &DayPulse, tz: Tz) {
             ("idle_total", Arg::from(s.secs(day.idle_total_secs))),
             ("longest", Arg::from(longest)),
             ("share", Arg::from(s.pct(day.share_in_calls))),
-            ("wrap_bad", Arg::from(wrapup(day.wrapup_unsuccessful_median))),
+            (
+                "wrap_bad",
+                Arg::from(wrapup(day.wrapup_unsuccessful_median)),
+            ),
             ("wrap_good", Arg::from(wrapup(day.wrapup_successful_median))),
             (
                 "peak",
@@ -190,7 +204,11 @@ fn pulse_line(out: &mut String, s: Speech<'_>, day: &DayPulse, tz: Tz) {
             ("peak_calls", Arg::from(day.peak_calls)),
             (
                 "utilisation",
-                Arg::from(day.utilisation.map(|u| s.pct(u)).unwrap_or_else(|| s.none())),
+                Arg::from(
+                    day.utilisation
+                        .map(|u| s.pct(u))
+                        .unwrap_or_else(|| s.none()),
+                ),
             ),
         ],
     );
@@ -303,7 +321,10 @@ fn explain(out: &mut String, s: Speech<'_>, e: &EmployeeFigures) {
         let _ = writeln!(out, "    {why}");
     }
     for l in &e.plan.lines {
-        let why = s.say("cli-figures-why-plan", &[("rule", Arg::from(s.rule(&l.rule)))]);
+        let why = s.say(
+            "cli-figures-why-plan",
+            &[("rule", Arg::from(s.rule(&l.rule)))],
+        );
         let _ = writeln!(out, "    {why}");
     }
     if let Some(b) = &e.bottleneck {
@@ -321,7 +342,10 @@ fn team_funnel(out: &mut String, s: Speech<'_>, f: &Funnel) {
             &[
                 ("stage", Arg::from(r.name.as_str())),
                 ("open", Arg::from(r.open_deals)),
-                ("amount", Arg::from(s.num(r.open_amount_minor as f64 / 100.0))),
+                (
+                    "amount",
+                    Arg::from(s.num(r.open_amount_minor as f64 / 100.0)),
+                ),
                 ("entered", Arg::from(r.entered)),
                 ("went_on", Arg::from(r.went_on)),
                 (
@@ -334,10 +358,7 @@ fn team_funnel(out: &mut String, s: Speech<'_>, f: &Funnel) {
     }
     let _ = writeln!(out, "  {}", s.rule(&f.win_rate.rule));
     for t in &f.temperature {
-        let kind = s.say(
-            &format!("cli-temperature-{}", t.temperature.as_str()),
-            &[],
-        );
+        let kind = s.say(&format!("cli-temperature-{}", t.temperature.as_str()), &[]);
         let line = s.say(
             "cli-figures-temperature",
             &[
