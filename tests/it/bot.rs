@@ -98,13 +98,13 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         let ann = say(1001, "/kpi").await;
         assert!(ann.contains("Ann Lee"), "{ann}");
         assert!(
-            ann.contains("successful_contacts: 1 × 100 ₽ = 100 ₽"),
+            ann.contains("successful_contacts: 1 × ₽ 100 = ₽ 100"),
             "{ann}"
         );
         assert!(!ann.contains("Bob"), "{ann}");
         let head = say(1003, "/kpi Bob").await;
         assert!(
-            head.contains("successful_contacts: 3 × 100 ₽ = 300 ₽"),
+            head.contains("successful_contacts: 3 × ₽ 100 = ₽ 300"),
             "{head}"
         );
         // A manager asking about another manager: refused, no figures.

@@ -120,7 +120,7 @@ async fn commands_over_telegram_answer_each_person_within_their_role() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, 1001);
     assert!(
-        got[0].1.contains("Ann Lee") && got[0].1.contains("1 × 100 ₽ = 100 ₽"),
+        got[0].1.contains("Ann Lee") && got[0].1.contains("1 × ₽ 100 = ₽ 100"),
         "{got:?}"
     );
     assert!(!got[0].1.contains("Bob"));
