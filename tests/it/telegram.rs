@@ -138,7 +138,7 @@ async fn commands_over_telegram_answer_each_person_within_their_role() {
     bot.dispatch().await;
     let got = sent_texts(bot.get_responses());
     assert!(
-        got[0].1.contains("Bob Stone") && got[0].1.contains("3 × 100 ₽ = 300 ₽"),
+        got[0].1.contains("Bob Stone") && got[0].1.contains("3 × ₽ 100 = ₽ 300"),
         "{got:?}"
     );
 
