@@ -1,6 +1,7 @@
 //! KPI and bonus (`METRICS.md`, section 6): each indicator of a scheme
-//! applied to the month's figure, with the rule written out with the
-//! numbers put in; the bonus is their sum. Pure: the figures come in.
+//! applied to the month's figure, with its rule as an id and the values
+//! it names (amounts, shares, caps, gates); the bonus is their sum. Pure:
+//! the figures come in.
 
 use std::collections::BTreeMap;
 
@@ -68,7 +69,9 @@ pub struct SchemeResult {
     pub bonus: f64,
 }
 
-/// A number as people read it: `7 000`, `72.5`.
+/// A number with grouped thousands: `7 000`, `72.5`. Rules do not use it
+/// (their values are data, worded by `words`); it stays for the lines the
+/// bot and the digest still write themselves.
 pub fn number(v: f64) -> String {
     let rounded = (v * 100.0).round() / 100.0;
     let whole = rounded.trunc().abs() as u64;
