@@ -246,11 +246,15 @@ pub async fn run(
             .and_hms_opt(9, 0, 0)
             .unwrap_or_default(),
     );
+    // The weekly report of the last complete week, as `serve` sends it on
+    // the Monday after: the week before the one the morning falls in.
+    let morning_day = crate::calendar::local_day(TIMEZONE, morning);
+    let last_sunday = crate::report::weekly::week_start(morning_day) - chrono::Duration::days(1);
     let weekly = super::weekly::write_weekly(
         store.as_ref(),
         &config,
         "moscow",
-        last_day,
+        last_sunday,
         morning,
         &paths.out_dir,
         crate::config::Delivery::File,
