@@ -14,6 +14,7 @@ mod fuzz;
 mod helpers;
 mod ingest;
 mod kpi;
+mod periods;
 mod pulls;
 mod render;
 mod serve;
