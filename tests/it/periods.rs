@@ -1,0 +1,129 @@
+//! Periods as people mean them: a day still under way counts pro rata to
+//! the working hours passed — in plan targets, in the KPI's working days
+//! gone and so in its pace — and a week under way is compared with the same
+//! weekdays of the week before.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use salespulse::app::demo::{self, DemoPaths};
+use salespulse::config::Config;
+use salespulse::report::figures::{self, FiguresReport, Scope};
+
+fn moscow(s: &str) -> DateTime<Utc> {
+    let local = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+    salespulse::calendar::local_to_utc(chrono_tz::Europe::Moscow, local)
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// Each plan line's target summed over the team, by figure.
+fn targets(r: &FiguresReport) -> Vec<(String, f64)> {
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for e in &r.employees {
+        for l in &e.plan.lines {
+            match out.iter_mut().find(|(f, _)| *f == l.figure) {
+                Some((_, t)) => *t += l.target,
+                None => out.push((l.figure.clone(), l.target)),
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_day_under_way_counts_pro_rata_in_plans_and_the_kpi_pace() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = DemoPaths {
+        database: dir.path().join("demo.db"),
+        data_dir: dir.path().join("data"),
+        config: dir.path().join("demo.toml"),
+        out_dir: dir.path().join("out"),
+    };
+    // Monday 30 November to Wednesday 2 December.
+    let outcome = demo::run(7, 4, 10, day("2026-12-02"), paths, false)
+        .await
+        .unwrap();
+    let config = Config::load(&outcome.paths.config).unwrap();
+    let store = salespulse::storage::open(config.database_url.expose())
+        .await
+        .unwrap();
+    let team = Scope::Team("moscow".into());
+    let week = |now| {
+        figures::build(
+            &store,
+            &config,
+            &team,
+            day("2026-11-30"),
+            day("2026-12-02"),
+            now,
+        )
+    };
+    let two_days = figures::build(
+        &store,
+        &config,
+        &team,
+        day("2026-11-30"),
+        day("2026-12-01"),
+        moscow("2026-12-02 02:15"),
+    )
+    .await
+    .unwrap();
+    // At 02:15 on Wednesday its working hours have not begun: the week's
+    // plan is Monday's and Tuesday's.
+    let early = week(moscow("2026-12-02 02:15")).await.unwrap();
+    let (early_t, two_t) = (targets(&early), targets(&two_days));
+    assert!(!two_t.is_empty(), "the demo has plans");
+    assert_eq!(early_t, two_t);
+    // Wednesday alone, once its working hours are over.
+    let wednesday = targets(
+        &figures::build(
+            &store,
+            &config,
+            &team,
+            day("2026-12-02"),
+            day("2026-12-02"),
+            moscow("2026-12-02 18:30"),
+        )
+        .await
+        .unwrap(),
+    );
+    let expect = |share: f64| -> Vec<(String, f64)> {
+        two_t
+            .iter()
+            .map(|(f, t)| {
+                let wed = wednesday.iter().find(|(w, _)| w == f).map_or(0.0, |w| w.1);
+                (f.clone(), t + share * wed)
+            })
+            .collect()
+    };
+    let close = |got: &[(String, f64)], want: &[(String, f64)]| {
+        assert_eq!(got.len(), want.len(), "{got:?} against {want:?}");
+        for ((f, t), (_, w)) in got.iter().zip(want) {
+            assert!((t - w).abs() < 1e-6, "{f}: {t} against {w}");
+        }
+    };
+    // At 13:30 half of its 09:00–18:00 is gone: half of Wednesday's plan.
+    close(
+        &targets(&week(moscow("2026-12-02 13:30")).await.unwrap()),
+        &expect(0.5),
+    );
+    // After 18:00 the whole day counts.
+    close(
+        &targets(&week(moscow("2026-12-02 18:30")).await.unwrap()),
+        &expect(1.0),
+    );
+    assert!(wednesday.iter().any(|(_, t)| *t > 0.0), "{wednesday:?}");
+
+    // The KPI's month: one working day gone at 02:15, one and a half at 13:30.
+    assert!(!config.kpi.schemes.is_empty(), "the demo pays bonuses");
+    {
+        let kpi =
+            |now| salespulse::report::kpi::build(&store, &config, &team, day("2026-12-02"), now);
+        let at_night = kpi(moscow("2026-12-02 02:15")).await.unwrap();
+        assert_eq!(at_night.working_days_gone, 1.0);
+        let at_noon = kpi(moscow("2026-12-02 13:30")).await.unwrap();
+        assert_eq!(at_noon.working_days_gone, 1.5);
+        assert!(at_noon.total_forecast.is_some());
+    }
+}
