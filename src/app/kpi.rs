@@ -227,7 +227,7 @@ fn bonus_table(s: Speech<'_>, report: &KpiReport, places: &[&Place]) -> String {
             ("team", Arg::from(report.team_name.as_str())),
             ("month", Arg::from(report.month.as_str())),
             ("through", Arg::from(s.date(report.through))),
-            ("gone", Arg::from(u64::from(report.working_days_gone))),
+            ("gone", Arg::from(report.working_days_gone)),
             ("days", Arg::from(u64::from(report.working_days))),
         ],
     );
@@ -334,7 +334,7 @@ pub fn forecast_rule(report: &KpiReport, row: &KpiRow, forecast: &SchemeResult) 
         })
         .collect();
     Rule::new("kpi_forecast")
-        .with("gone", Value::Count(i64::from(report.working_days_gone)))
+        .with("gone", Value::Number(report.working_days_gone))
         .with("days", Value::Count(i64::from(report.working_days)))
         .with(
             "bonus",

@@ -237,7 +237,7 @@ fn overdue_tasks(book: &mut Workbook, week: &FiguresReport, words: Words) -> Res
         overdue.write_string(r, 0, &e.name)?;
         overdue.write_number(r, 1, e.hygiene.overdue_tasks.value)?;
         overdue.write_number(r, 2, e.hygiene.oldest_overdue_days.value)?;
-        overdue.write_string(r, 3, &words.rule(&e.hygiene.overdue_tasks.rule))?;
+        overdue.write_string(r, 3, words.rule(&e.hygiene.overdue_tasks.rule))?;
     }
     overdue.autofit();
 
@@ -272,8 +272,8 @@ fn kpi_sheet(book: &mut Workbook, kpi: &KpiReport, words: Words) -> Result<(), X
             sheet.write_string(r, 4, words.figure(&ind.figure))?;
             sheet.write_number(r, 5, ind.actual)?;
             sheet.write_number(r, 6, ind.amount)?;
-            sheet.write_string(r, 7, &words.rule(&ind.rule))?;
-            sheet.write_string(r, 8, &words.rule(&ind.figure_rule))?;
+            sheet.write_string(r, 7, words.rule(&ind.rule))?;
+            sheet.write_string(r, 8, words.rule(&ind.figure_rule))?;
             sheet.write_number(r, 9, ind.records.len() as f64)?;
             r += 1;
         }
