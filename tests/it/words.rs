@@ -226,7 +226,7 @@ fn a_rule_reads_in_both_languages_from_the_same_data() {
         .with("paid", money);
     assert_eq!(
         c.rule(Locale::Ru, &held),
-        "минуты разговоров = время разговоров / 60; …, удержано воротами «план»: 12\u{a0}345,5 ₽"
+        "минуты разговоров = время разговоров / 60; …, но не выполнено условие «план»: 12\u{a0}345,5 ₽"
     );
     assert_eq!(
         c.rule(Locale::En, &held),
