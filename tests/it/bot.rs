@@ -150,14 +150,15 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         // Someone nobody is called.
         assert_eq!(
             say(1003, "/plan Zed").await,
-            "Nobody called &quot;Zed&quot; here. Check the name."
+            "Nobody called \"Zed\" here. Check the name."
         );
         // Overdue tasks: the head's team, the manager's own.
         let head_overdue = say(1003, "/overdue").await;
         assert!(
             head_overdue.starts_with("<b>Overdue tasks: 0</b>")
                 && head_overdue.contains("Ann Lee: 0\n")
-                && head_overdue.contains("Bob Stone: 0\n"),
+                && head_overdue.contains("Bob Stone: 0")
+                && !head_overdue.contains("oldest"),
             "{head_overdue}"
         );
         let ann_overdue = say(1001, "/overdue").await;
@@ -283,6 +284,21 @@ fn words_of(text: &str) -> std::collections::BTreeSet<String> {
         .filter(|w| w.chars().count() >= 4)
         .map(str::to_lowercase)
         .collect()
+}
+
+/// The words of a reply, less the commands it names (`/team`, `/why`).
+fn reply_words(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = String::new();
+    let mut command = false;
+    for c in text.chars() {
+        if c == '/' {
+            command = true;
+        } else if !c.is_alphabetic() {
+            command = false;
+        }
+        out.push(if command { ' ' } else { c });
+    }
+    words_of(&out)
 }
 
 /// The words of a locale's bot.ftl messages (not its comments, ids or
@@ -423,7 +439,7 @@ async fn every_command_answers_in_the_teams_language_only() {
                     .filter(|(i, l)| !l.starts_with("• ") && !(command.starts_with("/why ") && *i == 2))
                     .map(|(_, l)| l)
                     .collect();
-                let wrong: Vec<String> = words_of(&checked.join("\n"))
+                let wrong: Vec<String> = reply_words(&checked.join("\n"))
                     .into_iter()
                     .filter(|w| foreign.contains(w))
                     .collect();
