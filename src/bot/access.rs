@@ -4,8 +4,8 @@
 use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::Role;
 use crate::report::figures::{FiguresError, find_employee};
-use crate::words::{Arg, Catalog};
 use crate::storage::Store;
+use crate::words::{Arg, Catalog};
 
 /// Why a request was refused; `say` words it in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq)]

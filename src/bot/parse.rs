@@ -200,11 +200,9 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, ParseError> {
         "help" => Command::Help,
         "me" => match args.as_slice() {
             [] => Command::Me(None),
-            [w] => {
-                Command::Me(Some(
-                    period(w, today).ok_or_else(|| ParseError::NotAPeriod(echo(w)))?,
-                ))
-            }
+            [w] => Command::Me(Some(
+                period(w, today).ok_or_else(|| ParseError::NotAPeriod(echo(w)))?,
+            )),
             _ => return Err(ParseError::MeTakesOne),
         },
         "pulse" => {
@@ -219,9 +217,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, ParseError> {
         "top" => Command::Top {
             period: match args.first() {
                 None => None,
-                Some(w) => Some(
-                    period(w, today).ok_or_else(|| ParseError::NotAPeriod(echo(w)))?,
-                ),
+                Some(w) => Some(period(w, today).ok_or_else(|| ParseError::NotAPeriod(echo(w)))?),
             },
         },
         "report" => {
@@ -375,7 +371,10 @@ mod tests {
         );
         assert_eq!(parse("/why", today), Err(ParseError::WhyNeedsFigure));
         assert_eq!(parse("/report", today), Err(ParseError::ReportNeedsFigures));
-        assert_eq!(parse("/me вчера неделя", today), Err(ParseError::MeTakesOne));
+        assert_eq!(
+            parse("/me вчера неделя", today),
+            Err(ParseError::MeTakesOne)
+        );
         assert_eq!(parse("hello", today), Err(ParseError::NotACommand));
     }
 }

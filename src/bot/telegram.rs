@@ -173,7 +173,12 @@ pub async fn register_commands<R: Requester>(bot: &R, words: &Catalog) -> Result
     for locale in [Locale::Ru, Locale::En] {
         let commands: Vec<BotCommand> = COMMANDS
             .iter()
-            .map(|name| BotCommand::new(*name, words.text(locale, &format!("bot-command-{name}"), &[])))
+            .map(|name| {
+                BotCommand::new(
+                    *name,
+                    words.text(locale, &format!("bot-command-{name}"), &[]),
+                )
+            })
             .collect();
         bot.set_my_commands(commands.clone())
             .scope(BotCommandScope::AllPrivateChats)

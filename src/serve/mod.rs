@@ -222,13 +222,14 @@ async fn bot_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let listen = crate::bot::telegram::Listen::from_config(&config);
-    let state = match crate::bot::telegram::State::new(store.clone(), (*config).clone(), status.clock) {
-        Ok(state) => Arc::new(state),
-        Err(e) => {
-            tracing::error!(error = %e, "the bot cannot start");
-            return;
-        }
-    };
+    let state =
+        match crate::bot::telegram::State::new(store.clone(), (*config).clone(), status.clock) {
+            Ok(state) => Arc::new(state),
+            Err(e) => {
+                tracing::error!(error = %e, "the bot cannot start");
+                return;
+            }
+        };
     let standby = std::time::Duration::from_secs(3);
     while !*stop.borrow() {
         let lock = match listen {

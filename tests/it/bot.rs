@@ -100,7 +100,10 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         let words = Catalog::built_in();
         let total = |amount: f64| format!("Total: {}", words.money(Locale::En, amount, "₽"));
         let ann = say(1001, "/kpi").await;
-        assert!(ann.contains("<b>Bonus: Ann Lee, November 2026</b>"), "{ann}");
+        assert!(
+            ann.contains("<b>Bonus: Ann Lee, November 2026</b>"),
+            "{ann}"
+        );
         assert!(ann.contains(&total(100.0)), "{ann}");
         assert!(!ann.contains("Bob"), "{ann}");
         let head = say(1003, "/kpi Bob").await;
@@ -436,7 +439,9 @@ async fn every_command_answers_in_the_teams_language_only() {
                 let checked: Vec<&str> = said
                     .lines()
                     .enumerate()
-                    .filter(|(i, l)| !l.starts_with("• ") && !(command.starts_with("/why ") && *i == 2))
+                    .filter(|(i, l)| {
+                        !(l.starts_with("• ") || (command.starts_with("/why ") && *i == 2))
+                    })
                     .map(|(_, l)| l)
                     .collect();
                 let wrong: Vec<String> = reply_words(&checked.join("\n"))
@@ -447,7 +452,10 @@ async fn every_command_answers_in_the_teams_language_only() {
                     wrong.is_empty(),
                     "{locale} team, {who} asks {command}: {wrong:?} in\n{said}"
                 );
-                assert!(!said.trim().is_empty() || !reply.photos.is_empty(), "{command}");
+                assert!(
+                    !said.trim().is_empty() || !reply.photos.is_empty(),
+                    "{command}"
+                );
                 answered += 1;
             }
             assert_eq!(answered, commands.len() * 2);

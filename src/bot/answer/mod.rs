@@ -116,10 +116,7 @@ fn record_lines(
                 lines.push(words.text(
                     locale,
                     "bot-record",
-                    &[
-                        ("kind", Arg::from(kind)),
-                        ("id", Arg::from(r.id.as_str())),
-                    ],
+                    &[("kind", Arg::from(kind)), ("id", Arg::from(r.id.as_str()))],
                 ));
                 links.push(None);
             }
@@ -183,9 +180,7 @@ pub fn mistake(words: &Catalog, locale: Locale, why: &ParseError) -> String {
             &[("word", Arg::from(word.as_str()))],
         ),
         ParseError::MeTakesOne => words.text(locale, "bot-error-me-takes-one", &[]),
-        ParseError::ReportNeedsFigures => {
-            words.text(locale, "bot-error-report-needs-figures", &[])
-        }
+        ParseError::ReportNeedsFigures => words.text(locale, "bot-error-report-needs-figures", &[]),
         ParseError::WhyNeedsFigure => words.text(locale, "bot-error-why-needs-figure", &[]),
     }
 }
@@ -324,7 +319,9 @@ impl Bot<'_> {
             Err(why) => return Ok(self.mistaken(locale, &why)),
         };
         if let Command::Start(code) = &command {
-            return self.start(telegram_id, viewer, code.as_deref(), locale).await;
+            return self
+                .start(telegram_id, viewer, code.as_deref(), locale)
+                .await;
         }
         let Some(viewer) = viewer else {
             return stranger();
@@ -414,8 +411,12 @@ impl Bot<'_> {
                 if viewer.role == Role::Manager {
                     return refuse(Refusal::OnlyYourOwn);
                 }
-                self.top(viewer, Some(Period::day(self.last_working_day(viewer))), locale)
-                    .await
+                self.top(
+                    viewer,
+                    Some(Period::day(self.last_working_day(viewer))),
+                    locale,
+                )
+                .await
             }
             Command::Report(figures) => self.self_report(viewer, &figures, locale).await,
         }

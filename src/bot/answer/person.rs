@@ -130,10 +130,7 @@ impl Bot<'_> {
             return Ok(Reply::html(escape(&self.say(
                 locale,
                 "bot-error-unknown-figure",
-                &[
-                    ("word", Arg::from(echo(word))),
-                    ("list", Arg::from(list)),
-                ],
+                &[("word", Arg::from(echo(word))), ("list", Arg::from(list))],
             ))));
         };
         let report = self.day_figures(&person.id, day).await?;

@@ -44,7 +44,11 @@ impl Bot<'_> {
             .collect();
         deals.sort_by_key(|d| std::cmp::Reverse(d.days_in_stage));
         if deals.is_empty() {
-            return Ok(Reply::html(escape(&self.say(locale, "bot-stuck-none", &[]))));
+            return Ok(Reply::html(escape(&self.say(
+                locale,
+                "bot-stuck-none",
+                &[],
+            ))));
         }
         let mut out = self.say(locale, "bot-stuck-title", &[("n", Arg::from(deals.len()))]);
         out.push('\n');
@@ -64,9 +68,7 @@ impl Bot<'_> {
                 .map_or(d.stage.as_str(), |st| st.name.as_str());
             let deal = if d.amount_minor > 0 {
                 let amount = d.amount_minor as f64 / 100.0;
-                let money = self
-                    .words
-                    .money(locale, amount, &self.config.kpi.currency);
+                let money = self.words.money(locale, amount, &self.config.kpi.currency);
                 format!("{} · {money}", d.title)
             } else {
                 d.title.clone()
@@ -202,7 +204,13 @@ impl Bot<'_> {
         locale: Locale,
     ) -> anyhow::Result<Reply> {
         let words: Vec<&str> = text.split_whitespace().collect();
-        let pairs = || Ok(Reply::html(escape(&self.say(locale, "bot-error-report-pairs", &[]))));
+        let pairs = || {
+            Ok(Reply::html(escape(&self.say(
+                locale,
+                "bot-error-report-pairs",
+                &[],
+            ))))
+        };
         let mut reported = BTreeMap::new();
         for pair in words.chunks(2) {
             let (Some(name), Some(value)) = (pair.first(), pair.get(1)) else {
