@@ -91,6 +91,35 @@ impl TeamConfig {
         !self.weekends.contains(&day.weekday()) && !self.holidays.contains(&day)
     }
 
+    /// How much of `day` counts at `now`: a day whose working hours are
+    /// over counts whole, a day under way pro rata to the working hours
+    /// passed (none before they begin), a day to come not at all; days off
+    /// count nothing. Plans, paces and the KPI gate of a period that ends
+    /// today all count its days so.
+    pub fn worked_share(&self, day: NaiveDate, now: DateTime<Utc>) -> f64 {
+        if !self.is_working_day(day) {
+            return 0.0;
+        }
+        let local = now.with_timezone(&self.timezone).naive_local();
+        let (start, end) = (day.and_time(self.work_start), day.and_time(self.work_end));
+        if local >= end {
+            1.0
+        } else if local <= start || end <= start {
+            0.0
+        } else {
+            (local - start).num_seconds() as f64 / (end - start).num_seconds() as f64
+        }
+    }
+
+    /// The working days of `[from, to]` counted at `now` (see
+    /// [`TeamConfig::worked_share`]): 1.5 on the second day at its midpoint.
+    pub fn working_days_worked(&self, from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> f64 {
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .map(|d| self.worked_share(d, now))
+            .sum()
+    }
+
     /// Working days in `[from, to]`, both inclusive.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
         from.iter_days()
@@ -107,6 +136,45 @@ mod tests {
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    fn team() -> TeamConfig {
+        TeamConfig {
+            id: "t".into(),
+            name: "T".into(),
+            timezone: Moscow,
+            locale: crate::config::Locale::Ru,
+            work_start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            work_end: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+            weekends: vec![chrono::Weekday::Sat, chrono::Weekday::Sun],
+            holidays: Vec::new(),
+            working_days: Vec::new(),
+            telegram_chat_id: None,
+        }
+    }
+
+    #[test]
+    fn a_day_under_way_counts_pro_rata_to_its_working_hours_passed() {
+        let t = team();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let at = |s: &str| local_to_utc(Moscow, dt(s));
+        assert_eq!(t.worked_share(day, at("2026-12-02 02:15:00")), 0.0);
+        assert_eq!(t.worked_share(day, at("2026-12-02 13:30:00")), 0.5);
+        assert_eq!(t.worked_share(day, at("2026-12-02 18:00:00")), 1.0);
+        assert_eq!(t.worked_share(day, at("2026-12-01 23:00:00")), 0.0);
+        assert_eq!(t.worked_share(day, at("2026-12-05 10:00:00")), 1.0);
+        let saturday = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(t.worked_share(saturday, at("2026-12-06 10:00:00")), 0.0);
+        // At 02:15 on 2 December the month has one working day behind it.
+        let first = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(
+            t.working_days_worked(first, day, at("2026-12-02 02:15:00")),
+            1.0
+        );
+        assert_eq!(
+            t.working_days_worked(first, day, at("2026-12-02 13:30:00")),
+            1.5
+        );
     }
 
     #[test]

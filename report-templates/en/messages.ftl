@@ -76,3 +76,125 @@ figure-meetings = Meetings
 figure-proposals = Proposals sent
 figure-emails = Emails
 figure-called = Numbers called
+
+## Days
+
+# $weekday: 1 is Monday … 7 Sunday; $date: "02.12".
+day-label = { $weekday ->
+    [1] Mon
+    [2] Tue
+    [3] Wed
+    [4] Thu
+    [5] Fri
+    [6] Sat
+   *[7] Sun
+} { $date }
+period-label = { $first } – { $last }
+
+## Short names of figures in tables and plan lines
+
+short-calls_out = Outbound
+short-calls_in = Inbound
+short-connected = Connected
+short-successful_contacts = Successful
+short-cold_calls = Cold calls
+short-warm_calls = Warm calls
+short-new_client_calls = New clients
+short-proposals = Proposals
+short-cards_touched = Cards
+short-deals_won = Deals
+
+## Charts
+
+chart-team-pulse = Team pulse — { $day }
+chart-team-funnel = Team funnel: open deals and conversion over { $days } { $days ->
+    [one] day
+   *[other] days
+}
+chart-plan = Plan vs actual — { $day }
+chart-manager-pulse = { $name } — call pulse, { $day }
+chart-manager-funnel = { $name } — funnel
+chart-pulse-successful = successful
+chart-pulse-short = short
+chart-pulse-unanswered = not answered
+chart-pulse-idle = idle
+chart-week-trend = Successful contacts by day
+chart-week-this = this week
+chart-week-last = last week
+chart-week-plan = Plan vs actual, the week
+chart-week-funnel = Funnel: open deals and the week's conversion
+
+## Buttons
+
+button-pulse = Pulse: { $name }
+button-why = Why? { $name }
+
+## Money, shares, leads
+
+money-short = { $currency ->
+    [RUB] RUB
+   *[other] { $currency }
+} { $value }{ $scale ->
+    [million] M
+    [thousand] K
+   *[unit] {""}
+}
+percent-range = { NUMBER($low, maximumFractionDigits: 0) }–{ NUMBER($high, maximumFractionDigits: 0) } %
+lead-temperature = { $temperature ->
+    [hot] hot
+    [warm] warm
+    [cold] cold
+   *[other] { $temperature }
+}
+figure-calls = Calls
+
+## The workbook: sheets and columns
+
+sheet-managers-by-day = Managers by day
+sheet-recordings = Recordings
+sheet-stuck-deals = Stuck deals
+sheet-overdue-tasks = Overdue tasks
+sheet-kpi = KPI
+column-date = Date
+column-manager = Manager
+column-calls-out = Calls out
+column-calls-in = Calls in
+column-missed = Missed
+column-connected = Connected
+column-successful = Successful
+column-talk-min = Talk, min
+column-cold = Cold
+column-warm = Warm
+column-proposals = Proposals
+column-meetings = Meetings
+column-plan-pct = Plan, %
+column-idle-min = Idle, min
+column-longest-idle-min = Longest idle, min
+column-without-trace = Without CRM trace
+column-overdue-tasks = Overdue tasks
+column-time = Time
+column-talk-s = Talk, s
+column-recording = Recording
+column-deal = Deal
+column-title = Title
+column-stage = Stage
+column-days-in-stage = Days in stage
+column-threshold-days = Threshold, days
+column-amount = Amount
+column-oldest-days-late = Oldest, days late
+column-why = Why
+column-position = Position
+column-scheme-from = Scheme from
+column-indicator = Indicator
+column-figure = Figure
+column-value = Value
+column-how-counted = How it was counted
+column-the-figure = The figure
+column-records = Records
+column-bonus = Bonus, { $currency }
+column-forecast = forecast at the month's pace: { $bonus }
+
+days = { $n } { $n ->
+    [one] day
+   *[other] days
+}

@@ -77,3 +77,127 @@ figure-meetings = Встречи
 figure-proposals = КП отправлено
 figure-emails = Письма
 figure-called = Обзвонено
+
+## Дни
+
+# $weekday: 1 — понедельник … 7 — воскресенье; $date: «02.12».
+day-label = { $weekday ->
+    [1] пн
+    [2] вт
+    [3] ср
+    [4] чт
+    [5] пт
+    [6] сб
+   *[7] вс
+} { $date }
+period-label = { $first } – { $last }
+
+## Короткие имена показателей в таблицах и строках плана
+
+short-calls_out = Исходящие
+short-calls_in = Входящие
+short-connected = Соединения
+short-successful_contacts = Результативные
+short-cold_calls = Холодные
+short-warm_calls = Тёплые
+short-new_client_calls = Новые клиенты
+short-proposals = КП
+short-cards_touched = Карточки
+short-deals_won = Сделки
+
+## Графики
+
+chart-team-pulse = Пульс отдела — { $day }
+chart-team-funnel = Воронка отдела: открытые сделки и конверсия за { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+}
+chart-plan = План / факт — { $day }
+chart-manager-pulse = { $name } — пульс звонков, { $day }
+chart-manager-funnel = { $name } — воронка
+chart-pulse-successful = результативный
+chart-pulse-short = короткий
+chart-pulse-unanswered = без ответа
+chart-pulse-idle = простой
+chart-week-trend = Результативные контакты по дням
+chart-week-this = эта неделя
+chart-week-last = прошлая неделя
+chart-week-plan = План / факт за неделю
+chart-week-funnel = Воронка: открытые сделки и конверсия за неделю
+
+## Кнопки
+
+button-pulse = Пульс: { $name }
+button-why = Почему? { $name }
+
+## Деньги, доли, лиды
+
+money-short = { $scale ->
+    [million] { $value } млн
+    [thousand] { $value } тыс.
+   *[unit] { $value }
+} { $currency ->
+    [RUB] ₽
+   *[other] { $currency }
+}
+percent-range = { NUMBER($low, maximumFractionDigits: 0) }–{ NUMBER($high, maximumFractionDigits: 0) } %
+lead-temperature = { $temperature ->
+    [hot] горячие
+    [warm] тёплые
+    [cold] холодные
+   *[other] { $temperature }
+}
+figure-calls = Звонки
+
+## Таблица Excel: листы и столбцы
+
+sheet-managers-by-day = Менеджеры по дням
+sheet-recordings = Записи разговоров
+sheet-stuck-deals = Зависшие сделки
+sheet-overdue-tasks = Просроченные задачи
+sheet-kpi = Премия KPI
+column-date = Дата
+column-manager = Менеджер
+column-calls-out = Исходящие
+column-calls-in = Входящие
+column-missed = Пропущенные
+column-connected = Соединения
+column-successful = Результативные
+column-talk-min = Разговоры, мин
+column-cold = Холодные
+column-warm = Тёплые
+column-proposals = КП
+column-meetings = Встречи
+column-plan-pct = План, %
+column-idle-min = Простои, мин
+column-longest-idle-min = Самый долгий простой, мин
+column-without-trace = Без следа в CRM
+column-overdue-tasks = Просроченные задачи
+column-time = Время
+column-talk-s = Разговор, с
+column-recording = Запись
+column-deal = Сделка
+column-title = Название
+column-stage = Этап
+column-days-in-stage = Дней на этапе
+column-threshold-days = Порог, дней
+column-amount = Сумма
+column-oldest-days-late = Самая старая, дней просрочки
+column-why = Почему
+column-position = Должность
+column-scheme-from = Схема с
+column-indicator = Показатель KPI
+column-figure = Показатель
+column-value = Значение
+column-how-counted = Как посчитано
+column-the-figure = Как посчитан показатель
+column-records = Записей
+column-bonus = Премия, { $currency }
+column-forecast = прогноз в темпе месяца: { $bonus }
+
+days = { $n } { $n ->
+    [one] день
+    [few] дня
+   *[many] дней
+}

@@ -246,11 +246,27 @@ pub async fn run(
             .and_hms_opt(9, 0, 0)
             .unwrap_or_default(),
     );
+    // The weekly report of the last complete week, as `serve` sends it on
+    // the Monday after: the data's last week when none of its working days
+    // is left, else the week before.
+    let week = crate::report::weekly::week_start(last_day);
+    let sunday = week + chrono::Duration::days(6);
+    let team_config = super::team(&config, "moscow")?;
+    let left = last_day
+        .iter_days()
+        .skip(1)
+        .take_while(|d| *d <= sunday)
+        .any(|d| team_config.is_working_day(d));
+    let last_sunday = if left {
+        week - chrono::Duration::days(1)
+    } else {
+        sunday
+    };
     let weekly = super::weekly::write_weekly(
         store.as_ref(),
         &config,
         "moscow",
-        last_day,
+        last_sunday,
         morning,
         &paths.out_dir,
         crate::config::Delivery::File,

@@ -10,19 +10,21 @@ use std::collections::HashMap;
 
 use chrono::Timelike;
 
-use crate::config::{Config, LeaderboardScope, Locale, TeamConfig};
+use crate::config::{Config, LeaderboardScope, TeamConfig};
 use crate::domain::{Call, FigureGroup, Role};
+use crate::metrics::funnel::Funnel;
 use crate::metrics::pulse::HeatRow;
 use crate::render::charts;
 use crate::render::telegram::{MESSAGE_LIMIT, split_message};
 use crate::render::{Button, Chart};
 use crate::render::{Templates, locale_dir};
 use crate::report::digest::digest;
-use crate::report::digest::{IDLE_ALERT_SECS, day_label, figure_label, manager_card, short_name};
+use crate::report::digest::{IDLE_ALERT_SECS, manager_card, short_name};
 use crate::report::figures::FiguresReport;
 use crate::report::figures::{self, Scope};
 use crate::report::visibility::View;
 use crate::storage::Store;
+use crate::words::{Arg, Words};
 
 /// What was written.
 #[derive(Debug)]
@@ -52,26 +54,33 @@ fn chart_group(name: &str) -> FigureGroup {
 /// The digest's drill-down buttons: for each flagged manager, their pulse
 /// chart and why they were flagged. A button's command must fit Telegram's
 /// 64 bytes of callback data.
-fn buttons(model: &crate::report::digest::Digest, locale: Locale) -> Vec<Button> {
-    let (pulse, why) = match locale {
-        Locale::Ru => ("Пульс", "Почему?"),
-        Locale::En => ("Pulse", "Why?"),
-    };
+fn buttons(model: &crate::report::digest::Digest, words: Words) -> Vec<Button> {
     let mut out = Vec::new();
     for a in &model.idle {
         out.push(Button {
-            label: format!("{pulse}: {}", a.name),
+            label: words.text("button-pulse", &[("name", Arg::from(a.name.as_str()))]),
             command: a.command.clone(),
         });
     }
     for a in &model.untraced {
         out.push(Button {
-            label: format!("{why} {}", a.name),
+            label: words.text("button-why", &[("name", Arg::from(a.name.as_str()))]),
             command: a.command.clone(),
         });
     }
     out.retain(|b| b.command.len() <= 64);
     out
+}
+
+/// The pulse chart's legend: successful, short, not answered, idle.
+pub(super) fn pulse_legend(words: Words) -> [String; 4] {
+    [
+        "chart-pulse-successful",
+        "chart-pulse-short",
+        "chart-pulse-unanswered",
+        "chart-pulse-idle",
+    ]
+    .map(|id| words.text(id, &[]))
 }
 
 /// Teams up to this size get a pulse chart for everyone; larger ones only for
@@ -81,7 +90,7 @@ const PULSE_CHARTS_FOR_ALL: usize = 20;
 /// Per manager, each plan line's completion, for the plan vs actual chart.
 pub(super) fn plan_chart_rows(
     report: &FiguresReport,
-    locale: Locale,
+    words: Words,
 ) -> Vec<(String, Vec<(String, f64)>)> {
     report
         .employees
@@ -91,7 +100,7 @@ pub(super) fn plan_chart_rows(
                 .plan
                 .lines
                 .iter()
-                .filter_map(|l| l.completion.map(|c| (figure_label(&l.figure, locale), c)))
+                .filter_map(|l| l.completion.map(|c| (words.short_figure(&l.figure), c)))
                 .collect();
             (short_name(&e.name), lines)
         })
@@ -99,12 +108,25 @@ pub(super) fn plan_chart_rows(
 }
 
 /// Draws the digest's charts (off the async runtime's threads).
+/// What the digest's charts need beside the day's figures and calls.
+struct ChartInputs<'a> {
+    success_secs: i64,
+    /// The team's funnel over its window, and the window in days.
+    funnel: (&'a Funnel, i64),
+    words: Words<'a>,
+}
+
 fn draw_charts(
     report: &FiguresReport,
     calls: &[Call],
     team: &TeamConfig,
-    success_secs: i64,
+    inputs: ChartInputs<'_>,
 ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let ChartInputs {
+        success_secs,
+        funnel: (window_funnel, window_days),
+        words,
+    } = inputs;
     let tz = team.timezone;
     let day = report.period.first_day;
     let names: HashMap<&str, &str> = report
@@ -112,7 +134,8 @@ fn draw_charts(
         .iter()
         .map(|e| (e.employee_id.as_str(), e.name.as_str()))
         .collect();
-    let (ru, locale) = (team.locale == Locale::Ru, team.locale);
+    let day_words = words.day(day);
+    let on_day = |id: &str| words.text(id, &[("day", Arg::from(day_words.as_str()))]);
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
     let timed = |name: String, started: std::time::Instant, png: Vec<u8>| {
         tracing::info!(chart = %name, millis = started.elapsed().as_secs_f64() * 1000.0, bytes = png.len(), "chart");
@@ -135,34 +158,22 @@ fn draw_charts(
         .collect();
     let first_hour = team.work_start.hour().saturating_sub(1);
     let last_hour = team.work_end.hour().min(23);
-    let title = if ru {
-        format!("Пульс отдела — {}", day_label(day, locale))
-    } else {
-        format!("Team pulse — {}", day_label(day, locale))
-    };
+    let title = on_day("chart-team-pulse");
     let t = std::time::Instant::now();
     out.push(timed(
         "heatmap".to_owned(),
         t,
         charts::heat_map_chart(&title, &heat_rows, first_hour, last_hour)?,
     ));
-    let title = if ru {
-        "Воронка отдела: открытые сделки и конверсия"
-    } else {
-        "Team funnel: open deals and conversion"
-    };
+    let title = words.text("chart-team-funnel", &[("days", Arg::from(window_days))]);
     let t = std::time::Instant::now();
     out.push(timed(
         "funnel".to_owned(),
         t,
-        charts::funnel_chart(title, &report.team_funnel, None)?,
+        charts::funnel_chart(&title, window_funnel, None)?,
     ));
-    let plan_rows = plan_chart_rows(report, locale);
-    let title = if ru {
-        format!("План / факт — {}", day_label(day, locale))
-    } else {
-        format!("Plan vs actual — {}", day_label(day, locale))
-    };
+    let plan_rows = plan_chart_rows(report, words);
+    let title = on_day("chart-plan");
     let t = std::time::Instant::now();
     out.push(timed(
         "plan".to_owned(),
@@ -187,13 +198,16 @@ fn draw_charts(
             .filter(|c| c.employee_id.as_deref() == Some(e.employee_id.as_str()))
             .cloned()
             .collect();
-        let title = if ru {
-            format!("{} — пульс звонков, {}", e.name, day_label(day, locale))
-        } else {
-            format!("{} — call pulse, {}", e.name, day_label(day, locale))
-        };
+        let title = words.text(
+            "chart-manager-pulse",
+            &[
+                ("name", Arg::from(e.name.as_str())),
+                ("day", Arg::from(day_words.as_str())),
+            ],
+        );
         let t = std::time::Instant::now();
-        let png = charts::pulse_chart(&title, pulse, &mine, tz, success_secs, locale)?;
+        let png =
+            charts::pulse_chart(&title, pulse, &mine, tz, success_secs, &pulse_legend(words))?;
         out.push(timed(format!("pulse-{}", e.employee_id), t, png));
     }
     Ok(out)
@@ -232,7 +246,20 @@ pub async fn write_digest(
     let locale = team_config.locale;
     let report =
         figures::build(store, config, &Scope::Team(team.to_owned()), day, day, now).await?;
-    let mut model = digest(&report, &config.stages, locale);
+    let templates = Templates::new(config.templates_dir.clone())?;
+    let catalog = templates.catalog().clone();
+    let words = catalog.words(locale);
+    let mut model = digest(&report, &config.stages, words);
+    // Conversion over the rolling window: one day is too short for it.
+    let window = config.thresholds.funnel_window_days;
+    let window_funnel =
+        crate::report::funnel::team_funnel_over(store, config, team_config, day, window, now)
+            .await?;
+    model.funnel = Some(crate::report::digest::DigestFunnel::new(
+        &window_funnel,
+        window,
+        words,
+    ));
     if config.kpi.in_digest && !config.kpi.schemes.is_empty() {
         let kpi = crate::report::kpi::build(store, config, &Scope::Team(team.to_owned()), day, now)
             .await?;
@@ -242,7 +269,6 @@ pub async fn write_digest(
         }
         model.kpi = Some(section);
     }
-    let templates = Templates::new(config.templates_dir.clone())?;
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;
     let text = templates.render(&format!("{dir}/digest.txt"), &model)?;
@@ -276,9 +302,20 @@ pub async fn write_digest(
     let calls = store.calls_between(from, to, &ids).await?;
     let success = config.thresholds.success_talk_secs;
     let team_owned = team_config.clone();
-    let drawn =
-        tokio::task::spawn_blocking(move || draw_charts(&report, &calls, &team_owned, success))
-            .await??;
+    let drawing = catalog.clone();
+    let drawn = tokio::task::spawn_blocking(move || {
+        draw_charts(
+            &report,
+            &calls,
+            &team_owned,
+            ChartInputs {
+                success_secs: success,
+                funnel: (&window_funnel, window),
+                words: drawing.words(team_owned.locale),
+            },
+        )
+    })
+    .await??;
     tracing::info!(charts = drawn.len(), "drew the digest's charts");
     let mut charts = Vec::new();
     for (name, bytes) in drawn {
@@ -288,7 +325,7 @@ pub async fn write_digest(
     }
     let team_chat = match (chat_model, chat_files) {
         (Some(m), Some((messages, text_path, text))) => Some(Box::new(DigestFiles {
-            buttons: buttons(&m, locale),
+            buttons: buttons(&m, words),
             charts: charts
                 .iter()
                 .filter(|path| {
@@ -309,7 +346,7 @@ pub async fn write_digest(
         _ => None,
     };
     Ok(DigestFiles {
-        buttons: buttons(&model, locale),
+        buttons: buttons(&model, words),
         charts,
         telegram_messages,
         text: text_path,
@@ -370,8 +407,9 @@ pub async fn manager_card_parts(
         .first()
         .with_context(|| format!("no figures for {}", person.id))?;
     let success = config.thresholds.success_talk_secs;
-    let card = manager_card(e, &report, success, locale, view);
     let templates = Templates::new(config.templates_dir.clone())?;
+    let catalog = templates.catalog().clone();
+    let card = manager_card(e, &report, success, catalog.words(locale), view);
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/manager.telegram.html"), &card)?;
     let text = templates.render(&format!("{dir}/manager.txt"), &card)?;
@@ -387,10 +425,10 @@ pub async fn manager_card_parts(
     // Their funnel, with the stage where they fall behind the team marked.
     if view.shows(FigureGroup::Funnel) {
         let (funnel, neck) = (e.funnel.clone(), e.bottleneck.clone());
-        let funnel_title = match locale {
-            Locale::Ru => format!("{} — воронка", e.name),
-            Locale::En => format!("{} — funnel", e.name),
-        };
+        let funnel_title = catalog.words(locale).text(
+            "chart-manager-funnel",
+            &[("name", Arg::from(e.name.as_str()))],
+        );
         let png = tokio::task::spawn_blocking(move || {
             charts::funnel_chart(&funnel_title, &funnel, neck.as_ref())
         })
@@ -411,13 +449,18 @@ pub async fn manager_card_parts(
                 std::slice::from_ref(&person.id),
             )
             .await?;
-        let title = match locale {
-            Locale::Ru => format!("{} — пульс звонков, {}", e.name, day_label(first, locale)),
-            Locale::En => format!("{} — call pulse, {}", e.name, day_label(first, locale)),
-        };
+        let words = catalog.words(locale);
+        let title = words.text(
+            "chart-manager-pulse",
+            &[
+                ("name", Arg::from(e.name.as_str())),
+                ("day", Arg::Text(words.day(first))),
+            ],
+        );
+        let legend = pulse_legend(words);
         let tz = team_config.timezone;
         let png = tokio::task::spawn_blocking(move || {
-            charts::pulse_chart(&title, &pulse, &calls, tz, success, locale)
+            charts::pulse_chart(&title, &pulse, &calls, tz, success, &legend)
         })
         .await??;
         charts.push(Chart {

@@ -7,16 +7,16 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::config::{Config, Delivery, Locale, TeamConfig};
+use crate::config::{Config, Delivery, TeamConfig};
 use crate::domain::Role;
 use crate::render::charts;
 use crate::render::email::{EmailContent, XLSX, build_message};
 use crate::render::spreadsheet::weekly_workbook;
 use crate::render::{Templates, locale_dir};
-use crate::report::digest::day_label;
 use crate::report::figures::{self, FiguresReport, Scope};
 use crate::report::weekly::{week_start, weekly};
 use crate::storage::Store;
+use crate::words::Words;
 
 #[derive(Debug)]
 pub struct WeeklyFiles {
@@ -118,10 +118,20 @@ async fn build_week(
     let (sunday, last_monday) = (monday + Duration::days(6), monday - Duration::days(7));
     let scope = Scope::Team(team.id.clone());
     let this = figures::build(store, config, &scope, monday, sunday, now).await?;
-    // Last week as it stood when it ended: its overdue tasks and stuck deals.
+    // Last week as it stood when it ended (its overdue tasks and stuck
+    // deals); while this week is under way, only its same weekdays, as they
+    // stood a week ago.
     let week_began = crate::calendar::day_range(team.timezone, monday).0.min(now);
-    let last_sunday = monday - Duration::days(1);
-    let last = figures::build(store, config, &scope, last_monday, last_sunday, week_began).await?;
+    let today = crate::calendar::local_day(team.timezone, now);
+    let (last_through, last_now) = if today < sunday {
+        (
+            last_monday + (today.max(monday) - monday),
+            now - Duration::days(7),
+        )
+    } else {
+        (monday - Duration::days(1), week_began)
+    };
+    let last = figures::build(store, config, &scope, last_monday, last_through, last_now).await?;
     let this_days = days(store, config, &team.id, monday, now).await?;
     let last_days = days(store, config, &team.id, last_monday, week_began).await?;
     // The bonus of the month the week ends in, so far.
@@ -143,8 +153,11 @@ async fn build_week(
 
 /// Draws the week's charts (off the async runtime's threads), in the order
 /// of [`CHARTS`].
-async fn draw_charts(week: &Week, team: &TeamConfig) -> anyhow::Result<Vec<Vec<u8>>> {
-    let locale = team.locale;
+async fn draw_charts(
+    week: &Week,
+    team: &TeamConfig,
+    words: Words<'_>,
+) -> anyhow::Result<Vec<Vec<u8>>> {
     let successful = |reports: &[FiguresReport]| -> Vec<f64> {
         reports
             .iter()
@@ -158,32 +171,30 @@ async fn draw_charts(week: &Week, team: &TeamConfig) -> anyhow::Result<Vec<Vec<u
     };
     let day = |i: usize| week.monday + Duration::days(i as i64);
     let working: Vec<usize> = (0..7).filter(|i| team.is_working_day(day(*i))).collect();
-    let labels: Vec<String> = working.iter().map(|i| day_label(day(*i), locale)).collect();
+    let labels: Vec<String> = working.iter().map(|i| words.day(day(*i))).collect();
     let pick = |v: Vec<f64>| working.iter().map(|i| v[*i]).collect::<Vec<_>>();
     let now_series = pick(successful(&week.this_days));
     let then_series = pick(successful(&week.last_days));
-    let plan_rows = super::digest::plan_chart_rows(&week.this, locale);
-    let (trend_title, legend, plan_title, funnel_title) = if locale == Locale::Ru {
-        (
-            "Результативные контакты по дням",
-            ["эта неделя", "прошлая неделя"],
-            "План / факт за неделю",
-            "Воронка: открытые сделки и конверсия за неделю",
-        )
-    } else {
-        (
-            "Successful contacts by day",
-            ["this week", "last week"],
-            "Plan vs actual, the week",
-            "Funnel: open deals and the week's conversion",
-        )
-    };
+    let plan_rows = super::digest::plan_chart_rows(&week.this, words);
+    let word = |id: &str| words.text(id, &[]);
+    let (trend_title, legend, plan_title, funnel_title) = (
+        word("chart-week-trend"),
+        [word("chart-week-this"), word("chart-week-last")],
+        word("chart-week-plan"),
+        word("chart-week-funnel"),
+    );
     let funnel = week.this.team_funnel.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Vec<u8>>> {
         Ok(vec![
-            charts::trend_chart(trend_title, &labels, &now_series, &then_series, legend)?,
-            charts::plan_chart(plan_title, &plan_rows)?,
-            charts::funnel_chart(funnel_title, &funnel, None)?,
+            charts::trend_chart(
+                &trend_title,
+                &labels,
+                &now_series,
+                &then_series,
+                [&legend[0], &legend[1]],
+            )?,
+            charts::plan_chart(&plan_title, &plan_rows)?,
+            charts::funnel_chart(&funnel_title, &funnel, None)?,
         ])
     })
     .await?
@@ -286,11 +297,12 @@ pub async fn write_weekly(
 ) -> anyhow::Result<WeeklyFiles> {
     let team_config = super::team(config, team)?.clone();
     let week = build_week(store, config, &team_config, day, now).await?;
-    let drawn = draw_charts(&week, &team_config).await?;
-
     let templates = Templates::new(config.templates_dir.clone())?;
+    let catalog = templates.catalog().clone();
+    let words = catalog.words(team_config.locale);
+    let drawn = draw_charts(&week, &team_config, words).await?;
     let dir = locale_dir(team_config.locale);
-    let model = weekly(&week.this, &week.last, team_config.locale);
+    let model = weekly(&week.this, &week.last, words);
     let subject = templates
         .render(&format!("{dir}/weekly.subject.txt"), &model)?
         .trim()
@@ -315,7 +327,7 @@ pub async fn write_weekly(
     }
     let html_path = out_dir.join(format!("{stem}.html"));
     write(&html_path, pages.page(&names)?)?;
-    let book = weekly_workbook(&week.this_days, &week.this, week.kpi.as_ref())?;
+    let book = weekly_workbook(&week.this_days, &week.this, week.kpi.as_ref(), words)?;
     let xlsx_path = out_dir.join(format!("{stem}.xlsx"));
     write(&xlsx_path, &book)?;
 

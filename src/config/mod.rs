@@ -73,6 +73,9 @@ pub struct Thresholds {
     pub weak_comment_phrases: Vec<String>,
     /// Default "stuck after N days" for stages that do not set one.
     pub stuck_after_days: i64,
+    /// The digest's funnel converts over this many days up to its day: one
+    /// day is too short a window for conversion.
+    pub funnel_window_days: i64,
     /// Self-report tolerance: percent, and at least this many units.
     pub self_report_tolerance_pct: f64,
     pub self_report_tolerance_min: i64,
@@ -100,6 +103,7 @@ impl Default for Thresholds {
             .map(String::from)
             .to_vec(),
             stuck_after_days: 7,
+            funnel_window_days: 30,
             self_report_tolerance_pct: 10.0,
             self_report_tolerance_min: 2,
         }

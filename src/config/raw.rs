@@ -48,6 +48,7 @@ pub struct RawThresholds {
     pub weak_comment_min_chars: Option<i64>,
     pub weak_comment_phrases: Option<Vec<String>>,
     pub stuck_after_days: Option<i64>,
+    pub funnel_window_days: Option<i64>,
     pub self_report_tolerance_pct: Option<f64>,
     pub self_report_tolerance_min: Option<i64>,
 }

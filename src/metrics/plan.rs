@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::Rule;
@@ -110,6 +110,7 @@ pub fn plan_vs_actual(
     actuals: &BTreeMap<String, f64>,
     revenue_minor: i64,
     deals_won: usize,
+    now: DateTime<Utc>,
 ) -> PlanResult {
     let days: Vec<NaiveDate> = first
         .iter_days()
@@ -125,16 +126,18 @@ pub fn plan_vs_actual(
             continue;
         };
         any_plan = true;
-        let factor = ramp_factor(plan, *day);
+        // A day under way asks for its share of the target so far.
+        let worked = team.worked_share(*day, now);
+        let factor = ramp_factor(plan, *day) * worked;
         for (figure, daily) in &plan.daily {
             *targets.entry(figure.clone()).or_default() += daily * factor;
         }
         let month_days = f64::from(working_days_in_month(team, *day).max(1));
         if let Some(r) = plan.monthly_revenue {
-            *revenue_target.get_or_insert(0.0) += r * 100.0 / month_days;
+            *revenue_target.get_or_insert(0.0) += r * 100.0 * worked / month_days;
         }
         if let Some(w) = plan.monthly_deals_won {
-            *won_target.get_or_insert(0.0) += w / month_days;
+            *won_target.get_or_insert(0.0) += w * worked / month_days;
         }
     }
     // Lines in the order figures are listed in, cold calls before proposals.

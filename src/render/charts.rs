@@ -9,7 +9,6 @@ use chrono_tz::Tz;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::config::Locale;
 use crate::domain::Call;
 use crate::metrics::funnel::{Bottleneck, Funnel};
 use crate::metrics::pulse::{DayPulse, HeatRow};
@@ -91,7 +90,7 @@ pub fn pulse_chart(
     calls: &[Call],
     tz: Tz,
     success_secs: i64,
-    locale: Locale,
+    legend: &[String; 4],
 ) -> Result<Vec<u8>, ChartError> {
     let (w, h) = (1200u32, 420u32);
     let work_start = day.working_hours.start;
@@ -184,14 +183,10 @@ pub fn pulse_chart(
         }
         // Legend.
         let mut lx = left;
-        let labels = match locale {
-            Locale::Ru => ["результативный", "короткий", "без ответа", "простой"],
-            Locale::En => ["successful", "short", "not answered", "idle"],
-        };
-        for (color, label) in [GREEN, ORANGE, GREY, IDLE].into_iter().zip(labels) {
+        for (color, label) in [GREEN, ORANGE, GREY, IDLE].into_iter().zip(legend) {
             root.draw(&Rectangle::new([(lx, 62), (lx + 18, 80)], color.filled()))
                 .map_err(draw_err)?;
-            root.draw(&Text::new(label, (lx + 24, 60), text(20, &INK)))
+            root.draw(&Text::new(label.as_str(), (lx + 24, 60), text(20, &INK)))
                 .map_err(draw_err)?;
             lx += 190;
         }

@@ -5,6 +5,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::report::figures::FiguresReport;
 use crate::report::kpi::KpiReport;
+use crate::words::Words;
 
 #[derive(Debug, thiserror::Error)]
 #[error("writing the spreadsheet failed: {0}")]
@@ -15,13 +16,26 @@ fn bold() -> Format {
     Format::new().set_bold()
 }
 
-/// Writes a header row in bold.
-fn header(sheet: &mut Worksheet, titles: &[&str]) -> Result<(), XlsxError> {
+/// Writes a header row in bold: each column's title from the catalog
+/// (`column-<id>`).
+fn header(sheet: &mut Worksheet, words: Words, columns: &[&str]) -> Result<(), XlsxError> {
     let bold = bold();
-    for (c, h) in titles.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    for (c, id) in columns.iter().enumerate() {
+        let title = words.text(&format!("column-{id}"), &[]);
+        sheet.write_string_with_format(0, c as u16, title, &bold)?;
     }
     Ok(())
+}
+
+/// A new sheet named from the catalog (`sheet-<id>`).
+fn sheet<'b>(
+    book: &'b mut Workbook,
+    words: Words,
+    id: &str,
+) -> Result<&'b mut Worksheet, XlsxError> {
+    let sheet = book.add_worksheet();
+    sheet.set_name(words.text(&format!("sheet-{id}"), &[]))?;
+    Ok(sheet)
 }
 
 /// One sheet row per manager per day, from the team's figures of each day;
@@ -30,42 +44,46 @@ pub fn weekly_workbook(
     days: &[FiguresReport],
     week: &FiguresReport,
     kpi: Option<&KpiReport>,
+    words: Words,
 ) -> Result<Vec<u8>, SpreadsheetError> {
     let mut book = Workbook::new();
-    managers_by_day(&mut book, days)?;
-    recordings(&mut book, days)?;
-    stuck_deals(&mut book, week)?;
-    overdue_tasks(&mut book, week)?;
+    managers_by_day(&mut book, days, words)?;
+    recordings(&mut book, days, words)?;
+    stuck_deals(&mut book, week, words)?;
+    overdue_tasks(&mut book, week, words)?;
     if let Some(kpi) = kpi {
-        kpi_sheet(&mut book, kpi)?;
+        kpi_sheet(&mut book, kpi, words)?;
     }
     Ok(book.save_to_buffer()?)
 }
 
 /// Each manager's figures of each day.
-fn managers_by_day(book: &mut Workbook, days: &[FiguresReport]) -> Result<(), XlsxError> {
-    let sheet = book.add_worksheet();
-    sheet.set_name("Managers by day")?;
-    let titles = [
-        "Date",
-        "Manager",
-        "Calls out",
-        "Calls in",
-        "Missed",
-        "Connected",
-        "Successful",
-        "Talk, min",
-        "Cold",
-        "Warm",
-        "Proposals",
-        "Meetings",
-        "Plan, %",
-        "Idle, min",
-        "Longest idle, min",
-        "Without CRM trace",
-        "Overdue tasks",
+fn managers_by_day(
+    book: &mut Workbook,
+    days: &[FiguresReport],
+    words: Words,
+) -> Result<(), XlsxError> {
+    let sheet = sheet(book, words, "managers-by-day")?;
+    let columns = [
+        "date",
+        "manager",
+        "calls-out",
+        "calls-in",
+        "missed",
+        "connected",
+        "successful",
+        "talk-min",
+        "cold",
+        "warm",
+        "proposals",
+        "meetings",
+        "plan-pct",
+        "idle-min",
+        "longest-idle-min",
+        "without-trace",
+        "overdue-tasks",
     ];
-    header(sheet, &titles)?;
+    header(sheet, words, &columns)?;
     let mut row = 1u32;
     for day in days {
         for e in &day.employees {
@@ -117,7 +135,7 @@ fn managers_by_day(book: &mut Workbook, days: &[FiguresReport]) -> Result<(), Xl
 }
 
 /// The calls with a recording, to listen to: the same people and days.
-fn recordings(book: &mut Workbook, days: &[FiguresReport]) -> Result<(), XlsxError> {
+fn recordings(book: &mut Workbook, days: &[FiguresReport], words: Words) -> Result<(), XlsxError> {
     let recorded: Vec<_> = days
         .iter()
         .flat_map(|day| {
@@ -130,17 +148,17 @@ fn recordings(book: &mut Workbook, days: &[FiguresReport]) -> Result<(), XlsxErr
         })
         .collect();
     if !recorded.is_empty() {
-        let sheet = book.add_worksheet();
-        sheet.set_name("Recordings")?;
+        let sheet = sheet(book, words, "recordings")?;
         header(
             sheet,
+            words,
             &[
-                "Date",
-                "Manager",
-                "Time",
-                "Talk, s",
-                "Successful",
-                "Recording",
+                "date",
+                "manager",
+                "time",
+                "talk-s",
+                "successful",
+                "recording",
             ],
         )?;
         for (i, (day, name, r)) in recorded.iter().enumerate() {
@@ -159,24 +177,30 @@ fn recordings(book: &mut Workbook, days: &[FiguresReport]) -> Result<(), XlsxErr
 }
 
 /// The deals stuck at the week's end, with their owners.
-fn stuck_deals(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxError> {
+fn stuck_deals(book: &mut Workbook, week: &FiguresReport, words: Words) -> Result<(), XlsxError> {
     let names: std::collections::HashMap<&str, &str> = week
         .employees
         .iter()
         .map(|e| (e.employee_id.as_str(), e.name.as_str()))
         .collect();
-    let stuck = book.add_worksheet();
-    stuck.set_name("Stuck deals")?;
+    let stage_names: std::collections::HashMap<&str, &str> = week
+        .team_funnel
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.name.as_str()))
+        .collect();
+    let stuck = sheet(book, words, "stuck-deals")?;
     header(
         stuck,
+        words,
         &[
-            "Deal",
-            "Title",
-            "Manager",
-            "Stage",
-            "Days in stage",
-            "Threshold, days",
-            "Amount",
+            "deal",
+            "title",
+            "manager",
+            "stage",
+            "days-in-stage",
+            "threshold-days",
+            "amount",
         ],
     )?;
     for (i, d) in week.team_funnel.stuck.iter().enumerate() {
@@ -189,7 +213,8 @@ fn stuck_deals(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxErro
             .map(|id| names.get(id).copied().unwrap_or(id))
             .unwrap_or("");
         stuck.write_string(r, 2, owner)?;
-        stuck.write_string(r, 3, &d.stage)?;
+        let stage = stage_names.get(d.stage.as_str()).copied();
+        stuck.write_string(r, 3, stage.unwrap_or(&d.stage))?;
         stuck.write_number(r, 4, d.days_in_stage as f64)?;
         stuck.write_number(r, 5, d.threshold_days as f64)?;
         stuck.write_number(r, 6, d.amount_minor as f64 / 100.0)?;
@@ -200,24 +225,19 @@ fn stuck_deals(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxErro
 }
 
 /// Each manager's overdue tasks at the week's end.
-fn overdue_tasks(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxError> {
-    let overdue = book.add_worksheet();
-    overdue.set_name("Overdue tasks")?;
+fn overdue_tasks(book: &mut Workbook, week: &FiguresReport, words: Words) -> Result<(), XlsxError> {
+    let overdue = sheet(book, words, "overdue-tasks")?;
     header(
         overdue,
-        &["Manager", "Overdue tasks", "Oldest, days late", "Why"],
+        words,
+        &["manager", "overdue-tasks", "oldest-days-late", "why"],
     )?;
     for (i, e) in week.employees.iter().enumerate() {
         let r = i as u32 + 1;
         overdue.write_string(r, 0, &e.name)?;
         overdue.write_number(r, 1, e.hygiene.overdue_tasks.value)?;
         overdue.write_number(r, 2, e.hygiene.oldest_overdue_days.value)?;
-        overdue.write_string(
-            r,
-            3,
-            &crate::words::Catalog::built_in()
-                .rule(crate::config::Locale::En, &e.hygiene.overdue_tasks.rule),
-        )?;
+        overdue.write_string(r, 3, &words.rule(&e.hygiene.overdue_tasks.rule))?;
     }
     overdue.autofit();
 
@@ -225,23 +245,22 @@ fn overdue_tasks(book: &mut Workbook, week: &FiguresReport) -> Result<(), XlsxEr
 }
 
 /// The bonus by indicator, with how each was counted.
-fn kpi_sheet(book: &mut Workbook, kpi: &KpiReport) -> Result<(), XlsxError> {
+fn kpi_sheet(book: &mut Workbook, kpi: &KpiReport, words: Words) -> Result<(), XlsxError> {
     let bold = bold();
-    let sheet = book.add_worksheet();
-    sheet.set_name("KPI")?;
-    let titles = [
-        "Manager",
-        "Position",
-        "Scheme from",
-        "Indicator",
-        "Figure",
-        "Value",
-        "Amount",
-        "How it was counted",
-        "The figure",
-        "Records",
+    let sheet = sheet(book, words, "kpi")?;
+    let columns = [
+        "manager",
+        "position",
+        "scheme-from",
+        "indicator",
+        "figure",
+        "value",
+        "amount",
+        "how-counted",
+        "the-figure",
+        "records",
     ];
-    header(sheet, &titles)?;
+    header(sheet, words, &columns)?;
     let mut r = 1u32;
     for row in &kpi.rows {
         let Some(result) = &row.result else { continue };
@@ -250,28 +269,30 @@ fn kpi_sheet(book: &mut Workbook, kpi: &KpiReport) -> Result<(), XlsxError> {
             sheet.write_string(r, 1, row.position.as_deref().unwrap_or_default())?;
             sheet.write_string(r, 2, row.scheme_from.as_deref().unwrap_or_default())?;
             sheet.write_string(r, 3, &ind.name)?;
-            sheet.write_string(r, 4, &ind.figure)?;
+            sheet.write_string(r, 4, words.figure(&ind.figure))?;
             sheet.write_number(r, 5, ind.actual)?;
             sheet.write_number(r, 6, ind.amount)?;
-            sheet.write_string(
-                r,
-                7,
-                &crate::words::Catalog::built_in().rule(crate::config::Locale::En, &ind.rule),
-            )?;
-            sheet.write_string(
-                r,
-                8,
-                &crate::words::Catalog::built_in()
-                    .rule(crate::config::Locale::En, &ind.figure_rule),
-            )?;
+            sheet.write_string(r, 7, &words.rule(&ind.rule))?;
+            sheet.write_string(r, 8, &words.rule(&ind.figure_rule))?;
             sheet.write_number(r, 9, ind.records.len() as f64)?;
             r += 1;
         }
         sheet.write_string_with_format(r, 0, &row.name, &bold)?;
-        sheet.write_string_with_format(r, 3, format!("Bonus, {}", kpi.currency), &bold)?;
+        let bonus = words.text(
+            "column-bonus",
+            &[("currency", crate::words::Arg::from(kpi.currency.as_str()))],
+        );
+        sheet.write_string_with_format(r, 3, bonus, &bold)?;
         sheet.write_number_with_format(r, 6, result.bonus, &bold)?;
         if let Some(f) = &row.forecast {
-            sheet.write_string(r, 7, format!("forecast at the month's pace: {}", f.bonus))?;
+            let forecast = words.text(
+                "column-forecast",
+                &[(
+                    "bonus",
+                    crate::words::Arg::Text(words.money(f.bonus, &kpi.currency)),
+                )],
+            );
+            sheet.write_string(r, 7, forecast)?;
         }
         r += 1;
     }

@@ -2,7 +2,7 @@
 //! manager as a compact table, best and weakest, then the alerts, worst news
 //! first, each with the command that opens it.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -11,6 +11,7 @@ use super::visibility::View;
 use crate::config::{Locale, StageConfig};
 use crate::domain::FigureGroup;
 use crate::metrics::plan::PlanStatus;
+use crate::words::Words;
 
 /// Talk time as `1:42` (hours:minutes), narrow enough for a phone table.
 pub fn hours_minutes(seconds: f64) -> String {
@@ -18,56 +19,10 @@ pub fn hours_minutes(seconds: f64) -> String {
     format!("{}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// `1 ч 05 мин` / `1 h 05 min`, `40 мин` / `40 min`.
-pub fn duration_words(seconds: i64, locale: Locale) -> String {
-    let (h, m) = (seconds / 3600, (seconds % 3600) / 60);
-    match (locale, h > 0) {
-        (Locale::Ru, true) => format!("{h} ч {m:02} мин"),
-        (Locale::Ru, false) => format!("{m} мин"),
-        (Locale::En, true) => format!("{h} h {m:02} min"),
-        (Locale::En, false) => format!("{m} min"),
-    }
-}
-
-/// `вт 17.11` / `Tue 17.11`.
-pub fn day_label(day: NaiveDate, locale: Locale) -> String {
-    let ru = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"];
-    let en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let i = day.weekday().num_days_from_monday() as usize;
-    let name = if locale == Locale::Ru { ru[i] } else { en[i] };
-    format!("{name} {}", day.format("%d.%m"))
-}
-
-/// A plan figure's name for people: `cold_calls` → `холодные звонки`.
+/// A plan figure's short name for people: `cold_calls` → «Холодные» (the
+/// built-in catalog's words).
 pub fn figure_label(key: &str, locale: Locale) -> String {
-    let ru = match key {
-        "calls_out" => "Исходящие",
-        "calls_in" => "Входящие",
-        "connected" => "Соединения",
-        "successful_contacts" => "Результативные",
-        "talk_minutes" => "Минуты разговоров",
-        "cold_calls" => "Холодные",
-        "warm_calls" => "Тёплые",
-        "new_client_calls" => "Новые клиенты",
-        "meetings" => "Встречи",
-        "proposals" => "КП",
-        "emails" => "Письма",
-        "cards_touched" => "Карточки",
-        "comments" => "Комментарии",
-        "deals_won" => "Сделки",
-        other => other,
-    };
-    match locale {
-        Locale::Ru => ru.to_owned(),
-        Locale::En => {
-            let words = key.replace('_', " ");
-            let mut chars = words.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-                .unwrap_or_default()
-        }
-    }
+    crate::words::Catalog::built_in().short_figure(locale, key)
 }
 
 /// The short name a table row shows: the surname.
@@ -128,8 +83,44 @@ pub struct Digest {
     pub oldest_overdue_days: i64,
     /// The month's bonus so far per manager, when `kpi.in_digest` asks.
     pub kpi: Option<super::kpi::KpiSection>,
+    /// The team's funnel conversion over its rolling window.
+    pub funnel: Option<DigestFunnel>,
     /// The figure groups left out (the copy for a team chat managers read).
     pub hidden: Vec<FigureGroup>,
+}
+
+/// The team's conversion stage by stage over the last `days` days.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestFunnel {
+    pub days: i64,
+    pub stages: Vec<DigestStage>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestStage {
+    pub name: String,
+    /// «42 %», or «—» when no deal entered the stage in the window.
+    pub conversion: String,
+}
+
+impl DigestFunnel {
+    /// The open stages of `funnel` with their conversion, in funnel order.
+    pub fn new(funnel: &crate::metrics::funnel::Funnel, days: i64, words: Words) -> Self {
+        DigestFunnel {
+            days,
+            stages: funnel
+                .stages
+                .iter()
+                .map(|s| DigestStage {
+                    name: s.name.clone(),
+                    conversion: s
+                        .conversion
+                        .map(|c| words.percent((c * 100.0).round() / 100.0))
+                        .unwrap_or_else(|| "—".to_owned()),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Digest {
@@ -161,6 +152,7 @@ impl Digest {
                 self.stuck_top_stage,
                 self.stuck_top_stage_count,
             ) = (0, None, 0);
+            self.funnel = None;
         }
         if !everyones_bonus {
             self.kpi = None;
@@ -254,7 +246,7 @@ fn ranked(report: &FiguresReport) -> Vec<&EmployeeFigures> {
 
 /// Long pauses between calls (not before the first or after the last),
 /// longest first.
-fn idle_alerts(report: &FiguresReport, tz: Tz, locale: Locale) -> Vec<IdleAlert> {
+fn idle_alerts(report: &FiguresReport, tz: Tz, words: Words) -> Vec<IdleAlert> {
     let mut idle: Vec<(i64, IdleAlert)> = Vec::new();
     for e in &report.employees {
         for day in &e.pulse {
@@ -272,7 +264,7 @@ fn idle_alerts(report: &FiguresReport, tz: Tz, locale: Locale) -> Vec<IdleAlert>
                     IdleAlert {
                         command: format!("/pulse {name}"),
                         name,
-                        duration: duration_words(g.seconds(), locale),
+                        duration: words.duration(g.seconds()),
                         start: hm(g.start, tz),
                         end: hm(g.end, tz),
                     },
@@ -343,7 +335,7 @@ fn overdue_summary(report: &FiguresReport) -> (i64, i64) {
 }
 
 /// Builds the digest of one day from the team's figures of that day.
-pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) -> Digest {
+pub fn digest(report: &FiguresReport, stages: &[StageConfig], words: Words) -> Digest {
     let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
     let rows: Vec<DigestRow> = report.employees.iter().map(row).collect();
     let ranked = ranked(report);
@@ -351,7 +343,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
     let (overdue, oldest) = overdue_summary(report);
     Digest {
         team_name: report.team_name.clone(),
-        day: day_label(report.period.first_day, locale),
+        day: words.day(report.period.first_day),
         met: rows.iter().filter(|r| r.status == "met").count(),
         managers: rows.len(),
         totals: totals_row(report, &rows),
@@ -363,10 +355,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
             .then(|| ranked.last().map(|e| short_name(&e.name)))
             .flatten(),
         rows,
-        idle: idle_alerts(report, tz, locale)
-            .into_iter()
-            .take(3)
-            .collect(),
+        idle: idle_alerts(report, tz, words).into_iter().take(3).collect(),
         untraced: trace_alerts(report).into_iter().take(3).collect(),
         stuck_deals: report.team_funnel.stuck.len(),
         stuck_top_stage_count: per_stage.first().map(|s| s.1).unwrap_or(0),
@@ -374,6 +363,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], locale: Locale) ->
         overdue_tasks: overdue,
         oldest_overdue_days: oldest,
         kpi: None,
+        funnel: None,
         hidden: Vec::new(),
     }
 }
@@ -453,7 +443,7 @@ pub fn manager_card(
     e: &EmployeeFigures,
     report: &FiguresReport,
     success_secs: i64,
-    locale: Locale,
+    words: Words,
     view: &View,
 ) -> ManagerCard {
     let tz: Tz = report.period.timezone.parse().unwrap_or(Tz::UTC);
@@ -481,7 +471,7 @@ pub fn manager_card(
             .lines
             .iter()
             .map(|l| CardLine {
-                label: figure_label(&l.figure, locale),
+                label: words.short_figure(&l.figure),
                 actual: l.actual.round() as i64,
                 target: l.target.round() as i64,
                 met: l.met,
@@ -504,7 +494,7 @@ pub fn manager_card(
         longest_idle: longest.map(|g| {
             format!(
                 "{} ({}–{})",
-                duration_words(g.seconds(), locale),
+                words.duration(g.seconds()),
                 hm(g.start, tz),
                 hm(g.end, tz)
             )
@@ -516,11 +506,7 @@ pub fn manager_card(
     };
     ManagerCard {
         name: e.name.clone(),
-        period: if single_day {
-            day_label(first, locale)
-        } else {
-            format!("{} – {}", day_label(first, locale), day_label(last, locale))
-        },
+        period: words.period(first, last),
         single_day,
         plan: view.shows(FigureGroup::Plan).then_some(plan),
         calls: view.shows(FigureGroup::Telephony).then_some(calls),

@@ -49,7 +49,9 @@ pub struct KpiReport {
     /// The last day the figures cover: the month's end, or today.
     pub through: NaiveDate,
     pub working_days: u32,
-    pub working_days_gone: u32,
+    /// Working days gone, a day under way pro rata (1.5 at noon of the
+    /// second).
+    pub working_days_gone: f64,
     pub currency: String,
     pub rows: Vec<KpiRow>,
     pub total_bonus: f64,
@@ -151,14 +153,16 @@ pub async fn build(
     }
     let through = end.min(today);
     let report = figures::build(store, config, scope, first, through, now).await?;
+    // A day under way counts pro rata to its working hours passed.
     let (working_days, gone) = match &team {
         Some(t) => (
             working_days_in_month(t, first),
-            t.working_days_between(first, through),
+            t.working_days_worked(first, through, now),
         ),
-        None => (0, 0),
+        None => (0, 0.0),
     };
-    let pace = (through < end && gone > 0).then(|| f64::from(working_days) / f64::from(gone));
+    let month_over = gone >= f64::from(working_days);
+    let pace = (!month_over && gone > 0.0).then(|| f64::from(working_days) / gone);
     let currency = &config.kpi.currency;
     let rows: Vec<KpiRow> = report
         .employees

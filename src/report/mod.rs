@@ -3,6 +3,7 @@
 pub mod digest;
 pub mod figures;
 pub mod figures_text;
+pub mod funnel;
 pub mod kpi;
 pub mod slices;
 pub mod visibility;

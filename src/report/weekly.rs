@@ -5,30 +5,21 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
-use super::digest::{day_label, duration_words, short_name};
+use super::digest::short_name;
 use super::figures::{EmployeeFigures, FiguresReport};
 use crate::config::Locale;
 use crate::metrics::Figure;
+use crate::words::Words;
 
 /// Monday of the week `day` is in.
 pub fn week_start(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
-/// Money for people: `4,2 млн ₽`, `850 тыс. ₽`; `RUB 4.2M`, `RUB 850K`.
+/// Money for people, rounded to what a head reads: «4,2 млн ₽», «850 тыс.
+/// ₽»; `RUB 4.2M` (the built-in catalog's words).
 pub fn money(minor: f64, locale: Locale) -> String {
-    let units = minor / 100.0;
-    let (value, ru, en) = if units >= 1_000_000.0 {
-        (units / 1_000_000.0, "млн ₽", "M")
-    } else if units >= 1_000.0 {
-        (units / 1_000.0, "тыс. ₽", "K")
-    } else {
-        (units, "₽", "")
-    };
-    match locale {
-        Locale::Ru => format!("{} {ru}", format!("{value:.1}").replace('.', ",")),
-        Locale::En => format!("RUB {value:.1}{en}"),
-    }
+    crate::words::Catalog::built_in().money_short(locale, minor / 100.0, "RUB")
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -164,10 +155,10 @@ fn team_calls(r: &FiguresReport) -> f64 {
 }
 
 /// The headlines: this week's figures against last week's.
-fn headlines(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Vec<Headline> {
-    let ru = locale == Locale::Ru;
-    let word = |r: &'static str, e: &'static str| if ru { r } else { e };
-    let int = |v: f64| format!("{v:.0}");
+fn headlines(this: &FiguresReport, last: &FiguresReport, words: Words) -> Vec<Headline> {
+    let word = |key: &str| words.figure(key);
+    let int = |v: f64| words.number(v.round(), 0);
+    let money = |v: f64| words.catalog.money_short(words.locale, v / 100.0, "RUB");
     let both =
         |f: fn(&EmployeeFigures) -> &Figure| (total(this, value_of(f)), total(last, value_of(f)));
     let (successful_now, successful_before) = both(|e| &e.telephony.successful_contacts);
@@ -175,49 +166,49 @@ fn headlines(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Vec<
     let (overdue_now, overdue_before) = both(|e| &e.hygiene.overdue_tasks);
     vec![
         headline(
-            word("Выручка", "Revenue"),
+            &word("revenue"),
             this.team_funnel.revenue.value,
             last.team_funnel.revenue.value,
-            &|v| money(v, locale),
+            &money,
             true,
         ),
         headline(
-            word("Выиграно сделок", "Deals won"),
+            &word("deals_won"),
             this.team_funnel.won.value,
             last.team_funnel.won.value,
             &int,
             true,
         ),
         headline(
-            word("Звонки", "Calls"),
+            &word("calls"),
             team_calls(this),
             team_calls(last),
             &int,
             true,
         ),
         headline(
-            word("Результативные контакты", "Successful contacts"),
+            &word("successful_contacts"),
             successful_now,
             successful_before,
             &int,
             true,
         ),
         headline(
-            word("Время разговоров", "Talk time"),
+            &word("talk_time"),
             talk_now,
             talk_before,
-            &|v| duration_words(v as i64, locale),
+            &|v| words.duration(v as i64),
             true,
         ),
         headline(
-            word("КП отправлено", "Proposals sent"),
+            &word("proposals"),
             total(this, |e| activity(e, "proposals")),
             total(last, |e| activity(e, "proposals")),
             &int,
             true,
         ),
         headline(
-            word("Просроченные задачи", "Overdue tasks"),
+            &word("overdue_tasks"),
             overdue_now,
             overdue_before,
             &int,
@@ -227,7 +218,7 @@ fn headlines(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Vec<
 }
 
 /// A row per person: plan, calls, talk, proposals, deals, hygiene, bottleneck.
-fn rows(this: &FiguresReport, locale: Locale) -> Vec<WeeklyRow> {
+fn rows(this: &FiguresReport, words: Words) -> Vec<WeeklyRow> {
     this.employees
         .iter()
         .map(|e| WeeklyRow {
@@ -235,10 +226,12 @@ fn rows(this: &FiguresReport, locale: Locale) -> Vec<WeeklyRow> {
             completion_pct: e.plan.completion.map(|c| (c * 100.0).round() as i64),
             calls: (e.telephony.calls_out.value + e.telephony.calls_in.value) as i64,
             successful: e.telephony.successful_contacts.value as i64,
-            talk: duration_words(e.telephony.talk_time.value as i64, locale),
+            talk: words.duration(e.telephony.talk_time.value as i64),
             proposals: activity(e, "proposals") as i64,
             deals_won: e.funnel.won.value as i64,
-            revenue: money(e.funnel.revenue.value, locale),
+            revenue: words
+                .catalog
+                .money_short(words.locale, e.funnel.revenue.value / 100.0, "RUB"),
             untraced: e.hygiene.calls_without_trace.value as i64,
             overdue: e.hygiene.overdue_tasks.value as i64,
             bottleneck: e.bottleneck.as_ref().and_then(|b| {
@@ -253,24 +246,27 @@ fn rows(this: &FiguresReport, locale: Locale) -> Vec<WeeklyRow> {
 }
 
 /// Win rates per lead temperature against their benchmarks.
-fn temperature_lines(this: &FiguresReport, ru: bool) -> Vec<TemperatureLine> {
+fn temperature_lines(this: &FiguresReport, words: Words) -> Vec<TemperatureLine> {
     this.team_funnel
         .temperature
         .iter()
         .map(|t| TemperatureLine {
-            temperature: match (t.temperature.as_str(), ru) {
-                ("hot", true) => "горячие".into(),
-                ("warm", true) => "тёплые".into(),
-                ("cold", true) => "холодные".into(),
-                (other, _) => other.to_owned(),
-            },
+            temperature: words.text(
+                "lead-temperature",
+                &[(
+                    "temperature",
+                    crate::words::Arg::from(t.temperature.as_str()),
+                )],
+            ),
             closed: t.closed,
             won: t.won,
             rate_pct: t.win_rate.map(|r| (r * 100.0).round() as i64),
-            benchmark: format!(
-                "{:.0}–{:.0} %",
-                t.benchmark.0 * 100.0,
-                t.benchmark.1 * 100.0
+            benchmark: words.text(
+                "percent-range",
+                &[
+                    ("low", crate::words::Arg::from(t.benchmark.0 * 100.0)),
+                    ("high", crate::words::Arg::from(t.benchmark.1 * 100.0)),
+                ],
             ),
             below: t.win_rate.is_some_and(|r| r < t.benchmark.0),
         })
@@ -292,7 +288,7 @@ fn stage_lines(this: &FiguresReport) -> Vec<StageLine> {
 }
 
 /// The team's channels: leads, deals won, revenue.
-fn channel_lines(this: &FiguresReport, locale: Locale) -> Vec<ChannelLine> {
+fn channel_lines(this: &FiguresReport, words: Words) -> Vec<ChannelLine> {
     this.team_funnel
         .channels
         .iter()
@@ -300,13 +296,15 @@ fn channel_lines(this: &FiguresReport, locale: Locale) -> Vec<ChannelLine> {
             channel: c.channel.clone(),
             leads: c.leads,
             won: c.won,
-            revenue: money(c.revenue_minor as f64, locale),
+            revenue: words
+                .catalog
+                .money_short(words.locale, c.revenue_minor as f64 / 100.0, "RUB"),
         })
         .collect()
 }
 
 /// Builds the weekly report from this week's and last week's team figures.
-pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Weekly {
+pub fn weekly(this: &FiguresReport, last: &FiguresReport, words: Words) -> Weekly {
     let revenue_now = this.team_funnel.revenue.value;
     let revenue_target: f64 = this
         .employees
@@ -319,20 +317,18 @@ pub fn weekly(this: &FiguresReport, last: &FiguresReport, locale: Locale) -> Wee
     Weekly {
         team_name: this.team_name.clone(),
         week_number: this.period.first_day.iso_week().week(),
-        period: format!(
-            "{} – {}",
-            day_label(this.period.first_day, locale),
-            day_label(this.period.last_day, locale)
-        ),
-        revenue: money(revenue_now, locale),
+        period: words.period(this.period.first_day, this.period.last_day),
+        revenue: words
+            .catalog
+            .money_short(words.locale, revenue_now / 100.0, "RUB"),
         revenue_plan_pct: (revenue_target > 0.0)
             .then(|| (revenue_now / revenue_target * 100.0).round() as i64),
         deals_won: this.team_funnel.won.value as i64,
-        headlines: headlines(this, last, locale),
-        rows: rows(this, locale),
+        headlines: headlines(this, last, words),
+        rows: rows(this, words),
         stages: stage_lines(this),
-        channels: channel_lines(this, locale),
-        temperature: temperature_lines(this, locale == Locale::Ru),
+        channels: channel_lines(this, words),
+        temperature: temperature_lines(this, words),
         overdue_tasks: team_total(|e| &e.hygiene.overdue_tasks) as i64,
         calls_without_trace: team_total(|e| &e.hygiene.calls_without_trace) as i64,
         deals_without_next_task: team_total(|e| &e.hygiene.deals_without_next_task) as i64,

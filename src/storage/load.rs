@@ -515,4 +515,24 @@ impl Store {
             .await?;
         load_rest(&self.pool, query, calls).await
     }
+
+    /// The people's deals and their stage moves, without calls: what a
+    /// funnel over a longer window needs (two indexed queries).
+    pub async fn load_funnel(&self, query: &ScopeQuery) -> Result<(Vec<Deal>, Vec<StageChange>)> {
+        if query.employees.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let loader = Loader {
+            list: InList {
+                pool: &self.pool,
+                dialect: self.pool.dialect(),
+            },
+            q: query,
+            people: query.employees.iter().map(String::as_str).collect(),
+        };
+        let deals = loader.deals(&[]).await?;
+        let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
+        let changes = loader.stage_changes(&deal_ids).await?;
+        Ok((deals, changes))
+    }
 }

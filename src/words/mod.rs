@@ -306,6 +306,27 @@ impl Catalog {
         )
     }
 
+    /// Money rounded to what a head reads at a glance: «4,2 млн ₽», «850
+    /// тыс. ₽», «640 ₽»; `RUB 4.2M`.
+    pub fn money_short(&self, locale: Locale, amount: f64, currency: &str) -> String {
+        let (value, scale) = if amount.abs() >= 1_000_000.0 {
+            (amount / 1_000_000.0, "million")
+        } else if amount.abs() >= 1_000.0 {
+            (amount / 1_000.0, "thousand")
+        } else {
+            (amount, "unit")
+        };
+        self.text(
+            locale,
+            "money-short",
+            &[
+                ("value", Arg::Text(number(locale, value, 1))),
+                ("scale", Arg::from(scale)),
+                ("currency", Arg::from(currency)),
+            ],
+        )
+    }
+
     /// A figure's name as people call it (`figure-<key>`: «Холодные
     /// звонки»); a key the catalog does not know reads as itself.
     pub fn figure(&self, locale: Locale, key: &str) -> String {
@@ -370,6 +391,107 @@ impl Catalog {
     }
 }
 
+/// The catalog in one locale: what a report for one reader words things
+/// with.
+#[derive(Clone, Copy)]
+pub struct Words<'c> {
+    pub catalog: &'c Catalog,
+    pub locale: Locale,
+}
+
+impl Catalog {
+    /// The messages of `locale`.
+    pub fn words(&self, locale: Locale) -> Words<'_> {
+        Words {
+            catalog: self,
+            locale,
+        }
+    }
+
+    /// A figure's short name for tables and plan lines (`short-<key>`:
+    /// «Холодные»), its full name where it has no short one.
+    pub fn short_figure(&self, locale: Locale, key: &str) -> String {
+        let id = format!("short-{key}");
+        if self.has(locale, &id) {
+            self.text(locale, &id, &[])
+        } else {
+            self.figure(locale, key)
+        }
+    }
+
+    /// A day with its weekday: «вт 17.11», `Tue 17.11`.
+    pub fn day(&self, locale: Locale, day: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        self.text(
+            locale,
+            "day-label",
+            &[
+                (
+                    "weekday",
+                    Arg::from(i64::from(day.weekday().number_from_monday())),
+                ),
+                ("date", Arg::Text(day.format("%d.%m").to_string())),
+            ],
+        )
+    }
+
+    /// Days `first` to `last`: «пн 30.11 – ср 02.12»; one day as [`Catalog::day`].
+    pub fn period(
+        &self,
+        locale: Locale,
+        first: chrono::NaiveDate,
+        last: chrono::NaiveDate,
+    ) -> String {
+        if first == last {
+            return self.day(locale, first);
+        }
+        self.text(
+            locale,
+            "period-label",
+            &[
+                ("first", Arg::Text(self.day(locale, first))),
+                ("last", Arg::Text(self.day(locale, last))),
+            ],
+        )
+    }
+}
+
+impl Words<'_> {
+    pub fn text(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        self.catalog.text(self.locale, id, args)
+    }
+    pub fn count(&self, message: &str, n: i64) -> String {
+        self.catalog.count(self.locale, message, n)
+    }
+    pub fn duration(&self, seconds: i64) -> String {
+        self.catalog.duration(self.locale, seconds)
+    }
+    pub fn percent(&self, share: f64) -> String {
+        self.catalog.percent(self.locale, share)
+    }
+    pub fn money(&self, amount: f64, currency: &str) -> String {
+        self.catalog.money(self.locale, amount, currency)
+    }
+    pub fn number(&self, value: f64, max_fraction: usize) -> String {
+        number(self.locale, value, max_fraction)
+    }
+    pub fn figure(&self, key: &str) -> String {
+        self.catalog.figure(self.locale, key)
+    }
+    pub fn short_figure(&self, key: &str) -> String {
+        self.catalog.short_figure(self.locale, key)
+    }
+    pub fn rule(&self, rule: &Rule) -> String {
+        self.catalog.rule(self.locale, rule)
+    }
+    pub fn day(&self, day: chrono::NaiveDate) -> String {
+        self.catalog.day(self.locale, day)
+    }
+    pub fn period(&self, first: chrono::NaiveDate, last: chrono::NaiveDate) -> String {
+        self.catalog.period(self.locale, first, last)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +515,41 @@ mod tests {
         }
         assert_eq!(c.count(Locale::En, "calls", 1), "1 call");
         assert_eq!(c.count(Locale::En, "calls", 21), "21 calls");
+    }
+
+    #[test]
+    fn numbers_and_money_read_with_the_locales_separators() {
+        let c = Catalog::built_in();
+        assert_eq!(number(Locale::Ru, 1234567.25, 2), "1\u{a0}234\u{a0}567,25");
+        assert_eq!(number(Locale::En, 1234567.25, 2), "1,234,567.25");
+        assert_eq!(number(Locale::En, -0.04, 1), "0");
+        assert_eq!(number(Locale::Ru, -1500.0, 0), "-1\u{a0}500");
+        assert_eq!(c.money(Locale::Ru, 7000.0, "RUB"), "7\u{a0}000 ₽");
+        assert_eq!(c.money(Locale::En, 7000.0, "RUB"), "RUB 7,000");
+        assert_eq!(c.percent(Locale::Ru, 0.3861), "38,6 %");
+        assert_eq!(c.percent(Locale::En, 0.3861), "38.6 %");
+        assert_eq!(c.percent(Locale::En, 0.8), "80 %");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).expect("a day");
+        assert_eq!(c.day(Locale::Ru, day), "ср 02.12");
+        assert_eq!(c.day(Locale::En, day), "Wed 02.12");
+    }
+
+    #[test]
+    fn both_locales_have_the_same_messages() {
+        let (ru, en) = (Catalog::ids(Locale::Ru), Catalog::ids(Locale::En));
+        let only = |a: &[String], b: &[String]| -> Vec<String> {
+            a.iter().filter(|id| !b.contains(id)).cloned().collect()
+        };
+        assert!(
+            only(&ru, &en).is_empty(),
+            "only in ru: {:?}",
+            only(&ru, &en)
+        );
+        assert!(
+            only(&en, &ru).is_empty(),
+            "only in en: {:?}",
+            only(&en, &ru)
+        );
     }
 
     #[test]

@@ -676,6 +676,7 @@ fn plans_use_working_days_ramps_and_the_sales_plan() {
         &actuals,
         0,
         0,
+        chrono::DateTime::<chrono::Utc>::MAX_UTC,
     );
     assert_eq!(r.working_days, 4);
     let lines: Vec<(&str, f64, bool)> = r
@@ -718,6 +719,7 @@ fn plans_use_working_days_ramps_and_the_sales_plan() {
         &actuals,
         100_000,
         1,
+        chrono::DateTime::<chrono::Utc>::MAX_UTC,
     );
     assert_eq!(r.lines.len(), 1);
     assert_eq!(r.lines[0].target, 6.0);
@@ -739,6 +741,7 @@ fn plans_use_working_days_ramps_and_the_sales_plan() {
         &actuals,
         0,
         0,
+        chrono::DateTime::<chrono::Utc>::MAX_UTC,
     );
     assert_eq!(r.status, PlanStatus::NoPlan);
 }

@@ -242,7 +242,7 @@ async fn the_month_under_way_forecasts_at_its_pace() {
         )
         .await
         .unwrap();
-        assert_eq!((report.working_days_gone, report.working_days), (10, 21));
+        assert_eq!((report.working_days_gone, report.working_days), (10.0, 21));
         assert_eq!(
             report.through,
             NaiveDate::from_ymd_opt(2026, 11, 13).unwrap()

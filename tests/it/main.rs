@@ -20,3 +20,4 @@ mod serve;
 mod storage;
 mod telegram;
 mod visibility;
+mod words;

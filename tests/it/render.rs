@@ -341,7 +341,9 @@ async fn the_weekly_report_has_its_page_charts_and_workbook() {
     .await
     .unwrap();
     assert!(
-        files.subject.starts_with("Sales, week 47: revenue RUB 0.0"),
+        files
+            .subject
+            .starts_with("Sales, week 47: revenue RUB 0, 0 deals won"),
         "{}",
         files.subject
     );

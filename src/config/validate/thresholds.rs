@@ -38,6 +38,11 @@ pub(super) fn thresholds(issues: &mut Issues, t: RawThresholds) -> Thresholds {
             t.stuck_after_days,
             d.stuck_after_days,
         ),
+        funnel_window_days: issues.positive(
+            "thresholds.funnel_window_days",
+            t.funnel_window_days,
+            d.funnel_window_days,
+        ),
         self_report_tolerance_pct: match t.self_report_tolerance_pct {
             None => d.self_report_tolerance_pct,
             Some(p) if (0.0..=100.0).contains(&p) => p,

@@ -227,6 +227,7 @@ impl Computation<'_> {
             &plan_actuals(&tel, &activities, &hyg, &fun),
             fun.revenue.value as i64,
             fun.won.records.len(),
+            w.now,
         );
         EmployeeFigures {
             employee_id: person.id.clone(),

@@ -1,0 +1,48 @@
+//! The team's funnel over a rolling window up to a day
+//! (`[thresholds] funnel_window_days`, 30 by default): conversion needs more
+//! than one day of moves, so the morning digest shows the last month's.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::figures::FiguresError;
+use crate::calendar::day_range;
+use crate::config::{Config, TeamConfig};
+use crate::domain::{Role, StageKind};
+use crate::metrics::funnel::{Funnel, funnel};
+use crate::storage::{ScopeQuery, Store};
+
+/// The team's funnel over the `days` days that end on `last`, as of `now`.
+pub async fn team_funnel_over(
+    store: &Store,
+    config: &Config,
+    team: &TeamConfig,
+    last: NaiveDate,
+    days: i64,
+    now: DateTime<Utc>,
+) -> Result<Funnel, FiguresError> {
+    let first = last - Duration::days(days.max(1) - 1);
+    let (from, _) = day_range(team.timezone, first);
+    let (_, to) = day_range(team.timezone, last);
+    let query = ScopeQuery {
+        employees: config
+            .employees
+            .iter()
+            .filter(|e| e.team == team.id && e.role == Role::Manager)
+            .map(|e| e.id.clone())
+            .collect(),
+        from,
+        to,
+        now,
+        success_secs: config.thresholds.success_talk_secs,
+        trace_window_secs: config.thresholds.trace_window_mins * 60,
+        open_stages: config
+            .stages
+            .iter()
+            .filter(|s| s.kind == StageKind::Open)
+            .map(|s| s.id.clone())
+            .collect(),
+    };
+    let (deals, changes) = store.load_funnel(&query).await?;
+    let deals: Vec<_> = deals.iter().collect();
+    Ok(funnel(&deals, &changes, &config.stages, from, to, now))
+}
