@@ -114,7 +114,7 @@ bot-month = { $m ->
 bot-kpi-title = <b>Bonus: { $name }, { $month }</b>
 bot-kpi-no-scheme = No bonus scheme for the position "{ $position }" this month.
 bot-kpi-total = Total: { $amount }
-bot-kpi-forecast = Forecast at the pace so far ({ $gone } of { $days } working days): { $amount }
+bot-kpi-forecast = Forecast at the pace so far ({ NUMBER($gone, maximumFractionDigits: 1) } of { $days } working days): { $amount }
 
 bot-report-title = Self-report vs measured (yours / the data's):
 bot-report-line = { $figure }: { $reported } / { $measured }

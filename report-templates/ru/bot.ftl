@@ -117,7 +117,7 @@ bot-month = { $m ->
 bot-kpi-title = <b>Премия: { $name }, { $month }</b>
 bot-kpi-no-scheme = Для должности «{ $position }» схемы премии в этом месяце нет.
 bot-kpi-total = Итого: { $amount }
-bot-kpi-forecast = Прогноз при нынешнем темпе ({ $gone } из { $days } рабочих дней): { $amount }
+bot-kpi-forecast = Прогноз при нынешнем темпе ({ NUMBER($gone, maximumFractionDigits: 1) } из { $days } рабочих дней): { $amount }
 
 bot-report-title = Самоотчёт и замер (вы указали / по данным):
 bot-report-line = { $figure }: { $reported } / { $measured }

@@ -107,7 +107,7 @@ impl Bot<'_> {
                     locale,
                     "bot-kpi-forecast",
                     &[
-                        ("gone", Arg::from(u64::from(report.working_days_gone))),
+                        ("gone", Arg::from(report.working_days_gone)),
                         ("days", Arg::from(u64::from(report.working_days))),
                         ("amount", Arg::from(money(f.bonus))),
                     ],
