@@ -282,44 +282,57 @@ impl Bot<'_> {
             let _ = writeln!(out, "{mark} {}", escape(&line));
         }
         let mut reply = Reply::html(&out);
-        // Differences beyond the tolerance go to the person's heads, in
-        // their team's language (the viewer's).
+        // Differences beyond the tolerance go to the person's heads.
         let flagged: Vec<_> = lines.iter().filter(|l| l.flagged).collect();
         if !flagged.is_empty() {
-            let title = self.say(
-                locale,
-                "bot-report-note-title",
-                &[
-                    ("name", Arg::from(viewer.name.as_str())),
-                    ("day", Arg::from(self.day_text(locale, day))),
-                ],
-            );
-            let mut note = format!("{}\n", escape(&title));
-            for l in flagged {
-                let line = self.say(
-                    locale,
-                    "bot-report-note-line",
-                    &[
-                        ("figure", Arg::from(self.words.figure(locale, &l.figure))),
-                        ("reported", Arg::from(number(l.reported))),
-                        ("measured", Arg::from(number(l.measured))),
-                    ],
-                );
-                let _ = writeln!(note, "{}", escape(&line));
-            }
-            reply.forwards = self
-                .config
-                .employees
-                .iter()
-                .filter(|e| e.role == Role::Head && e.team == viewer.team && e.id != viewer.id)
-                .filter_map(|e| e.telegram_id)
-                .map(|chat| Forward {
-                    chat,
-                    text: note.clone(),
-                })
-                .collect();
+            reply.forwards = self.heads_note(viewer, locale, day, &flagged);
         }
         Ok(reply)
+    }
+}
+
+impl Bot<'_> {
+    /// A self-report's differences for the person's heads, in their team's
+    /// language (the person's).
+    fn heads_note(
+        &self,
+        viewer: &EmployeeConfig,
+        locale: Locale,
+        day: chrono::NaiveDate,
+        flagged: &[&crate::metrics::plan::SelfReportLine],
+    ) -> Vec<Forward> {
+        let number = |x: f64| crate::words::number(locale, x, 2);
+        let title = self.say(
+            locale,
+            "bot-report-note-title",
+            &[
+                ("name", Arg::from(viewer.name.as_str())),
+                ("day", Arg::from(self.day_text(locale, day))),
+            ],
+        );
+        let mut note = format!("{}\n", escape(&title));
+        for l in flagged {
+            let line = self.say(
+                locale,
+                "bot-report-note-line",
+                &[
+                    ("figure", Arg::from(self.words.figure(locale, &l.figure))),
+                    ("reported", Arg::from(number(l.reported))),
+                    ("measured", Arg::from(number(l.measured))),
+                ],
+            );
+            let _ = writeln!(note, "{}", escape(&line));
+        }
+        self.config
+            .employees
+            .iter()
+            .filter(|e| e.role == Role::Head && e.team == viewer.team && e.id != viewer.id)
+            .filter_map(|e| e.telegram_id)
+            .map(|chat| Forward {
+                chat,
+                text: note.clone(),
+            })
+            .collect()
     }
 }
 
