@@ -123,6 +123,15 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
             head_top.contains("Ann Lee") && head_top.contains("Bob Stone"),
             "{head_top}"
         );
+        assert!(
+            head_top.starts_with("<b>Activity plan</b> this week, 16.11–21.11"),
+            "{head_top}"
+        );
+        let month = say(1003, "/top month").await;
+        assert!(
+            month.starts_with("<b>Activity plan</b> this month, 01.11–21.11"),
+            "{month}"
+        );
         let ann_top = say(1001, "/top").await;
         assert!(
             ann_top.contains("Ann Lee") && !ann_top.contains("Bob"),

@@ -189,6 +189,7 @@ pub fn mistake(words: &Catalog, locale: Locale, why: &ParseError) -> String {
 /// in `locale` («Результативные контакты, Холодные звонки, …»).
 fn known_figures(words: &Catalog, locale: Locale, keys: &[&str]) -> String {
     keys.iter()
+        .filter(|k| words.has(locale, &format!("figure-{k}")))
         .map(|k| words.figure(locale, k))
         .collect::<Vec<_>>()
         .join(", ")

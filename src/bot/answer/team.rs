@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use chrono::Datelike;
-
 use super::super::access::{Refusal, target};
 use super::super::parse::{Period, echo};
 use super::{Bot, Forward, Reply, escape, figure_key, known_figures, pre};
@@ -167,10 +165,12 @@ impl Bot<'_> {
         }
         let places = leaderboard(&by_plan, &RankBy::Plan);
         let shown = visible_places(self.config, &viewer.id, &places);
-        // A day, a month from its first, else a week.
+        // A day, the month so far, else a week.
         let kind = if p.first == p.last {
             "day"
-        } else if p.first.day() == 1 && p.last.signed_duration_since(p.first).num_days() >= 7 {
+        } else if super::super::parse::period("month", p.last) == Some(p)
+            && super::super::parse::period("week", p.last) != Some(p)
+        {
             "month"
         } else {
             "week"
