@@ -121,6 +121,11 @@ bot-report-line = { $figure }: { $reported } / { $measured }
 bot-report-note-title = ⚠️ A self-report differs from the measured figures: { $name }, { $day }
 bot-report-note-line = { $figure }: reported { $reported }, measured { $measured }
 
+## Figures the bot is asked about whose names messages.ftl lacks so far
+# (their place is messages.ftl, with the others).
+
+figure-plan_completion = Activity plan completion
+
 ## Notes to the admin
 
 admin-missed-one = ⚠️ The schedule "{ $schedule }" at { $slot } ({ $tz }) was missed: salespulse was not running, and it is over { $hours } h late now. Not sent.

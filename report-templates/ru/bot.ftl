@@ -124,6 +124,11 @@ bot-report-line = { $figure }: { $reported } / { $measured }
 bot-report-note-title = ⚠️ Самоотчёт расходится с замером: { $name }, { $day }
 bot-report-note-line = { $figure }: в отчёте { $reported }, по данным { $measured }
 
+## Показатели, которые спрашивают в боте, а в messages.ftl их названия пока нет
+# (место этим названиям — в messages.ftl, рядом с остальными).
+
+figure-plan_completion = Выполнение плана активности
+
 ## Заметки администратору
 
 admin-missed-one = ⚠️ Рассылка «{ $schedule }» за { $slot } ({ $tz }) пропущена: salespulse не работал, а сейчас опоздание уже больше { $hours } ч. Не отправлено.

@@ -314,7 +314,8 @@ fn reply_words(text: &str) -> std::collections::BTreeSet<String> {
 }
 
 /// The words of a locale's bot.ftl messages (not its comments, ids or
-/// variables), less the words of the other locale's.
+/// variables, nor the commands they name), less the words of the other
+/// locale's.
 fn own_words(mine: &str, theirs: &str) -> std::collections::BTreeSet<String> {
     let texts = |ftl: &str| -> String {
         ftl.lines()
@@ -337,8 +338,8 @@ fn own_words(mine: &str, theirs: &str) -> std::collections::BTreeSet<String> {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let other = words_of(&texts(theirs));
-    words_of(&texts(mine))
+    let other = reply_words(&texts(theirs));
+    reply_words(&texts(mine))
         .into_iter()
         .filter(|w| !other.contains(w))
         .collect()
