@@ -156,11 +156,11 @@ async fn serve(flag: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<()> {
 async fn bot(flag: Option<PathBuf>) -> anyhow::Result<()> {
     let (config, _) = load_config(flag)?;
     with_store(&config.clone(), Utc::now(), async |store| {
-        let state = Arc::new(salespulse::bot::telegram::State {
-            store: store.clone(),
+        let state = Arc::new(salespulse::bot::telegram::State::new(
+            store.clone(),
             config,
-            clock: salespulse::clock::Clock::real(),
-        });
+            salespulse::clock::Clock::real(),
+        )?);
         salespulse::bot::telegram::run(state).await
     })
     .await

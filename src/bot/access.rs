@@ -1,34 +1,50 @@
 //! Who is writing, and whose figures they may see: a manager their own, a
 //! head their team's, an owner everyone's (`METRICS.md`, section 7).
 
-use crate::config::{Config, EmployeeConfig};
+use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::Role;
-use crate::report::figures::find_employee;
+use crate::report::figures::{FiguresError, find_employee};
 use crate::storage::Store;
+use crate::words::{Arg, Catalog};
 
-/// Why a request was refused, in the words the chat shows.
+/// Why a request was refused; `say` words it in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// A manager asked about someone else.
     OnlyYourOwn,
-    /// A head asked about someone of another team.
+    /// A head asked about someone of another team (their name).
     NotYourTeam(String),
-    /// Nobody matches, or several do.
-    Who(String),
+    /// Nobody matches the words (as echoed).
+    NoOne(String),
+    /// Several people match the words: the words, then their names.
+    Several(String, String),
     /// The figure is kept from managers (`visibility.hide_from_managers`).
     Hidden,
 }
 
 impl Refusal {
-    pub fn say(&self, ru: bool) -> String {
-        match (self, ru) {
-            (Refusal::OnlyYourOwn, true) => "Вам видны только ваши показатели.".into(),
-            (Refusal::OnlyYourOwn, false) => "You can see your own figures only.".into(),
-            (Refusal::NotYourTeam(n), true) => format!("{n} не из вашего отдела."),
-            (Refusal::NotYourTeam(n), false) => format!("{n} is not in your team."),
-            (Refusal::Who(why), _) => why.clone(),
-            (Refusal::Hidden, true) => "Этот показатель видят только руководители.".into(),
-            (Refusal::Hidden, false) => "This figure is shown to heads only.".into(),
+    pub fn say(&self, words: &Catalog, locale: Locale) -> String {
+        match self {
+            Refusal::OnlyYourOwn => words.text(locale, "bot-refusal-own-only", &[]),
+            Refusal::NotYourTeam(name) => words.text(
+                locale,
+                "bot-refusal-not-your-team",
+                &[("name", Arg::from(name.as_str()))],
+            ),
+            Refusal::NoOne(who) => words.text(
+                locale,
+                "bot-refusal-no-one",
+                &[("who", Arg::from(who.as_str()))],
+            ),
+            Refusal::Several(who, names) => words.text(
+                locale,
+                "bot-refusal-several",
+                &[
+                    ("who", Arg::from(who.as_str())),
+                    ("names", Arg::from(names.as_str())),
+                ],
+            ),
+            Refusal::Hidden => words.text(locale, "bot-refusal-hidden", &[]),
         }
     }
 }
@@ -61,8 +77,10 @@ pub fn target<'c>(
     let Some(who) = who else {
         return Ok(viewer);
     };
-    let person = find_employee(config, who)
-        .map_err(|e| Refusal::Who(e.to_string().replace(who, &super::parse::echo(who))))?;
+    let person = find_employee(config, who).map_err(|e| match e {
+        FiguresError::Ambiguous(_, names) => Refusal::Several(super::parse::echo(who), names),
+        _ => Refusal::NoOne(super::parse::echo(who)),
+    })?;
     if person.id == viewer.id {
         return Ok(person);
     }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::bot::answer::{Bot, Reply};
 use crate::config::Config;
 use crate::report::figures::find_employee;
+use crate::words::Catalog;
 
 /// The reply, and with more than one repeat a latency line (p50, p99, max).
 pub async fn ask(
@@ -19,9 +20,11 @@ pub async fn ask(
 ) -> anyhow::Result<(Reply, Option<String>)> {
     let store = crate::app::kpi::open_guarded(config, now).await?;
     let viewer = find_employee(config, as_who)?.clone();
+    let words = Catalog::new(config.templates_dir.as_deref())?;
     let bot = Bot {
         store: store.as_ref(),
         config,
+        words: &words,
         now,
     };
     let mut times: Vec<Duration> = Vec::with_capacity(repeat.max(1));

@@ -53,57 +53,32 @@ pub enum Command {
     },
 }
 
-/// The commands with their descriptions, for setMyCommands and /help.
-pub const COMMANDS: &[(&str, &str, &str)] = &[
-    (
-        "me",
-        "мои показатели: /me [вчера|неделя|месяц|20.11]",
-        "my figures: /me [yesterday|week|month|20.11]",
-    ),
-    (
-        "pulse",
-        "пульс звонков: /pulse [кто] [дата]",
-        "call pulse: /pulse [who] [date]",
-    ),
-    (
-        "plan",
-        "план и факт: /plan [кто]",
-        "plan vs actual: /plan [who]",
-    ),
-    ("funnel", "воронка: /funnel [кто]", "funnel: /funnel [who]"),
-    (
-        "stuck",
-        "зависшие сделки: /stuck [кто]",
-        "stuck deals: /stuck [who]",
-    ),
-    (
-        "overdue",
-        "просроченные задачи: /overdue [кто]",
-        "overdue tasks: /overdue [who]",
-    ),
-    (
-        "top",
-        "рейтинг: /top [неделя|месяц]",
-        "leaderboard: /top [week|month]",
-    ),
-    ("team", "отдел за вчера", "the team yesterday"),
-    (
-        "kpi",
-        "премия: /kpi [кто] [2026-11]",
-        "bonus: /kpi [who] [2026-11]",
-    ),
-    (
-        "why",
-        "откуда цифра: /why successful [кто] [дата]",
-        "where a figure comes from: /why successful [who] [date]",
-    ),
-    (
-        "report",
-        "вечерний самоотчёт: /report cold 32 warm 9 proposals 18",
-        "evening self-report: /report cold 32 warm 9 proposals 18",
-    ),
-    ("help", "что умеет бот", "what the bot does"),
+/// The commands, in the order /help and Telegram's menu list them; each
+/// one's description is the catalog's `bot-command-<name>`.
+pub const COMMANDS: &[&str] = &[
+    "me", "pulse", "plan", "funnel", "stuck", "overdue", "top", "team", "kpi", "why", "report",
+    "help",
 ];
+
+/// What was wrong with a message, with the values a reply names; the answer
+/// words it in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// Longer than `MAX_COMMAND_CHARS`.
+    TooLong { length: usize, max: usize },
+    /// No leading `/`.
+    NotACommand,
+    /// `/name` is none of `COMMANDS` (the name as echoed).
+    UnknownCommand(String),
+    /// A word that should have been a day or a period (as echoed).
+    NotAPeriod(String),
+    /// `/me` with more than one word.
+    MeTakesOne,
+    /// `/report` with nothing after it.
+    ReportNeedsFigures,
+    /// `/why` with nothing after it.
+    WhyNeedsFigure,
+}
 
 /// A day or a period from a word: `today`/`сегодня`, `yesterday`/`вчера`,
 /// `week`/`неделя` (this week so far), `month`/`месяц`, `2026-11-20`,
@@ -201,17 +176,18 @@ pub fn echo(word: &str) -> String {
     format!("{head}…")
 }
 
-/// Parses a message; `Err` carries what was wrong, for a reply with help.
-pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
+/// Parses a message; `Err` says what was wrong, for a reply with help.
+pub fn parse(text: &str, today: NaiveDate) -> Result<Command, ParseError> {
     let text = text.trim();
     let length = text.chars().count();
     if length > MAX_COMMAND_CHARS {
-        return Err(format!(
-            "the message is too long for a command ({length} characters, at most {MAX_COMMAND_CHARS})"
-        ));
+        return Err(ParseError::TooLong {
+            length,
+            max: MAX_COMMAND_CHARS,
+        });
     }
     let Some(rest) = text.strip_prefix('/') else {
-        return Err("not a command".into());
+        return Err(ParseError::NotACommand);
     };
     let mut words = rest.split_whitespace();
     let head = words.next().unwrap_or_default();
@@ -224,12 +200,10 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
         "help" => Command::Help,
         "me" => match args.as_slice() {
             [] => Command::Me(None),
-            [w] => {
-                Command::Me(Some(period(w, today).ok_or_else(|| {
-                    format!("\"{}\" is not a day or a period", echo(w))
-                })?))
-            }
-            _ => return Err("/me takes one day or period".into()),
+            [w] => Command::Me(Some(
+                period(w, today).ok_or_else(|| ParseError::NotAPeriod(echo(w)))?,
+            )),
+            _ => return Err(ParseError::MeTakesOne),
         },
         "pulse" => {
             let (who, day) = who_and_day(&args, today);
@@ -243,22 +217,18 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
         "top" => Command::Top {
             period: match args.first() {
                 None => None,
-                Some(w) => Some(
-                    period(w, today).ok_or_else(|| format!("\"{}\" is not a period", echo(w)))?,
-                ),
+                Some(w) => Some(period(w, today).ok_or_else(|| ParseError::NotAPeriod(echo(w)))?),
             },
         },
         "report" => {
             if args.is_empty() {
-                return Err(
-                    "/report needs figures, e.g. /report cold 32 warm 9 proposals 18".into(),
-                );
+                return Err(ParseError::ReportNeedsFigures);
             }
             Command::Report(args.join(" "))
         }
         "why" => {
             let Some((figure, rest)) = args.split_first() else {
-                return Err("/why needs a figure, e.g. /why successful".into());
+                return Err(ParseError::WhyNeedsFigure);
             };
             let (who, day) = who_and_day(rest, today);
             Command::Why {
@@ -277,7 +247,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, String> {
                 month: None,
             },
         },
-        other => return Err(format!("/{} is not a command", echo(other))),
+        other => return Err(ParseError::UnknownCommand(echo(other))),
     })
 }
 
@@ -293,13 +263,24 @@ mod tests {
     fn a_long_message_or_word_is_not_echoed_whole_and_dates_stay_plausible() {
         let today = d(11, 22);
         let long = format!("/{}", "x".repeat(9_000));
-        let why = parse(&long, today).unwrap_err();
-        assert!(why.len() < 200, "{why}");
-        let why = parse(&format!("/{}", "я".repeat(300)), today).unwrap_err();
-        assert!(why.chars().count() < 80, "{why}");
-        assert!(why.ends_with("… is not a command"), "{why}");
-        let why = parse(&format!("/me {}", "&".repeat(300)), today).unwrap_err();
-        assert!(why.chars().count() < 80, "{why}");
+        assert_eq!(
+            parse(&long, today),
+            Err(ParseError::TooLong {
+                length: 9_001,
+                max: MAX_COMMAND_CHARS
+            })
+        );
+        let Err(ParseError::UnknownCommand(name)) = parse(&format!("/{}", "я".repeat(300)), today)
+        else {
+            panic!("an unknown command");
+        };
+        assert_eq!(name.chars().count(), 40, "{name}");
+        assert!(name.ends_with('…'), "{name}");
+        let Err(ParseError::NotAPeriod(word)) = parse(&format!("/me {}", "&".repeat(300)), today)
+        else {
+            panic!("not a period");
+        };
+        assert_eq!(word.chars().count(), 40, "{word}");
         for far in ["9999-12-31", "31.12.0001", "1999-12-31"] {
             assert_eq!(day(far, today), None, "{far}");
         }
@@ -380,17 +361,20 @@ mod tests {
             parse("/start ABC123", today),
             Ok(Command::Start(Some("ABC123".into())))
         );
-        assert!(
-            parse("/me tomorrow-ish", today)
-                .unwrap_err()
-                .contains("tomorrow-ish")
+        assert_eq!(
+            parse("/me tomorrow-ish", today),
+            Err(ParseError::NotAPeriod("tomorrow-ish".into()))
         );
-        assert!(
-            parse("/dance", today)
-                .unwrap_err()
-                .contains("/dance is not a command")
+        assert_eq!(
+            parse("/dance", today),
+            Err(ParseError::UnknownCommand("dance".into()))
         );
-        assert!(parse("/why", today).is_err());
-        assert!(parse("hello", today).is_err());
+        assert_eq!(parse("/why", today), Err(ParseError::WhyNeedsFigure));
+        assert_eq!(parse("/report", today), Err(ParseError::ReportNeedsFigures));
+        assert_eq!(
+            parse("/me вчера неделя", today),
+            Err(ParseError::MeTakesOne)
+        );
+        assert_eq!(parse("hello", today), Err(ParseError::NotACommand));
     }
 }

@@ -15,8 +15,9 @@ use teloxide::types::{BotCommand, BotCommandScope, ChatKind, InputFile, ParseMod
 use super::answer::{Bot as Answers, Reply};
 use super::parse::COMMANDS;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Locale};
 use crate::storage::Store;
+use crate::words::Catalog;
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -24,8 +25,47 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub struct State {
     pub store: Arc<Store>,
     pub config: Config,
+    /// The words of every reply, built once from `templates_dir`.
+    pub words: Catalog,
     /// The time answers go by (`serve`'s clock when it runs the bot).
     pub clock: Clock,
+}
+
+impl State {
+    /// The state for `config`: its catalog is read here, so that a broken
+    /// message file names its file and line before the bot starts.
+    pub fn new(store: Arc<Store>, config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let words = Catalog::new(config.templates_dir.as_deref())?;
+        Ok(State {
+            store,
+            config,
+            words,
+            clock,
+        })
+    }
+
+    fn answers(&self) -> Answers<'_> {
+        Answers {
+            store: self.store.as_ref(),
+            config: &self.config,
+            words: &self.words,
+            now: self.clock.now(),
+        }
+    }
+
+    /// «Something went wrong», in the language of whoever wrote.
+    async fn failed(&self, user: i64) -> Reply {
+        let answers = self.answers();
+        let viewer = crate::bot::access::identify(self.store.as_ref(), &self.config, user)
+            .await
+            .ok()
+            .flatten();
+        Reply::html(crate::render::telegram::escape(&self.words.text(
+            answers.locale(viewer),
+            "bot-failed",
+            &[],
+        )))
+    }
 }
 
 /// Sends a reply to a chat: the messages in order, then the photos.
@@ -84,15 +124,13 @@ where
     let (Some(command), Ok(user)) = (q.data.as_deref(), i64::try_from(q.from.id.0)) else {
         return Ok(());
     };
-    let answers = Answers {
-        store: state.store.as_ref(),
-        config: &state.config,
-        now: state.clock.now(),
+    let reply = match state.answers().respond(user, command).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "a button's command failed");
+            state.failed(user).await
+        }
     };
-    let reply = answers.respond(user, command).await.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "a button's command failed");
-        Reply::html("Не получилось ответить. / Something went wrong on our side.")
-    });
     send_reply(&bot, ChatId(user), reply).await?;
     Ok(())
 }
@@ -116,19 +154,12 @@ where
     let Ok(user) = i64::try_from(from.id.0) else {
         return Ok(());
     };
-    let answers = Answers {
-        store: state.store.as_ref(),
-        config: &state.config,
-        now: state.clock.now(),
-    };
     let started = std::time::Instant::now();
-    let reply = match answers.respond(user, text).await {
+    let reply = match state.answers().respond(user, text).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "a command failed");
-            Reply::html(
-                "Не получилось ответить: ошибка на сервере. / Something went wrong on our side.",
-            )
+            state.failed(user).await
         }
     };
     tracing::info!(millis = started.elapsed().as_millis() as u64, "answered");
@@ -136,18 +167,24 @@ where
     Ok(())
 }
 
-/// Registers the commands with their descriptions in Russian and English.
-pub async fn register_commands<R: Requester>(bot: &R) -> Result<(), R::Err> {
-    for (ru, lang) in [(true, "ru"), (false, "en")] {
+/// Registers the commands with their descriptions in each language (the
+/// catalog's `bot-command-<name>`); English is the default for the rest.
+pub async fn register_commands<R: Requester>(bot: &R, words: &Catalog) -> Result<(), R::Err> {
+    for locale in [Locale::Ru, Locale::En] {
         let commands: Vec<BotCommand> = COMMANDS
             .iter()
-            .map(|(name, d_ru, d_en)| BotCommand::new(*name, if ru { *d_ru } else { *d_en }))
+            .map(|name| {
+                BotCommand::new(
+                    *name,
+                    words.text(locale, &format!("bot-command-{name}"), &[]),
+                )
+            })
             .collect();
         bot.set_my_commands(commands.clone())
             .scope(BotCommandScope::AllPrivateChats)
-            .language_code(lang)
+            .language_code(crate::words::locale_dir(locale))
             .await?;
-        if !ru {
+        if locale == Locale::En {
             // The default for every other language.
             bot.set_my_commands(commands)
                 .scope(BotCommandScope::AllPrivateChats)
@@ -204,7 +241,7 @@ pub async fn run_with(
         anyhow::anyhow!("Telegram did not accept the bot token ({e}): check telegram.token_env")
     })?;
     tracing::info!(username = me.username(), "bot started");
-    register_commands(&bot).await?;
+    register_commands(&bot, &state.words).await?;
     let throttled: Throttle<teloxide::Bot> = bot.throttle(Limits::default());
     let mut dispatcher =
         Dispatcher::builder(throttled.clone(), handler_tree::<Throttle<teloxide::Bot>>())

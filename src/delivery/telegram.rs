@@ -13,9 +13,10 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
-use crate::config::Config;
+use crate::config::{Config, Locale};
 use crate::render::{Button, Chart};
 use crate::storage::Store;
+use crate::words::{Arg, Catalog};
 
 /// The env var naming another Bot API server (a local `telegram-bot-api`).
 pub const API_URL_ENV: &str = "SALESPULSE_TELEGRAM_API_URL";
@@ -204,8 +205,21 @@ where
     Ok(())
 }
 
+/// The admin's note about a chat that refuses the bot, in `locale`.
+pub fn chat_disabled_note(words: &Catalog, locale: Locale, chat: i64, reason: &str) -> String {
+    crate::render::telegram::escape(&words.text(
+        locale,
+        "admin-chat-disabled",
+        &[
+            ("chat", Arg::from(chat.to_string())),
+            ("reason", Arg::from(reason)),
+        ],
+    ))
+}
+
 /// Marks a chat that refuses the bot, so it is not sent to again, and tells
-/// the admin chat.
+/// the admin chat (in the built-in words of the default language; the
+/// workers word it with [`disable_chat_noting`]).
 pub async fn disable_chat<R>(
     bot: &R,
     store: &Store,
@@ -217,12 +231,27 @@ pub async fn disable_chat<R>(
 where
     R: Requester<Err = RequestError>,
 {
+    let note = chat_disabled_note(Catalog::built_in(), Locale::Ru, chat, reason);
+    disable_chat_noting(bot, store, admin, chat, reason, now, &note).await
+}
+
+/// Marks a chat that refuses the bot, and tells the admin chat `note`.
+pub async fn disable_chat_noting<R>(
+    bot: &R,
+    store: &Store,
+    admin: Option<i64>,
+    chat: i64,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    note: &str,
+) -> anyhow::Result<()>
+where
+    R: Requester<Err = RequestError>,
+{
     store.set_chat_disabled(chat, Some(reason), now).await?;
     tracing::warn!(chat, %reason, "chat refuses the bot: not sent to again");
     if let Some(admin) = admin.filter(|a| *a != chat) {
-        let note = format!(
-            "⚠️ Чат {chat} больше не получает отчёты: {reason}. / Chat {chat} no longer gets reports: {reason}."
-        );
+        let note = note.to_owned();
         if let Err(e) =
             with_retries(|| bot.send_message(ChatId(admin), note.clone()).into_future()).await
         {

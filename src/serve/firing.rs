@@ -16,6 +16,7 @@ use crate::delivery::telegram::Outgoing;
 use crate::render::{Button, Chart};
 use crate::scheduler::Firing;
 use crate::storage::{FiringRecord, FiringStatus, NewOutboxRow, Recipient, Store};
+use crate::words::Arg;
 
 /// What goes in an outbox row's payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,23 +135,40 @@ async fn missed(
     now: DateTime<Utc>,
     report: &mut TickReport,
 ) -> anyhow::Result<()> {
-    let hours = sc.grace.num_hours();
     let (first, last) = (&firings[0], &firings[firings.len() - 1]);
+    // In the admin's language: the first team's (the admin's overrides
+    // were read at startup, so they parse).
+    let overridden = crate::words::Catalog::new(config.templates_dir.as_deref()).ok();
+    let words = overridden
+        .as_ref()
+        .unwrap_or_else(|| crate::words::Catalog::built_in());
+    let locale = config
+        .teams
+        .first()
+        .map_or(crate::config::Locale::Ru, |t| t.locale);
+    let (schedule, tz) = (sc.name.as_str(), sc.schedule.timezone().to_string());
     let note = if firings.len() == 1 {
-        format!(
-            "⚠️ Пропущено / missed: «{}» at {} ({}) — salespulse was not running, and it is over {hours} h late now: not sent.",
-            sc.name,
-            first.key(),
-            sc.schedule.timezone()
+        words.text(
+            locale,
+            "admin-missed-one",
+            &[
+                ("schedule", Arg::from(schedule)),
+                ("slot", Arg::from(first.key())),
+                ("tz", Arg::from(tz)),
+                ("hours", Arg::from(sc.grace.num_hours())),
+            ],
         )
     } else {
-        format!(
-            "⚠️ Пропущено / missed: «{}», {} firings from {} to {} ({}) — salespulse was not running: not sent.",
-            sc.name,
-            firings.len(),
-            first.key(),
-            last.key(),
-            sc.schedule.timezone()
+        words.text(
+            locale,
+            "admin-missed-many",
+            &[
+                ("schedule", Arg::from(schedule)),
+                ("n", Arg::from(firings.len())),
+                ("first", Arg::from(first.key())),
+                ("last", Arg::from(last.key())),
+                ("tz", Arg::from(tz)),
+            ],
         )
     };
     let admin = admin_rows(config, &note)?;

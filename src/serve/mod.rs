@@ -51,6 +51,9 @@ pub async fn run(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let config = Arc::new(config);
+    // The message files are read before anything starts: a broken one
+    // names its file and line here.
+    crate::words::Catalog::new(config.templates_dir.as_deref())?;
     let status = Arc::new(http::Status {
         store: store.clone(),
         instance: options.instance.clone(),
@@ -219,11 +222,14 @@ async fn bot_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let listen = crate::bot::telegram::Listen::from_config(&config);
-    let state = Arc::new(crate::bot::telegram::State {
-        store: store.clone(),
-        config: (*config).clone(),
-        clock: status.clock,
-    });
+    let state =
+        match crate::bot::telegram::State::new(store.clone(), (*config).clone(), status.clock) {
+            Ok(state) => Arc::new(state),
+            Err(e) => {
+                tracing::error!(error = %e, "the bot cannot start");
+                return;
+            }
+        };
     let standby = std::time::Duration::from_secs(3);
     while !*stop.borrow() {
         let lock = match listen {

@@ -4,8 +4,9 @@
 use chrono::{Duration, TimeZone, Utc};
 use salespulse::bot::access::invite;
 use salespulse::bot::answer::Bot;
-use salespulse::config::Config;
+use salespulse::config::{Config, Locale};
 use salespulse::domain::Call;
+use salespulse::words::Catalog;
 
 use crate::helpers::{answered_call, backends};
 
@@ -88,6 +89,7 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         let bot = Bot {
             store: db.store.as_ref(),
             config: &config,
+            words: Catalog::built_in(),
             now: Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap(),
         };
         let say = |who: i64, text: &'static str| {
@@ -95,18 +97,17 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
             async move { bot.respond(who, text).await.unwrap().messages.join("\n") }
         };
         // The same command, two people.
+        let words = Catalog::built_in();
+        let total = |amount: f64| format!("Total: {}", words.money(Locale::En, amount, "₽"));
         let ann = say(1001, "/kpi").await;
-        assert!(ann.contains("Ann Lee"), "{ann}");
         assert!(
-            ann.contains("successful_contacts: 1 × ₽ 100 = ₽ 100"),
+            ann.contains("<b>Bonus: Ann Lee, November 2026</b>"),
             "{ann}"
         );
+        assert!(ann.contains(&total(100.0)), "{ann}");
         assert!(!ann.contains("Bob"), "{ann}");
         let head = say(1003, "/kpi Bob").await;
-        assert!(
-            head.contains("successful_contacts: 3 × ₽ 100 = ₽ 300"),
-            "{head}"
-        );
+        assert!(head.contains(&total(300.0)), "{head}");
         // A manager asking about another manager: refused, no figures.
         let refused = say(1001, "/kpi Bob").await;
         assert_eq!(refused, "You can see your own figures only.");
@@ -122,6 +123,15 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
             head_top.contains("Ann Lee") && head_top.contains("Bob Stone"),
             "{head_top}"
         );
+        assert!(
+            head_top.starts_with("<b>Activity plan</b> this week, 16.11–21.11"),
+            "{head_top}"
+        );
+        let month = say(1003, "/top month").await;
+        assert!(
+            month.starts_with("<b>Activity plan</b> this month, 01.11–21.11"),
+            "{month}"
+        );
         let ann_top = say(1001, "/top").await;
         assert!(
             ann_top.contains("Ann Lee") && !ann_top.contains("Bob"),
@@ -131,7 +141,11 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         let why = say(1001, "/why successful").await;
         assert!(why.contains("+7 916 ***-**-41"), "{why}");
         assert!(why.contains("09:00") && why.contains("1:35 ✔"), "{why}");
-        assert!(why.contains("09:10") && why.contains("0:20 ✘"), "{why}");
+        assert!(
+            why.contains("09:10") && why.contains("0:20 ✘ under 40 s"),
+            "{why}"
+        );
+        assert!(why.contains("<b>Successful contacts</b>"), "{why}");
         assert!(!why.contains("79161234541"), "{why}");
         // An unknown user: one line, no data.
         let stranger = say(999, "/kpi Bob").await;
@@ -142,15 +156,21 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
         // A bad command from someone known: help.
         let bad = say(1001, "/dance").await;
         assert!(
-            bad.contains("/dance is not a command") && bad.contains("/me"),
+            bad.starts_with("/dance is not a command.") && bad.contains("/me — my figures"),
             "{bad}"
+        );
+        // Someone nobody is called.
+        assert_eq!(
+            say(1003, "/plan Zed").await,
+            "Nobody called \"Zed\" here. Check the name."
         );
         // Overdue tasks: the head's team, the manager's own.
         let head_overdue = say(1003, "/overdue").await;
         assert!(
             head_overdue.starts_with("<b>Overdue tasks: 0</b>")
-                && head_overdue.contains("Ann Lee: 0")
-                && head_overdue.contains("Bob Stone: 0"),
+                && head_overdue.contains("Ann Lee: 0\n")
+                && head_overdue.contains("Bob Stone: 0")
+                && !head_overdue.contains("oldest"),
             "{head_overdue}"
         );
         let ann_overdue = say(1001, "/overdue").await;
@@ -162,11 +182,7 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
             say(1001, "/stuck Bob").await,
             "You can see your own figures only."
         );
-        assert!(
-            say(1003, "/stuck")
-                .await
-                .starts_with("<b>Stuck deals: 0</b>")
-        );
+        assert_eq!(say(1003, "/stuck").await, "No stuck deals.");
         // A self-report: stored, compared, differences sent to the head.
         let reply = bot
             .respond(1001, "/report successful 9 calls 2")
@@ -174,11 +190,14 @@ async fn a_head_and_a_manager_get_what_each_may_see() {
             .unwrap();
         let said = reply.messages.join("");
         assert!(said.contains("⚠️ Successful contacts: 9 / 0"), "{said}");
-        assert!(said.contains("✅ Calls out: 2 / 0"), "{said}");
+        assert!(said.contains("✅ Outbound calls: 2 / 0"), "{said}");
         assert_eq!(reply.forwards.len(), 1, "{:?}", reply.forwards);
         assert_eq!(reply.forwards[0].chat, 1003);
         assert!(
-            reply.forwards[0].text.contains("Ann Lee") && reply.forwards[0].text.contains("9 / 0"),
+            reply.forwards[0].text.contains("Ann Lee, 21.11")
+                && reply.forwards[0]
+                    .text
+                    .contains("Successful contacts: reported 9, measured 0"),
             "{:?}",
             reply.forwards
         );
@@ -211,6 +230,7 @@ async fn an_invite_links_once_and_not_after_it_expires() {
         let bot = Bot {
             store: db.store.as_ref(),
             config: &config,
+            words: Catalog::built_in(),
             now,
         };
         let (code, name, _) = invite(db.store.as_ref(), &config, "Bob", 24, now)
@@ -265,6 +285,193 @@ async fn an_invite_links_once_and_not_after_it_expires() {
             .messages
             .join("");
         assert!(unknown.contains("No such code"), "{unknown}");
+        db.finish().await;
+    }
+}
+
+/// The words of a text of length ≥ 4, lowercased (letters only: `/why`,
+/// `successful_contacts` and `«Стадия»` give their words).
+fn words_of(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 4)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The words of a reply, less the commands it names (`/team`, `/why`).
+fn reply_words(text: &str) -> std::collections::BTreeSet<String> {
+    let mut out = String::new();
+    let mut command = false;
+    for c in text.chars() {
+        if c == '/' {
+            command = true;
+        } else if !c.is_alphabetic() {
+            command = false;
+        }
+        out.push(if command { ' ' } else { c });
+    }
+    words_of(&out)
+}
+
+/// The words of a locale's bot.ftl messages (not its comments, ids or
+/// variables, nor the commands they name), less the words of the other
+/// locale's.
+fn own_words(mine: &str, theirs: &str) -> std::collections::BTreeSet<String> {
+    let texts = |ftl: &str| -> String {
+        ftl.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| {
+                let value = l.split_once(" = ").map_or(l, |(_, v)| v);
+                // Drop `{ $name }`, `[one]` and `*[other]`.
+                let mut out = String::new();
+                let mut depth = 0;
+                for c in value.chars() {
+                    match c {
+                        '{' | '[' => depth += 1,
+                        '}' | ']' => depth -= 1,
+                        _ if depth == 0 => out.push(c),
+                        _ => {}
+                    }
+                }
+                out
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let other = reply_words(&texts(theirs));
+    reply_words(&texts(mine))
+        .into_iter()
+        .filter(|w| !other.contains(w))
+        .collect()
+}
+
+/// Every command, asked by a manager and by their head of a team writing
+/// `locale`: no reply has a word of the other language's bot.ftl.
+#[tokio::test]
+async fn every_command_answers_in_the_teams_language_only() {
+    const RU: &str = include_str!("../../report-templates/ru/bot.ftl");
+    const EN: &str = include_str!("../../report-templates/en/bot.ftl");
+    for db in backends().await {
+        let run = db
+            .store
+            .start_run("pbx", "asterisk", "x", Utc::now())
+            .await
+            .unwrap();
+        db.store
+            .upsert_calls(
+                run,
+                &[
+                    call("ann", "a1", 0, 95),
+                    call("ann", "a2", 10, 20),
+                    call("bob", "b1", 0, 60),
+                ],
+            )
+            .await
+            .unwrap();
+        for (locale, foreign, hello) in [
+            ("ru", own_words(EN, RU), "Команды"),
+            ("en", own_words(RU, EN), "Commands"),
+        ] {
+            assert!(foreign.len() > 50, "{locale}: {foreign:?}");
+            let text = CONFIG.replace("locale = \"en\"", &format!("locale = \"{locale}\""));
+            let config = Config::parse(&text, std::path::Path::new("bot.toml"), &|_| None).unwrap();
+            let bot = Bot {
+                store: db.store.as_ref(),
+                config: &config,
+                words: Catalog::built_in(),
+                now: Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap(),
+            };
+            let mut commands: Vec<String> = [
+                "/start",
+                "/help",
+                "/me",
+                "/me неделя",
+                "/pulse",
+                "/plan",
+                "/funnel",
+                "/stuck",
+                "/overdue",
+                "/top",
+                "/top неделя",
+                "/top month",
+                "/top день",
+                "/team",
+                "/kpi",
+                "/kpi 2026-11",
+                "/report холодные 3 кп 2",
+                "/report cold 3 proposals x",
+                "/report dance 3",
+                "/report cold",
+                "/report",
+                "/why",
+                "/why nothing",
+                "/dance",
+                "/me someday",
+                "/me вчера неделя",
+                "/pulse Zed",
+                "/plan Sam",
+                "/plan Bob",
+                "hello",
+                "/start NOPE",
+            ]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
+            for key in salespulse::domain::KPI_FIGURES {
+                commands.push(format!("/why {key}"));
+            }
+            for word in ["successful", "результативные", "trace", "план", "won"] {
+                commands.push(format!("/why {word}"));
+            }
+            commands.push(format!("/{}", "x".repeat(600)));
+            let names: Vec<&str> = config.employees.iter().map(|e| e.name.as_str()).collect();
+            let mut answered = 0;
+            for (who, command) in [1001i64, 1003]
+                .into_iter()
+                .flat_map(|w| commands.iter().map(move |c| (w, c)))
+            {
+                let reply = bot.respond(who, command).await.unwrap();
+                let mut said = reply.messages.join("\n");
+                for f in &reply.forwards {
+                    said.push('\n');
+                    said.push_str(&f.text);
+                }
+                // What a reply quotes back: the people, the words asked.
+                for name in &names {
+                    said = said.replace(name, "");
+                }
+                for word in command.split_whitespace() {
+                    said = said.replace(word, "");
+                }
+                // A figure's rule is worded by rules.ftl, whose own tests
+                // keep it in its language: the line after its name, and
+                // each KPI indicator's.
+                let checked: Vec<&str> = said
+                    .lines()
+                    .enumerate()
+                    .filter(|(i, l)| {
+                        !(l.starts_with("• ") || (command.starts_with("/why ") && *i == 2))
+                    })
+                    .map(|(_, l)| l)
+                    .collect();
+                let wrong: Vec<String> = reply_words(&checked.join("\n"))
+                    .into_iter()
+                    .filter(|w| foreign.contains(w))
+                    .collect();
+                assert!(
+                    wrong.is_empty(),
+                    "{locale} team, {who} asks {command}: {wrong:?} in\n{said}"
+                );
+                assert!(
+                    !said.trim().is_empty() || !reply.photos.is_empty(),
+                    "{command}"
+                );
+                answered += 1;
+            }
+            assert_eq!(answered, commands.len() * 2);
+            let help = bot.respond(1001, "/help").await.unwrap().messages.join("");
+            assert!(help.contains(hello), "{help}");
+        }
         db.finish().await;
     }
 }

@@ -108,11 +108,9 @@ async fn commands_over_telegram_answer_each_person_within_their_role() {
         .unwrap();
     db.store.upsert_calls(run, &calls()).await.unwrap();
     let config = Config::parse(CONFIG, std::path::Path::new("t.toml"), &|_| None).unwrap();
-    bot.dependencies(teloxide::dptree::deps![Arc::new(State {
-        store: db.store.clone(),
-        config,
-        clock: salespulse::clock::Clock::real(),
-    })]);
+    bot.dependencies(teloxide::dptree::deps![Arc::new(
+        State::new(db.store.clone(), config, salespulse::clock::Clock::real(),).unwrap()
+    )]);
 
     // The manager: their own bonus.
     bot.dispatch().await;
@@ -377,11 +375,9 @@ mod against_our_fake {
         let db = sqlite().await;
         let config =
             Config::parse(super::CONFIG, std::path::Path::new("t.toml"), &|_| None).unwrap();
-        let state = Arc::new(State {
-            store: db.store.clone(),
-            config,
-            clock: salespulse::clock::Clock::real(),
-        });
+        let state = Arc::new(
+            State::new(db.store.clone(), config, salespulse::clock::Clock::real()).unwrap(),
+        );
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let polling = tokio::spawn(run_with(bot(&fake.url), state, Listen::Polling, stopped));
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -450,11 +446,9 @@ mod against_our_fake {
         let db = sqlite().await;
         let config =
             Config::parse(super::CONFIG, std::path::Path::new("t.toml"), &|_| None).unwrap();
-        let state = Arc::new(State {
-            store: db.store.clone(),
-            config,
-            clock: salespulse::clock::Clock::real(),
-        });
+        let state = Arc::new(
+            State::new(db.store.clone(), config, salespulse::clock::Clock::real()).unwrap(),
+        );
         let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = free.local_addr().unwrap();
         drop(free);

@@ -7,6 +7,7 @@ use chrono::{TimeZone, Utc};
 use salespulse::bot::answer::{Bot, Reply};
 use salespulse::config::{Config, EmployeeConfig};
 use salespulse::domain::{FigureGroup, Role};
+use salespulse::words::Catalog;
 
 const HIDDEN: &str = "Этот показатель видят только руководители.";
 
@@ -96,6 +97,7 @@ async fn each_command_keeps_each_hidden_group_from_managers() {
         let bot = Bot {
             store: store.as_ref(),
             config: &open,
+            words: Catalog::built_in(),
             now,
         };
         let card = text(&ask(&bot, m, "/pulse").await);
@@ -115,6 +117,7 @@ async fn each_command_keeps_each_hidden_group_from_managers() {
         let bot = Bot {
             store: store.as_ref(),
             config: &config,
+            words: Catalog::built_in(),
             now,
         };
         let manager = config
@@ -193,7 +196,7 @@ async fn each_command_keeps_each_hidden_group_from_managers() {
         let reply = ask(&bot, manager, "/report successful 900").await;
         let said = text(&reply);
         assert_eq!(
-            said.contains("Результативные: 900 / —"),
+            said.contains("Результативные контакты: 900 / —"),
             hidden == FigureGroup::Telephony,
             "{hidden} hidden: {said}"
         );
@@ -318,6 +321,7 @@ async fn stuck_deals_name_their_stage_as_the_config_does_and_say_what_they_are_w
     let bot = Bot {
         store: store.as_ref(),
         config: &config,
+        words: Catalog::built_in(),
         now,
     };
     let head = config

@@ -8,17 +8,18 @@ use std::fmt::Write;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::access::{Refusal, identify, target};
-use super::parse::{COMMANDS, Command, Period, echo, parse};
+use super::parse::{COMMANDS, Command, ParseError, Period, parse};
 use crate::app::digest::{CardRequest, manager_card_parts};
 use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::{FigureGroup, Role};
 use crate::render::Chart;
 use crate::render::telegram::{MESSAGE_LIMIT, escape, split_message};
 use crate::report::figures::{self, Scope};
-use crate::report::kpi::{RankBy, figure_map, leaderboard};
 use crate::report::visibility::View;
 use crate::storage::{Redeemed, Store};
+use crate::words::{Arg, Catalog};
 
+mod person;
 mod team;
 
 /// A photo to send, with its caption.
@@ -76,6 +77,8 @@ pub fn mask_number(number: &str) -> String {
 /// its source links one: the viewer may see these calls (`target` checked
 /// that). At most 40, then how many more.
 fn record_lines(
+    words: &Catalog,
+    locale: Locale,
     records: &[crate::metrics::RecordRef],
     calls: &BTreeMap<String, crate::domain::Call>,
     tz: chrono_tz::Tz,
@@ -83,31 +86,45 @@ fn record_lines(
 ) -> String {
     let mut lines = Vec::new();
     let mut links: Vec<Option<&str>> = Vec::new();
+    let short = words.text(
+        locale,
+        "bot-why-short",
+        &[("min", Arg::from(words.duration(locale, success)))],
+    );
     for r in records.iter().take(40) {
         match calls.get(&r.id) {
             Some(c) => {
+                let mark = if c.talk_seconds >= success {
+                    "✔".to_owned()
+                } else {
+                    format!("✘ {short}")
+                };
                 lines.push(format!(
-                    "{} {}  {}:{:02} {}",
+                    "{} {}  {}:{:02} {mark}",
                     c.started_at.with_timezone(&tz).format("%H:%M"),
                     mask_number(c.number.as_str()),
                     c.talk_seconds / 60,
                     c.talk_seconds % 60,
-                    if c.talk_seconds >= success {
-                        "✔"
-                    } else {
-                        "✘"
-                    }
                 ));
                 links.push(c.recording_url.as_deref());
             }
             None => {
-                lines.push(format!("{:?} {}", r.kind, r.id).to_lowercase());
+                let kind = serde_json::to_value(r.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                lines.push(words.text(
+                    locale,
+                    "bot-record",
+                    &[("kind", Arg::from(kind)), ("id", Arg::from(r.id.as_str()))],
+                ));
                 links.push(None);
             }
         }
     }
     if records.len() > lines.len() {
-        lines.push(format!("… +{}", records.len() - lines.len()));
+        let more = records.len() - lines.len();
+        lines.push(words.text(locale, "bot-more", &[("n", Arg::from(more))]));
         links.push(None);
     }
     if links.iter().any(Option::is_some) {
@@ -132,21 +149,64 @@ fn record_lines(
     }
 }
 
-pub fn help(ru: bool) -> String {
-    let mut out = String::from(if ru {
-        "<b>Команды</b>\n"
-    } else {
-        "<b>Commands</b>\n"
-    });
-    for (name, desc_ru, desc_en) in COMMANDS {
-        let _ = writeln!(
-            out,
-            "/{name} — {}",
-            escape(if ru { desc_ru } else { desc_en })
-        );
+/// The commands with what each does, in `locale`.
+pub fn help(words: &Catalog, locale: Locale) -> String {
+    let mut out = words.text(locale, "bot-help-title", &[]);
+    out.push('\n');
+    for name in COMMANDS {
+        let what = words.text(locale, &format!("bot-command-{name}"), &[]);
+        let _ = writeln!(out, "/{name} — {}", escape(&what));
     }
     out
 }
+
+/// What was wrong with a message, in `locale`.
+pub fn mistake(words: &Catalog, locale: Locale, why: &ParseError) -> String {
+    match why {
+        ParseError::TooLong { length, max } => words.text(
+            locale,
+            "bot-error-too-long",
+            &[("length", Arg::from(*length)), ("max", Arg::from(*max))],
+        ),
+        ParseError::NotACommand => words.text(locale, "bot-error-not-a-command", &[]),
+        ParseError::UnknownCommand(name) => words.text(
+            locale,
+            "bot-error-unknown-command",
+            &[("name", Arg::from(name.as_str()))],
+        ),
+        ParseError::NotAPeriod(word) => words.text(
+            locale,
+            "bot-error-not-a-period",
+            &[("word", Arg::from(word.as_str()))],
+        ),
+        ParseError::MeTakesOne => words.text(locale, "bot-error-me-takes-one", &[]),
+        ParseError::ReportNeedsFigures => words.text(locale, "bot-error-report-needs-figures", &[]),
+        ParseError::WhyNeedsFigure => words.text(locale, "bot-error-why-needs-figure", &[]),
+    }
+}
+
+/// The figures `/why` and `/report` know by a short word, by their names
+/// in `locale` («Результативные контакты, Холодные звонки, …»).
+fn known_figures(words: &Catalog, locale: Locale, keys: &[&str]) -> String {
+    keys.iter()
+        .filter(|k| words.has(locale, &format!("figure-{k}")))
+        .map(|k| words.figure(locale, k))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The figures with a short word in `/why` and `/report`.
+const SHORT_WORDS: &[&str] = &[
+    "successful_contacts",
+    "calls_without_trace",
+    "calls_out",
+    "cold_calls",
+    "warm_calls",
+    "overdue_tasks",
+    "talk_time",
+    "deals_won",
+    "plan_completion",
+];
 
 /// The figure a word in `/why` names.
 fn figure_key(word: &str) -> Option<&'static str> {
@@ -161,6 +221,8 @@ fn figure_key(word: &str) -> Option<&'static str> {
         "talk" | "разговоры" => "talk_time",
         "won" | "выиграно" => "deals_won",
         "plan" | "план" => "plan_completion",
+        "proposals" | "кп" => "proposals",
+        "meetings" | "встречи" => "meetings",
         other => other,
     };
     crate::domain::KPI_FIGURES
@@ -190,6 +252,8 @@ fn command_group(command: &Command) -> Option<FigureGroup> {
 pub struct Bot<'a> {
     pub store: &'a Store,
     pub config: &'a Config,
+    /// The words of every reply (`templates_dir` overrides included).
+    pub words: &'a Catalog,
     pub now: DateTime<Utc>,
 }
 
@@ -210,43 +274,69 @@ impl Bot<'_> {
         }
     }
 
-    fn ru(&self, e: Option<&EmployeeConfig>) -> bool {
-        let team = e
-            .and_then(|e| self.config.team(&e.team))
-            .or(self.config.teams.first());
-        team.is_none_or(|t| t.locale == Locale::Ru)
+    /// The language of the person's team; for someone with no team, the
+    /// first team's, else Russian.
+    pub fn locale(&self, e: Option<&EmployeeConfig>) -> Locale {
+        e.and_then(|e| self.config.team(&e.team))
+            .or(self.config.teams.first())
+            .map_or(Locale::Ru, |t| t.locale)
+    }
+
+    /// The message `id` in `locale`.
+    fn say(&self, locale: Locale, id: &str, args: &[(&str, Arg)]) -> String {
+        self.words.text(locale, id, args)
+    }
+
+    /// A short day in `locale`: «20.11».
+    fn day_text(&self, locale: Locale, day: NaiveDate) -> String {
+        self.say(
+            locale,
+            "bot-day",
+            &[
+                ("dd", Arg::from(day.format("%d").to_string())),
+                ("mm", Arg::from(day.format("%m").to_string())),
+            ],
+        )
+    }
+
+    /// A mistake in a command, then the commands.
+    fn mistaken(&self, locale: Locale, why: &ParseError) -> Reply {
+        Reply::html(format!(
+            "{}\n\n{}",
+            escape(&mistake(self.words, locale, why)),
+            help(self.words, locale)
+        ))
     }
 
     /// Answers a message from `telegram_id`.
     pub async fn respond(&self, telegram_id: i64, text: &str) -> anyhow::Result<Reply> {
         let viewer = identify(self.store, self.config, telegram_id).await?;
-        let ru = self.ru(viewer);
+        let locale = self.locale(viewer);
         let today = self.today_for(viewer);
+        let stranger = || Ok(Reply::html(self.say(locale, "bot-stranger", &[])));
         let command = match parse(text, today) {
             Ok(c) => c,
-            Err(why) => {
-                if viewer.is_none() {
-                    return Ok(Reply::html(unknown(ru)));
-                }
-                return Ok(Reply::html(format!("{}\n\n{}", escape(&why), help(ru))));
-            }
+            Err(_) if viewer.is_none() => return stranger(),
+            Err(why) => return Ok(self.mistaken(locale, &why)),
         };
         if let Command::Start(code) = &command {
-            return self.start(telegram_id, viewer, code.as_deref(), ru).await;
+            return self
+                .start(telegram_id, viewer, code.as_deref(), locale)
+                .await;
         }
         let Some(viewer) = viewer else {
-            return Ok(Reply::html(unknown(ru)));
+            return stranger();
         };
-        self.dispatch(viewer, command, ru, today).await
+        self.dispatch(viewer, command, locale, today).await
     }
 
     /// Answers `text` as `viewer` would get it (also `salespulse ask`).
     pub async fn respond_as(&self, viewer: &EmployeeConfig, text: &str) -> anyhow::Result<Reply> {
-        let ru = self.ru(Some(viewer));
+        let locale = self.locale(Some(viewer));
         let today = self.today_for(Some(viewer));
         match parse(text, today) {
-            Ok(command) => self.dispatch(viewer, command, ru, today).await,
-            Err(why) => Ok(Reply::html(format!("{}\n\n{}", escape(&why), help(ru)))),
+            Ok(command) => self.dispatch(viewer, command, locale, today).await,
+            Err(why) => Ok(self.mistaken(locale, &why)),
         }
     }
 
@@ -254,18 +344,17 @@ impl Bot<'_> {
         &self,
         viewer: &EmployeeConfig,
         command: Command,
-        ru: bool,
+        locale: Locale,
         today: NaiveDate,
     ) -> anyhow::Result<Reply> {
-        let refuse = |r: Refusal| Ok(Reply::html(escape(&r.say(ru))));
+        let refuse = |r: Refusal| Ok(Reply::html(escape(&r.say(self.words, locale))));
         if let Some(group) = command_group(&command)
             && !View::of(self.config, viewer.role).shows(group)
         {
             return refuse(Refusal::Hidden);
         }
         match command {
-            Command::Start(_) => Ok(Reply::html(help(ru))),
-            Command::Help => Ok(Reply::html(help(ru))),
+            Command::Start(_) | Command::Help => Ok(Reply::html(help(self.words, locale))),
             Command::Me(period) => {
                 let p = period.unwrap_or(Period::day(self.last_working_day(viewer)));
                 self.card(viewer, viewer, p, false).await
@@ -278,50 +367,59 @@ impl Bot<'_> {
                 Err(r) => refuse(r),
             },
             Command::Kpi { who, month } => match target(self.config, viewer, who.as_deref()) {
-                Ok(person) => self.kpi(person, month.unwrap_or(today)).await,
+                Ok(person) => self.kpi(person, month.unwrap_or(today), locale).await,
                 Err(r) => refuse(r),
             },
             Command::Why { figure, who, day } => {
                 match target(self.config, viewer, who.as_deref()) {
                     Ok(person) => {
                         let d = day.unwrap_or(self.last_working_day(person));
-                        self.why(person, &figure, d, ru).await
+                        self.why(person, &figure, d, locale).await
                     }
                     Err(r) => refuse(r),
                 }
             }
             Command::Plan { who } => match target(self.config, viewer, who.as_deref()) {
-                Ok(person) => self.plan(person, ru).await,
+                Ok(person) => self.plan(person, locale).await,
                 Err(r) => refuse(r),
             },
             Command::Funnel { who } => match target(self.config, viewer, who.as_deref()) {
                 Ok(person) => {
-                    let day = Period::day(self.last_working_day(person));
-                    let mut card = self.card(viewer, person, day, true).await?;
+                    let day = self.last_working_day(person);
+                    let mut card = self.card(viewer, person, Period::day(day), true).await?;
                     card.photos
                         .retain(|p| p.chart.name.ends_with("-funnel.png"));
                     card.messages.clear();
+                    if card.photos.is_empty() {
+                        let day = self.day_text(locale, day);
+                        let none = self.say(locale, "bot-funnel-none", &[("day", Arg::from(day))]);
+                        card.messages.push(escape(&none));
+                    }
                     Ok(card)
                 }
                 Err(r) => refuse(r),
             },
             Command::Stuck { who } => match self.scope_of(viewer, who.as_deref()) {
-                Ok(scope) => self.stuck(viewer, scope, ru).await,
+                Ok(scope) => self.stuck(viewer, scope, locale).await,
                 Err(r) => refuse(r),
             },
             Command::Overdue { who } => match self.scope_of(viewer, who.as_deref()) {
-                Ok(scope) => self.overdue(viewer, scope, ru).await,
+                Ok(scope) => self.overdue(viewer, scope, locale).await,
                 Err(r) => refuse(r),
             },
-            Command::Top { period } => self.top(viewer, period, ru).await,
+            Command::Top { period } => self.top(viewer, period, locale).await,
             Command::Team => {
                 if viewer.role == Role::Manager {
                     return refuse(Refusal::OnlyYourOwn);
                 }
-                self.top(viewer, Some(Period::day(self.last_working_day(viewer))), ru)
-                    .await
+                self.top(
+                    viewer,
+                    Some(Period::day(self.last_working_day(viewer))),
+                    locale,
+                )
+                .await
             }
-            Command::Report(figures) => self.self_report(viewer, &figures, ru).await,
+            Command::Report(figures) => self.self_report(viewer, &figures, locale).await,
         }
     }
 
@@ -340,21 +438,16 @@ impl Bot<'_> {
         telegram_id: i64,
         viewer: Option<&EmployeeConfig>,
         code: Option<&str>,
-        ru: bool,
+        locale: Locale,
     ) -> anyhow::Result<Reply> {
         let Some(code) = code else {
             return Ok(Reply::html(match viewer {
                 Some(e) => format!(
-                    "{}, {}\n\n{}",
-                    escape(&e.name),
-                    if ru {
-                        "здравствуйте."
-                    } else {
-                        "hello."
-                    },
-                    help(ru)
+                    "{}\n\n{}",
+                    escape(&self.say(locale, "bot-hello", &[("name", Arg::from(e.name.as_str()))])),
+                    help(self.words, locale)
                 ),
-                None => unknown(ru),
+                None => self.say(locale, "bot-stranger", &[]),
             }));
         };
         let said = match self
@@ -363,38 +456,21 @@ impl Bot<'_> {
             .await?
         {
             Redeemed::Linked(id) => {
-                let name = self
-                    .config
-                    .employees
-                    .iter()
-                    .find(|e| e.id == id)
-                    .map(|e| e.name.clone())
-                    .unwrap_or(id);
+                let person = self.config.employees.iter().find(|e| e.id == id);
+                let name = person.map_or(id.clone(), |e| e.name.clone());
+                // Now known: their team's language.
+                let locale = self.locale(person.or(viewer));
+                let linked = self.say(locale, "bot-linked", &[("name", Arg::from(escape(&name)))]);
                 return Ok(Reply::html(format!(
-                    "{} <b>{}</b>.\n\n{}",
-                    if ru {
-                        "Готово, вы —"
-                    } else {
-                        "Done, you are"
-                    },
-                    escape(&name),
-                    help(ru)
+                    "{linked}\n\n{}",
+                    help(self.words, locale)
                 )));
             }
-            Redeemed::Unknown => (
-                "Такого кода нет. Проверьте его или попросите новый.",
-                "No such code. Check it or ask for a new one.",
-            ),
-            Redeemed::Expired => (
-                "Срок кода истёк. Попросите новый.",
-                "The code has expired. Ask for a new one.",
-            ),
-            Redeemed::Used => (
-                "Этот код уже использован. Попросите новый.",
-                "This code has been used already. Ask for a new one.",
-            ),
+            Redeemed::Unknown => "bot-code-unknown",
+            Redeemed::Expired => "bot-code-expired",
+            Redeemed::Used => "bot-code-used",
         };
-        Ok(Reply::html(if ru { said.0 } else { said.1 }))
+        Ok(Reply::html(escape(&self.say(locale, said, &[]))))
     }
 
     async fn card(
@@ -422,139 +498,6 @@ impl Bot<'_> {
             });
         }
         Ok(reply)
-    }
-
-    async fn kpi(&self, person: &EmployeeConfig, month: NaiveDate) -> anyhow::Result<Reply> {
-        let report = crate::report::kpi::build(
-            self.store,
-            self.config,
-            &Scope::Employee(person.id.clone()),
-            month,
-            self.now,
-        )
-        .await?;
-        let places = leaderboard(&report, &RankBy::Bonus);
-        let all: Vec<_> = places.iter().collect();
-        Ok(Reply::html(pre(&crate::app::kpi::render_text(
-            &report, &all, true,
-        ))))
-    }
-
-    async fn why(
-        &self,
-        person: &EmployeeConfig,
-        word: &str,
-        day: NaiveDate,
-        ru: bool,
-    ) -> anyhow::Result<Reply> {
-        let Some(key) = figure_key(word) else {
-            return Ok(Reply::html(format!(
-                "{} \"{}\". {}: successful, trace, calls, cold, warm, overdue, talk, won, plan, {}",
-                if ru {
-                    "Нет такого показателя"
-                } else {
-                    "No such figure"
-                },
-                escape(&echo(word)),
-                if ru {
-                    "Например"
-                } else {
-                    "For example"
-                },
-                crate::domain::KPI_FIGURES.join(", ")
-            )));
-        };
-        let report = self.day_figures(&person.id, day).await?;
-        let Some(e) = report.employees.first() else {
-            return Ok(Reply::html(escape(&person.name)));
-        };
-        let map = figure_map(e);
-        let Some(figure) = map.get(key) else {
-            return Ok(Reply::html(escape(key)));
-        };
-        let mut out = format!(
-            "<b>{}</b>, {}\n{}\n",
-            escape(&person.name),
-            day.format("%d.%m"),
-            escape(&crate::words::Catalog::built_in().rule(
-                if ru {
-                    crate::config::Locale::Ru
-                } else {
-                    crate::config::Locale::En
-                },
-                &figure.rule
-            ))
-        );
-        // The calls behind it: time, masked number, talk time.
-        let calls: BTreeMap<String, crate::domain::Call> = self
-            .store
-            .calls_between(
-                report.period.from,
-                report.period.to,
-                std::slice::from_ref(&person.id),
-            )
-            .await?
-            .into_iter()
-            .map(|c| (c.external_id.to_string(), c))
-            .collect();
-        let tz = self
-            .config
-            .team(&person.team)
-            .map(|t| t.timezone)
-            .unwrap_or(chrono_tz::UTC);
-        let success = self.config.thresholds.success_talk_secs;
-        // Successful contacts are shown among all connected calls, the short
-        // ones marked, as the rule reads "n of m connected".
-        let mut records = figure.records.clone();
-        if key == "successful_contacts" {
-            let mut connected: Vec<&crate::domain::Call> =
-                calls.values().filter(|c| c.talk_seconds > 0).collect();
-            connected.sort_by_key(|c| c.started_at);
-            records = connected
-                .into_iter()
-                .map(|c| crate::metrics::RecordRef {
-                    kind: crate::metrics::RecordKind::Call,
-                    source: c.source.clone(),
-                    id: c.external_id.to_string(),
-                })
-                .collect();
-        }
-        out.push_str(&record_lines(&records, &calls, tz, success));
-        Ok(Reply::html(out))
-    }
-
-    async fn plan(&self, person: &EmployeeConfig, ru: bool) -> anyhow::Result<Reply> {
-        let day = self.last_working_day(person);
-        let report = self.day_figures(&person.id, day).await?;
-        let Some(e) = report.employees.first() else {
-            return Ok(Reply::html(escape(&person.name)));
-        };
-        let mut out = format!("<b>{}</b>, {}\n", escape(&person.name), day.format("%d.%m"));
-        if e.plan.lines.is_empty() {
-            out.push_str(if ru { "Плана нет." } else { "No plan." });
-        }
-        for l in &e.plan.lines {
-            let _ = writeln!(
-                out,
-                "{} {} {}/{}",
-                if l.met { "✅" } else { "⚠️" },
-                escape(&crate::report::digest::figure_label(
-                    &l.figure,
-                    if ru { Locale::Ru } else { Locale::En }
-                )),
-                crate::metrics::kpi::number(l.actual),
-                crate::metrics::kpi::number(l.target.round())
-            );
-        }
-        Ok(Reply::html(out))
-    }
-}
-
-fn unknown(ru: bool) -> String {
-    if ru {
-        "Я вас не знаю. Попросите у руководителя код и отправьте /start КОД.".into()
-    } else {
-        "I don't know you. Ask your head for a code and send /start CODE.".into()
     }
 }
 

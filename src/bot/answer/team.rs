@@ -6,13 +6,13 @@ use std::fmt::Write;
 
 use super::super::access::{Refusal, target};
 use super::super::parse::{Period, echo};
-use super::{Bot, Forward, Reply, escape, figure_key, help, pre};
+use super::{Bot, Forward, Reply, escape, figure_key, known_figures, pre};
 use crate::config::{EmployeeConfig, Locale};
 use crate::domain::Role;
-use crate::report::digest::figure_label;
 use crate::report::figures::{self, Scope};
 use crate::report::kpi::{RankBy, figure_map, leaderboard, visible_places};
 use crate::report::visibility::View;
+use crate::words::Arg;
 
 impl Bot<'_> {
     /// A named person, or for a head or owner naming no one, their team.
@@ -31,7 +31,7 @@ impl Bot<'_> {
         &self,
         viewer: &EmployeeConfig,
         scope: Scope,
-        ru: bool,
+        locale: Locale,
     ) -> anyhow::Result<Reply> {
         let day = self.last_working_day(viewer);
         let report = figures::build(self.store, self.config, &scope, day, day, self.now).await?;
@@ -41,15 +41,15 @@ impl Bot<'_> {
             .flat_map(|e| e.funnel.stuck.iter())
             .collect();
         deals.sort_by_key(|d| std::cmp::Reverse(d.days_in_stage));
-        let mut out = format!(
-            "<b>{}: {}</b>\n",
-            if ru {
-                "Зависшие сделки"
-            } else {
-                "Stuck deals"
-            },
-            deals.len()
-        );
+        if deals.is_empty() {
+            return Ok(Reply::html(escape(&self.say(
+                locale,
+                "bot-stuck-none",
+                &[],
+            ))));
+        }
+        let mut out = self.say(locale, "bot-stuck-title", &[("n", Arg::from(deals.len()))]);
+        out.push('\n');
         for d in deals.iter().take(30) {
             let owner = report
                 .employees
@@ -64,30 +64,29 @@ impl Bot<'_> {
                 .iter()
                 .find(|st| st.id == d.stage)
                 .map_or(d.stage.as_str(), |st| st.name.as_str());
-            let amount = if d.amount_minor > 0 {
-                let locale = if ru { Locale::Ru } else { Locale::En };
-                format!(
-                    " · {}",
-                    crate::report::weekly::money(d.amount_minor as f64, locale)
-                )
+            let deal = if d.amount_minor > 0 {
+                let amount = d.amount_minor as f64 / 100.0;
+                let money = self.words.money(locale, amount, &self.config.kpi.currency);
+                format!("{} · {money}", d.title)
             } else {
-                String::new()
+                d.title.clone()
             };
-            let _ = writeln!(
-                out,
-                "{}{} · {} · «{}» {} {} ({} {})",
-                escape(&d.title),
-                escape(&amount),
-                escape(&owner),
-                escape(stage),
-                d.days_in_stage,
-                if ru { "дн." } else { "days" },
-                if ru { "порог" } else { "threshold" },
-                d.threshold_days
+            let line = self.say(
+                locale,
+                "bot-stuck-line",
+                &[
+                    ("deal", Arg::from(deal)),
+                    ("owner", Arg::from(owner)),
+                    ("stage", Arg::from(stage)),
+                    ("days", Arg::from(d.days_in_stage)),
+                    ("threshold", Arg::from(d.threshold_days)),
+                ],
             );
+            let _ = writeln!(out, "{}", escape(&line));
         }
         if deals.len() > 30 {
-            let _ = writeln!(out, "… +{}", deals.len() - 30);
+            let more = self.say(locale, "bot-more", &[("n", Arg::from(deals.len() - 30))]);
+            let _ = writeln!(out, "{}", escape(&more));
         }
         Ok(Reply::html(out))
     }
@@ -96,7 +95,7 @@ impl Bot<'_> {
         &self,
         viewer: &EmployeeConfig,
         scope: Scope,
-        ru: bool,
+        locale: Locale,
     ) -> anyhow::Result<Reply> {
         let day = self.last_working_day(viewer);
         let report = figures::build(self.store, self.config, &scope, day, day, self.now).await?;
@@ -105,15 +104,8 @@ impl Bot<'_> {
             .iter()
             .map(|e| e.hygiene.overdue_tasks.value)
             .sum();
-        let mut out = format!(
-            "<b>{}: {}</b>\n",
-            if ru {
-                "Просроченные задачи"
-            } else {
-                "Overdue tasks"
-            },
-            total
-        );
+        let mut out = self.say(locale, "bot-overdue-title", &[("n", Arg::from(total))]);
+        out.push('\n');
         let mut people: Vec<_> = report.employees.iter().collect();
         people.sort_by(|a, b| {
             b.hygiene
@@ -122,15 +114,16 @@ impl Bot<'_> {
                 .total_cmp(&a.hygiene.overdue_tasks.value)
         });
         for e in people {
-            let _ = writeln!(
-                out,
-                "{}: {}, {} {} {}",
-                escape(&e.name),
-                e.hygiene.overdue_tasks.value,
-                if ru { "старейшая" } else { "oldest" },
-                e.hygiene.oldest_overdue_days.value,
-                if ru { "дн." } else { "days" }
+            let line = self.say(
+                locale,
+                "bot-overdue-line",
+                &[
+                    ("name", Arg::from(e.name.as_str())),
+                    ("n", Arg::from(e.hygiene.overdue_tasks.value)),
+                    ("days", Arg::from(e.hygiene.oldest_overdue_days.value)),
+                ],
             );
+            let _ = writeln!(out, "{}", escape(&line));
         }
         Ok(Reply::html(out))
     }
@@ -139,7 +132,7 @@ impl Bot<'_> {
         &self,
         viewer: &EmployeeConfig,
         period: Option<Period>,
-        ru: bool,
+        locale: Locale,
     ) -> anyhow::Result<Reply> {
         let today = self.today_for(Some(viewer));
         let p = period
@@ -172,16 +165,26 @@ impl Bot<'_> {
         }
         let places = leaderboard(&by_plan, &RankBy::Plan);
         let shown = visible_places(self.config, &viewer.id, &places);
-        let mut out = format!(
-            "<b>{}</b> {}–{}\n",
-            if ru {
-                "План активности,"
-            } else {
-                "Activity plan,"
-            },
-            p.first.format("%d.%m"),
-            p.last.format("%d.%m")
+        // A day, the month so far, else a week.
+        let kind = if p.first == p.last {
+            "day"
+        } else if super::super::parse::period("month", p.last) == Some(p)
+            && super::super::parse::period("week", p.last) != Some(p)
+        {
+            "month"
+        } else {
+            "week"
+        };
+        let mut out = self.say(
+            locale,
+            "bot-top-title",
+            &[
+                ("period", Arg::from(kind)),
+                ("first", Arg::from(self.day_text(locale, p.first))),
+                ("last", Arg::from(self.day_text(locale, p.last))),
+            ],
         );
+        out.push('\n');
         let mut table = String::new();
         for place in shown {
             let _ = writeln!(
@@ -198,29 +201,34 @@ impl Bot<'_> {
         &self,
         viewer: &EmployeeConfig,
         text: &str,
-        ru: bool,
+        locale: Locale,
     ) -> anyhow::Result<Reply> {
         let words: Vec<&str> = text.split_whitespace().collect();
+        let pairs = || {
+            Ok(Reply::html(escape(&self.say(
+                locale,
+                "bot-error-report-pairs",
+                &[],
+            ))))
+        };
         let mut reported = BTreeMap::new();
         for pair in words.chunks(2) {
             let (Some(name), Some(value)) = (pair.first(), pair.get(1)) else {
-                return Ok(Reply::html(escape("/report cold 32 warm 9 proposals 18")));
+                return pairs();
             };
-            let key = match figure_key(name) {
-                Some(k) => k.to_owned(),
-                None if *name == "proposals" || *name == "кп" => "proposals".into(),
-                None => {
-                    return Ok(Reply::html(format!(
-                        "{}: {}",
-                        escape(&echo(name)),
-                        help(ru)
-                    )));
-                }
+            let Some(key) = figure_key(name) else {
+                let list = known_figures(self.words, locale, REPORTED);
+                let said = self.say(
+                    locale,
+                    "bot-error-report-figure",
+                    &[("word", Arg::from(echo(name))), ("list", Arg::from(list))],
+                );
+                return Ok(Reply::html(escape(&said)));
             };
-            let Ok(v) = value.parse::<f64>() else {
-                return Ok(Reply::html(escape("/report cold 32 warm 9 proposals 18")));
+            let Ok(v) = value.replace(',', ".").parse::<f64>() else {
+                return pairs();
             };
-            reported.insert(key, v);
+            reported.insert(key.to_owned(), v);
         }
         let day = self.today_for(Some(viewer));
         self.store
@@ -249,65 +257,91 @@ impl Bot<'_> {
             th.self_report_tolerance_pct,
             th.self_report_tolerance_min,
         );
-        let locale = if ru { Locale::Ru } else { Locale::En };
-        let mut out = String::from(if ru {
-            "Самоотчёт и замер:\n"
-        } else {
-            "Self-report vs measured:\n"
-        });
+        let mut out = escape(&self.say(locale, "bot-report-title", &[]));
+        out.push('\n');
         // The measured value of a figure kept from the reader is not shown
         // back to them; their heads get it.
         let view = View::of(self.config, viewer.role);
+        let number = |x: f64| crate::words::number(locale, x, 2);
         for l in &lines {
             let measured = if view.shows_figure(&l.figure) {
-                crate::metrics::kpi::number(l.measured)
+                number(l.measured)
             } else {
                 "—".to_owned()
             };
-            let _ = writeln!(
-                out,
-                "{} {}: {} / {}",
-                if l.flagged { "⚠️" } else { "✅" },
-                escape(&figure_label(&l.figure, locale)),
-                crate::metrics::kpi::number(l.reported),
-                measured
+            let line = self.say(
+                locale,
+                "bot-report-line",
+                &[
+                    ("figure", Arg::from(self.words.figure(locale, &l.figure))),
+                    ("reported", Arg::from(number(l.reported))),
+                    ("measured", Arg::from(measured)),
+                ],
             );
+            let mark = if l.flagged { "⚠️" } else { "✅" };
+            let _ = writeln!(out, "{mark} {}", escape(&line));
         }
         let mut reply = Reply::html(&out);
         // Differences beyond the tolerance go to the person's heads.
         let flagged: Vec<_> = lines.iter().filter(|l| l.flagged).collect();
         if !flagged.is_empty() {
-            let mut note = format!(
-                "⚠️ {} {}, {}:\n",
-                if ru {
-                    "Самоотчёт расходится с замером:"
-                } else {
-                    "A self-report differs from the measured figures:"
-                },
-                escape(&viewer.name),
-                day.format("%d.%m")
-            );
-            for l in flagged {
-                let _ = writeln!(
-                    note,
-                    "{}: {} / {}",
-                    escape(&figure_label(&l.figure, locale)),
-                    crate::metrics::kpi::number(l.reported),
-                    crate::metrics::kpi::number(l.measured)
-                );
-            }
-            reply.forwards = self
-                .config
-                .employees
-                .iter()
-                .filter(|e| e.role == Role::Head && e.team == viewer.team && e.id != viewer.id)
-                .filter_map(|e| e.telegram_id)
-                .map(|chat| Forward {
-                    chat,
-                    text: note.clone(),
-                })
-                .collect();
+            reply.forwards = self.heads_note(viewer, locale, day, &flagged);
         }
         Ok(reply)
     }
 }
+
+impl Bot<'_> {
+    /// A self-report's differences for the person's heads, in their team's
+    /// language (the person's).
+    fn heads_note(
+        &self,
+        viewer: &EmployeeConfig,
+        locale: Locale,
+        day: chrono::NaiveDate,
+        flagged: &[&crate::metrics::plan::SelfReportLine],
+    ) -> Vec<Forward> {
+        let number = |x: f64| crate::words::number(locale, x, 2);
+        let title = self.say(
+            locale,
+            "bot-report-note-title",
+            &[
+                ("name", Arg::from(viewer.name.as_str())),
+                ("day", Arg::from(self.day_text(locale, day))),
+            ],
+        );
+        let mut note = format!("{}\n", escape(&title));
+        for l in flagged {
+            let line = self.say(
+                locale,
+                "bot-report-note-line",
+                &[
+                    ("figure", Arg::from(self.words.figure(locale, &l.figure))),
+                    ("reported", Arg::from(number(l.reported))),
+                    ("measured", Arg::from(number(l.measured))),
+                ],
+            );
+            let _ = writeln!(note, "{}", escape(&line));
+        }
+        self.config
+            .employees
+            .iter()
+            .filter(|e| e.role == Role::Head && e.team == viewer.team && e.id != viewer.id)
+            .filter_map(|e| e.telegram_id)
+            .map(|chat| Forward {
+                chat,
+                text: note.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The figures a self-report takes by a short word.
+const REPORTED: &[&str] = &[
+    "cold_calls",
+    "warm_calls",
+    "proposals",
+    "meetings",
+    "calls_out",
+    "successful_contacts",
+];

@@ -248,7 +248,7 @@ async fn week_and_restart(
         .unwrap_or_default();
     assert!(
         note.contains(&format!("\"chat\":{ADMIN_CHAT}"))
-            && note.contains("2 firings from 2026-12-02T09:00 to 2026-12-03T09:00"),
+            && note.contains("пропущена 2 раза, с 2026-12-02T09:00 по 2026-12-03T09:00"),
         "{name}: {note}"
     );
     got.sort();
