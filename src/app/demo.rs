@@ -174,6 +174,24 @@ fn remove_database(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The Sunday of the last complete week by `last_day`, as `serve` sends the
+/// weekly report on the Monday after: `last_day`'s week when none of its
+/// working days is left, else the week before.
+fn last_complete_week(team: &crate::config::TeamConfig, last_day: NaiveDate) -> NaiveDate {
+    let week = crate::report::weekly::week_start(last_day);
+    let sunday = week + chrono::Duration::days(6);
+    let left = last_day
+        .iter_days()
+        .skip(1)
+        .take_while(|d| *d <= sunday)
+        .any(|d| team.is_working_day(d));
+    if left {
+        week - chrono::Duration::days(1)
+    } else {
+        sunday
+    }
+}
+
 /// Generates, writes and ingests the demo department.
 pub async fn run(
     seed: u64,
@@ -246,22 +264,7 @@ pub async fn run(
             .and_hms_opt(9, 0, 0)
             .unwrap_or_default(),
     );
-    // The weekly report of the last complete week, as `serve` sends it on
-    // the Monday after: the data's last week when none of its working days
-    // is left, else the week before.
-    let week = crate::report::weekly::week_start(last_day);
-    let sunday = week + chrono::Duration::days(6);
-    let team_config = super::team(&config, "moscow")?;
-    let left = last_day
-        .iter_days()
-        .skip(1)
-        .take_while(|d| *d <= sunday)
-        .any(|d| team_config.is_working_day(d));
-    let last_sunday = if left {
-        week - chrono::Duration::days(1)
-    } else {
-        sunday
-    };
+    let last_sunday = last_complete_week(super::team(&config, "moscow")?, last_day);
     let weekly = super::weekly::write_weekly(
         store.as_ref(),
         &config,

@@ -1,0 +1,156 @@
+//! The digest's charts: the team pulse heat map, the funnel over its
+//! window, plan vs actual, and a call pulse per manager.
+
+use std::collections::HashMap;
+
+use chrono::Timelike;
+
+use crate::config::TeamConfig;
+use crate::domain::Call;
+use crate::metrics::funnel::Funnel;
+use crate::metrics::pulse::HeatRow;
+use crate::render::charts;
+use crate::report::digest::{IDLE_ALERT_SECS, short_name};
+use crate::report::figures::FiguresReport;
+use crate::words::{Arg, Words};
+
+/// The pulse chart's legend: successful, short, not answered, idle.
+pub(in crate::app) fn pulse_legend(words: Words) -> [String; 4] {
+    [
+        "chart-pulse-successful",
+        "chart-pulse-short",
+        "chart-pulse-unanswered",
+        "chart-pulse-idle",
+    ]
+    .map(|id| words.text(id, &[]))
+}
+
+/// Teams up to this size get a pulse chart for everyone; larger ones only for
+/// the people the digest flags.
+const PULSE_CHARTS_FOR_ALL: usize = 20;
+
+/// Per manager, each plan line's completion, for the plan vs actual chart.
+pub(in crate::app) fn plan_chart_rows(
+    report: &FiguresReport,
+    words: Words,
+) -> Vec<(String, Vec<(String, f64)>)> {
+    report
+        .employees
+        .iter()
+        .map(|e| {
+            let lines = e
+                .plan
+                .lines
+                .iter()
+                .filter_map(|l| l.completion.map(|c| (words.short_figure(&l.figure), c)))
+                .collect();
+            (short_name(&e.name), lines)
+        })
+        .collect()
+}
+
+/// What the digest's charts need beside the day's figures and calls.
+pub(super) struct ChartInputs<'a> {
+    pub success_secs: i64,
+    /// The team's funnel over its window, and the window in days.
+    pub funnel: (&'a Funnel, i64),
+    pub words: Words<'a>,
+}
+
+/// Draws the digest's charts (off the async runtime's threads).
+pub(super) fn draw_charts(
+    report: &FiguresReport,
+    calls: &[Call],
+    team: &TeamConfig,
+    inputs: ChartInputs<'_>,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let ChartInputs {
+        success_secs,
+        funnel: (window_funnel, window_days),
+        words,
+    } = inputs;
+    let tz = team.timezone;
+    let day = report.period.first_day;
+    let names: HashMap<&str, &str> = report
+        .employees
+        .iter()
+        .map(|e| (e.employee_id.as_str(), e.name.as_str()))
+        .collect();
+    let day_words = words.day(day);
+    let on_day = |id: &str| words.text(id, &[("day", Arg::from(day_words.as_str()))]);
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let timed = |name: String, started: std::time::Instant, png: Vec<u8>| {
+        tracing::info!(chart = %name, millis = started.elapsed().as_secs_f64() * 1000.0, bytes = png.len(), "chart");
+        (name, png)
+    };
+    let heat_rows: Vec<(String, HeatRow)> = report
+        .heat_map
+        .iter()
+        .map(|r| {
+            (
+                short_name(
+                    names
+                        .get(r.employee_id.as_str())
+                        .copied()
+                        .unwrap_or(&r.employee_id),
+                ),
+                r.clone(),
+            )
+        })
+        .collect();
+    let first_hour = team.work_start.hour().saturating_sub(1);
+    let last_hour = team.work_end.hour().min(23);
+    let title = on_day("chart-team-pulse");
+    let t = std::time::Instant::now();
+    out.push(timed(
+        "heatmap".to_owned(),
+        t,
+        charts::heat_map_chart(&title, &heat_rows, first_hour, last_hour)?,
+    ));
+    let title = words.text("chart-team-funnel", &[("days", Arg::from(window_days))]);
+    let t = std::time::Instant::now();
+    out.push(timed(
+        "funnel".to_owned(),
+        t,
+        charts::funnel_chart(&title, window_funnel, None)?,
+    ));
+    let plan_rows = plan_chart_rows(report, words);
+    let title = on_day("chart-plan");
+    let t = std::time::Instant::now();
+    out.push(timed(
+        "plan".to_owned(),
+        t,
+        charts::plan_chart(&title, &plan_rows)?,
+    ));
+    let everyone = report.employees.len() <= PULSE_CHARTS_FOR_ALL;
+    for e in &report.employees {
+        let Some(pulse) = e.pulse.iter().find(|p| p.day == day) else {
+            continue;
+        };
+        let flagged = pulse.idle_gaps.iter().any(|g| {
+            g.start != pulse.working_hours.start
+                && g.end != pulse.working_hours.end
+                && g.seconds() >= IDLE_ALERT_SECS
+        });
+        if !(everyone || flagged) {
+            continue;
+        }
+        let mine: Vec<Call> = calls
+            .iter()
+            .filter(|c| c.employee_id.as_deref() == Some(e.employee_id.as_str()))
+            .cloned()
+            .collect();
+        let title = words.text(
+            "chart-manager-pulse",
+            &[
+                ("name", Arg::from(e.name.as_str())),
+                ("day", Arg::from(day_words.as_str())),
+            ],
+        );
+        let t = std::time::Instant::now();
+        let png =
+            charts::pulse_chart(&title, pulse, &mine, tz, success_secs, &pulse_legend(words))?;
+        out.push(timed(format!("pulse-{}", e.employee_id), t, png));
+    }
+    Ok(out)
+}
