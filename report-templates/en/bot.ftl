@@ -97,20 +97,6 @@ bot-top-title = { $period ->
    *[week] <b>Activity plan</b> this week, { $first }–{ $last }
 }
 
-bot-month = { $m ->
-    [1] January
-    [2] February
-    [3] March
-    [4] April
-    [5] May
-    [6] June
-    [7] July
-    [8] August
-    [9] September
-    [10] October
-    [11] November
-   *[12] December
-} { $y }
 bot-kpi-title = <b>Bonus: { $name }, { $month }</b>
 bot-kpi-no-scheme = No bonus scheme for the position "{ $position }" this month.
 bot-kpi-total = Total: { $amount }
@@ -121,10 +107,7 @@ bot-report-line = { $figure }: { $reported } / { $measured }
 bot-report-note-title = ⚠️ A self-report differs from the measured figures: { $name }, { $day }
 bot-report-note-line = { $figure }: reported { $reported }, measured { $measured }
 
-## Figures the bot is asked about whose names messages.ftl lacks so far
-# (their place is messages.ftl, with the others).
 
-figure-plan_completion = Activity plan completion
 
 ## Notes to the admin
 

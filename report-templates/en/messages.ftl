@@ -198,3 +198,19 @@ days = { $n } { $n ->
     [one] day
    *[other] days
 }
+
+month-label = { $m ->
+    [1] January
+    [2] February
+    [3] March
+    [4] April
+    [5] May
+    [6] June
+    [7] July
+    [8] August
+    [9] September
+    [10] October
+    [11] November
+   *[12] December
+} { $y }
+figure-plan_completion = Activity plan completion

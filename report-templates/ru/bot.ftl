@@ -100,20 +100,6 @@ bot-top-title = { $period ->
    *[week] <b>План активности</b> за неделю, { $first }–{ $last }
 }
 
-bot-month = { $m ->
-    [1] январь
-    [2] февраль
-    [3] март
-    [4] апрель
-    [5] май
-    [6] июнь
-    [7] июль
-    [8] август
-    [9] сентябрь
-    [10] октябрь
-    [11] ноябрь
-   *[12] декабрь
-} { $y }
 bot-kpi-title = <b>Премия: { $name }, { $month }</b>
 bot-kpi-no-scheme = Для должности «{ $position }» схемы премии в этом месяце нет.
 bot-kpi-total = Итого: { $amount }
@@ -124,10 +110,7 @@ bot-report-line = { $figure }: { $reported } / { $measured }
 bot-report-note-title = ⚠️ Самоотчёт расходится с замером: { $name }, { $day }
 bot-report-note-line = { $figure }: в отчёте { $reported }, по данным { $measured }
 
-## Показатели, которые спрашивают в боте, а в messages.ftl их названия пока нет
-# (место этим названиям — в messages.ftl, рядом с остальными).
 
-figure-plan_completion = Выполнение плана активности
 
 ## Заметки администратору
 

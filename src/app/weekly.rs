@@ -311,7 +311,10 @@ pub async fn write_weekly(
         templates,
         dir,
         model,
-        kpi: week.kpi.as_ref().map(crate::report::kpi::section),
+        kpi: week
+            .kpi
+            .as_ref()
+            .map(|k| crate::report::kpi::section(k, words)),
         subject,
     };
 

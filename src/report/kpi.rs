@@ -241,12 +241,14 @@ pub struct Place {
     pub employee_id: String,
     pub name: String,
     pub value: f64,
-    pub shown: String,
+    /// The value as the reader's catalog words it (an amount, a share, a
+    /// number).
+    pub shown: crate::metrics::Value,
 }
 
 /// The team ranked, highest first; equal values share a rank.
 pub fn leaderboard(report: &KpiReport, by: &RankBy) -> Vec<Place> {
-    let mut places: Vec<(f64, String, &KpiRow)> = report
+    let mut places: Vec<(f64, crate::metrics::Value, &KpiRow)> = report
         .rows
         .iter()
         .map(|r| {
@@ -255,12 +257,18 @@ pub fn leaderboard(report: &KpiReport, by: &RankBy) -> Vec<Place> {
                     let b = r.result.as_ref().map(|x| x.bonus).unwrap_or(0.0);
                     (
                         b,
-                        format!("{} {}", crate::metrics::kpi::number(b), report.currency),
+                        crate::metrics::Value::Money {
+                            amount: b,
+                            currency: report.currency.clone(),
+                        },
                     )
                 }
                 RankBy::Plan => {
-                    let p = r.plan_completion.unwrap_or(0.0) * 100.0;
-                    (p, format!("{} %", p.round()))
+                    let p = r.plan_completion.unwrap_or(0.0);
+                    (
+                        p * 100.0,
+                        crate::metrics::Value::Share((p * 100.0).round() / 100.0),
+                    )
                 }
                 RankBy::Figure(key) => {
                     let v = r
@@ -268,7 +276,7 @@ pub fn leaderboard(report: &KpiReport, by: &RankBy) -> Vec<Place> {
                         .get(key)
                         .map(crate::metrics::kpi::in_rule_terms)
                         .unwrap_or(0.0);
-                    (v, crate::metrics::kpi::number(v))
+                    (v, crate::metrics::Value::Number(v))
                 }
             };
             (value, shown, r)
@@ -331,8 +339,8 @@ pub struct KpiSection {
     pub total_forecast: Option<String>,
 }
 
-pub fn section(report: &KpiReport) -> KpiSection {
-    let money = |v: f64| format!("{} {}", crate::metrics::kpi::number(v), report.currency);
+pub fn section(report: &KpiReport, words: crate::words::Words) -> KpiSection {
+    let money = |v: f64| words.money(v, &report.currency);
     let lines = leaderboard(report, &RankBy::Bonus)
         .into_iter()
         .filter_map(|place| {
@@ -351,7 +359,7 @@ pub fn section(report: &KpiReport) -> KpiSection {
         })
         .collect();
     KpiSection {
-        month: report.month.clone(),
+        month: words.month(report.first_day),
         through: report.through.format("%d.%m").to_string(),
         lines,
         total: money(report.total_bonus),

@@ -419,6 +419,27 @@ impl Catalog {
         }
     }
 
+    /// A month with its year: «декабрь 2026», `December 2026`.
+    pub fn month(&self, locale: Locale, day: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        self.text(
+            locale,
+            "month-label",
+            &[
+                ("m", Arg::from(i64::from(day.month()))),
+                ("y", Arg::Text(day.year().to_string())),
+            ],
+        )
+    }
+
+    /// A value of a rule, or of a table cell, in the words of `locale`.
+    pub fn value_text(&self, locale: Locale, value: &Value) -> String {
+        match self.value(locale, value) {
+            Arg::Number(n) => number(locale, n, 2),
+            Arg::Text(t) => t,
+        }
+    }
+
     /// A day with its weekday: «вт 17.11», `Tue 17.11`.
     pub fn day(&self, locale: Locale, day: chrono::NaiveDate) -> String {
         use chrono::Datelike;
@@ -486,6 +507,12 @@ impl Words<'_> {
     }
     pub fn day(&self, day: chrono::NaiveDate) -> String {
         self.catalog.day(self.locale, day)
+    }
+    pub fn month(&self, day: chrono::NaiveDate) -> String {
+        self.catalog.month(self.locale, day)
+    }
+    pub fn value(&self, value: &Value) -> String {
+        self.catalog.value_text(self.locale, value)
     }
     pub fn period(&self, first: chrono::NaiveDate, last: chrono::NaiveDate) -> String {
         self.catalog.period(self.locale, first, last)

@@ -473,13 +473,17 @@ fn report_kpi_on_the_demo_adds_up_and_check_config_guards_the_month() {
     let said = text(&digest);
     assert!(digest.status.success(), "{said}");
     let block = said
-        .split("💰 Премия за 2026-11, по 21.11 → прогноз на конец месяца\n")
+        .split("💰 Премия за ноябрь 2026, по 21.11 → прогноз на конец месяца\n")
         .nth(1)
         .unwrap_or_else(|| panic!("{said}"));
     let lines: Vec<&str> = block.lines().take_while(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 4, "{said}");
     for (line, row) in lines.iter().zip(json["leaderboard"].as_array().unwrap()) {
-        let bonus = salespulse::metrics::kpi::number(row["value"].as_f64().unwrap());
+        let bonus = salespulse::words::number(
+            salespulse::config::Locale::Ru,
+            row["value"].as_f64().unwrap(),
+            2,
+        );
         assert!(line.contains(&format!("{bonus} ₽ → ")), "{line} vs {row}");
     }
 

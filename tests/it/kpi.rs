@@ -363,7 +363,10 @@ async fn leaderboards_rank_and_show_what_the_viewer_may_see() {
     let order: Vec<(usize, &str)> = by_bonus.iter().map(|p| (p.rank, p.name.as_str())).collect();
     assert_eq!(order, vec![(1, "Bob"), (2, "Ann")]);
     let by_meetings = leaderboard(&report, &"meetings".parse().unwrap());
-    assert_eq!(by_meetings[0].shown, "3");
+    assert_eq!(
+        by_meetings[0].shown,
+        salespulse::metrics::Value::Number(3.0)
+    );
     assert!("nonsense".parse::<RankBy>().is_err());
     // A manager sees their own line (kpi.leaderboard = "own"); the head all.
     let ann_sees = visible_places(&config, "ann", &by_bonus);

@@ -119,7 +119,7 @@ pub async fn write_digest(
     if config.kpi.in_digest && !config.kpi.schemes.is_empty() {
         let kpi = crate::report::kpi::build(store, config, &Scope::Team(team.to_owned()), day, now)
             .await?;
-        let mut section = crate::report::kpi::section(&kpi);
+        let mut section = crate::report::kpi::section(&kpi, words);
         for line in &mut section.lines {
             line.name = crate::report::digest::short_name(&line.name);
         }

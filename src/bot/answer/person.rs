@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::super::parse::echo;
 use super::{Bot, Reply, SHORT_WORDS, escape, figure_key, known_figures, record_lines};
@@ -57,14 +57,7 @@ impl Bot<'_> {
         let cur = report.currency.as_str();
         let money = |amount: f64| self.words.money(locale, amount, cur);
         let first = report.first_day;
-        let month_name = self.say(
-            locale,
-            "bot-month",
-            &[
-                ("m", Arg::from(i64::from(first.month()))),
-                ("y", Arg::from(first.year().to_string())),
-            ],
-        );
+        let month_name = self.words.month(locale, first);
         let mut out = String::new();
         for place in leaderboard(&report, &RankBy::Bonus) {
             let Some(row) = report

@@ -190,7 +190,9 @@ impl Bot<'_> {
             let _ = writeln!(
                 table,
                 "{:>2}. {:<14} {:>6}",
-                place.rank, place.name, place.shown
+                place.rank,
+                place.name,
+                self.words.value_text(locale, &place.shown)
             );
         }
         out.push_str(&pre(&table));
