@@ -225,7 +225,10 @@ fn bonus_table(s: Speech<'_>, report: &KpiReport, places: &[&Place]) -> String {
         "cli-kpi-title",
         &[
             ("team", Arg::from(report.team_name.as_str())),
-            ("month", Arg::from(report.month.as_str())),
+            (
+                "month",
+                Arg::from(s.catalog.month(s.locale, report.first_day)),
+            ),
             ("through", Arg::from(s.date(report.through))),
             ("gone", Arg::from(report.working_days_gone)),
             ("days", Arg::from(u64::from(report.working_days))),
@@ -356,7 +359,10 @@ fn person_rules(out: &mut String, s: Speech<'_>, report: &KpiReport, row: &KpiRo
             &[
                 ("name", Arg::from(row.name.as_str())),
                 ("position", Arg::from(position)),
-                ("month", Arg::from(report.month.as_str())),
+                (
+                    "month",
+                    Arg::from(s.catalog.month(s.locale, report.first_day)),
+                ),
             ],
         );
         let _ = writeln!(out, "\n{line}");
