@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::figures::{EmployeeFigures, FiguresReport};
 use super::visibility::View;
-use crate::config::{Locale, StageConfig};
+use crate::config::StageConfig;
 use crate::domain::FigureGroup;
 use crate::metrics::plan::PlanStatus;
 use crate::words::Words;
@@ -17,12 +17,6 @@ use crate::words::Words;
 pub fn hours_minutes(seconds: f64) -> String {
     let minutes = (seconds / 60.0).round() as i64;
     format!("{}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// A plan figure's short name for people: `cold_calls` → «Холодные» (the
-/// built-in catalog's words).
-pub fn figure_label(key: &str, locale: Locale) -> String {
-    crate::words::Catalog::built_in().short_figure(locale, key)
 }
 
 /// The short name a table row shows: the surname.

@@ -7,19 +7,12 @@ use serde::Serialize;
 
 use super::digest::short_name;
 use super::figures::{EmployeeFigures, FiguresReport};
-use crate::config::Locale;
 use crate::metrics::Figure;
 use crate::words::Words;
 
 /// Monday of the week `day` is in.
 pub fn week_start(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
-}
-
-/// Money for people, rounded to what a head reads: «4,2 млн ₽», «850 тыс.
-/// ₽»; `RUB 4.2M` (the built-in catalog's words).
-pub fn money(minor: f64, locale: Locale) -> String {
-    crate::words::Catalog::built_in().money_short(locale, minor / 100.0, "RUB")
 }
 
 #[derive(Debug, Clone, Serialize)]

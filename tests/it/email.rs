@@ -216,11 +216,16 @@ fn check_weekly_message(raw: &[u8]) {
         .expect("the XLSX opens");
     assert_eq!(
         xlsx.sheet_names(),
-        ["Managers by day", "Stuck deals", "Overdue tasks", "KPI"]
+        [
+            "Менеджеры по дням",
+            "Зависшие сделки",
+            "Просроченные задачи",
+            "Премия KPI"
+        ]
     );
-    let days = xlsx.worksheet_range("Managers by day").unwrap();
+    let days = xlsx.worksheet_range("Менеджеры по дням").unwrap();
     let rows: Vec<&[Data]> = days.rows().collect();
-    assert_eq!(rows[0][1], Data::String("Manager".into()));
+    assert_eq!(rows[0][1], Data::String("Менеджер".into()));
     // 5 managers × 7 days.
     assert_eq!(rows.len() - 1, 35, "rows of the week");
     let column = |name: &str| -> i64 {
@@ -247,14 +252,14 @@ fn check_weekly_message(raw: &[u8]) {
     assert_eq!(manager_lines.len(), 5, "{text}");
     let calls: i64 = manager_lines.iter().map(|f| number(f[1])).sum();
     let successful: i64 = manager_lines.iter().map(|f| number(f[2])).sum();
-    let out_in = column("Calls out") + column("Calls in");
+    let out_in = column("Исходящие") + column("Входящие");
     assert!(calls > 0);
     assert_eq!(calls, out_in, "calls in text vs workbook");
-    assert_eq!(successful, column("Successful"), "successful contacts");
+    assert_eq!(successful, column("Результативные"), "successful contacts");
 
     // The KPI sheet: each manager's amounts add up to their bonus line, and
     // the plain text's bonus table carries the same bonuses.
-    let kpi = xlsx.worksheet_range("KPI").unwrap();
+    let kpi = xlsx.worksheet_range("Премия KPI").unwrap();
     let kpi: Vec<&[Data]> = kpi.rows().skip(1).collect();
     let cell = |r: &[Data], c: usize| match &r[c] {
         Data::Float(f) => *f,
@@ -265,22 +270,26 @@ fn check_weekly_message(raw: &[u8]) {
     let mut bonuses = Vec::new();
     for r in &kpi {
         let label = r[3].to_string();
-        if label.starts_with("Bonus") {
+        if label.starts_with("Премия") {
             assert!((cell(r, 6) - amounts).abs() < 0.01, "{r:?}");
             bonuses.push(cell(r, 6));
             amounts = 0.0;
         } else {
             amounts += cell(r, 6);
-            let value = salespulse::metrics::kpi::number(cell(r, 5));
+            // Amounts to the kopeck, shares to a tenth of a percent.
+            let working = r[7].to_string();
+            let shown = |decimals| {
+                salespulse::words::number(salespulse::config::Locale::Ru, cell(r, 5), decimals)
+            };
             assert!(
-                r[7].to_string().contains(&value),
+                working.contains(&shown(2)) || working.contains(&shown(1)),
                 "the working shows the value: {r:?}"
             );
         }
     }
     assert_eq!(bonuses.len(), 5);
     for b in &bonuses {
-        let shown = salespulse::metrics::kpi::number(*b);
+        let shown = salespulse::words::number(salespulse::config::Locale::Ru, *b, 2);
         assert!(text.contains(&format!(": {shown} ₽")), "{shown} in {text}");
     }
 

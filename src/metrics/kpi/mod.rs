@@ -69,29 +69,6 @@ pub struct SchemeResult {
     pub bonus: f64,
 }
 
-/// A number with grouped thousands: `7 000`, `72.5`. Rules do not use it
-/// (their values are data, worded by `words`); it stays for the lines the
-/// bot and the digest still write themselves.
-pub fn number(v: f64) -> String {
-    let rounded = (v * 100.0).round() / 100.0;
-    let whole = rounded.trunc().abs() as u64;
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(' ');
-        }
-        grouped.push(c);
-    }
-    let sign = if rounded < 0.0 { "-" } else { "" };
-    let frac = (rounded.abs().fract() * 100.0).round() as u64;
-    match frac {
-        0 => format!("{sign}{grouped}"),
-        f if f.is_multiple_of(10) => format!("{sign}{grouped}.{}", f / 10),
-        f => format!("{sign}{grouped}.{f:02}"),
-    }
-}
-
 /// A figure's value in the terms a target is written in.
 pub fn in_rule_terms(f: &Figure) -> f64 {
     match f.unit {

@@ -320,13 +320,3 @@ fn the_forecast_carries_sums_at_the_pace_and_leaves_shares() {
     // A share is not carried forward, nor is its rule.
     assert_eq!(ahead["plan_completion"].rule, now["plan_completion"].rule);
 }
-
-#[test]
-fn numbers_read_with_grouped_thousands() {
-    assert_eq!(number(7000.0), "7 000");
-    assert_eq!(number(1_234_567.0), "1 234 567");
-    assert_eq!(number(72.5), "72.5");
-    assert_eq!(number(0.0), "0");
-    assert_eq!(number(999.0), "999");
-    assert_eq!(number(63_153.6), "63 153.6");
-}
