@@ -444,7 +444,7 @@ fn report_kpi_on_the_demo_adds_up_and_check_config_guards_the_month() {
     let out = kpi("text");
     let said = text(&out);
     assert!(
-        said.contains("KPI: Отдел продаж «Москва» за 2026-11"),
+        said.contains("KPI: Отдел продаж «Москва» за ноябрь 2026"),
         "{said}"
     );
     assert!(said.contains("встречи: "), "{said}");
