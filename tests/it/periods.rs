@@ -127,3 +127,73 @@ async fn a_day_under_way_counts_pro_rata_in_plans_and_the_kpi_pace() {
         assert!(at_noon.total_forecast.is_some());
     }
 }
+
+/// The team's calls (out and in) over `[first, last]`.
+fn calls(r: &FiguresReport) -> f64 {
+    r.employees
+        .iter()
+        .map(|e| e.telephony.calls_out.value + e.telephony.calls_in.value)
+        .sum()
+}
+
+#[tokio::test]
+async fn a_week_under_way_is_compared_with_the_same_weekdays_of_the_week_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = DemoPaths {
+        database: dir.path().join("demo.db"),
+        data_dir: dir.path().join("data"),
+        config: dir.path().join("demo.toml"),
+        out_dir: dir.path().join("out"),
+    };
+    let outcome = demo::run(5, 3, 12, day("2026-12-02"), paths, false)
+        .await
+        .unwrap();
+    let config = Config::load(&outcome.paths.config).unwrap();
+    let store = salespulse::storage::open(config.database_url.expose())
+        .await
+        .unwrap();
+    let now = moscow("2026-12-02 19:00");
+    let out = dir.path().join("weekly");
+    let files = salespulse::app::weekly::write_weekly(
+        &store,
+        &config,
+        "moscow",
+        day("2026-12-02"),
+        now,
+        &out,
+        salespulse::config::Delivery::File,
+    )
+    .await
+    .unwrap();
+    let html = std::fs::read_to_string(&files.html).unwrap();
+    // The headline row of calls: its cells' text.
+    let row = html
+        .split("<tr")
+        .find(|r| r.contains("<td>Звонки</td>"))
+        .unwrap_or_else(|| panic!("{html}"));
+    let cells: Vec<String> = row
+        .split("<td")
+        .skip(1)
+        .map(|c| {
+            let inner = c.split_once('>').map_or("", |(_, rest)| rest);
+            inner
+                .split('<')
+                .filter_map(|part| part.rsplit('>').next())
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        })
+        .collect();
+    let team = Scope::Team("moscow".into());
+    let build = |first, last| figures::build(&store, &config, &team, day(first), day(last), now);
+    let this = calls(&build("2026-11-30", "2026-12-06").await.unwrap());
+    let same_days = calls(&build("2026-11-23", "2026-11-25").await.unwrap());
+    let whole = calls(&build("2026-11-23", "2026-11-29").await.unwrap());
+    assert!(whole > same_days, "{whole} {same_days}");
+    let n = |v: f64| salespulse::words::number(salespulse::config::Locale::Ru, v, 0);
+    assert_eq!(
+        (cells[1].as_str(), cells[2].as_str()),
+        (n(this).as_str(), n(same_days).as_str()),
+        "{cells:?}: this week {this}, Mon–Wed before {same_days}, the whole week before {whole}"
+    );
+}
