@@ -104,14 +104,29 @@ fn foreign_words(mine: &str, other: &str, cyrillic: bool, data: &str) -> BTreeSe
         .collect()
 }
 
-/// What a person reads of a report directory: its texts and pages.
+/// What a person reads of a report directory: its texts and pages, and the
+/// workbook's sheet names and column titles.
 fn report_texts(out: &Path) -> Vec<(String, String)> {
+    use calamine::Reader;
     let mut texts = Vec::new();
     for entry in std::fs::read_dir(out).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.ends_with(".txt") || name.ends_with(".html") {
             texts.push((name, std::fs::read_to_string(&path).unwrap()));
+        } else if name.ends_with(".xlsx") {
+            let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+            let mut words = book.sheet_names().join(" · ");
+            for sheet in book.sheet_names() {
+                let range = book.worksheet_range(&sheet).unwrap();
+                if let Some(header) = range.rows().next() {
+                    for cell in header {
+                        words.push_str(" · ");
+                        words.push_str(&cell.to_string());
+                    }
+                }
+            }
+            texts.push((name, words));
         }
     }
     texts
