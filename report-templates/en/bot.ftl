@@ -117,3 +117,4 @@ admin-missed-many = ⚠️ The schedule "{ $schedule }" was missed { $n } { $n -
    *[other] times
 }, from { $first } to { $last } ({ $tz }): salespulse was not running. Not sent.
 admin-chat-disabled = ⚠️ Chat { $chat } no longer gets reports: { $reason }.
+admin-not-delivered = ⚠️ Not delivered: "{ $schedule }" { $slot } → { $recipient }: { $why }

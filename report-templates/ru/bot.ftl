@@ -121,3 +121,4 @@ admin-missed-many = ⚠️ Рассылка «{ $schedule }» пропущена
    *[many] раз
 }, с { $first } по { $last } ({ $tz }): salespulse не работал. Не отправлено.
 admin-chat-disabled = ⚠️ Чат { $chat } больше не получает отчёты: { $reason }.
+admin-not-delivered = ⚠️ Не доставлено: «{ $schedule }» { $slot } → { $recipient }: { $why }

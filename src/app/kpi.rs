@@ -184,16 +184,6 @@ pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result
     Ok(store)
 }
 
-/// The KPI report as text in English (the bot's `/kpi` answer until it
-/// words it in the team's language: see [`render_text_in`]).
-pub fn render_text(report: &KpiReport, places: &[&Place], explain: bool) -> String {
-    let s = Speech {
-        catalog: crate::words::Catalog::built_in(),
-        locale: crate::config::Locale::En,
-    };
-    render_text_in(s, report, places, explain)
-}
-
 /// The KPI report as text in `s`'s words: the bonus table, then each
 /// person's amounts opened into their rules; with `explain`, each figure's
 /// own rule and the records behind it.

@@ -205,6 +205,39 @@ where
     Ok(())
 }
 
+/// The admin's chat, and the words notes to it are written in: the first
+/// team's language, with the admin's own messages.
+#[derive(Clone)]
+pub struct AdminChat {
+    pub chat: i64,
+    pub words: std::sync::Arc<Catalog>,
+    pub locale: Locale,
+}
+
+impl AdminChat {
+    /// The config's `[telegram] admin_chat_id`, if any, with its words.
+    pub fn of(config: &Config) -> Result<Option<Self>, crate::words::CatalogError> {
+        let Some(chat) = config.telegram.as_ref().and_then(|t| t.admin_chat_id) else {
+            return Ok(None);
+        };
+        Ok(Some(AdminChat {
+            chat,
+            words: std::sync::Arc::new(Catalog::new(config.templates_dir.as_deref())?),
+            locale: config.teams.first().map_or(Locale::Ru, |t| t.locale),
+        }))
+    }
+
+    /// The note about a chat that refuses the bot.
+    pub fn chat_disabled(&self, chat: i64, reason: &str) -> String {
+        chat_disabled_note(&self.words, self.locale, chat, reason)
+    }
+
+    /// The message `id` with `args`, in the admin's words.
+    pub fn note(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        self.words.text(self.locale, id, args)
+    }
+}
+
 /// The admin's note about a chat that refuses the bot, in `locale`.
 pub fn chat_disabled_note(words: &Catalog, locale: Locale, chat: i64, reason: &str) -> String {
     crate::render::telegram::escape(&words.text(
@@ -218,12 +251,11 @@ pub fn chat_disabled_note(words: &Catalog, locale: Locale, chat: i64, reason: &s
 }
 
 /// Marks a chat that refuses the bot, so it is not sent to again, and tells
-/// the admin chat (in the built-in words of the default language; the
-/// workers word it with [`disable_chat_noting`]).
+/// the admin chat in its words.
 pub async fn disable_chat<R>(
     bot: &R,
     store: &Store,
-    admin: Option<i64>,
+    admin: Option<&AdminChat>,
     chat: i64,
     reason: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -231,8 +263,10 @@ pub async fn disable_chat<R>(
 where
     R: Requester<Err = RequestError>,
 {
-    let note = chat_disabled_note(Catalog::built_in(), Locale::Ru, chat, reason);
-    disable_chat_noting(bot, store, admin, chat, reason, now, &note).await
+    let note = admin
+        .map(|a| a.chat_disabled(chat, reason))
+        .unwrap_or_default();
+    disable_chat_noting(bot, store, admin.map(|a| a.chat), chat, reason, now, &note).await
 }
 
 /// Marks a chat that refuses the bot, and tells the admin chat `note`.
@@ -266,7 +300,7 @@ where
 pub async fn deliver<R>(
     bot: &R,
     store: &Store,
-    admin: Option<i64>,
+    admin: Option<&AdminChat>,
     chats: &[i64],
     out: &Outgoing,
     now: chrono::DateTime<chrono::Utc>,

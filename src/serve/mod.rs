@@ -94,7 +94,7 @@ pub async fn run(
             Some(e) => Some(crate::delivery::email::Mailer::new(e)?),
             None => None,
         },
-        admin_chat: config.telegram.as_ref().and_then(|t| t.admin_chat_id),
+        admin_chat: crate::delivery::telegram::AdminChat::of(&config)?,
         journal: config.serve.journal.clone(),
     });
 

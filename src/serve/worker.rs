@@ -18,6 +18,7 @@ use super::firing::Payload;
 use crate::delivery::email::{Mailer, SendError};
 use crate::delivery::telegram::{disable_chat, refusal, send_part};
 use crate::storage::{OutboxRow, Recipient, Store};
+use crate::words::Arg;
 
 /// How rows are retried.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +63,7 @@ impl RetryPolicy {
 pub struct Channels {
     pub telegram: Option<Throttle<teloxide::Bot>>,
     pub mailer: Option<Mailer>,
-    pub admin_chat: Option<i64>,
+    pub admin_chat: Option<crate::delivery::telegram::AdminChat>,
     /// A line per row sent is appended here (an audit of what went out).
     pub journal: Option<PathBuf>,
 }
@@ -271,7 +272,7 @@ async fn send(
                         if let Err(e) = disable_chat(
                             bot,
                             store.as_ref(),
-                            channels.admin_chat,
+                            channels.admin_chat.as_ref(),
                             chat,
                             &reason,
                             lease.clock.now(),
@@ -305,21 +306,26 @@ fn timed_out(limit: std::time::Duration) -> String {
 
 /// Tells the admin chat about a row that will not go (best effort).
 async fn tell_admin(channels: &Channels, row: &OutboxRow, why: &str) {
-    let (Some(bot), Some(admin)) = (&channels.telegram, channels.admin_chat) else {
+    let (Some(bot), Some(admin)) = (&channels.telegram, &channels.admin_chat) else {
         return;
     };
-    if row.recipient == Recipient::Telegram(admin) {
+    if row.recipient == Recipient::Telegram(admin.chat) {
         return;
     }
-    let note = format!(
-        "⚠️ Не доставлено / not delivered: «{}» {} → {}: {}",
-        row.schedule, row.slot, row.recipient, why
+    let note = admin.note(
+        "admin-not-delivered",
+        &[
+            ("schedule", Arg::from(row.schedule.as_str())),
+            ("slot", Arg::from(row.slot.to_string())),
+            ("recipient", Arg::from(row.recipient.to_string())),
+            ("why", Arg::from(why)),
+        ],
     );
     let out = crate::delivery::telegram::Outgoing {
         messages: vec![crate::render::telegram::escape(&note)],
         ..Default::default()
     };
-    if let Err(e) = send_part(bot, ChatId(admin), &out, 0).await {
+    if let Err(e) = send_part(bot, ChatId(admin.chat), &out, 0).await {
         tracing::error!(error = %e, "could not tell the admin chat");
     }
 }

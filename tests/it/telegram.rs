@@ -303,7 +303,7 @@ mod against_our_fake {
         let first = deliver(
             &bot,
             db.store.as_ref(),
-            Some(7),
+            Some(&super::admin7()),
             &[666, 42],
             &out,
             chrono::Utc::now(),
@@ -324,6 +324,11 @@ mod against_our_fake {
             .collect();
         assert_eq!(to_admin.len(), 1);
         assert!(to_admin[0].body.contains("666"));
+        assert!(
+            to_admin[0].body.contains("больше не получает отчёты"),
+            "{}",
+            to_admin[0].body
+        );
         // The photos went as one media group, the caption on the first.
         let groups = fake.calls("sendmediagroup");
         assert_eq!(groups.len(), 1);
@@ -345,7 +350,7 @@ mod against_our_fake {
         let second = deliver(
             &bot,
             db.store.as_ref(),
-            Some(7),
+            Some(&super::admin7()),
             &[666, 42],
             &out,
             chrono::Utc::now(),
@@ -580,4 +585,13 @@ async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
     let groups = fake.calls("sendmediagroup");
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].body.matches("\"type\":\"photo\"").count(), 6);
+}
+
+/// The admin chat 7, told in the built-in Russian words.
+fn admin7() -> salespulse::delivery::telegram::AdminChat {
+    salespulse::delivery::telegram::AdminChat {
+        chat: 7,
+        words: std::sync::Arc::new(salespulse::words::Catalog::new(None).unwrap()),
+        locale: salespulse::config::Locale::Ru,
+    }
 }

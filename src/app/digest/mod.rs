@@ -435,11 +435,12 @@ pub async fn send_digest(
     );
     let bot = crate::delivery::telegram::bot(config)?
         .throttle(teloxide::adaptors::throttle::Limits::default());
-    let admin = config.telegram.as_ref().and_then(|t| t.admin_chat_id);
+    let admin = crate::delivery::telegram::AdminChat::of(config)?;
     let mut outcomes = Vec::new();
     for (chat, out) in digest_deliveries(config, team, files)? {
         outcomes.extend(
-            crate::delivery::telegram::deliver(&bot, store, admin, &[chat], &out, now).await?,
+            crate::delivery::telegram::deliver(&bot, store, admin.as_ref(), &[chat], &out, now)
+                .await?,
         );
     }
     Ok(outcomes)

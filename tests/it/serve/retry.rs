@@ -110,7 +110,7 @@ async fn a_chat_that_blocked_the_bot_fails_its_row_at_once_and_the_admin_is_told
     let channels = Channels {
         telegram: Some(bot.throttle(teloxide::adaptors::throttle::Limits::default())),
         mailer: None,
-        admin_chat: Some(7),
+        admin_chat: Some(admin7()),
         journal: None,
     };
     let policy = RetryPolicy {
@@ -272,7 +272,7 @@ async fn a_row_whose_last_claim_ran_out_is_failed_not_sent_again() {
     let channels = Channels {
         telegram: Some(bot.throttle(teloxide::adaptors::throttle::Limits::default())),
         mailer: None,
-        admin_chat: Some(7),
+        admin_chat: Some(admin7()),
         journal: None,
     };
     let policy = RetryPolicy {
@@ -333,5 +333,14 @@ async fn a_row_whose_last_claim_ran_out_is_failed_not_sent_again() {
         assert_eq!(new.len(), 1, "{}: the admin told once", db.name);
         assert!(new[0].body.contains("claimed 3 times"), "{}", new[0].body);
         db.finish().await;
+    }
+}
+
+/// The admin chat 7, told in the built-in Russian words.
+fn admin7() -> salespulse::delivery::telegram::AdminChat {
+    salespulse::delivery::telegram::AdminChat {
+        chat: 7,
+        words: std::sync::Arc::new(salespulse::words::Catalog::new(None).unwrap()),
+        locale: salespulse::config::Locale::Ru,
     }
 }
