@@ -31,23 +31,35 @@ fn targets(r: &FiguresReport) -> Vec<(String, f64)> {
     out
 }
 
-#[tokio::test]
-async fn a_day_under_way_counts_pro_rata_in_plans_and_the_kpi_pace() {
-    let dir = tempfile::tempdir().unwrap();
+/// The demo department (`managers` × `days` up to 2 December) in `dir`:
+/// its config and store.
+async fn demo_department(
+    dir: &std::path::Path,
+    seed: u64,
+    managers: usize,
+    days: u32,
+) -> (Config, std::sync::Arc<salespulse::storage::Store>) {
     let paths = DemoPaths {
-        database: dir.path().join("demo.db"),
-        data_dir: dir.path().join("data"),
-        config: dir.path().join("demo.toml"),
-        out_dir: dir.path().join("out"),
+        database: dir.join("demo.db"),
+        data_dir: dir.join("data"),
+        config: dir.join("demo.toml"),
+        out_dir: dir.join("out"),
     };
-    // Monday 30 November to Wednesday 2 December.
-    let outcome = demo::run(7, 4, 10, day("2026-12-02"), paths, false)
+    let outcome = demo::run(seed, managers, days, day("2026-12-02"), paths, false)
         .await
         .unwrap();
     let config = Config::load(&outcome.paths.config).unwrap();
     let store = salespulse::storage::open(config.database_url.expose())
         .await
         .unwrap();
+    (config, store)
+}
+
+#[tokio::test]
+async fn a_day_under_way_counts_pro_rata_in_plans_and_the_kpi_pace() {
+    let dir = tempfile::tempdir().unwrap();
+    // Monday 30 November to Wednesday 2 December.
+    let (config, store) = demo_department(dir.path(), 7, 4, 10).await;
     let team = Scope::Team("moscow".into());
     let week = |now| {
         figures::build(
@@ -139,19 +151,7 @@ fn calls(r: &FiguresReport) -> f64 {
 #[tokio::test]
 async fn a_week_under_way_is_compared_with_the_same_weekdays_of_the_week_before() {
     let dir = tempfile::tempdir().unwrap();
-    let paths = DemoPaths {
-        database: dir.path().join("demo.db"),
-        data_dir: dir.path().join("data"),
-        config: dir.path().join("demo.toml"),
-        out_dir: dir.path().join("out"),
-    };
-    let outcome = demo::run(5, 3, 12, day("2026-12-02"), paths, false)
-        .await
-        .unwrap();
-    let config = Config::load(&outcome.paths.config).unwrap();
-    let store = salespulse::storage::open(config.database_url.expose())
-        .await
-        .unwrap();
+    let (config, store) = demo_department(dir.path(), 5, 3, 12).await;
     let now = moscow("2026-12-02 19:00");
     let out = dir.path().join("weekly");
     let files = salespulse::app::weekly::write_weekly(
