@@ -17,7 +17,7 @@ use crate::metrics::plan::working_days_in_month;
 use crate::metrics::{Figure, Rule, Unit, Value};
 use crate::storage::Store;
 
-pub const SCHEMA: &str = "salespulse.kpi/1";
+pub const SCHEMA: &str = "salespulse.kpi/2";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KpiRow {

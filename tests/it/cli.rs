@@ -228,7 +228,7 @@ fn report_figures_on_the_demo_shows_the_planted_patterns() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["schema"], "salespulse.figures/1");
+    assert_eq!(report["schema"], "salespulse.figures/2");
     let people = report["employees"].as_array().unwrap();
     assert_eq!(people.len(), 12);
     let by_id = |id: &str| people.iter().find(|p| p["employee_id"] == id).unwrap();
@@ -415,7 +415,7 @@ fn report_kpi_on_the_demo_adds_up_and_check_config_guards_the_month() {
     assert!(out.status.success(), "{}", text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let report = &json["report"];
-    assert_eq!(report["schema"], "salespulse.kpi/1");
+    assert_eq!(report["schema"], "salespulse.kpi/2");
     let rows = report["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 4);
     let mut total = 0.0;

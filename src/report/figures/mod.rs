@@ -23,7 +23,7 @@ use crate::storage::{Dataset, ScopeQuery, Store};
 use compute::{Window, compute};
 
 /// The version of the JSON schema below; bumped on any incompatible change.
-pub const SCHEMA: &str = "salespulse.figures/1";
+pub const SCHEMA: &str = "salespulse.figures/2";
 
 #[derive(Debug, Clone)]
 pub enum Scope {
