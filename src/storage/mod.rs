@@ -20,6 +20,7 @@ mod reads;
 mod records;
 mod runs;
 mod sqlite;
+mod statistics;
 mod upsert;
 mod upsert_sql;
 mod withdraw;
@@ -32,6 +33,7 @@ use crate::config::redact_url;
 use crate::sources::Rejected;
 pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
+pub use statistics::ANALYZE_AFTER_ROWS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -294,6 +296,8 @@ pub struct Store {
     yardsticks: yardstick::Cache,
     /// The bulk-load lock while this process has indexes down (`bulk.rs`).
     bulk_hold: bulk::Hold,
+    /// Rows written per table since its statistics were gathered (`statistics.rs`).
+    written: statistics::Written,
 }
 
 #[derive(sqlx::FromRow)]
@@ -307,6 +311,7 @@ impl Store {
             pool,
             yardsticks: Default::default(),
             bulk_hold: Default::default(),
+            written: Default::default(),
         }
     }
 

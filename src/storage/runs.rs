@@ -83,6 +83,9 @@ impl Store {
             )
             .await
             .map_err(query_err("finishing an ingest run"))?;
+        // A large run leaves Postgres planning without statistics of what
+        // it wrote: gathered now, before the first question is asked.
+        self.refresh_statistics().await?;
         Ok(())
     }
 

@@ -162,6 +162,7 @@ impl Store {
                 .map_err(query_err("clearing a batch"))?;
         }
         tx.commit().await.map_err(query_err("committing a batch"))?;
+        self.written.add(R::TABLE, counts);
         Ok(counts)
     }
 }

@@ -432,3 +432,80 @@ async fn a_recording_stays_with_its_call_whatever_leg_links_it() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_large_run_leaves_postgres_with_statistics_of_what_it_wrote() {
+    let Some(db) = crate::helpers::postgres().await else {
+        return;
+    };
+    let s = db.store.as_ref();
+    // How often the table was analyzed by hand (or by us): autovacuum's
+    // own runs count elsewhere. Statistics reach other sessions with a short
+    // delay, so a count that should rise is awaited a few seconds.
+    let analyzed = |table: &'static str, expect: i64| {
+        let url = db.url.clone();
+        async move {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            let n = loop {
+                // The schema is on this connection's search path.
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COALESCE(analyze_count, 0) FROM pg_stat_user_tables \
+                     WHERE relid = to_regclass($1)",
+                )
+                .bind(table)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                if n >= expect || std::time::Instant::now() > deadline {
+                    break n;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            };
+            pool.close().await;
+            n
+        }
+    };
+    // A small run: the statistics the planner had still hold.
+    let run = s
+        .start_run("pbx", "asterisk", "small.csv", at(8, 0))
+        .await
+        .unwrap();
+    let few: Vec<_> = (0..50)
+        .map(|i| crate::helpers::answered_call("ivanov", &format!("s{i}"), at(9, 0), 60))
+        .collect();
+    s.upsert_calls(run, &few).await.unwrap();
+    s.finish_run(run, &Default::default(), at(8, 1))
+        .await
+        .unwrap();
+    assert_eq!(analyzed("calls", 0).await, 0, "50 rows call for no ANALYZE");
+    // A large one, in batches as ingest writes them: gathered at its end.
+    let run = s
+        .start_run("pbx", "asterisk", "big.csv", at(8, 5))
+        .await
+        .unwrap();
+    let many: Vec<_> = (0..salespulse::storage::ANALYZE_AFTER_ROWS + 500)
+        .map(|i| {
+            let start = at(9, 0) + chrono::Duration::seconds(i as i64);
+            crate::helpers::answered_call("ivanov", &format!("b{i}"), start, 60)
+        })
+        .collect();
+    for batch in many.chunks(2_000) {
+        s.upsert_calls(run, batch).await.unwrap();
+    }
+    assert_eq!(analyzed("calls", 0).await, 0, "not before the run ends");
+    s.finish_run(run, &Default::default(), at(8, 9))
+        .await
+        .unwrap();
+    assert_eq!(
+        analyzed("calls", 1).await,
+        1,
+        "analyzed once, at the run's end"
+    );
+    assert_eq!(
+        analyzed("deals", 0).await,
+        0,
+        "a table the run did not fill is left alone"
+    );
+    db.finish().await;
+}
