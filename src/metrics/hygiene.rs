@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::moments::Moments;
 use super::telephony::is_successful;
 use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
 use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
@@ -257,26 +258,55 @@ fn overdue(my_tasks: &[&Task], now: DateTime<Utc>) -> (Figure, Figure) {
     (overdue_tasks, oldest_overdue_days)
 }
 
-/// Whether anyone acted on the task's deal between `since` and the move `p`:
-/// an activity on the deal, or a call about it (linked or to its phone).
-fn acted_before_move(
-    s: &Scope<'_>,
-    task: &Task,
-    deals_by_id: &HashMap<&str, &Deal>,
-    since: DateTime<Utc>,
-    p: &TaskPostponement,
-) -> bool {
-    let deal = task.deal_ext.as_deref();
-    let phone = deal
-        .and_then(|d| deals_by_id.get(d))
-        .and_then(|d| d.phone.as_ref());
-    s.crm.activities.iter().any(|a| {
-        a.deal_ext.as_deref() == deal && deal.is_some() && a.at >= since && a.at <= p.changed_at
-    }) || s.calls.iter().any(|c| {
-        let about = (deal.is_some() && c.deal_ext.as_deref() == deal)
-            || phone.is_some_and(|ph| *ph == c.number);
-        about && c.started_at >= since && c.started_at <= p.changed_at
-    })
+/// When anyone acted on each deal: activities on it, calls linked to it, and
+/// calls by number (a deal's phone).
+struct Actions<'a> {
+    activities: Moments<'a>,
+    calls_by_deal: Moments<'a>,
+    calls_by_number: Moments<'a>,
+}
+
+impl<'a> Actions<'a> {
+    fn new(s: &Scope<'a>) -> Self {
+        Self {
+            activities: Moments::new(
+                s.crm
+                    .activities
+                    .iter()
+                    .map(|a| (a.deal_ext.as_deref(), a.at)),
+            ),
+            calls_by_deal: Moments::new(
+                s.calls
+                    .iter()
+                    .map(|c| (c.deal_ext.as_deref(), c.started_at)),
+            ),
+            calls_by_number: Moments::new(
+                s.calls
+                    .iter()
+                    .map(|c| (Some(c.number.as_str()), c.started_at)),
+            ),
+        }
+    }
+
+    /// Whether anyone acted on the task's deal between `since` and the move
+    /// `p`: an activity on the deal, or a call about it (linked or to its
+    /// phone).
+    fn before_move(
+        &self,
+        task: &Task,
+        deals_by_id: &HashMap<&str, &Deal>,
+        since: DateTime<Utc>,
+        p: &TaskPostponement,
+    ) -> bool {
+        let until = p.changed_at;
+        let Some(deal) = task.deal_ext.as_deref() else {
+            return false;
+        };
+        let phone = deals_by_id.get(deal).and_then(|d| d.phone.as_ref());
+        self.activities.any_within(deal, since, until)
+            || self.calls_by_deal.any_within(deal, since, until)
+            || phone.is_some_and(|ph| self.calls_by_number.any_within(ph.as_str(), since, until))
+    }
 }
 
 /// Postponed without action: moved later with no call or activity on the
@@ -294,23 +324,24 @@ fn postponed_without_action(
     let mut moves_in_period = 0usize;
     let mut sorted_moves: Vec<&TaskPostponement> = s.crm.postponements.iter().collect();
     sorted_moves.sort_by_key(|p| p.changed_at);
-    for (i, p) in sorted_moves.iter().enumerate() {
-        let Some(task) = tasks_by_id.get(&(p.source.as_str(), p.task_ext.as_str())) else {
+    let actions = Actions::new(s);
+    // Each task's move before the one in hand.
+    let mut last_move: HashMap<(&str, &str), DateTime<Utc>> = HashMap::new();
+    for p in sorted_moves {
+        let key = (p.source.as_str(), p.task_ext.as_str());
+        let previous = last_move.insert(key, p.changed_at);
+        let Some(task) = tasks_by_id.get(&key) else {
             continue;
         };
         if !s.in_period(p.changed_at) {
             continue;
         }
         moves_in_period += 1;
-        let since = sorted_moves[..i]
-            .iter()
-            .rev()
-            .find(|q| q.task_ext == p.task_ext && q.source == p.source)
-            .map(|q| q.changed_at)
+        let since = previous
             .unwrap_or(task.created_at)
             .max(p.changed_at - Duration::days(s.rules.postponement_lookback_days));
-        if !acted_before_move(s, task, deals_by_id, since, p) {
-            postponed.push(*p);
+        if !actions.before_move(task, deals_by_id, since, p) {
+            postponed.push(p);
         }
     }
     Figure::count(
@@ -381,24 +412,34 @@ fn next_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> (Figure, Figure) {
     (deals_without_next_task, open_tasks_per_open_deal)
 }
 
-/// Whether the CRM holds a comment, activity, task or stage change on one of
-/// `deals` within the trace window after `call` ended.
-fn is_traced(crm: &CrmRecords<'_>, call: &Call, deals: &[&Deal], window: Duration) -> bool {
-    let (start, end) = (call.ended_at, call.ended_at + window);
-    let on = |deal: &Option<String>, at: DateTime<Utc>| {
-        at >= start
-            && at <= end
-            && deals
-                .iter()
-                .any(|d| deal.as_deref() == Some(d.external_id.as_str()))
-    };
-    crm.comments.iter().any(|c| on(&c.deal_ext, c.at))
-        || crm.activities.iter().any(|a| on(&a.deal_ext, a.at))
-        || crm.tasks.iter().any(|t| on(&t.deal_ext, t.created_at))
-        || crm
-            .stage_changes
+/// When anything was written on each deal: comments, activities, tasks set,
+/// stage changes (what counts as a call's trace).
+fn traces<'a>(crm: &CrmRecords<'a>) -> Moments<'a> {
+    Moments::new(
+        crm.comments
             .iter()
-            .any(|s| on(&Some(s.deal_ext.to_string()), s.changed_at))
+            .map(|c| (c.deal_ext.as_deref(), c.at))
+            .chain(crm.activities.iter().map(|a| (a.deal_ext.as_deref(), a.at)))
+            .chain(
+                crm.tasks
+                    .iter()
+                    .map(|t| (t.deal_ext.as_deref(), t.created_at)),
+            )
+            .chain(
+                crm.stage_changes
+                    .iter()
+                    .map(|c| (Some(c.deal_ext.as_str()), c.changed_at)),
+            ),
+    )
+}
+
+/// Whether the CRM holds a trace on one of `deals` within the trace window
+/// after `call` ended.
+fn is_traced(traces: &Moments<'_>, call: &Call, deals: &[&Deal], window: Duration) -> bool {
+    let (start, end) = (call.ended_at, call.ended_at + window);
+    deals
+        .iter()
+        .any(|d| traces.any_within(d.external_id.as_str(), start, end))
 }
 
 /// Calls without a CRM trace, and the successful calls about a deal they are
@@ -412,6 +453,7 @@ fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Fi
         }
     }
     let window = Duration::seconds(rules.trace_window_secs);
+    let traces = traces(&s.crm);
     let mut linked = 0usize;
     let mut about_deals = Vec::new();
     let mut untraced = Vec::new();
@@ -426,7 +468,7 @@ fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Fi
         }
         linked += 1;
         about_deals.push(call);
-        if !is_traced(&s.crm, call, &deals, window) {
+        if !is_traced(&traces, call, &deals, window) {
             untraced.push(call);
         }
     }

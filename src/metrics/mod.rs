@@ -6,6 +6,7 @@
 pub mod funnel;
 pub mod hygiene;
 pub mod kpi;
+pub mod moments;
 pub mod plan;
 pub mod pulse;
 pub mod rule;
