@@ -9,6 +9,10 @@
 #        MANAGERS=100 DAYS=30 bash bench/scale.sh
 #        SCALE=1 bash bench/scale.sh         # then the scale table (long)
 #        PG=postgres://postgres@127.0.0.1:5432/test bash bench/scale.sh
+#        REFERENCE=/path/to/an/earlier/salespulse bash bench/scale.sh
+#                                            # the same requests by an earlier
+#                                            # build first, side by side
+#        PG=none bash bench/scale.sh         # SQLite only
 # The department is generated once per size under bench/data/ and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,9 +50,11 @@ department() {
   echo "$dir"
 }
 
-# The requests of the table, against the config $1 (in the folder $2).
+# The requests of the table, against the config $1 (in the folder $2), by
+# the binary $3 (this build by default).
 requests() {
   local config=$1 dir=$2
+  local bin=${3:-$bin}
   cd "$dir"
   timed "/team (head)" "$bin" --config "$config" ask --as head "/team" --now "$now"
   timed "/top месяц (head)" "$bin" --config "$config" ask --as head "/top месяц" --now "$now"
@@ -69,6 +75,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 dir=$(department "$managers" "$days")
 echo "== SQLite, $managers managers x $days days ($(du -h "$dir/salespulse-demo.db" | cut -f1))"
+if [ -n "${REFERENCE:-}" ]; then
+  echo "-- the reference build, $REFERENCE"
+  requests salespulse-demo.toml "$dir" "$REFERENCE"
+  echo "-- this build"
+fi
 requests salespulse-demo.toml "$dir"
 # 2026-11-19 in Europe/Moscow is [2026-11-18 21:00, 2026-11-19 21:00) UTC.
 /usr/bin/time -f "%e %M" -o "$tmp/time" sqlite3 "$dir/salespulse-demo.db" > "$tmp/sql" <<'SQL'
@@ -84,7 +95,7 @@ printf '%-34s %8.2f s %8d MB   (%s)\n' "sqlite3: the day per manager" "$sql_wall
 python3 -c "import sys; f, s = float(sys.argv[1]), max(float(sys.argv[2]), 0.01); print(f'report figures / sqlite3 aggregate: {f / s:.1f}x')" \
   "$figures_wall" "$sql_wall"
 
-if psql "$pg" -Atqc "SELECT 1" > /dev/null 2>&1; then
+if [ "$pg" != none ] && psql "$pg" -Atqc "SELECT 1" > /dev/null 2>&1; then
   # The same files into a fresh Postgres schema; measured right after the load.
   schema=bench_scale
   psql "$pg" -qc "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" > /dev/null

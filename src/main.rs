@@ -292,8 +292,11 @@ async fn report_figures(flag: Option<PathBuf>, args: FiguresArgs) -> anyhow::Res
     }
     // The printout shows the team's whole funnel beside the person's.
     let report = with_store(&config, now, async |store| {
-        let full = figures::TeamFunnel::Full;
-        Ok(figures::build_with(store.as_ref(), &config, &scope, from, to, now, full).await?)
+        let want = figures::Want {
+            team_funnel: figures::TeamFunnel::Full,
+            records: args.with_records,
+        };
+        Ok(figures::build_with(store.as_ref(), &config, &scope, from, to, now, want).await?)
     })
     .await?;
     let report = if args.with_records {

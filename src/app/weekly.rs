@@ -90,7 +90,7 @@ async fn days(
     for i in 0..7 {
         let day = first + Duration::days(i);
         out.push(
-            figures::build(store, config, &Scope::Team(team.to_owned()), day, day, now).await?,
+            figures::summary(store, config, &Scope::Team(team.to_owned()), day, day, now).await?,
         );
     }
     Ok(out)
@@ -117,7 +117,7 @@ async fn build_week(
     let monday = week_start(day);
     let (sunday, last_monday) = (monday + Duration::days(6), monday - Duration::days(7));
     let scope = Scope::Team(team.id.clone());
-    let this = figures::build(store, config, &scope, monday, sunday, now).await?;
+    let this = figures::summary(store, config, &scope, monday, sunday, now).await?;
     // Last week as it stood when it ended (its overdue tasks and stuck
     // deals); while this week is under way, only its same weekdays, as they
     // stood a week ago.
@@ -131,7 +131,7 @@ async fn build_week(
     } else {
         (monday - Duration::days(1), week_began)
     };
-    let last = figures::build(store, config, &scope, last_monday, last_through, last_now).await?;
+    let last = figures::summary(store, config, &scope, last_monday, last_through, last_now).await?;
     let this_days = days(store, config, &team.id, monday, now).await?;
     let last_days = days(store, config, &team.id, last_monday, week_began).await?;
     // The bonus of the month the week ends in, so far.

@@ -331,11 +331,7 @@ impl<'a> Tally<'a> {
         for row in &mut self.rows {
             row.conversion = (row.entered > 0).then(|| row.went_on as f64 / row.entered as f64);
         }
-        self.stuck.sort_by(|a, b| {
-            b.days_in_stage
-                .cmp(&a.days_in_stage)
-                .then_with(|| a.deal.cmp(&b.deal))
-        });
+        sort_stuck(&mut self.stuck);
         Funnel {
             won: Figure::count(
                 "deals_won",
@@ -356,6 +352,41 @@ impl<'a> Tally<'a> {
             channels: self.channels.into_values().collect(),
         }
     }
+}
+
+impl Funnel {
+    /// The funnel with its open deals per stage and its stuck deals as the
+    /// database counted them now (`storage::open_now`), in place of those
+    /// of the records it was computed from.
+    pub fn with_open<'a>(
+        mut self,
+        open: impl IntoIterator<Item = (&'a str, usize, i64)>,
+        mut stuck: Vec<StuckDeal>,
+    ) -> Self {
+        for row in &mut self.stages {
+            row.open_deals = 0;
+            row.open_amount_minor = 0;
+        }
+        for (stage, deals, amount) in open {
+            if let Some(row) = self.stages.iter_mut().find(|r| r.stage == stage) {
+                row.open_deals += deals;
+                row.open_amount_minor = row.open_amount_minor.saturating_add(amount);
+            }
+        }
+        sort_stuck(&mut stuck);
+        self.stuck_deals = stuck_figure(&stuck);
+        self.stuck = stuck;
+        self
+    }
+}
+
+/// Stuck deals, longest in their stage first.
+pub fn sort_stuck(stuck: &mut [StuckDeal]) {
+    stuck.sort_by(|a, b| {
+        b.days_in_stage
+            .cmp(&a.days_in_stage)
+            .then_with(|| a.deal.cmp(&b.deal))
+    });
 }
 
 /// The records behind a list of deals.

@@ -1,8 +1,7 @@
 //! CRM hygiene (METRICS.md, section 5): cards touched, overdue tasks,
 //! tasks postponed without action, deals without a next task, calls without
 //! a CRM trace, weak comments, unfinished tasks.
-//! The file is over 600 lines: each of the twelve figures is its own short
-//! step beside its rule, and they read better together than apart.
+//! The figures of open work now are in `open_work.rs`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -10,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::moments::Moments;
+use super::open_work::OpenWork;
 use super::telephony::is_successful;
 use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
 use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
@@ -23,6 +23,9 @@ pub struct CrmRecords<'a> {
     pub postponements: &'a [TaskPostponement],
     pub activities: &'a [Activity],
     pub comments: &'a [Comment],
+    /// The person's open work now, counted by the database (or by
+    /// [`super::open_work::open_work`] over records).
+    pub open: &'a OpenWork,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -31,8 +34,6 @@ pub struct HygieneRules<'a> {
     pub trace_window_secs: i64,
     pub weak_comment_min_chars: usize,
     pub weak_comment_phrases: &'a [String],
-    /// Stage ids that are open (not won or lost).
-    pub open_stages: &'a [String],
     /// A postponement looks back at most this many days for an action.
     pub postponement_lookback_days: i64,
 }
@@ -219,45 +220,6 @@ fn cards_touched(s: &Scope<'_>) -> Figure {
     )
 }
 
-/// Overdue tasks (open now, due before now) and how late the oldest is.
-fn overdue(my_tasks: &[&Task], now: DateTime<Utc>) -> (Figure, Figure) {
-    let mut overdue: Vec<&Task> = my_tasks
-        .iter()
-        .copied()
-        .filter(|t| is_open_at(t, now) && t.due_at < now)
-        .collect();
-    overdue.sort_by_key(|t| t.due_at);
-    let oldest_days = overdue
-        .first()
-        .map(|t| (now - t.due_at).num_days())
-        .unwrap_or(0);
-    let overdue_tasks = Figure::count(
-        "overdue_tasks",
-        match overdue.first() {
-            Some(t) => Rule::new("overdue_tasks_oldest")
-                .with("n", overdue.len())
-                .with("days", oldest_days)
-                .with("title", t.title.clone()),
-            None => Rule::new("overdue_tasks").with("n", 0usize),
-        },
-        overdue
-            .iter()
-            .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))
-            .collect(),
-    );
-    let oldest_overdue_days = Figure {
-        key: "oldest_overdue_days",
-        value: oldest_days as f64,
-        unit: Unit::Count,
-        rule: Rule::new("oldest_overdue_days").with("days", oldest_days),
-        records: overdue
-            .first()
-            .map(|t| vec![rref(RecordKind::Task, &t.source, t.external_id.as_str())])
-            .unwrap_or_default(),
-    };
-    (overdue_tasks, oldest_overdue_days)
-}
-
 /// When anyone acted on each deal: activities on it, calls linked to it, and
 /// calls by number (a deal's phone).
 struct Actions<'a> {
@@ -354,62 +316,6 @@ fn postponed_without_action(
             .map(|p| rref(RecordKind::Task, &p.source, p.task_ext.as_str()))
             .collect(),
     )
-}
-
-/// Open deals without a next task, and open tasks per open deal.
-fn next_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> (Figure, Figure) {
-    let now = s.now;
-    let open_deals: Vec<&Deal> = s
-        .crm
-        .deals
-        .iter()
-        .filter(|d| {
-            s.mine(&d.employee_id) && s.rules.open_stages.contains(&d.stage) && d.created_at <= now
-        })
-        .collect();
-    let open_tasks: Vec<&Task> = my_tasks
-        .iter()
-        .copied()
-        .filter(|t| is_open_at(t, now) && t.created_at <= now)
-        .collect();
-    let with_task: BTreeSet<(&str, &str)> = s
-        .crm
-        .tasks
-        .iter()
-        .filter(|t| is_open_at(t, now) && t.created_at <= now)
-        .filter_map(|t| t.deal_ext.as_deref().map(|d| (t.source.as_str(), d)))
-        .collect();
-    let without: Vec<&Deal> = open_deals
-        .iter()
-        .copied()
-        .filter(|d| !with_task.contains(&(d.source.as_str(), d.external_id.as_str())))
-        .collect();
-    let deals_without_next_task = Figure::count(
-        "deals_without_next_task",
-        Rule::new("deals_without_next_task")
-            .with("n", without.len())
-            .with("of", open_deals.len()),
-        without
-            .iter()
-            .map(|d| rref(RecordKind::Deal, &d.source, d.external_id.as_str()))
-            .collect(),
-    );
-    let per_deal = if open_deals.is_empty() {
-        0.0
-    } else {
-        open_tasks.len() as f64 / open_deals.len() as f64
-    };
-    let open_tasks_per_open_deal = Figure {
-        key: "open_tasks_per_open_deal",
-        value: per_deal,
-        unit: Unit::Ratio,
-        rule: Rule::new("open_tasks_per_open_deal")
-            .with("tasks", open_tasks.len())
-            .with("deals", open_deals.len())
-            .with("per_deal", per_deal),
-        records: Vec::new(),
-    };
-    (deals_without_next_task, open_tasks_per_open_deal)
 }
 
 /// When anything was written on each deal: comments, activities, tasks set,
@@ -584,7 +490,8 @@ fn unfinished_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> Figure {
 
 /// Hygiene of one person over `[from, to)`, as of `now`. `calls` are their
 /// calls in the period; `crm` holds their records and the records of the
-/// deals their calls are about (actions on those may be anyone's).
+/// deals their calls are about (actions on those may be anyone's), and
+/// their open work now.
 pub fn hygiene(
     employee_id: &str,
     calls: &[Call],
@@ -594,6 +501,7 @@ pub fn hygiene(
     now: DateTime<Utc>,
     rules: &HygieneRules<'_>,
 ) -> Hygiene {
+    let open = crm.open;
     let s = Scope {
         employee_id,
         calls,
@@ -605,8 +513,8 @@ pub fn hygiene(
     };
     let my_tasks = s.my_tasks();
     let deals_by_id = s.deals_by_id();
-    let (overdue_tasks, oldest_overdue_days) = overdue(&my_tasks, now);
-    let (deals_without_next_task, open_tasks_per_open_deal) = next_tasks(&s, &my_tasks);
+    let (overdue_tasks, oldest_overdue_days) = open.overdue_figures(now);
+    let (deals_without_next_task, open_tasks_per_open_deal) = open.next_task_figures();
     let (calls_without_trace, calls_about_deals) = call_traces(&s, &deals_by_id);
     let CommentFigures {
         weak_comments,

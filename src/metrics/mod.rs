@@ -7,6 +7,7 @@ pub mod funnel;
 pub mod hygiene;
 pub mod kpi;
 pub mod moments;
+pub mod open_work;
 pub mod plan;
 pub mod pulse;
 pub mod rule;

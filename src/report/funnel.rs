@@ -9,7 +9,7 @@ use crate::calendar::day_range;
 use crate::config::{Config, TeamConfig};
 use crate::domain::{Role, StageKind};
 use crate::metrics::funnel::{Funnel, funnel};
-use crate::storage::{ScopeQuery, Store};
+use crate::storage::{OpenNowQuery, ScopeQuery, Store};
 
 /// The team's funnel over the `days` days that end on `last`, as of `now`.
 pub async fn team_funnel_over(
@@ -43,6 +43,16 @@ pub async fn team_funnel_over(
             .collect(),
     };
     let (deals, changes) = store.load_funnel(&query).await?;
+    let open = store
+        .open_now(&OpenNowQuery {
+            employees: &query.employees,
+            open_stages: &super::figures::stuck_after(config),
+            now,
+            records: false,
+        })
+        .await?;
     let deals: Vec<_> = deals.iter().collect();
-    Ok(funnel(&deals, &changes, &config.stages, from, to, now))
+    let open = super::figures::OpenAt::new(&open, config, now);
+    let (stages, stuck) = open.all_deals();
+    Ok(funnel(&deals, &changes, &config.stages, from, to, now).with_open(stages, stuck))
 }

@@ -22,6 +22,7 @@ impl InList<'_> {
         tail: &str,
         doing: &'static str,
     ) -> Result<Vec<T>> {
+        let started = std::time::Instant::now();
         let mut out = Vec::new();
         for chunk in items.chunks(self.room(fixed)) {
             let (sql, values) = self.statement(head, column, chunk, fixed, tail);
@@ -32,6 +33,11 @@ impl InList<'_> {
                     .map_err(query_err(doing))?,
             );
         }
+        tracing::debug!(
+            rows = out.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "{doing}"
+        );
         Ok(out)
     }
 

@@ -260,29 +260,21 @@ impl<'a> Loader<'a> {
         Ok(history)
     }
 
-    /// The people's open deals, the ones that moved in the period, and the
-    /// ones their calls were about.
-    async fn deals(&self, numbers: &[&str]) -> Result<Vec<Deal>> {
+    /// The people's deals created, closed or moved in the period, and the
+    /// ones their calls were about (by number or by the call's own link).
+    /// Open deals that did nothing in the period stay in the database:
+    /// what is open now is counted there (`open_now`).
+    async fn deals(&self, calls: &[Call], numbers: &[&str]) -> Result<Vec<Deal>> {
         let q = self.q;
-        let open_marks: String = q
-            .open_stages
-            .iter()
-            .map(|_| "{}")
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut fixed: Vec<Value<'_>> = q.open_stages.iter().map(|s| Value::Text(s)).collect();
-        fixed.push(Value::Int(q.from.timestamp()));
-        fixed.push(Value::Int(q.from.timestamp()));
-        let open_clause = if q.open_stages.is_empty() {
-            "0 = 1".to_owned()
-        } else {
-            format!("stage IN ({open_marks})")
-        };
+        let from = Value::Int(q.from.timestamp());
+        let fixed = [from, from, from, Value::Int(q.to.timestamp())];
         let mut deal_rows: Vec<DealRow> = self
             .list
             .fetch(
                 &format!(
-                    "SELECT {DEAL_COLUMNS} FROM deals WHERE ({open_clause} OR closed_at >= {{}} OR created_at >= {{}}) AND "
+                    "SELECT {DEAL_COLUMNS} FROM deals WHERE (closed_at >= {{}} OR created_at >= {{}} \
+                     OR EXISTS (SELECT 1 FROM stage_changes c WHERE c.deal_ext = deals.external_id \
+                     AND c.source = deals.source AND c.changed_at >= {{}} AND c.changed_at < {{}})) AND "
                 ),
                 "employee_id",
                 &self.people,
@@ -303,8 +295,57 @@ impl<'a> Loader<'a> {
                 )
                 .await?,
         );
+        let linked: BTreeSet<&str> = calls.iter().filter_map(|c| c.deal_ext.as_deref()).collect();
+        let linked: Vec<&str> = linked.into_iter().collect();
+        deal_rows.extend(
+            self.deals_by_id(&linked, "loading deals linked to calls")
+                .await?,
+        );
         once_each(deal_rows, |r| (&r.source, &r.external_id))
             .into_iter()
+            .map(DealRow::into_deal)
+            .collect()
+    }
+
+    async fn deals_by_id(&self, ids: &[&str], doing: &'static str) -> Result<Vec<DealRow>> {
+        self.list
+            .fetch::<DealRow>(
+                &format!("SELECT {DEAL_COLUMNS} FROM deals WHERE "),
+                "external_id",
+                ids,
+                &[],
+                "",
+                doing,
+            )
+            .await
+    }
+
+    /// The deals of the people's tasks moved in the period that are not
+    /// loaded yet: a move is judged by the calls to its deal's phone.
+    async fn deals_of_moved_tasks(
+        &self,
+        deals: &[Deal],
+        tasks: &[Task],
+        postponements: &[TaskPostponement],
+    ) -> Result<Vec<Deal>> {
+        let moved: BTreeSet<&str> = postponements.iter().map(|p| p.task_ext.as_str()).collect();
+        let loaded: BTreeSet<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
+        let wanted: BTreeSet<&str> = tasks
+            .iter()
+            .filter(|t| moved.contains(t.external_id.as_str()))
+            .filter_map(|t| t.deal_ext.as_deref())
+            .filter(|d| !loaded.contains(d))
+            .collect();
+        let wanted: Vec<&str> = wanted.into_iter().collect();
+        let rows = self
+            .deals_by_id(&wanted, "loading deals of moved tasks")
+            .await?;
+        let known: BTreeSet<(&str, &str)> = deals
+            .iter()
+            .map(|d| (d.source.as_str(), d.external_id.as_str()))
+            .collect();
+        rows.into_iter()
+            .filter(|r| !known.contains(&(r.source.as_str(), r.external_id.as_str())))
             .map(DealRow::into_deal)
             .collect()
     }
@@ -483,12 +524,17 @@ async fn load_rest(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) -> Result<Data
         .collect();
     let numbers: Vec<&str> = numbers.into_iter().collect();
     let history = loader.number_history(&numbers).await?;
-    let deals = loader.deals(&numbers).await?;
+    let mut deals = loader.deals(&calls, &numbers).await?;
     let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
     let stage_changes = loader.stage_changes(&deal_ids).await?;
     let tasks = loader.tasks(&deal_ids).await?;
     let task_ids: Vec<&str> = tasks.iter().map(|t| t.external_id.as_str()).collect();
     let postponements = loader.postponements(&task_ids).await?;
+    let more = loader
+        .deals_of_moved_tasks(&deals, &tasks, &postponements)
+        .await?;
+    deals.extend(more);
+    let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
     let activities = loader.activities(&deal_ids).await?;
     let comments = loader.comments(&deal_ids).await?;
     Ok(Dataset {
@@ -530,7 +576,7 @@ impl Store {
             q: query,
             people: query.employees.iter().map(String::as_str).collect(),
         };
-        let deals = loader.deals(&[]).await?;
+        let deals = loader.deals(&[], &[]).await?;
         let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
         let changes = loader.stage_changes(&deal_ids).await?;
         Ok((deals, changes))

@@ -13,6 +13,7 @@ mod in_list;
 mod kpi_schemes;
 mod links;
 mod load;
+mod open_now;
 mod outbox;
 mod postgres;
 mod pulls;
@@ -33,6 +34,7 @@ use crate::config::redact_url;
 use crate::sources::Rejected;
 pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
+pub use open_now::{DueTask, OpenNow, OpenNowQuery, PersonOpen, StuckRow};
 pub use statistics::ANALYZE_AFTER_ROWS;
 
 #[derive(Debug, thiserror::Error)]

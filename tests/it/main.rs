@@ -14,6 +14,7 @@ mod fuzz;
 mod helpers;
 mod ingest;
 mod kpi;
+mod open_now;
 mod periods;
 mod pulls;
 mod render;

@@ -101,7 +101,7 @@ pub async fn write_digest(
     let team_config = super::team(config, team)?;
     let locale = team_config.locale;
     let report =
-        figures::build(store, config, &Scope::Team(team.to_owned()), day, day, now).await?;
+        figures::summary(store, config, &Scope::Team(team.to_owned()), day, day, now).await?;
     let templates = Templates::new(config.templates_dir.clone())?;
     let catalog = templates.catalog().clone();
     let words = catalog.words(locale);

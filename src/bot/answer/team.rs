@@ -34,7 +34,7 @@ impl Bot<'_> {
         locale: Locale,
     ) -> anyhow::Result<Reply> {
         let day = self.last_working_day(viewer);
-        let report = figures::build(self.store, self.config, &scope, day, day, self.now).await?;
+        let report = figures::summary(self.store, self.config, &scope, day, day, self.now).await?;
         let mut deals: Vec<&crate::metrics::funnel::StuckDeal> = report
             .employees
             .iter()
@@ -98,7 +98,7 @@ impl Bot<'_> {
         locale: Locale,
     ) -> anyhow::Result<Reply> {
         let day = self.last_working_day(viewer);
-        let report = figures::build(self.store, self.config, &scope, day, day, self.now).await?;
+        let report = figures::summary(self.store, self.config, &scope, day, day, self.now).await?;
         let total: f64 = report
             .employees
             .iter()
@@ -146,7 +146,7 @@ impl Bot<'_> {
         )
         .await?;
         // Plan completion over the period asked for.
-        let figures = figures::build(
+        let figures = figures::summary(
             self.store,
             self.config,
             &Scope::Team(viewer.team.clone()),

@@ -2,6 +2,7 @@
 //! telephony, pulse, plan, funnel, hygiene and activities, then the team's
 //! funnel.
 
+use super::open::OpenAt;
 use super::*;
 use crate::metrics::Rule;
 
@@ -38,6 +39,7 @@ fn team_funnel(
     team: &TeamConfig,
     data: &Dataset,
     team_basis: &TeamBasis,
+    open: &OpenAt<'_>,
     w: Window,
 ) -> Funnel {
     let team_source = match team_basis {
@@ -74,6 +76,7 @@ fn team_funnel(
                 .is_some_and(|e| team_ids.contains(e))
         })
         .collect();
+    let (stages, stuck) = open.deals(team_ids.iter().copied());
     funnel(
         &team_deal_refs,
         &team_source.stage_changes,
@@ -82,6 +85,7 @@ fn team_funnel(
         w.to,
         w.now,
     )
+    .with_open(stages, stuck)
 }
 
 /// Proposals, meetings and emails a person logged in the CRM in the period.
@@ -140,6 +144,7 @@ struct Computation<'a> {
     pulse_rules: PulseRules,
     days: Vec<NaiveDate>,
     team_funnel: &'a Funnel,
+    open: &'a OpenAt<'a>,
     w: Window,
 }
 
@@ -180,6 +185,7 @@ impl Computation<'_> {
             config.thresholds.success_talk_secs,
         );
         let activities = activity_figures(&records, &person.id, w);
+        let work = self.open.work(&person.id);
         let crm = CrmRecords {
             deals: &records.deals,
             stage_changes: &records.stage_changes,
@@ -187,6 +193,7 @@ impl Computation<'_> {
             postponements: &records.postponements,
             activities: &records.activities,
             comments: &records.comments,
+            open: &work,
         };
         let hyg = hygiene(
             &person.id,
@@ -202,6 +209,7 @@ impl Computation<'_> {
             .iter()
             .filter(|d| d.employee_id.as_deref() == Some(person.id.as_str()))
             .collect();
+        let (stages, stuck) = self.open.deals([person.id.as_str()]);
         let fun = funnel(
             &my_deals,
             &records.stage_changes,
@@ -209,7 +217,8 @@ impl Computation<'_> {
             w.from,
             w.to,
             w.now,
-        );
+        )
+        .with_open(stages, stuck);
         let neck = bottleneck(&fun, self.team_funnel);
         let plan = plan_vs_actual(
             &config.plans,
@@ -244,13 +253,14 @@ pub(super) fn compute(
     people: Vec<EmployeeConfig>,
     data: Dataset,
     team_basis: TeamBasis,
+    open: &OpenNow,
     w: Window,
-    open_stages: Vec<String>,
 ) -> FiguresReport {
+    let open = &OpenAt::new(open, config, w.now);
     let th = &config.thresholds;
     let tz = team.timezone;
     let calls_of = calls_by_employee(&data);
-    let team_funnel = team_funnel(config, team, &data, &team_basis, w);
+    let team_funnel = team_funnel(config, team, &data, &team_basis, open, w);
     let computation = Computation {
         config,
         team,
@@ -262,7 +272,6 @@ pub(super) fn compute(
             trace_window_secs: th.trace_window_mins * 60,
             weak_comment_min_chars: th.weak_comment_min_chars,
             weak_comment_phrases: &th.weak_comment_phrases,
-            open_stages: &open_stages,
             postponement_lookback_days: crate::storage::POSTPONEMENT_LOOKBACK_DAYS,
         },
         pulse_rules: PulseRules {
@@ -274,6 +283,7 @@ pub(super) fn compute(
         },
         days: w.first.iter_days().take_while(|d| *d <= w.last).collect(),
         team_funnel: &team_funnel,
+        open,
         w,
     };
     let employees: Vec<EmployeeFigures> = people.iter().map(|p| computation.person(p)).collect();

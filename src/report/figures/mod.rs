@@ -3,6 +3,9 @@
 //! (`compute.rs`).
 
 mod compute;
+mod open;
+
+pub use open::OpenAt;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -19,7 +22,7 @@ use crate::metrics::plan::{PlanResult, plan_vs_actual};
 use crate::metrics::pulse::{DayPulse, HeatRow, PulseRules, day_pulse, heat_map};
 use crate::metrics::telephony::{Telephony, telephony};
 use crate::metrics::{Figure, RecordKind, RecordRef};
-use crate::storage::{Dataset, ScopeQuery, Store};
+use crate::storage::{Dataset, OpenNow, OpenNowQuery, ScopeQuery, Store};
 use compute::{Window, compute};
 
 /// The version of the JSON schema below; bumped on any incompatible change.
@@ -185,6 +188,16 @@ pub fn find_employee<'c>(
     }
 }
 
+/// The open stages with the days after which a deal in them is stuck.
+pub fn stuck_after(config: &Config) -> Vec<(String, i64)> {
+    config
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Open)
+        .map(|s| (s.id.clone(), s.stuck_after_days))
+        .collect()
+}
+
 /// How much of the team's funnel a person's figures need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TeamFunnel {
@@ -205,9 +218,10 @@ enum TeamBasis {
     OpenDeals(Vec<crate::storage::OpenDeals>),
 }
 
-/// Loads and computes every figure of the scope for the days `[first, last]`.
-/// For one person, the team's funnel holds only its open deals per stage
-/// (what their bottleneck is measured against); see [`build_with`].
+/// Loads and computes every figure of the scope for the days `[first, last]`,
+/// with the records behind each (what `/why` lists). For one person, the
+/// team's funnel holds only its open deals per stage (what their
+/// bottleneck is measured against); see [`build_with`].
 pub async fn build(
     store: &Store,
     config: &Config,
@@ -216,32 +230,45 @@ pub async fn build(
     last: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<FiguresReport, FiguresError> {
-    build_with(
-        store,
-        config,
-        scope,
-        first,
-        last,
-        now,
-        TeamFunnel::OpenDeals,
-    )
-    .await
+    let want = Want {
+        team_funnel: TeamFunnel::OpenDeals,
+        records: true,
+    };
+    build_with(store, config, scope, first, last, now, want).await
 }
 
-/// [`build`], choosing how much of the team's funnel a person's report carries.
-pub async fn build_with(
+/// [`build`] without reading the records behind what is open now (overdue
+/// tasks, deals without a next task): what reports and tables show.
+pub async fn summary(
     store: &Store,
     config: &Config,
     scope: &Scope,
     first: NaiveDate,
     last: NaiveDate,
     now: DateTime<Utc>,
-    team_funnel: TeamFunnel,
 ) -> Result<FiguresReport, FiguresError> {
-    if last < first {
-        return Err(FiguresError::BadPeriod(first, last));
-    }
-    let (team, people): (&TeamConfig, Vec<EmployeeConfig>) = match scope {
+    let want = Want {
+        team_funnel: TeamFunnel::OpenDeals,
+        records: false,
+    };
+    build_with(store, config, scope, first, last, now, want).await
+}
+
+/// What a report carries beside its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want {
+    pub team_funnel: TeamFunnel,
+    /// The records behind what is open now.
+    pub records: bool,
+}
+
+/// The scope's team and the people whose figures it shows: the person, or
+/// the team's managers.
+fn scope_people<'c>(
+    config: &'c Config,
+    scope: &Scope,
+) -> Result<(&'c TeamConfig, Vec<EmployeeConfig>), FiguresError> {
+    Ok(match scope {
         Scope::Employee(who) => {
             let e = find_employee(config, who)?;
             let team = config
@@ -269,7 +296,25 @@ pub async fn build_with(
                 .collect();
             (team, people)
         }
-    };
+    })
+}
+
+/// [`build`], choosing how much of the team's funnel a person's report
+/// carries and whether the records behind open work are read.
+pub async fn build_with(
+    store: &Store,
+    config: &Config,
+    scope: &Scope,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+    want: Want,
+) -> Result<FiguresReport, FiguresError> {
+    let team_funnel = want.team_funnel;
+    if last < first {
+        return Err(FiguresError::BadPeriod(first, last));
+    }
+    let (team, people) = scope_people(config, scope)?;
     let (from, _) = day_range(team.timezone, first);
     let (_, to) = day_range(team.timezone, last);
     let open_stages: Vec<String> = config
@@ -310,7 +355,7 @@ pub async fn build_with(
         TeamBasis::Same
     } else if team_funnel == TeamFunnel::Full {
         let q = ScopeQuery {
-            employees: team_people,
+            employees: team_people.clone(),
             ..query.clone()
         };
         TeamBasis::Loaded(store.load_scope(&q).await?)
@@ -321,6 +366,20 @@ pub async fn build_with(
                 .await?,
         )
     };
+    // What is open now: the people's, and for a team's funnel that of the
+    // team's managers (as the yardstick counts it).
+    let open_people: Vec<String> = match &team_basis {
+        TeamBasis::OpenDeals(_) => query.employees.clone(),
+        _ => team_people.clone(),
+    };
+    let open = store
+        .open_now(&OpenNowQuery {
+            employees: &open_people,
+            open_stages: &stuck_after(config),
+            now,
+            records: want.records,
+        })
+        .await?;
     let config = config.clone();
     let team = team.clone();
     tokio::task::spawn_blocking(move || {
@@ -330,6 +389,7 @@ pub async fn build_with(
             people,
             data,
             team_basis,
+            &open,
             Window {
                 first,
                 last,
@@ -337,7 +397,6 @@ pub async fn build_with(
                 to,
                 now,
             },
-            open_stages,
         )
     })
     .await

@@ -1,0 +1,427 @@
+//! What is open now, counted in the database per person: open deals per
+//! stage, stuck deals, open and overdue tasks, open deals without a next
+//! task. These figures look at "now", not at a period; counting them in SQL
+//! keeps a request from loading every open deal and task of a department
+//! (`metrics::open_work` is the same definition over records in memory).
+//! The records behind the counts are read only when they are asked for.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::db::Value;
+use super::in_list::InList;
+use super::{Result, Store};
+
+/// Whose open work to count, and as of when.
+#[derive(Debug, Clone)]
+pub struct OpenNowQuery<'a> {
+    pub employees: &'a [String],
+    /// The open stages with the days after which a deal in them is stuck.
+    pub open_stages: &'a [(String, i64)],
+    pub now: DateTime<Utc>,
+    /// Read the ids behind overdue tasks and deals without a next task.
+    pub records: bool,
+}
+
+/// What is open now for each person, by employee id.
+#[derive(Debug, Clone, Default)]
+pub struct OpenNow {
+    pub people: HashMap<String, PersonOpen>,
+    /// Whether the records behind the counts were read.
+    pub records: bool,
+}
+
+/// One person's open work now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PersonOpen {
+    /// Tasks open now, created by now.
+    pub open_tasks: usize,
+    /// Tasks open now, due before now.
+    pub overdue: usize,
+    /// The overdue tasks oldest first: all of them when records were
+    /// asked for, else only the oldest.
+    pub overdue_tasks: Vec<DueTask>,
+    /// Open deals per stage: `(stage, deals, amount in minor units)`.
+    pub open_deals: Vec<(String, usize, i64)>,
+    /// Open deals without an open task on them (anyone's).
+    pub without_task: usize,
+    /// Those deals as `(source, external id)`, when records were asked for.
+    pub without_task_deals: Vec<(String, String)>,
+    /// Open deals longer in their stage than it allows.
+    pub stuck: Vec<StuckRow>,
+}
+
+/// An overdue task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueTask {
+    pub source: String,
+    pub external_id: String,
+    pub title: String,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A stuck deal: in its stage since `since`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StuckRow {
+    pub source: String,
+    pub external_id: String,
+    pub title: String,
+    pub stage: String,
+    pub amount_minor: i64,
+    pub since: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StageCount {
+    employee_id: String,
+    stage: String,
+    deals: i64,
+    amount_minor: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Count {
+    employee_id: String,
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskDue {
+    employee_id: String,
+    source: String,
+    external_id: String,
+    title: String,
+    due_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct OldestDue {
+    employee_id: String,
+    source: String,
+    external_id: String,
+    title: String,
+    due_at: i64,
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DealId {
+    employee_id: String,
+    source: String,
+    external_id: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StuckDbRow {
+    employee_id: String,
+    source: String,
+    external_id: String,
+    title: String,
+    stage: String,
+    amount_minor: i64,
+    since: i64,
+}
+
+/// A task open at `now` (both `{}` are now).
+const OPEN_TASK: &str = "(completed_at IS NULL OR completed_at > {})";
+
+/// When a deal reached its stage: the CRM's word, else its last move into
+/// it, else its creation (`metrics::funnel::stage_since`).
+const SINCE: &str = "COALESCE(d.stage_since, (SELECT MAX(c.changed_at) FROM stage_changes c \
+     WHERE c.deal_ext = d.external_id AND c.source = d.source AND c.to_stage = d.stage), d.created_at)";
+
+/// The person's entry, made empty when it is the first.
+fn person(people: &mut HashMap<String, PersonOpen>, employee_id: String) -> &mut PersonOpen {
+    people.entry(employee_id).or_default()
+}
+
+fn to_usize(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+fn instant(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+struct Counter<'a> {
+    list: InList<'a>,
+    people: Vec<&'a str>,
+    q: &'a OpenNowQuery<'a>,
+    /// `d.stage IN (...)` with one `{}` per open stage.
+    open_stage: String,
+}
+
+impl<'a> Counter<'a> {
+    fn now(&self) -> Value<'static> {
+        Value::Int(self.q.now.timestamp())
+    }
+
+    /// `now` then the open stages: the values of `created_at <= {} AND stage IN (...)`.
+    fn open_deal_values(&self) -> Vec<Value<'a>> {
+        let mut fixed = vec![self.now()];
+        fixed.extend(self.q.open_stages.iter().map(|(s, _)| Value::Text(s)));
+        fixed
+    }
+
+    async fn deals_per_stage(&self) -> Result<Vec<StageCount>> {
+        self.list
+            .fetch(
+                &format!(
+                    "SELECT d.employee_id, d.stage, COUNT(*) AS deals, \
+                     CAST(COALESCE(SUM(d.amount_minor), 0) AS BIGINT) AS amount_minor \
+                     FROM deals d WHERE d.created_at <= {{}} AND {} AND ",
+                    self.open_stage
+                ),
+                "d.employee_id",
+                &self.people,
+                &self.open_deal_values(),
+                " GROUP BY d.employee_id, d.stage",
+                "counting open deals",
+            )
+            .await
+    }
+
+    async fn open_tasks(&self) -> Result<Vec<Count>> {
+        self.list
+            .fetch(
+                &format!(
+                    "SELECT employee_id, COUNT(*) AS n FROM tasks \
+                     WHERE {OPEN_TASK} AND created_at <= {{}} AND "
+                ),
+                "employee_id",
+                &self.people,
+                &[self.now(), self.now()],
+                " GROUP BY employee_id",
+                "counting open tasks",
+            )
+            .await
+    }
+
+    /// Overdue tasks, oldest first: all of them, or with `records` off
+    /// the oldest of each person beside a count.
+    async fn overdue(&self) -> Result<(Vec<Count>, Vec<TaskDue>)> {
+        let now = [self.now(), self.now()];
+        if self.q.records {
+            let rows: Vec<TaskDue> = self
+                .list
+                .fetch(
+                    &format!(
+                        "SELECT employee_id, source, external_id, title, due_at FROM tasks \
+                         WHERE {OPEN_TASK} AND due_at < {{}} AND "
+                    ),
+                    "employee_id",
+                    &self.people,
+                    &now,
+                    " ORDER BY due_at, source, external_id",
+                    "reading overdue tasks",
+                )
+                .await?;
+            let mut counts: HashMap<&str, i64> = HashMap::new();
+            for r in &rows {
+                *counts.entry(r.employee_id.as_str()).or_default() += 1;
+            }
+            let counts = counts
+                .into_iter()
+                .map(|(e, n)| Count {
+                    employee_id: e.to_owned(),
+                    n,
+                })
+                .collect();
+            return Ok((counts, rows));
+        }
+        // Each person's oldest, with their count beside it, in one pass.
+        let rows: Vec<OldestDue> = self
+            .list
+            .fetch(
+                &format!(
+                    "SELECT employee_id, source, external_id, title, due_at, n FROM \
+                     (SELECT employee_id, source, external_id, title, due_at, \
+                      COUNT(*) OVER (PARTITION BY employee_id) AS n, \
+                      ROW_NUMBER() OVER (PARTITION BY employee_id ORDER BY due_at, source, external_id) AS place \
+                      FROM tasks WHERE {OPEN_TASK} AND due_at < {{}} AND "
+                ),
+                "employee_id",
+                &self.people,
+                &now,
+                ") oldest WHERE place = 1",
+                "counting overdue tasks",
+            )
+            .await?;
+        let counts = rows
+            .iter()
+            .map(|r| Count {
+                employee_id: r.employee_id.clone(),
+                n: r.n,
+            })
+            .collect();
+        let oldest = rows
+            .into_iter()
+            .map(|r| TaskDue {
+                employee_id: r.employee_id,
+                source: r.source,
+                external_id: r.external_id,
+                title: r.title,
+                due_at: r.due_at,
+            })
+            .collect();
+        Ok((counts, oldest))
+    }
+
+    /// Open deals with no open task on them: counted, or listed.
+    async fn without_task(&self) -> Result<(Vec<Count>, Vec<DealId>)> {
+        let mut fixed = self.open_deal_values();
+        fixed.extend([self.now(), self.now()]);
+        let head = |select: &str| {
+            format!(
+                "SELECT {select} FROM deals d WHERE d.created_at <= {{}} AND {} AND NOT EXISTS \
+                 (SELECT 1 FROM tasks t WHERE t.deal_ext = d.external_id AND t.source = d.source \
+                  AND (t.completed_at IS NULL OR t.completed_at > {{}}) AND t.created_at <= {{}}) AND ",
+                self.open_stage
+            )
+        };
+        if self.q.records {
+            let rows: Vec<DealId> = self
+                .list
+                .fetch(
+                    &head("d.employee_id, d.source, d.external_id"),
+                    "d.employee_id",
+                    &self.people,
+                    &fixed,
+                    " ORDER BY d.source, d.external_id",
+                    "reading deals without a next task",
+                )
+                .await?;
+            let mut counts: HashMap<&str, i64> = HashMap::new();
+            for r in &rows {
+                *counts.entry(r.employee_id.as_str()).or_default() += 1;
+            }
+            let counts = counts
+                .into_iter()
+                .map(|(e, n)| Count {
+                    employee_id: e.to_owned(),
+                    n,
+                })
+                .collect();
+            return Ok((counts, rows));
+        }
+        let counts = self
+            .list
+            .fetch(
+                &head("d.employee_id, COUNT(*) AS n"),
+                "d.employee_id",
+                &self.people,
+                &fixed,
+                " GROUP BY d.employee_id",
+                "counting deals without a next task",
+            )
+            .await?;
+        Ok((counts, Vec::new()))
+    }
+
+    /// Open deals longer in their stage than the stage allows.
+    async fn stuck(&self) -> Result<Vec<StuckDbRow>> {
+        let mut fixed = self.open_deal_values();
+        let mut cases = String::new();
+        let now = self.q.now.timestamp();
+        for (stage, days) in self.q.open_stages {
+            cases.push_str(" WHEN {} THEN {}");
+            fixed.push(Value::Text(stage));
+            // More than `days` whole days in the stage.
+            fixed.push(Value::Int(now - (days + 1) * 86_400));
+        }
+        self.list
+            .fetch(
+                &format!(
+                    "SELECT d.employee_id, d.source, d.external_id, d.title, d.stage, d.amount_minor, \
+                     {SINCE} AS since FROM deals d WHERE d.created_at <= {{}} AND {} \
+                     AND {SINCE} <= CASE d.stage{cases} END AND ",
+                    self.open_stage
+                ),
+                "d.employee_id",
+                &self.people,
+                &fixed,
+                "",
+                "reading stuck deals",
+            )
+            .await
+    }
+}
+
+impl Store {
+    /// The open work of each of the people as of `now`, in a fixed number
+    /// of grouped queries.
+    pub async fn open_now(&self, q: &OpenNowQuery<'_>) -> Result<OpenNow> {
+        let mut out = OpenNow {
+            records: q.records,
+            ..OpenNow::default()
+        };
+        if q.employees.is_empty() {
+            return Ok(out);
+        }
+        let counter = Counter {
+            list: InList {
+                pool: &self.pool,
+                dialect: self.pool.dialect(),
+            },
+            people: q.employees.iter().map(String::as_str).collect(),
+            q,
+            open_stage: if q.open_stages.is_empty() {
+                "0 = 1".to_owned()
+            } else {
+                format!(
+                    "d.stage IN ({})",
+                    vec!["{}"; q.open_stages.len()].join(", ")
+                )
+            },
+        };
+
+        for r in counter.open_tasks().await? {
+            person(&mut out.people, r.employee_id).open_tasks = to_usize(r.n);
+        }
+        let (counts, tasks) = counter.overdue().await?;
+        for r in counts {
+            person(&mut out.people, r.employee_id).overdue = to_usize(r.n);
+        }
+        for t in tasks {
+            person(&mut out.people, t.employee_id)
+                .overdue_tasks
+                .push(DueTask {
+                    source: t.source,
+                    external_id: t.external_id,
+                    title: t.title,
+                    due_at: instant(t.due_at),
+                });
+        }
+        if q.open_stages.is_empty() {
+            return Ok(out);
+        }
+        for r in counter.deals_per_stage().await? {
+            person(&mut out.people, r.employee_id).open_deals.push((
+                r.stage,
+                to_usize(r.deals),
+                r.amount_minor,
+            ));
+        }
+        let (counts, deals) = counter.without_task().await?;
+        for r in counts {
+            person(&mut out.people, r.employee_id).without_task = to_usize(r.n);
+        }
+        for d in deals {
+            person(&mut out.people, d.employee_id)
+                .without_task_deals
+                .push((d.source, d.external_id));
+        }
+        for r in counter.stuck().await? {
+            person(&mut out.people, r.employee_id).stuck.push(StuckRow {
+                source: r.source,
+                external_id: r.external_id,
+                title: r.title,
+                stage: r.stage,
+                amount_minor: r.amount_minor,
+                since: instant(r.since),
+            });
+        }
+        Ok(out)
+    }
+}
