@@ -12,6 +12,8 @@
 #        REFERENCE=/path/to/an/earlier/salespulse bash bench/scale.sh
 #                                            # the same requests by an earlier
 #                                            # build first, side by side
+#        REFERENCE_DIR=folder                # its copy of the department, when
+#                                            # this build's schema is newer
 #        PG=none bash bench/scale.sh         # SQLite only
 # The department is generated once per size under bench/data/ and reused.
 set -euo pipefail
@@ -77,7 +79,7 @@ dir=$(department "$managers" "$days")
 echo "== SQLite, $managers managers x $days days ($(du -h "$dir/salespulse-demo.db" | cut -f1))"
 if [ -n "${REFERENCE:-}" ]; then
   echo "-- the reference build, $REFERENCE"
-  requests salespulse-demo.toml "$dir" "$REFERENCE"
+  requests salespulse-demo.toml "${REFERENCE_DIR:-$dir}" "$REFERENCE"
   echo "-- this build"
 fi
 requests salespulse-demo.toml "$dir"

@@ -350,8 +350,9 @@ impl<'a> Loader<'a> {
             .collect()
     }
 
-    /// Stage changes of the deals from a month before the period on: the
-    /// period's moves, and when open deals reached their stage.
+    /// Stage changes of the deals from the period's start on: its moves and
+    /// where they led (when an open deal reached its stage is read by
+    /// `open_now`).
     async fn stage_changes(&self, deal_ids: &[&str]) -> Result<Vec<StageChange>> {
         let rows: Vec<StageChangeRow> = self
             .list
@@ -360,7 +361,7 @@ impl<'a> Loader<'a> {
                  FROM stage_changes WHERE changed_at >= {} AND ",
                 "deal_ext",
                 deal_ids,
-                &[Value::Int((self.q.from - chrono::Duration::days(31)).timestamp())],
+                &[Value::Int(self.q.from.timestamp())],
                 " ORDER BY changed_at",
                 "loading stage changes",
             )

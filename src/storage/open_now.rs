@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::db::Value;
 use super::in_list::InList;
-use super::{Result, Store};
+use super::{Result, StorageError, Store};
 
 /// Whose open work to count, and as of when.
 #[derive(Debug, Clone)]
@@ -123,7 +123,7 @@ struct StuckDbRow {
     since: i64,
 }
 
-/// A task open at `now` (both `{}` are now).
+/// A task open at `now` (its `{}`).
 const OPEN_TASK: &str = "(completed_at IS NULL OR completed_at > {})";
 
 /// When a deal reached its stage: the CRM's word, else its last move into
@@ -140,8 +140,9 @@ fn to_usize(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-fn instant(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+fn instant(secs: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0)
+        .ok_or_else(|| StorageError::Corrupt(format!("instant {secs}")))
 }
 
 struct Counter<'a> {
@@ -390,7 +391,7 @@ impl Store {
                     source: t.source,
                     external_id: t.external_id,
                     title: t.title,
-                    due_at: instant(t.due_at),
+                    due_at: instant(t.due_at)?,
                 });
         }
         if q.open_stages.is_empty() {
@@ -419,7 +420,7 @@ impl Store {
                 title: r.title,
                 stage: r.stage,
                 amount_minor: r.amount_minor,
-                since: instant(r.since),
+                since: instant(r.since)?,
             });
         }
         Ok(out)
