@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use super::figures::FiguresError;
 use crate::calendar::day_range;
 use crate::config::{Config, TeamConfig};
-use crate::domain::{Role, StageKind};
+use crate::domain::Role;
 use crate::metrics::funnel::{Funnel, funnel};
 use crate::storage::{OpenNowQuery, ScopeQuery, Store};
 
@@ -35,12 +35,6 @@ pub async fn team_funnel_over(
         now,
         success_secs: config.thresholds.success_talk_secs,
         trace_window_secs: config.thresholds.trace_window_mins * 60,
-        open_stages: config
-            .stages
-            .iter()
-            .filter(|s| s.kind == StageKind::Open)
-            .map(|s| s.id.clone())
-            .collect(),
     };
     let (deals, changes) = store.load_funnel(&query).await?;
     let open = store

@@ -24,8 +24,6 @@ pub struct ScopeQuery {
     pub now: DateTime<Utc>,
     pub success_secs: i64,
     pub trace_window_secs: i64,
-    /// Stage ids that are open: open deals are loaded whatever their age.
-    pub open_stages: Vec<String>,
 }
 
 /// The records of a scope and a period.

@@ -337,7 +337,6 @@ pub async fn build_with(
         now,
         success_secs: config.thresholds.success_talk_secs,
         trace_window_secs: config.thresholds.trace_window_mins * 60,
-        open_stages: open_stages.clone(),
     };
     let started = std::time::Instant::now();
     let data = store.load_scope(&query).await?;

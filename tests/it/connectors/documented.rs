@@ -36,7 +36,6 @@ async fn stored(store: &std::sync::Arc<Store>) -> Dataset {
             now: Utc::now(),
             success_secs: 40,
             trace_window_secs: 7200,
-            open_stages: vec!["new".into(), "meeting".into()],
         })
         .await
         .unwrap()
