@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::moments::Moments;
-use super::open_work::OpenWork;
+use super::open_work::{OpenWork, is_open_at, rref};
 use super::telephony::is_successful;
-use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
+use super::{Figure, RecordKind, Rule, Unit, Value};
 use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
 
 /// The CRM records one computation looks at.
@@ -76,20 +76,8 @@ impl Hygiene {
     }
 }
 
-fn rref(kind: RecordKind, source: &str, id: &str) -> RecordRef {
-    RecordRef {
-        kind,
-        source: source.to_owned(),
-        id: id.to_owned(),
-    }
-}
-
 fn in_period(t: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
     t >= from && t < to
-}
-
-fn is_open_at(task: &Task, at: DateTime<Utc>) -> bool {
-    task.completed_at.is_none_or(|done| done > at)
 }
 
 /// A comment is weak when it is short or says nothing but stock phrases.

@@ -38,11 +38,12 @@ pub struct OpenWork {
     pub without_task_records: Vec<RecordRef>,
 }
 
-fn is_open_at(task: &Task, at: DateTime<Utc>) -> bool {
+/// Whether the task is still open at `at`.
+pub(super) fn is_open_at(task: &Task, at: DateTime<Utc>) -> bool {
     task.completed_at.is_none_or(|done| done > at)
 }
 
-fn rref(kind: RecordKind, source: &str, id: &str) -> RecordRef {
+pub(super) fn rref(kind: RecordKind, source: &str, id: &str) -> RecordRef {
     RecordRef {
         kind,
         source: source.to_owned(),

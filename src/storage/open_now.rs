@@ -136,6 +136,21 @@ fn person(people: &mut HashMap<String, PersonOpen>, employee_id: String) -> &mut
     people.entry(employee_id).or_default()
 }
 
+/// How many rows each person has, from a list of their ids.
+fn count_each<'r>(employees: impl Iterator<Item = &'r str>) -> Vec<Count> {
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for e in employees {
+        *counts.entry(e).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(e, n)| Count {
+            employee_id: e.to_owned(),
+            n,
+        })
+        .collect()
+}
+
 fn to_usize(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
@@ -218,17 +233,7 @@ impl<'a> Counter<'a> {
                     "reading overdue tasks",
                 )
                 .await?;
-            let mut counts: HashMap<&str, i64> = HashMap::new();
-            for r in &rows {
-                *counts.entry(r.employee_id.as_str()).or_default() += 1;
-            }
-            let counts = counts
-                .into_iter()
-                .map(|(e, n)| Count {
-                    employee_id: e.to_owned(),
-                    n,
-                })
-                .collect();
+            let counts = count_each(rows.iter().map(|r| r.employee_id.as_str()));
             return Ok((counts, rows));
         }
         // Each person's oldest, with their count beside it, in one pass.
@@ -293,17 +298,7 @@ impl<'a> Counter<'a> {
                     "reading deals without a next task",
                 )
                 .await?;
-            let mut counts: HashMap<&str, i64> = HashMap::new();
-            for r in &rows {
-                *counts.entry(r.employee_id.as_str()).or_default() += 1;
-            }
-            let counts = counts
-                .into_iter()
-                .map(|(e, n)| Count {
-                    employee_id: e.to_owned(),
-                    n,
-                })
-                .collect();
+            let counts = count_each(rows.iter().map(|r| r.employee_id.as_str()));
             return Ok((counts, rows));
         }
         let counts = self
