@@ -326,7 +326,7 @@ async fn report_kpi(flag: Option<PathBuf>, args: KpiArgs) -> anyhow::Result<()> 
     };
     let scope = scope(args.employee, args.team)?;
     let report = with_store(&config, now, async |store| {
-        Ok(kpi::build(store.as_ref(), &config, &scope, month, now).await?)
+        Ok(kpi::build(store.as_ref(), &config, &scope, month, now, args.explain).await?)
     })
     .await?;
     let places = kpi::leaderboard(&report, &args.by);

@@ -139,7 +139,7 @@ async fn build_week(
         None
     } else {
         let today = crate::calendar::local_day(team.timezone, now);
-        Some(crate::report::kpi::build(store, config, &scope, sunday.min(today), now).await?)
+        Some(crate::report::kpi::build(store, config, &scope, sunday.min(today), now, false).await?)
     };
     Ok(Week {
         monday,

@@ -6,12 +6,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::moments::Moments;
-use super::open_work::{OpenWork, is_open_at, rref};
+use super::open_work::{OpenWork, rref};
 use super::telephony::is_successful;
-use super::{Figure, RecordKind, Rule, Unit, Value};
+use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
 use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
 
 /// The CRM records one computation looks at.
@@ -23,6 +23,11 @@ pub struct CrmRecords<'a> {
     pub postponements: &'a [TaskPostponement],
     pub activities: &'a [Activity],
     pub comments: &'a [Comment],
+    /// The person's calls before the period (any superset of the week
+    /// before it will do): a postponement early in the period looks back
+    /// at them for an action, so that a period judges each move as its own
+    /// day does.
+    pub earlier_calls: &'a [Call],
     /// The person's open work now, counted by the database (or by
     /// [`super::open_work::open_work`] over records).
     pub open: &'a OpenWork,
@@ -130,7 +135,6 @@ struct Scope<'a> {
     crm: CrmRecords<'a>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    now: DateTime<Utc>,
     rules: &'a HygieneRules<'a>,
 }
 
@@ -163,8 +167,8 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// Cards touched: distinct deals the person changed in the period.
-fn cards_touched(s: &Scope<'_>) -> Figure {
+/// The deals the person changed in the period, as (source, deal).
+fn touched<'a>(s: &Scope<'a>) -> BTreeSet<(&'a str, &'a str)> {
     let crm = &s.crm;
     let mut touched: BTreeSet<(&str, &str)> = BTreeSet::new();
     for c in crm
@@ -198,13 +202,16 @@ fn cards_touched(s: &Scope<'_>) -> Figure {
             touched.insert((&t.source, d));
         }
     }
-    Figure::count(
+    touched
+}
+
+/// Cards touched: distinct deals the person changed in the period.
+fn cards_figure(n: usize, records: Vec<RecordRef>) -> Figure {
+    Figure::count_of(
         "cards_touched",
-        Rule::new("cards_touched").with("n", touched.len()),
-        touched
-            .iter()
-            .map(|(s, d)| rref(RecordKind::Deal, s, d))
-            .collect(),
+        Rule::new("cards_touched").with("n", n),
+        n,
+        records,
     )
 }
 
@@ -228,11 +235,13 @@ impl<'a> Actions<'a> {
             calls_by_deal: Moments::new(
                 s.calls
                     .iter()
+                    .chain(s.crm.earlier_calls)
                     .map(|c| (c.deal_ext.as_deref(), c.started_at)),
             ),
             calls_by_number: Moments::new(
                 s.calls
                     .iter()
+                    .chain(s.crm.earlier_calls)
                     .map(|c| (Some(c.number.as_str()), c.started_at)),
             ),
         }
@@ -259,13 +268,14 @@ impl<'a> Actions<'a> {
     }
 }
 
-/// Postponed without action: moved later with no call or activity on the
-/// deal since the task was set (or last moved).
-fn postponed_without_action(
-    s: &Scope<'_>,
+/// The person's moves of a task in the period, and of those the ones
+/// made with no call or activity on the deal since the task was set (or
+/// last moved).
+fn moves<'a>(
+    s: &Scope<'a>,
     my_tasks: &[&Task],
     deals_by_id: &HashMap<&str, &Deal>,
-) -> Figure {
+) -> (usize, Vec<&'a TaskPostponement>) {
     let tasks_by_id: HashMap<(&str, &str), &Task> = my_tasks
         .iter()
         .map(|t| ((t.source.as_str(), t.external_id.as_str()), *t))
@@ -294,15 +304,18 @@ fn postponed_without_action(
             postponed.push(p);
         }
     }
-    Figure::count(
+    (moves_in_period, postponed)
+}
+
+/// Postponed without action, out of the moves in the period.
+fn postponed_figure(n: usize, moves: usize, records: Vec<RecordRef>) -> Figure {
+    Figure::count_of(
         "postponed_without_action",
         Rule::new("postponed_without_action")
-            .with("n", postponed.len())
-            .with("of", moves_in_period),
-        postponed
-            .iter()
-            .map(|p| rref(RecordKind::Task, &p.source, p.task_ext.as_str()))
-            .collect(),
+            .with("n", n)
+            .with("of", moves),
+        n,
+        records,
     )
 }
 
@@ -336,9 +349,9 @@ fn is_traced(traces: &Moments<'_>, call: &Call, deals: &[&Deal], window: Duratio
         .any(|d| traces.any_within(d.external_id.as_str(), start, end))
 }
 
-/// Calls without a CRM trace, and the successful calls about a deal they are
-/// out of.
-fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Figure) {
+/// The successful calls about a deal, and of those the ones without a
+/// CRM trace.
+fn traced<'a>(s: &Scope<'a>, deals_by_id: &HashMap<&str, &Deal>) -> (Vec<&'a Call>, Vec<&'a Call>) {
     let rules = s.rules;
     let mut by_phone: HashMap<&str, Vec<&Deal>> = HashMap::new();
     for d in s.crm.deals {
@@ -348,7 +361,6 @@ fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Fi
     }
     let window = Duration::seconds(rules.trace_window_secs);
     let traces = traces(&s.crm);
-    let mut linked = 0usize;
     let mut about_deals = Vec::new();
     let mut untraced = Vec::new();
     for call in s
@@ -360,30 +372,43 @@ fn call_traces(s: &Scope<'_>, deals_by_id: &HashMap<&str, &Deal>) -> (Figure, Fi
         if deals.is_empty() {
             continue;
         }
-        linked += 1;
         about_deals.push(call);
         if !is_traced(&traces, call, &deals, window) {
             untraced.push(call);
         }
     }
-    let calls_without_trace = Figure::count(
+    (about_deals, untraced)
+}
+
+fn call_refs(calls: &[&Call]) -> Vec<RecordRef> {
+    calls
+        .iter()
+        .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
+        .collect()
+}
+
+/// Calls without a CRM trace, and the successful calls about a deal they are
+/// out of.
+fn trace_figures(
+    about: usize,
+    untraced: usize,
+    window_secs: i64,
+    records: Option<(&[&Call], &[&Call])>,
+) -> (Figure, Figure) {
+    let calls_without_trace = Figure::count_of(
         "calls_without_trace",
         Rule::new("calls_without_trace")
-            .with("window", Value::Seconds(rules.trace_window_secs))
-            .with("n", untraced.len())
-            .with("of", linked),
-        untraced
-            .iter()
-            .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
-            .collect(),
+            .with("window", Value::Seconds(window_secs))
+            .with("n", untraced)
+            .with("of", about),
+        untraced,
+        records.map(|(_, u)| call_refs(u)).unwrap_or_default(),
     );
-    let calls_about_deals = Figure::count(
+    let calls_about_deals = Figure::count_of(
         "calls_about_deals",
-        Rule::new("calls_about_deals").with("n", linked),
-        about_deals
-            .iter()
-            .map(|c| rref(RecordKind::Call, &c.source, c.external_id.as_str()))
-            .collect(),
+        Rule::new("calls_about_deals").with("n", about),
+        about,
+        records.map(|(a, _)| call_refs(a)).unwrap_or_default(),
     );
     (calls_without_trace, calls_about_deals)
 }
@@ -395,16 +420,16 @@ struct CommentFigures {
     weak_comment_share: Figure,
 }
 
-/// Weak comments, all comments in the period, and the weak share.
-fn comment_quality(s: &Scope<'_>) -> CommentFigures {
+/// The person's comments in the period, and the weak ones among them.
+fn my_comments<'a>(s: &Scope<'a>) -> (Vec<&'a Comment>, Vec<&'a Comment>) {
     let rules = s.rules;
-    let my_comments: Vec<&Comment> = s
+    let mine: Vec<&Comment> = s
         .crm
         .comments
         .iter()
         .filter(|c| s.mine(&c.employee_id) && s.in_period(c.at))
         .collect();
-    let weak: Vec<&Comment> = my_comments
+    let weak: Vec<&Comment> = mine
         .iter()
         .copied()
         .filter(|c| {
@@ -415,38 +440,52 @@ fn comment_quality(s: &Scope<'_>) -> CommentFigures {
             )
         })
         .collect();
-    let share = if my_comments.is_empty() {
+    (mine, weak)
+}
+
+fn comment_refs(comments: &[&Comment]) -> Vec<RecordRef> {
+    comments
+        .iter()
+        .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
+        .collect()
+}
+
+/// Weak comments, all comments in the period, and the weak share.
+fn comment_figures(
+    all: usize,
+    weak: usize,
+    min_chars: usize,
+    records: Option<(&[&Comment], &[&Comment])>,
+) -> CommentFigures {
+    let share = if all == 0 {
         0.0
     } else {
-        weak.len() as f64 / my_comments.len() as f64
+        weak as f64 / all as f64
     };
-    let weak_comments = Figure::count(
+    let weak_comments = Figure::count_of(
         "weak_comments",
         Rule::new("weak_comments")
-            .with("min_chars", rules.weak_comment_min_chars)
-            .with("n", weak.len())
-            .with("of", my_comments.len()),
-        weak.iter()
-            .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
-            .collect(),
+            .with("min_chars", min_chars)
+            .with("n", weak)
+            .with("of", all),
+        weak,
+        records.map(|(_, w)| comment_refs(w)).unwrap_or_default(),
     );
     let weak_comment_share = Figure {
         key: "weak_comment_share",
         value: share,
         unit: Unit::Ratio,
         rule: Rule::new("weak_comment_share")
-            .with("n", weak.len())
-            .with("of", my_comments.len())
+            .with("n", weak)
+            .with("of", all)
             .with("share", Value::Share(share)),
         records: Vec::new(),
     };
-    let comments = Figure::count(
+    let comments = Figure::count_of(
         "comments",
-        Rule::new("comments").with("n", my_comments.len()),
-        my_comments
-            .iter()
-            .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
-            .collect(),
+        Rule::new("comments").with("n", all),
+        all,
+        records.map(|(a, _)| comment_refs(a)).unwrap_or_default(),
     );
     CommentFigures {
         weak_comments,
@@ -455,25 +494,165 @@ fn comment_quality(s: &Scope<'_>) -> CommentFigures {
     }
 }
 
-/// Unfinished: due in the period, still open at its end.
-fn unfinished_tasks(s: &Scope<'_>, my_tasks: &[&Task]) -> Figure {
-    let (to, now) = (s.to, s.now);
-    let unfinished: Vec<&Task> = my_tasks
+/// A task due in a period: when it was due and when it was done. Whether
+/// it is unfinished is judged at the end of the period it is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDue {
+    #[serde(with = "chrono::serde::ts_seconds")]
+    pub due: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_seconds_option")]
+    pub done: Option<DateTime<Utc>>,
+}
+
+impl TaskDue {
+    /// Unfinished: due before `now` and still open at the period's end
+    /// `to` (or now, if that comes first).
+    fn unfinished(&self, to: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        let at = to.min(now);
+        self.due < now && self.done.is_none_or(|done| done > at)
+    }
+}
+
+/// The person's tasks due in the period.
+fn due_tasks<'a>(s: &Scope<'a>, my_tasks: &[&'a Task]) -> Vec<&'a Task> {
+    my_tasks
         .iter()
         .copied()
-        .filter(|t| s.in_period(t.due_at) && t.due_at < now && is_open_at(t, to.min(now)))
-        .collect();
-    let due_in_period = my_tasks.iter().filter(|t| s.in_period(t.due_at)).count();
-    Figure::count(
+        .filter(|t| s.in_period(t.due_at))
+        .collect()
+}
+
+fn due_of(t: &Task) -> TaskDue {
+    TaskDue {
+        due: t.due_at,
+        done: t.completed_at,
+    }
+}
+
+/// Unfinished: due in the period, still open at its end.
+fn unfinished_figure(n: usize, due: usize, records: Vec<RecordRef>) -> Figure {
+    Figure::count_of(
         "unfinished_tasks",
-        Rule::new("unfinished_tasks")
-            .with("n", unfinished.len())
-            .with("of", due_in_period),
-        unfinished
-            .iter()
-            .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))
-            .collect(),
+        Rule::new("unfinished_tasks").with("n", n).with("of", due),
+        n,
+        records,
     )
+}
+
+/// What the hygiene figures of a period are made of, added up day by day
+/// (the daily roll-up keeps one per person and day). What is open now is
+/// not in it: it is counted at each request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HygieneTally {
+    /// The deals touched, as (source, deal): distinct over a period.
+    pub cards: BTreeSet<(String, String)>,
+    pub moves: usize,
+    pub postponed: usize,
+    pub calls_about_deals: usize,
+    pub calls_without_trace: usize,
+    pub comments: usize,
+    pub weak_comments: usize,
+    pub tasks_due: Vec<TaskDue>,
+}
+
+impl HygieneTally {
+    /// The counts of one person over `[from, to)` (as [`hygiene`] takes
+    /// them; `crm.open` is not read).
+    pub fn of(
+        employee_id: &str,
+        calls: &[Call],
+        crm: CrmRecords<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        rules: &HygieneRules<'_>,
+    ) -> Self {
+        let s = Scope {
+            employee_id,
+            calls,
+            crm,
+            from,
+            to,
+            rules,
+        };
+        let my_tasks = s.my_tasks();
+        let deals_by_id = s.deals_by_id();
+        let (moves, postponed) = moves(&s, &my_tasks, &deals_by_id);
+        let (about, untraced) = traced(&s, &deals_by_id);
+        let (comments, weak) = my_comments(&s);
+        HygieneTally {
+            cards: touched(&s)
+                .into_iter()
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .collect(),
+            moves,
+            postponed: postponed.len(),
+            calls_about_deals: about.len(),
+            calls_without_trace: untraced.len(),
+            comments: comments.len(),
+            weak_comments: weak.len(),
+            tasks_due: due_tasks(&s, &my_tasks).into_iter().map(due_of).collect(),
+        }
+    }
+
+    /// Adds another period's counts to these.
+    pub fn add(&mut self, o: &HygieneTally) {
+        self.cards.extend(o.cards.iter().cloned());
+        self.moves += o.moves;
+        self.postponed += o.postponed;
+        self.calls_about_deals += o.calls_about_deals;
+        self.calls_without_trace += o.calls_without_trace;
+        self.comments += o.comments;
+        self.weak_comments += o.weak_comments;
+        self.tasks_due.extend_from_slice(&o.tasks_due);
+    }
+
+    /// The figures of a period ending at `to`, as of `now`, with the open
+    /// work counted now; without records.
+    pub fn figures(
+        &self,
+        open: &OpenWork,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+        rules: &HygieneRules<'_>,
+    ) -> Hygiene {
+        let (overdue_tasks, oldest_overdue_days) = open.overdue_figures(now);
+        let (deals_without_next_task, open_tasks_per_open_deal) = open.next_task_figures();
+        let (calls_without_trace, calls_about_deals) = trace_figures(
+            self.calls_about_deals,
+            self.calls_without_trace,
+            rules.trace_window_secs,
+            None,
+        );
+        let CommentFigures {
+            weak_comments,
+            comments,
+            weak_comment_share,
+        } = comment_figures(
+            self.comments,
+            self.weak_comments,
+            rules.weak_comment_min_chars,
+            None,
+        );
+        let unfinished = self
+            .tasks_due
+            .iter()
+            .filter(|t| t.unfinished(to, now))
+            .count();
+        Hygiene {
+            cards_touched: cards_figure(self.cards.len(), Vec::new()),
+            overdue_tasks,
+            oldest_overdue_days,
+            postponed_without_action: postponed_figure(self.postponed, self.moves, Vec::new()),
+            deals_without_next_task,
+            open_tasks_per_open_deal,
+            calls_without_trace,
+            calls_about_deals,
+            weak_comments,
+            comments,
+            weak_comment_share,
+            unfinished_tasks: unfinished_figure(unfinished, self.tasks_due.len(), Vec::new()),
+        }
+    }
 }
 
 /// Hygiene of one person over `[from, to)`, as of `now`. `calls` are their
@@ -496,24 +675,56 @@ pub fn hygiene(
         crm,
         from,
         to,
-        now,
         rules,
     };
     let my_tasks = s.my_tasks();
     let deals_by_id = s.deals_by_id();
     let (overdue_tasks, oldest_overdue_days) = open.overdue_figures(now);
     let (deals_without_next_task, open_tasks_per_open_deal) = open.next_task_figures();
-    let (calls_without_trace, calls_about_deals) = call_traces(&s, &deals_by_id);
+    let (about, untraced) = traced(&s, &deals_by_id);
+    let (calls_without_trace, calls_about_deals) = trace_figures(
+        about.len(),
+        untraced.len(),
+        rules.trace_window_secs,
+        Some((&about, &untraced)),
+    );
+    let (mine, weak) = my_comments(&s);
     let CommentFigures {
         weak_comments,
         comments,
         weak_comment_share,
-    } = comment_quality(&s);
+    } = comment_figures(
+        mine.len(),
+        weak.len(),
+        rules.weak_comment_min_chars,
+        Some((&mine, &weak)),
+    );
+    let touched = touched(&s);
+    let (moves, postponed) = moves(&s, &my_tasks, &deals_by_id);
+    let due = due_tasks(&s, &my_tasks);
+    let unfinished: Vec<&Task> = due
+        .iter()
+        .copied()
+        .filter(|t| due_of(t).unfinished(to, now))
+        .collect();
     Hygiene {
-        cards_touched: cards_touched(&s),
+        cards_touched: cards_figure(
+            touched.len(),
+            touched
+                .iter()
+                .map(|(s, d)| rref(RecordKind::Deal, s, d))
+                .collect(),
+        ),
         overdue_tasks,
         oldest_overdue_days,
-        postponed_without_action: postponed_without_action(&s, &my_tasks, &deals_by_id),
+        postponed_without_action: postponed_figure(
+            postponed.len(),
+            moves,
+            postponed
+                .iter()
+                .map(|p| rref(RecordKind::Task, &p.source, p.task_ext.as_str()))
+                .collect(),
+        ),
         deals_without_next_task,
         open_tasks_per_open_deal,
         calls_without_trace,
@@ -521,7 +732,14 @@ pub fn hygiene(
         weak_comments,
         comments,
         weak_comment_share,
-        unfinished_tasks: unfinished_tasks(&s, &my_tasks),
+        unfinished_tasks: unfinished_figure(
+            unfinished.len(),
+            due.len(),
+            unfinished
+                .iter()
+                .map(|t| rref(RecordKind::Task, &t.source, t.external_id.as_str()))
+                .collect(),
+        ),
     }
 }
 

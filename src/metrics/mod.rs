@@ -3,6 +3,7 @@
 //! database: "now" and every threshold come in as parameters. The
 //! definitions are those of `METRICS.md`.
 
+pub mod day;
 pub mod funnel;
 pub mod hygiene;
 pub mod kpi;
@@ -67,6 +68,18 @@ impl Figure {
         Self {
             key,
             value: records.len() as f64,
+            unit: Unit::Count,
+            rule,
+            records,
+        }
+    }
+
+    /// A count of `n`, with the records behind it when they were gathered
+    /// (none when the count comes from the daily roll-up).
+    pub fn count_of(key: &'static str, rule: Rule, n: usize, records: Vec<RecordRef>) -> Self {
+        Self {
+            key,
+            value: n as f64,
             unit: Unit::Count,
             rule,
             records,

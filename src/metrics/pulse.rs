@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::telephony::is_successful;
 use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value, median};
@@ -12,7 +12,7 @@ use crate::calendar::local_to_utc;
 use crate::domain::{Call, Direction};
 
 /// A stretch of time on the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -30,7 +30,7 @@ impl Span {
 }
 
 /// A maximal run of calls with no pause longer than the idle gap.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActiveZone {
     pub span: Span,
     pub calls: usize,
@@ -46,7 +46,7 @@ pub struct PulseRules {
     pub success_secs: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayPulse {
     pub day: NaiveDate,
     pub working_hours: Span,
@@ -69,13 +69,15 @@ pub struct DayPulse {
     pub peak_calls: usize,
     pub potential: usize,
     pub utilisation: Option<f64>,
+    /// Made again from the fields above when read back (`restored`).
+    #[serde(skip_deserializing)]
     pub figures: Vec<Figure>,
     /// The day's calls on the line that have a recording, in time order.
     pub recordings: Vec<PulseRecording>,
 }
 
 /// A call on the pulse line with a link to its recording.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PulseRecording {
     pub started_at: DateTime<Utc>,
     /// Its start in team time, `HH:MM`.
@@ -434,6 +436,15 @@ pub fn day_pulse(day: NaiveDate, calls: &[Call], rules: &PulseRules) -> DayPulse
     pulse
 }
 
+impl DayPulse {
+    /// A day's pulse read back from the daily roll-up, with its figures made
+    /// again (without the calls behind them).
+    pub fn restored(mut self, rules: &PulseRules) -> Self {
+        self.figures = pulse_figures(&self, &[], rules);
+        self
+    }
+}
+
 /// Team pulse: per person, calls and talk minutes by clock hour (team time).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HeatRow {
@@ -442,24 +453,49 @@ pub struct HeatRow {
     pub talk_minutes: [f64; 24],
 }
 
+/// Calls and talk seconds by clock hour: what a heat map row is made of,
+/// added up over days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatCounts {
+    pub calls: [u32; 24],
+    pub talk_secs: [i64; 24],
+}
+
+impl HeatCounts {
+    /// The external calls of `calls` by the hour they started (team time).
+    pub fn of(calls: &[Call], tz: Tz) -> Self {
+        let mut h = HeatCounts::default();
+        for c in calls.iter().filter(|c| c.direction != Direction::Internal) {
+            let hour = c.started_at.with_timezone(&tz).hour() as usize;
+            h.calls[hour] += 1;
+            h.talk_secs[hour] += c.talk_seconds;
+        }
+        h
+    }
+
+    pub fn add(&mut self, o: &HeatCounts) {
+        for i in 0..24 {
+            self.calls[i] += o.calls[i];
+            self.talk_secs[i] += o.talk_secs[i];
+        }
+    }
+
+    /// The heat map row of `employee_id`.
+    pub fn row(&self, employee_id: &str) -> HeatRow {
+        HeatRow {
+            employee_id: employee_id.to_owned(),
+            calls: self.calls,
+            talk_minutes: self.talk_secs.map(|s| s as f64 / 60.0),
+        }
+    }
+}
+
 pub fn heat_map<'a>(
     people: impl IntoIterator<Item = (&'a str, &'a [Call])>,
     tz: Tz,
 ) -> Vec<HeatRow> {
     people
         .into_iter()
-        .map(|(id, calls)| {
-            let mut row = HeatRow {
-                employee_id: id.to_owned(),
-                calls: [0; 24],
-                talk_minutes: [0.0; 24],
-            };
-            for c in calls.iter().filter(|c| c.direction != Direction::Internal) {
-                let h = c.started_at.with_timezone(&tz).hour() as usize;
-                row.calls[h] += 1;
-                row.talk_minutes[h] += c.talk_seconds as f64 / 60.0;
-            }
-            row
-        })
+        .map(|(id, calls)| HeatCounts::of(calls, tz).row(id))
         .collect()
 }

@@ -3,7 +3,7 @@
 //! calls, new and existing clients. Internal calls are left out.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value, median};
 use crate::domain::{Call, CallKind, Direction, NumberHistory};
@@ -69,8 +69,6 @@ fn refs<'a>(calls: impl Iterator<Item = &'a Call>) -> Vec<RecordRef> {
 
 /// The calls of a period sorted into the sets the figures count.
 struct CallSets<'a> {
-    /// External calls: all but internal ones.
-    total: usize,
     out: Vec<&'a Call>,
     inbound: Vec<&'a Call>,
     missed: Vec<&'a Call>,
@@ -113,7 +111,6 @@ fn call_sets<'a>(calls: &'a [Call], history: &NumberHistory, success_secs: i64) 
         .copied()
         .partition(|c| is_new_client(c, history));
     CallSets {
-        total: external.len(),
         out,
         inbound,
         missed,
@@ -134,46 +131,130 @@ fn n_of(id: &'static str, n: usize, of: usize) -> Rule {
     Rule::new(id).with("n", n).with("of", of)
 }
 
+/// What the telephony figures of a period are made of, added up day by day
+/// (the daily roll-up stores one per person and day): counts, and the talk
+/// seconds of each connected call, which the median needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallTally {
+    pub out: usize,
+    pub inbound: usize,
+    pub missed: usize,
+    pub successful: usize,
+    pub short: usize,
+    pub medium: usize,
+    pub long: usize,
+    pub cold: usize,
+    pub warm: usize,
+    pub new: usize,
+    pub existing: usize,
+    /// Talk seconds of the connected calls, one each.
+    pub talks: Vec<i64>,
+}
+
+impl CallTally {
+    /// The counts of `calls` (any order).
+    pub fn of(calls: &[Call], history: &NumberHistory, success_secs: i64) -> Self {
+        call_sets(calls, history, success_secs).tally()
+    }
+
+    /// Adds another period's counts to these.
+    pub fn add(&mut self, o: &CallTally) {
+        self.out += o.out;
+        self.inbound += o.inbound;
+        self.missed += o.missed;
+        self.successful += o.successful;
+        self.short += o.short;
+        self.medium += o.medium;
+        self.long += o.long;
+        self.cold += o.cold;
+        self.warm += o.warm;
+        self.new += o.new;
+        self.existing += o.existing;
+        self.talks.extend_from_slice(&o.talks);
+    }
+
+    /// The figures these counts make, without records.
+    pub fn figures(&self, success_secs: i64) -> Telephony {
+        build(self, success_secs, None)
+    }
+}
+
+impl CallSets<'_> {
+    fn tally(&self) -> CallTally {
+        CallTally {
+            out: self.out.len(),
+            inbound: self.inbound.len(),
+            missed: self.missed.len(),
+            successful: self.successful.len(),
+            short: self.short.len(),
+            medium: self.medium.len(),
+            long: self.long.len(),
+            cold: self.cold.len(),
+            warm: self.warm.len(),
+            new: self.new.len(),
+            existing: self.existing.len(),
+            talks: self.connected.iter().map(|c| c.talk_seconds).collect(),
+        }
+    }
+}
+
+/// A count figure of `n` with the calls of `set` behind it, when there are
+/// sets to take them from.
+fn counted(key: &'static str, rule: Rule, n: usize, set: Option<&[&Call]>) -> Figure {
+    Figure {
+        key,
+        value: n as f64,
+        unit: Unit::Count,
+        rule,
+        records: set.map(|s| refs(s.iter().copied())).unwrap_or_default(),
+    }
+}
+
 /// Calls out, in, missed, connected and successful contacts.
-fn contact_figures(s: &CallSets<'_>, success_secs: i64) -> [Figure; 5] {
-    let total = s.total;
-    let n_conn = s.connected.len();
+fn contact_figures(t: &CallTally, success_secs: i64, s: Option<&CallSets<'_>>) -> [Figure; 5] {
+    let total = t.out + t.inbound;
+    let n_conn = t.talks.len();
     [
-        Figure::count(
+        counted(
             "calls_out",
-            n_of("calls_out", s.out.len(), total),
-            refs(s.out.iter().copied()),
+            n_of("calls_out", t.out, total),
+            t.out,
+            s.map(|s| s.out.as_slice()),
         ),
-        Figure::count(
+        counted(
             "calls_in",
-            n_of("calls_in", s.inbound.len(), total),
-            refs(s.inbound.iter().copied()),
+            n_of("calls_in", t.inbound, total),
+            t.inbound,
+            s.map(|s| s.inbound.as_slice()),
         ),
-        Figure::count(
+        counted(
             "missed",
-            n_of("missed", s.missed.len(), s.inbound.len()),
-            refs(s.missed.iter().copied()),
+            n_of("missed", t.missed, t.inbound),
+            t.missed,
+            s.map(|s| s.missed.as_slice()),
         ),
-        Figure::count(
+        counted(
             "connected",
             n_of("connected", n_conn, total),
-            refs(s.connected.iter().copied()),
+            n_conn,
+            s.map(|s| s.connected.as_slice()),
         ),
-        Figure::count(
+        counted(
             "successful_contacts",
-            n_of("successful_contacts", s.successful.len(), n_conn)
+            n_of("successful_contacts", t.successful, n_conn)
                 .with("min_secs", Value::Seconds(success_secs)),
-            refs(s.successful.iter().copied()),
+            t.successful,
+            s.map(|s| s.successful.as_slice()),
         ),
     ]
 }
 
 /// Talk time, its mean and its median over the connected calls.
-fn talk_figures(connected: &[&Call]) -> [Figure; 3] {
-    let talk: i64 = connected.iter().map(|c| c.talk_seconds).sum();
-    let mut talks: Vec<i64> = connected.iter().map(|c| c.talk_seconds).collect();
+fn talk_figures(t: &CallTally, connected: Option<&[&Call]>) -> [Figure; 3] {
+    let talk: i64 = t.talks.iter().sum();
+    let mut talks = t.talks.clone();
     let talk_median = median(&mut talks);
-    let n_conn = connected.len();
+    let n_conn = t.talks.len();
     let mean = if n_conn > 0 {
         talk as f64 / n_conn as f64
     } else {
@@ -187,7 +268,9 @@ fn talk_figures(connected: &[&Call]) -> [Figure; 3] {
             rule: Rule::new("talk_time")
                 .with("n", n_conn)
                 .with("talk", Value::Seconds(talk)),
-            records: refs(connected.iter().copied()),
+            records: connected
+                .map(|c| refs(c.iter().copied()))
+                .unwrap_or_default(),
         },
         Figure {
             key: "talk_mean",
@@ -215,67 +298,73 @@ fn talk_figures(connected: &[&Call]) -> [Figure; 3] {
 }
 
 /// Short, medium and long connected calls.
-fn duration_figures(s: &CallSets<'_>) -> [Figure; 3] {
-    let n_conn = s.connected.len();
+fn duration_figures(t: &CallTally, s: Option<&CallSets<'_>>) -> [Figure; 3] {
+    let n_conn = t.talks.len();
     [
-        Figure::count(
+        counted(
             "short_calls",
-            n_of("short_calls", s.short.len(), n_conn),
-            refs(s.short.iter().copied()),
+            n_of("short_calls", t.short, n_conn),
+            t.short,
+            s.map(|s| s.short.as_slice()),
         ),
-        Figure::count(
+        counted(
             "medium_calls",
-            n_of("medium_calls", s.medium.len(), n_conn),
-            refs(s.medium.iter().copied()),
+            n_of("medium_calls", t.medium, n_conn),
+            t.medium,
+            s.map(|s| s.medium.as_slice()),
         ),
-        Figure::count(
+        counted(
             "long_calls",
-            n_of("long_calls", s.long.len(), n_conn),
-            refs(s.long.iter().copied()),
+            n_of("long_calls", t.long, n_conn),
+            t.long,
+            s.map(|s| s.long.as_slice()),
         ),
     ]
 }
 
 /// Cold and warm calls, calls to new and to existing clients.
-fn client_figures(s: &CallSets<'_>) -> [Figure; 4] {
-    let total = s.total;
+fn client_figures(t: &CallTally, s: Option<&CallSets<'_>>) -> [Figure; 4] {
+    let total = t.out + t.inbound;
     [
-        Figure::count(
+        counted(
             "cold_calls",
-            n_of("cold_calls", s.cold.len(), s.out.len()),
-            refs(s.cold.iter().copied()),
+            n_of("cold_calls", t.cold, t.out),
+            t.cold,
+            s.map(|s| s.cold.as_slice()),
         ),
-        Figure::count(
+        counted(
             "warm_calls",
-            n_of("warm_calls", s.warm.len(), s.out.len()),
-            refs(s.warm.iter().copied()),
+            n_of("warm_calls", t.warm, t.out),
+            t.warm,
+            s.map(|s| s.warm.as_slice()),
         ),
-        Figure::count(
+        counted(
             "new_client_calls",
-            n_of("new_client_calls", s.new.len(), total),
-            refs(s.new.iter().copied()),
+            n_of("new_client_calls", t.new, total),
+            t.new,
+            s.map(|s| s.new.as_slice()),
         ),
-        Figure::count(
+        counted(
             "existing_client_calls",
-            n_of("existing_client_calls", s.existing.len(), total),
-            refs(s.existing.iter().copied()),
+            n_of("existing_client_calls", t.existing, total),
+            t.existing,
+            s.map(|s| s.existing.as_slice()),
         ),
     ]
 }
 
-/// Computes the telephony figures of `calls` (any order).
-pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> Telephony {
-    let sets = call_sets(calls, history, success_secs);
+/// The figures of `t`, with the calls of `sets` behind them when given.
+fn build(t: &CallTally, success_secs: i64, sets: Option<&CallSets<'_>>) -> Telephony {
     let [calls_out, calls_in, missed, connected, successful_contacts] =
-        contact_figures(&sets, success_secs);
-    let [talk_time, talk_mean, talk_median] = talk_figures(&sets.connected);
-    let [short_calls, medium_calls, long_calls] = duration_figures(&sets);
+        contact_figures(t, success_secs, sets);
+    let [talk_time, talk_mean, talk_median] = talk_figures(t, sets.map(|s| s.connected.as_slice()));
+    let [short_calls, medium_calls, long_calls] = duration_figures(t, sets);
     let [
         cold_calls,
         warm_calls,
         new_client_calls,
         existing_client_calls,
-    ] = client_figures(&sets);
+    ] = client_figures(t, sets);
     Telephony {
         calls_out,
         calls_in,
@@ -293,6 +382,13 @@ pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> 
         new_client_calls,
         existing_client_calls,
     }
+}
+
+/// Computes the telephony figures of `calls` (any order), with the calls
+/// behind each.
+pub fn telephony(calls: &[Call], history: &NumberHistory, success_secs: i64) -> Telephony {
+    let sets = call_sets(calls, history, success_secs);
+    build(&sets.tally(), success_secs, Some(&sets))
 }
 
 impl Telephony {

@@ -125,13 +125,16 @@ pub fn figure_map(e: &EmployeeFigures) -> BTreeMap<String, Figure> {
     map
 }
 
-/// The KPI of `scope` for the month holding `month`, judged at `now`.
+/// The KPI of `scope` for the month holding `month`, judged at `now`;
+/// with the records behind each figure (the drill-down) when `records`,
+/// else from the daily roll-up.
 pub async fn build(
     store: &Store,
     config: &Config,
     scope: &Scope,
     month: NaiveDate,
     now: DateTime<Utc>,
+    records: bool,
 ) -> Result<KpiReport, KpiError> {
     let first = month_of(month);
     let end = month_end(month);
@@ -149,7 +152,11 @@ pub async fn build(
         return Err(KpiError::Future(first.format("%Y-%m").to_string(), today));
     }
     let through = end.min(today);
-    let report = figures::build(store, config, scope, first, through, now).await?;
+    let report = if records {
+        figures::build(store, config, scope, first, through, now).await?
+    } else {
+        figures::summary(store, config, scope, first, through, now).await?
+    };
     // A day under way counts pro rata to its working hours passed.
     let (working_days, gone) = match &team {
         Some(t) => (

@@ -135,6 +135,12 @@ impl Store {
     }
 
     async fn apply_fixups(&self, source: &str, rows: &[Fixup]) -> Result<()> {
+        // A call's start moves to its earliest leg: the days from there on.
+        self.dirty.mark(
+            rows.iter()
+                .filter_map(|f| chrono::DateTime::from_timestamp(f.started_at, 0))
+                .min(),
+        );
         let d = self.dialect();
         let width = 6;
         for chunk in rows.chunks((d.max_params() / width).max(1)) {

@@ -37,6 +37,10 @@ pub struct Dataset {
     pub postponements: Vec<TaskPostponement>,
     pub activities: Vec<Activity>,
     pub comments: Vec<Comment>,
+    /// The people's calls in the week before the period about the deals of
+    /// tasks moved in it: a move early in the period looks back at them for
+    /// an action (`POSTPONEMENT_LOOKBACK_DAYS`).
+    pub earlier_calls: Vec<Call>,
 }
 
 fn instant(secs: i64) -> Result<DateTime<Utc>> {
@@ -507,6 +511,81 @@ impl<'a> Loader<'a> {
     }
 }
 
+impl Loader<'_> {
+    /// The people's calls in the week before the period to the deals of
+    /// the tasks moved in it (linked, or to the deal's phone).
+    async fn earlier_calls(
+        &self,
+        deals: &[Deal],
+        tasks: &[Task],
+        postponements: &[TaskPostponement],
+    ) -> Result<Vec<Call>> {
+        let q = self.q;
+        let moved: BTreeSet<&str> = postponements
+            .iter()
+            .filter(|p| p.changed_at >= q.from && p.changed_at < q.to)
+            .map(|p| p.task_ext.as_str())
+            .collect();
+        let deal_ids: BTreeSet<&str> = tasks
+            .iter()
+            .filter(|t| moved.contains(t.external_id.as_str()))
+            .filter_map(|t| t.deal_ext.as_deref())
+            .collect();
+        if deal_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let phones: BTreeSet<&str> = deals
+            .iter()
+            .filter(|d| deal_ids.contains(d.external_id.as_str()))
+            .filter_map(|d| d.phone.as_ref().map(|p| p.as_str()))
+            .collect();
+        let around = [
+            Value::Int((q.from - chrono::Duration::days(POSTPONEMENT_LOOKBACK_DAYS)).timestamp()),
+            Value::Int(q.from.timestamp()),
+        ];
+        let head = "SELECT source, external_id, employee_id, agent, direction, number, started_at, \
+                    answered_at, ended_at, talk_seconds, disposition, deal_ext, kind, legs, rank, leg_key, \
+                    recording_url FROM calls WHERE started_at >= {} AND started_at < {} AND ";
+        let phones: Vec<&str> = phones.into_iter().collect();
+        let deal_ids: Vec<&str> = deal_ids.into_iter().collect();
+        let mut rows: Vec<super::call_row::CallRow> = self
+            .list
+            .fetch(
+                head,
+                "number",
+                &phones,
+                &around,
+                "",
+                "loading calls before the period",
+            )
+            .await?;
+        rows.extend(
+            self.list
+                .fetch::<super::call_row::CallRow>(
+                    head,
+                    "deal_ext",
+                    &deal_ids,
+                    &around,
+                    "",
+                    "loading calls before the period",
+                )
+                .await?,
+        );
+        let people: BTreeSet<&str> = self.people.iter().copied().collect();
+        let calls: Vec<Call> = rows
+            .into_iter()
+            .map(super::call_row::CallRow::into_call)
+            .collect::<Result<_>>()?;
+        Ok(once_each(
+            calls
+                .into_iter()
+                .filter(|c| c.employee_id.as_deref().is_some_and(|e| people.contains(e)))
+                .collect(),
+            |c| (c.source.as_str(), c.external_id.as_str()),
+        ))
+    }
+}
+
 async fn load_rest(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) -> Result<Dataset> {
     let loader = Loader {
         list: InList {
@@ -536,7 +615,9 @@ async fn load_rest(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) -> Result<Data
     let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
     let activities = loader.activities(&deal_ids).await?;
     let comments = loader.comments(&deal_ids).await?;
+    let earlier_calls = loader.earlier_calls(&deals, &tasks, &postponements).await?;
     Ok(Dataset {
+        earlier_calls,
         calls,
         numbers: history,
         deals,
@@ -559,25 +640,5 @@ impl Store {
             .calls_between(query.from, query.to, &query.employees)
             .await?;
         load_rest(&self.pool, query, calls).await
-    }
-
-    /// The people's deals and their stage moves, without calls: what a
-    /// funnel over a longer window needs (two indexed queries).
-    pub async fn load_funnel(&self, query: &ScopeQuery) -> Result<(Vec<Deal>, Vec<StageChange>)> {
-        if query.employees.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let loader = Loader {
-            list: InList {
-                pool: &self.pool,
-                dialect: self.pool.dialect(),
-            },
-            q: query,
-            people: query.employees.iter().map(String::as_str).collect(),
-        };
-        let deals = loader.deals(&[], &[]).await?;
-        let deal_ids: Vec<&str> = deals.iter().map(|d| d.external_id.as_str()).collect();
-        let changes = loader.stage_changes(&deal_ids).await?;
-        Ok((deals, changes))
     }
 }

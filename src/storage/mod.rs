@@ -7,6 +7,7 @@
 mod bulk;
 mod call_legs;
 mod call_row;
+mod day_figures;
 mod db;
 mod directory;
 mod in_list;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 
 use crate::config::redact_url;
 use crate::sources::Rejected;
+pub use day_figures::DayCell;
 pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
 pub use open_now::{DueTask, OpenNow, OpenNowQuery, PersonOpen, StuckRow};
@@ -300,6 +302,8 @@ pub struct Store {
     bulk_hold: bulk::Hold,
     /// Rows written per table since its statistics were gathered (`statistics.rs`).
     written: statistics::Written,
+    /// The earliest instant records written lately can change (`day_figures.rs`).
+    dirty: day_figures::Dirty,
 }
 
 #[derive(sqlx::FromRow)]
@@ -314,6 +318,7 @@ impl Store {
             yardsticks: Default::default(),
             bulk_hold: Default::default(),
             written: Default::default(),
+            dirty: Default::default(),
         }
     }
 

@@ -17,6 +17,12 @@ pub trait Record: Send + Sync {
     fn external_id(&self) -> &str;
     /// Values of `COLUMNS`, in order.
     fn push_values<'a>(&'a self, out: &mut Vec<Value<'a>>);
+    /// The earliest instant whose figures the record can change (a call's
+    /// start, a deal's creation, a task's creation or due time); `None`
+    /// when it changes none (the daily roll-up keeps its days).
+    fn at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
 }
 
 fn ts(t: DateTime<Utc>) -> Value<'static> {
@@ -68,7 +74,7 @@ pub fn parse_leg_ids(text: &str) -> Vec<u64> {
 macro_rules! stored_as {
     (
         $ty:ty => $table:literal, |$r:ident| source $source:expr, id $id:expr,
-        { $($col:literal: $val:expr),+ $(,)? } $(, wins $wins:expr)?
+        { $($col:literal: $val:expr),+ $(,)? } $(, at $at:expr)? $(, wins $wins:expr)?
     ) => {
         impl Record for $ty {
             const TABLE: &'static str = $table;
@@ -86,6 +92,10 @@ macro_rules! stored_as {
                 let $r = self;
                 out.extend([$($val),+]);
             }
+            $(fn at(&self) -> Option<DateTime<Utc>> {
+                let $r = self;
+                Some($at)
+            })?
         }
     };
 }
@@ -107,7 +117,7 @@ stored_as!(StoredCall => "calls", |r| source &r.call.source, id r.call.external_
     "leg_key": Value::Text(&r.call.leg_key),
     "leg_ids": Value::Text(&r.leg_ids),
     "recording_url": opt_text(&r.call.recording_url),
-},
+}, at r.call.started_at,
 // Legs of one call may come in separate batches or files: the stored call
 // changes only for a better leg, so any order of legs ends the same.
 wins "(excluded.rank > calls.rank OR (excluded.rank = calls.rank AND \
@@ -133,7 +143,7 @@ stored_as!(Deal => "deals", |r| source &r.source, id r.external_id.as_str(), {
     "created_at": ts(r.created_at),
     "stage_since": opt_ts(r.stage_since),
     "closed_at": opt_ts(r.closed_at),
-});
+}, at r.created_at);
 
 stored_as!(StageChange => "stage_changes", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": Value::Text(r.deal_ext.as_str()),
@@ -142,7 +152,7 @@ stored_as!(StageChange => "stage_changes", |r| source &r.source, id r.external_i
     "changed_at": ts(r.changed_at),
     "employee_id": opt_text(&r.employee_id),
     "author_ext": opt_text(&r.author_ext),
-});
+}, at r.changed_at);
 
 stored_as!(Task => "tasks", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": opt_text(&r.deal_ext),
@@ -152,7 +162,7 @@ stored_as!(Task => "tasks", |r| source &r.source, id r.external_id.as_str(), {
     "created_at": ts(r.created_at),
     "due_at": ts(r.due_at),
     "completed_at": opt_ts(r.completed_at),
-});
+}, at r.created_at.min(r.due_at));
 
 /// A postponement is identified by its task and the due time it moved to.
 pub struct StoredPostponement {
@@ -172,7 +182,7 @@ stored_as!(StoredPostponement => "task_postponements", |r| source &r.record.sour
     "old_due": ts(r.record.old_due),
     "new_due": ts(r.record.new_due),
     "changed_at": ts(r.record.changed_at),
-});
+}, at r.record.changed_at);
 
 stored_as!(Activity => "activities", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": opt_text(&r.deal_ext),
@@ -180,7 +190,7 @@ stored_as!(Activity => "activities", |r| source &r.source, id r.external_id.as_s
     "owner_ext": opt_text(&r.owner_ext),
     "kind": Value::Text(r.kind.as_str()),
     "at": ts(r.at),
-});
+}, at r.at);
 
 stored_as!(Comment => "comments", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": opt_text(&r.deal_ext),
@@ -188,7 +198,7 @@ stored_as!(Comment => "comments", |r| source &r.source, id r.external_id.as_str(
     "author_ext": opt_text(&r.author_ext),
     "at": ts(r.at),
     "body": Value::Text(&r.text),
-});
+}, at r.at);
 
 /// A stable 64-bit FNV-1a hash of a record's values: a changed record has a
 /// changed hash, so a re-read that changes nothing writes nothing.

@@ -86,6 +86,8 @@ impl Store {
         // A large run leaves Postgres planning without statistics of what
         // it wrote: gathered now, before the first question is asked.
         self.refresh_statistics().await?;
+        // The days of the daily roll-up that what it wrote can change.
+        self.forget_dirty_days().await?;
         Ok(())
     }
 

@@ -163,6 +163,9 @@ impl Store {
         }
         tx.commit().await.map_err(query_err("committing a batch"))?;
         self.written.add(R::TABLE, counts);
+        if counts.inserted + counts.updated > 0 {
+            self.dirty.mark(unique.iter().filter_map(|r| r.at()).min());
+        }
         Ok(counts)
     }
 }

@@ -39,6 +39,9 @@ impl Store {
                 )
                 .await?;
         }
+        if removed > 0 {
+            self.dirty.mark(rows.iter().map(|a| a.at).min());
+        }
         Ok(removed)
     }
 }

@@ -529,6 +529,7 @@ fn hygiene_counted_by_hand() {
         postponements: &postponements,
         activities: &activities,
         comments: &comments,
+        earlier_calls: &[],
         open: &open_work,
     };
     let h = hygiene(

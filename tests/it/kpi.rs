@@ -143,6 +143,7 @@ async fn each_month_is_paid_under_its_own_scheme_and_position() {
             &team,
             at(2026, 10, 1).date_naive(),
             december,
+            true,
         )
         .await
         .unwrap();
@@ -170,6 +171,7 @@ async fn each_month_is_paid_under_its_own_scheme_and_position() {
             &team,
             at(2026, 11, 1).date_naive(),
             december,
+            false,
         )
         .await
         .unwrap();
@@ -200,6 +202,7 @@ async fn each_month_is_paid_under_its_own_scheme_and_position() {
             &team,
             december.date_naive(),
             december,
+            false,
         )
         .await
         .unwrap();
@@ -239,6 +242,7 @@ async fn the_month_under_way_forecasts_at_its_pace() {
             &Scope::Employee("ann".into()),
             now.date_naive(),
             now,
+            false,
         )
         .await
         .unwrap();
@@ -355,6 +359,7 @@ async fn leaderboards_rank_and_show_what_the_viewer_may_see() {
         &Scope::Team("t".into()),
         at(2026, 11, 1).date_naive(),
         at(2026, 12, 2),
+        false,
     )
     .await
     .unwrap();

@@ -18,6 +18,7 @@ mod open_now;
 mod periods;
 mod pulls;
 mod render;
+mod rollup;
 mod serve;
 mod storage;
 mod telegram;

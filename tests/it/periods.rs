@@ -130,8 +130,9 @@ async fn a_day_under_way_counts_pro_rata_in_plans_and_the_kpi_pace() {
     // The KPI's month: one working day gone at 02:15, one and a half at 13:30.
     assert!(!config.kpi.schemes.is_empty(), "the demo pays bonuses");
     {
-        let kpi =
-            |now| salespulse::report::kpi::build(&store, &config, &team, day("2026-12-02"), now);
+        let kpi = |now| {
+            salespulse::report::kpi::build(&store, &config, &team, day("2026-12-02"), now, false)
+        };
         let at_night = kpi(moscow("2026-12-02 02:15")).await.unwrap();
         assert_eq!(at_night.working_days_gone, 1.0);
         let at_noon = kpi(moscow("2026-12-02 13:30")).await.unwrap();

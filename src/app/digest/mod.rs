@@ -117,8 +117,15 @@ pub async fn write_digest(
         words,
     ));
     if config.kpi.in_digest && !config.kpi.schemes.is_empty() {
-        let kpi = crate::report::kpi::build(store, config, &Scope::Team(team.to_owned()), day, now)
-            .await?;
+        let kpi = crate::report::kpi::build(
+            store,
+            config,
+            &Scope::Team(team.to_owned()),
+            day,
+            now,
+            false,
+        )
+        .await?;
         let mut section = crate::report::kpi::section(&kpi, words);
         for line in &mut section.lines {
             line.name = crate::report::digest::short_name(&line.name);

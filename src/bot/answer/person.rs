@@ -52,6 +52,7 @@ impl Bot<'_> {
             &Scope::Employee(person.id.clone()),
             month,
             self.now,
+            true,
         )
         .await?;
         let cur = report.currency.as_str();

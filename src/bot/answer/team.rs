@@ -143,6 +143,7 @@ impl Bot<'_> {
             &Scope::Team(viewer.team.clone()),
             p.last,
             self.now,
+            false,
         )
         .await?;
         // Plan completion over the period asked for.

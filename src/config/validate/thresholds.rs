@@ -19,11 +19,22 @@ pub(super) fn thresholds(issues: &mut Issues, t: RawThresholds) -> Thresholds {
             t.idle_gap_mins,
             d.idle_gap_mins,
         ),
-        trace_window_mins: issues.positive(
+        // A call's trace is looked for within a day of it: the daily
+        // roll-up relies on it (`storage::day_figures::REACH_BACK`).
+        trace_window_mins: match issues.positive(
             "thresholds.trace_window_mins",
             t.trace_window_mins,
             d.trace_window_mins,
-        ),
+        ) {
+            m if m > 24 * 60 => {
+                issues.add(
+                    "thresholds.trace_window_mins",
+                    format!("{m} minutes is longer than a day (at most 1440)"),
+                );
+                d.trace_window_mins
+            }
+            m => m,
+        },
         weak_comment_min_chars: issues.positive(
             "thresholds.weak_comment_min_chars",
             t.weak_comment_min_chars,

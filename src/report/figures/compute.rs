@@ -5,6 +5,7 @@
 use super::open::OpenAt;
 use super::*;
 use crate::metrics::Rule;
+use crate::metrics::day::ActivityCounts;
 
 /// The days and instants a computation covers.
 #[derive(Debug, Clone, Copy)]
@@ -61,10 +62,11 @@ fn team_funnel(
             );
         }
     };
+    // The team's managers: a team's funnel is the sum of theirs.
     let team_ids: HashSet<&str> = config
         .employees
         .iter()
-        .filter(|p| p.team == team.id)
+        .filter(|p| p.team == team.id && p.role == Role::Manager)
         .map(|p| p.id.as_str())
         .collect();
     let team_deal_refs: Vec<&Deal> = team_source
@@ -88,32 +90,86 @@ fn team_funnel(
     .with_open(stages, stuck)
 }
 
+/// The activities of a kind a person logged in the CRM in the window.
+fn activities_of(
+    records: &PersonRecords,
+    employee_id: &str,
+    kind: ActivityKind,
+    w: Window,
+) -> Vec<RecordRef> {
+    records
+        .activities
+        .iter()
+        .filter(|a| {
+            a.kind == kind && a.employee_id.as_deref() == Some(employee_id) && w.contains(a.at)
+        })
+        .map(|a| RecordRef {
+            kind: RecordKind::Activity,
+            source: a.source.clone(),
+            id: a.external_id.to_string(),
+        })
+        .collect()
+}
+
+/// The kinds of activity counted, with their figure keys.
+const ACTIVITIES: [(ActivityKind, &str); 3] = [
+    (ActivityKind::Proposal, "proposals"),
+    (ActivityKind::Meeting, "meetings"),
+    (ActivityKind::Email, "emails"),
+];
+
+/// Proposals, meetings and emails a person logged in the CRM in the window.
+pub(super) fn activity_counts(
+    records: &PersonRecords,
+    employee_id: &str,
+    w: Window,
+) -> ActivityCounts {
+    let [proposals, meetings, emails] =
+        ACTIVITIES.map(|(kind, _)| activities_of(records, employee_id, kind, w).len());
+    ActivityCounts {
+        proposals,
+        meetings,
+        emails,
+    }
+}
+
+/// The activity figures of counts, with the activities behind them when given.
+pub(super) fn activity_figures_of(
+    counts: ActivityCounts,
+    mut records: Option<[Vec<RecordRef>; 3]>,
+) -> Vec<Figure> {
+    let n = [counts.proposals, counts.meetings, counts.emails];
+    ACTIVITIES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, key))| {
+            let key: &'static str = key;
+            Figure::count_of(
+                key,
+                Rule::new(key).with("n", n[i]),
+                n[i],
+                records
+                    .as_mut()
+                    .map(|r| std::mem::take(&mut r[i]))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// Proposals, meetings and emails a person logged in the CRM in the period.
 fn activity_figures(records: &PersonRecords, employee_id: &str, w: Window) -> Vec<Figure> {
-    let activity = |kind: ActivityKind, key: &'static str, rule: Rule| {
-        let found: Vec<RecordRef> = records
-            .activities
-            .iter()
-            .filter(|a| {
-                a.kind == kind && a.employee_id.as_deref() == Some(employee_id) && w.contains(a.at)
-            })
-            .map(|a| RecordRef {
-                kind: RecordKind::Activity,
-                source: a.source.clone(),
-                id: a.external_id.to_string(),
-            })
-            .collect();
-        Figure::count(key, rule.with("n", found.len()), found)
+    let found = ACTIVITIES.map(|(kind, _)| activities_of(records, employee_id, kind, w));
+    let counts = ActivityCounts {
+        proposals: found[0].len(),
+        meetings: found[1].len(),
+        emails: found[2].len(),
     };
-    vec![
-        activity(ActivityKind::Proposal, "proposals", Rule::new("proposals")),
-        activity(ActivityKind::Meeting, "meetings", Rule::new("meetings")),
-        activity(ActivityKind::Email, "emails", Rule::new("emails")),
-    ]
+    activity_figures_of(counts, Some(found))
 }
 
 /// The actual values a plan is held against, by figure key.
-fn plan_actuals(
+pub(super) fn plan_actuals(
     tel: &Telephony,
     activities: &[Figure],
     hyg: &Hygiene,
@@ -179,6 +235,13 @@ impl Computation<'_> {
         let (config, w) = (self.config, self.w);
         let calls = self.calls(&person.id);
         let records = self.slices.person(&person.id, calls);
+        let earlier: Vec<Call> = self
+            .data
+            .earlier_calls
+            .iter()
+            .filter(|c| c.employee_id.as_deref() == Some(person.id.as_str()))
+            .cloned()
+            .collect();
         let tel = telephony(
             calls,
             &self.data.numbers,
@@ -193,6 +256,7 @@ impl Computation<'_> {
             postponements: &records.postponements,
             activities: &records.activities,
             comments: &records.comments,
+            earlier_calls: &earlier,
             open: &work,
         };
         let hyg = hygiene(
@@ -229,7 +293,7 @@ impl Computation<'_> {
             w.last,
             &plan_actuals(&tel, &activities, &hyg, &fun),
             fun.revenue.value as i64,
-            fun.won.records.len(),
+            fun.won.value as usize,
             w.now,
         );
         EmployeeFigures {

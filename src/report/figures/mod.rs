@@ -1,11 +1,15 @@
-//! Every figure of a scope (one person or a team) over a period: loads the
-//! records once, then computes per person off the async runtime
-//! (`compute.rs`).
+//! Every figure of a scope (one person or a team) over a period. Without
+//! the records behind them, from the daily roll-up: a period is the sum of
+//! its stored days (`rollup.rs`). With them (`/why`, `--with-records`, the
+//! KPI drill-down), from the records: loaded once, then computed per
+//! person off the async runtime (`compute.rs`).
 
 mod compute;
 mod open;
+mod rollup;
 
 pub use open::OpenAt;
+pub use rollup::settings_version;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -213,7 +217,7 @@ enum TeamBasis {
     /// The scope is the team: its own records.
     Same,
     /// The team's records, loaded beside the person's.
-    Loaded(Dataset),
+    Loaded(Box<Dataset>),
     /// Only the team's open deals per stage.
     OpenDeals(Vec<crate::storage::OpenDeals>),
 }
@@ -237,8 +241,10 @@ pub async fn build(
     build_with(store, config, scope, first, last, now, want).await
 }
 
-/// [`build`] without reading the records behind what is open now (overdue
-/// tasks, deals without a next task): what reports and tables show.
+/// [`build`] without the records behind any figure, from the daily
+/// roll-up: what reports and tables show. A day's pulse comes with a
+/// one-day period only (a longer one's day-by-day pulse is for `report
+/// figures`, [`build_with`]).
 pub async fn summary(
     store: &Store,
     config: &Config,
@@ -247,18 +253,29 @@ pub async fn summary(
     last: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<FiguresReport, FiguresError> {
-    let want = Want {
-        team_funnel: TeamFunnel::OpenDeals,
-        records: false,
-    };
-    build_with(store, config, scope, first, last, now, want).await
+    if last < first {
+        return Err(FiguresError::BadPeriod(first, last));
+    }
+    let pulse = first == last;
+    rollup::build(
+        store,
+        config,
+        scope,
+        first,
+        last,
+        now,
+        TeamFunnel::OpenDeals,
+        pulse,
+    )
+    .await
 }
 
 /// What a report carries beside its figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Want {
     pub team_funnel: TeamFunnel,
-    /// The records behind what is open now.
+    /// The records behind each figure: computed from the records, not
+    /// from the daily roll-up.
     pub records: bool,
 }
 
@@ -314,6 +331,9 @@ pub async fn build_with(
     if last < first {
         return Err(FiguresError::BadPeriod(first, last));
     }
+    if !want.records {
+        return rollup::build(store, config, scope, first, last, now, team_funnel, true).await;
+    }
     let (team, people) = scope_people(config, scope)?;
     let (from, _) = day_range(team.timezone, first);
     let (_, to) = day_range(team.timezone, last);
@@ -357,7 +377,7 @@ pub async fn build_with(
             employees: team_people.clone(),
             ..query.clone()
         };
-        TeamBasis::Loaded(store.load_scope(&q).await?)
+        TeamBasis::Loaded(Box::new(store.load_scope(&q).await?))
     } else {
         TeamBasis::OpenDeals(
             store

@@ -97,9 +97,4 @@ impl<'a> OpenAt<'a> {
         }
         (stages, stuck)
     }
-
-    /// Everyone's open deals per stage and stuck deals.
-    pub fn all_deals(&'a self) -> (Vec<(&'a str, usize, i64)>, Vec<StuckDeal>) {
-        self.deals(self.open.people.keys().map(String::as_str))
-    }
 }

@@ -1,0 +1,19 @@
+-- The daily roll-up (storage/day_figures.rs): per person and local day, the
+-- counts every figure of a period is made of (metrics::day::DayTally, as
+-- JSON) and the day's pulse. A period is read as the sum of its days.
+-- `version` names the settings the day was computed under (thresholds,
+-- stages, the team's calendar and hours): a day of another version is
+-- computed again. An ingest or pull that writes records drops the days
+-- from the earliest instant it wrote (less the trace window) on.
+CREATE TABLE day_figures (
+    employee_id TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    starts_at   INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    version     TEXT NOT NULL,
+    tally       TEXT NOT NULL,
+    pulse       TEXT,
+    computed_at INTEGER NOT NULL,
+    PRIMARY KEY (employee_id, day)
+);
+CREATE INDEX day_figures_ends ON day_figures (ends_at);

@@ -1,0 +1,472 @@
+//! Figures from the daily roll-up: each person's days are computed once
+//! from their records (`metrics::day::DayTally` and the day's pulse),
+//! stored (`storage::day_figures`), and a period is made from the sum of
+//! its days. Days missing from the store, or computed under other
+//! settings, are computed a week at a time from the records and stored
+//! before the answer. Records behind the figures are never read here:
+//! `/why`, `--with-records` and the KPI drill-down take the raw path
+//! (`compute.rs`), and a test holds both equal.
+
+use super::compute::{Window, activity_counts, activity_figures_of, plan_actuals};
+use super::open::OpenAt;
+use super::*;
+use crate::metrics::day::DayTally;
+use crate::metrics::funnel::FunnelTally;
+use crate::metrics::hygiene::{CrmRecords, HygieneTally};
+use crate::metrics::open_work::OpenWork;
+use crate::metrics::pulse::HeatCounts;
+use crate::metrics::telephony::CallTally;
+use crate::storage::DayCell;
+
+/// Days computed from one load of records when the roll-up lacks them.
+const FILL_DAYS: usize = 7;
+
+/// The format of a stored day; bumped when `DayTally` or `DayPulse`
+/// change shape or meaning.
+const CELL_FORMAT: &str = "1";
+
+/// The settings a stored day of `team` was computed under: the cell
+/// format and a hash of the thresholds, stages and the team's calendar
+/// and hours. A day stored under another version is computed again.
+pub fn settings_version(config: &Config, team: &TeamConfig) -> String {
+    let settings = format!("{:?}|{:?}|{:?}", config.thresholds, config.stages, team);
+    // FNV-1a: the same on every machine and every run.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in settings.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{CELL_FORMAT}-{h:016x}")
+}
+
+/// One person's day, computed.
+pub(super) struct Cell {
+    employee_id: String,
+    day: NaiveDate,
+    tally: DayTally,
+    pulse: Option<DayPulse>,
+}
+
+fn hygiene_rules(config: &Config) -> HygieneRules<'_> {
+    let th = &config.thresholds;
+    HygieneRules {
+        success_secs: th.success_talk_secs,
+        trace_window_secs: th.trace_window_mins * 60,
+        weak_comment_min_chars: th.weak_comment_min_chars,
+        weak_comment_phrases: &th.weak_comment_phrases,
+        postponement_lookback_days: crate::storage::POSTPONEMENT_LOOKBACK_DAYS,
+    }
+}
+
+fn pulse_rules(config: &Config, team: &TeamConfig) -> PulseRules {
+    let th = &config.thresholds;
+    PulseRules {
+        timezone: team.timezone,
+        work_start: team.work_start,
+        work_end: team.work_end,
+        idle_gap_secs: th.idle_gap_mins * 60,
+        success_secs: th.success_talk_secs,
+    }
+}
+
+/// Every day of `days` of each of `people`, from the records of those days
+/// (`data`, loaded for the span of `days`).
+pub(super) fn compute_cells(
+    config: &Config,
+    team: &TeamConfig,
+    people: &[EmployeeConfig],
+    data: &Dataset,
+    days: &[NaiveDate],
+) -> Vec<Cell> {
+    let tz = team.timezone;
+    let success = config.thresholds.success_talk_secs;
+    let rules = hygiene_rules(config);
+    let pulses = pulse_rules(config, team);
+    let slices = Slices::new(data);
+    let no_open = OpenWork::default();
+    let mut calls_of: HashMap<&str, Vec<Call>> = HashMap::new();
+    for c in &data.calls {
+        if let Some(e) = &c.employee_id {
+            calls_of.entry(e.as_str()).or_default().push(c.clone());
+        }
+    }
+    let mut cells = Vec::with_capacity(people.len() * days.len());
+    for person in people {
+        let calls = calls_of.remove(person.id.as_str()).unwrap_or_default();
+        let records = slices.person(&person.id, &calls);
+        // A move looks back at the person's calls before it, on any day.
+        let earlier: Vec<Call> = data
+            .earlier_calls
+            .iter()
+            .filter(|c| c.employee_id.as_deref() == Some(person.id.as_str()))
+            .chain(calls.iter())
+            .cloned()
+            .collect();
+        let my_deals: Vec<&Deal> = records
+            .deals
+            .iter()
+            .filter(|d| d.employee_id.as_deref() == Some(person.id.as_str()))
+            .collect();
+        let mut by_day: BTreeMap<NaiveDate, Vec<Call>> = BTreeMap::new();
+        for c in &calls {
+            by_day
+                .entry(local_day(tz, c.started_at))
+                .or_default()
+                .push(c.clone());
+        }
+        for &day in days {
+            let (from, to) = day_range(tz, day);
+            let day_calls = by_day.remove(&day).unwrap_or_default();
+            let w = Window {
+                first: day,
+                last: day,
+                from,
+                to,
+                now: to,
+            };
+            let crm = CrmRecords {
+                deals: &records.deals,
+                stage_changes: &records.stage_changes,
+                tasks: &records.tasks,
+                postponements: &records.postponements,
+                activities: &records.activities,
+                comments: &records.comments,
+                earlier_calls: &earlier,
+                open: &no_open,
+            };
+            let pulse = (team.is_working_day(day) || !day_calls.is_empty())
+                .then(|| day_pulse(day, &day_calls, &pulses));
+            let tally = DayTally {
+                calls: CallTally::of(&day_calls, &data.numbers, success),
+                activities: activity_counts(&records, &person.id, w),
+                hygiene: HygieneTally::of(&person.id, &day_calls, crm, from, to, &rules),
+                funnel: FunnelTally::of(
+                    &my_deals,
+                    &records.stage_changes,
+                    &config.stages,
+                    from,
+                    to,
+                ),
+                heat: HeatCounts::of(&day_calls, tz),
+            };
+            cells.push(Cell {
+                employee_id: person.id.clone(),
+                day,
+                tally,
+                pulse,
+            });
+        }
+    }
+    cells
+}
+
+impl Cell {
+    fn stored(&self, tz: chrono_tz::Tz) -> Result<DayCell, FiguresError> {
+        let (starts_at, ends_at) = day_range(tz, self.day);
+        let json = |e: serde_json::Error| FiguresError::Compute(e.to_string());
+        Ok(DayCell {
+            employee_id: self.employee_id.clone(),
+            day: self.day,
+            starts_at,
+            ends_at,
+            tally: serde_json::to_string(&self.tally).map_err(json)?,
+            pulse: self
+                .pulse
+                .as_ref()
+                .map(|p| {
+                    // The figures are made again when read back.
+                    let mut p = p.clone();
+                    p.figures.clear();
+                    serde_json::to_string(&p)
+                })
+                .transpose()
+                .map_err(json)?,
+        })
+    }
+
+    fn read(c: DayCell, rules: &PulseRules) -> Result<Cell, FiguresError> {
+        let bad = |e: serde_json::Error| {
+            FiguresError::Compute(format!(
+                "the daily roll-up of {} on {} cannot be read: {e}",
+                c.employee_id, c.day
+            ))
+        };
+        Ok(Cell {
+            tally: serde_json::from_str(&c.tally).map_err(bad)?,
+            pulse: c
+                .pulse
+                .as_deref()
+                .map(serde_json::from_str::<DayPulse>)
+                .transpose()
+                .map_err(bad)?
+                .map(|p| p.restored(rules)),
+            employee_id: c.employee_id,
+            day: c.day,
+        })
+    }
+}
+
+/// The days of `[first, last]` of `people` from the roll-up, computing and
+/// storing those it lacks; with their pulses when `pulse`.
+#[allow(clippy::too_many_arguments)]
+async fn cells(
+    store: &Store,
+    config: &Config,
+    team: &TeamConfig,
+    people: &[EmployeeConfig],
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+    pulse: bool,
+) -> Result<Vec<Cell>, FiguresError> {
+    // Records this process wrote outside a run change days too.
+    store.forget_dirty_days().await?;
+    let version = settings_version(config, team);
+    let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+    let rules = pulse_rules(config, team);
+    let stored = store.day_cells(&ids, first, last, &version, pulse).await?;
+    let mut have: HashSet<(String, NaiveDate)> = HashSet::with_capacity(stored.len());
+    let mut out = Vec::with_capacity(stored.len());
+    for c in stored {
+        have.insert((c.employee_id.clone(), c.day));
+        out.push(Cell::read(c, &rules)?);
+    }
+    let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+    for chunk in days.chunks(FILL_DAYS) {
+        let lacking: Vec<EmployeeConfig> = people
+            .iter()
+            .filter(|p| chunk.iter().any(|d| !have.contains(&(p.id.clone(), *d))))
+            .cloned()
+            .collect();
+        if lacking.is_empty() {
+            continue;
+        }
+        let (from, _) = day_range(team.timezone, chunk[0]);
+        let (_, to) = day_range(team.timezone, chunk[chunk.len() - 1]);
+        let query = ScopeQuery {
+            employees: lacking.iter().map(|e| e.id.clone()).collect(),
+            from,
+            to,
+            now,
+            success_secs: config.thresholds.success_talk_secs,
+            trace_window_secs: config.thresholds.trace_window_mins * 60,
+        };
+        let started = std::time::Instant::now();
+        let data = store.load_scope(&query).await?;
+        let (config_c, team_c, chunk_c) = (config.clone(), team.clone(), chunk.to_vec());
+        let computed = tokio::task::spawn_blocking(move || {
+            compute_cells(&config_c, &team_c, &lacking, &data, &chunk_c)
+        })
+        .await
+        .map_err(|e| FiguresError::Compute(e.to_string()))?;
+        let mut fresh: Vec<Cell> = computed
+            .into_iter()
+            .filter(|c| !have.contains(&(c.employee_id.clone(), c.day)))
+            .collect();
+        let rows = fresh
+            .iter()
+            .map(|c| c.stored(team.timezone))
+            .collect::<Result<Vec<_>, _>>()?;
+        store.put_day_cells(&rows, &version, now).await?;
+        tracing::info!(
+            days = rows.len(),
+            first = %chunk[0],
+            seconds = started.elapsed().as_secs_f64(),
+            "computed days of the roll-up"
+        );
+        if !pulse {
+            for c in &mut fresh {
+                c.pulse = None;
+            }
+        }
+        out.extend(fresh);
+    }
+    Ok(out)
+}
+
+/// A person's days added up, and their pulses in day order.
+struct Summed {
+    tally: DayTally,
+    pulse: Vec<DayPulse>,
+}
+
+fn sum_by_person(cells: Vec<Cell>) -> HashMap<String, Summed> {
+    let mut cells = cells;
+    cells.sort_by(|a, b| (&a.employee_id, a.day).cmp(&(&b.employee_id, b.day)));
+    let mut out: HashMap<String, Summed> = HashMap::new();
+    for c in cells {
+        let s = out.entry(c.employee_id).or_insert_with(|| Summed {
+            tally: DayTally::default(),
+            pulse: Vec::new(),
+        });
+        s.tally.add(&c.tally);
+        s.pulse.extend(c.pulse);
+    }
+    out
+}
+
+/// Every figure of one person from their days added up.
+fn person_figures(
+    config: &Config,
+    team: &TeamConfig,
+    person: &EmployeeConfig,
+    summed: Summed,
+    team_funnel: &Funnel,
+    open: &OpenAt<'_>,
+    w: Window,
+) -> EmployeeFigures {
+    let t = &summed.tally;
+    let tel = t.calls.figures(config.thresholds.success_talk_secs);
+    let activities = activity_figures_of(t.activities, None);
+    let hyg = t
+        .hygiene
+        .figures(&open.work(&person.id), w.to, w.now, &hygiene_rules(config));
+    let (stages, stuck) = open.deals([person.id.as_str()]);
+    let fun = t
+        .funnel
+        .figures(&config.stages, w.to)
+        .with_open(stages, stuck);
+    let neck = bottleneck(&fun, team_funnel);
+    let plan = plan_vs_actual(
+        &config.plans,
+        &person.id,
+        person.role,
+        team,
+        w.first,
+        w.last,
+        &plan_actuals(&tel, &activities, &hyg, &fun),
+        fun.revenue.value as i64,
+        fun.won.value as usize,
+        w.now,
+    );
+    EmployeeFigures {
+        employee_id: person.id.clone(),
+        name: person.name.clone(),
+        role: person.role,
+        telephony: tel,
+        activities,
+        plan,
+        pulse: summed.pulse,
+        hygiene: hyg,
+        funnel: fun,
+        bottleneck: neck,
+    }
+}
+
+/// The figures of the scope for `[first, last]` from the daily roll-up,
+/// without the records behind them; each day's pulse when `pulse`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn build(
+    store: &Store,
+    config: &Config,
+    scope: &Scope,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+    team_funnel: TeamFunnel,
+    pulse: bool,
+) -> Result<FiguresReport, FiguresError> {
+    let (team, people) = scope_people(config, scope)?;
+    let tz = team.timezone;
+    let (from, _) = day_range(tz, first);
+    let (_, to) = day_range(tz, last);
+    let team_people: Vec<EmployeeConfig> = config
+        .employees
+        .iter()
+        .filter(|e| e.team == team.id && e.role == Role::Manager)
+        .cloned()
+        .collect();
+    let team_ids: Vec<String> = team_people.iter().map(|e| e.id.clone()).collect();
+    // A person's report with the team's whole funnel reads the team's days.
+    let whole_team = team_people.len() == people.len() || team_funnel == TeamFunnel::Full;
+    let read_people = if whole_team { &team_people } else { &people };
+    let cells = cells(store, config, team, read_people, first, last, now, pulse).await?;
+    let mut summed = sum_by_person(cells);
+    let open_people: Vec<String> = if whole_team {
+        team_ids.clone()
+    } else {
+        people.iter().map(|e| e.id.clone()).collect()
+    };
+    let open = store
+        .open_now(&OpenNowQuery {
+            employees: &open_people,
+            open_stages: &stuck_after(config),
+            now,
+            records: false,
+        })
+        .await?;
+    let open_counts = if whole_team {
+        Vec::new()
+    } else {
+        let open_stages: Vec<String> = config
+            .stages
+            .iter()
+            .filter(|s| s.kind == StageKind::Open)
+            .map(|s| s.id.clone())
+            .collect();
+        store
+            .open_deals_by_stage(&team_ids, &open_stages, now)
+            .await?
+    };
+    let w = Window {
+        first,
+        last,
+        from,
+        to,
+        now,
+    };
+    let open = OpenAt::new(&open, config, now);
+    let team_funnel = if whole_team {
+        let mut t = FunnelTally::default();
+        for id in &team_ids {
+            if let Some(s) = summed.get(id) {
+                t.add(&s.tally.funnel);
+            }
+        }
+        let (stages, stuck) = open.deals(team_ids.iter().map(String::as_str));
+        t.figures(&config.stages, to).with_open(stages, stuck)
+    } else {
+        open_deals_funnel(
+            &config.stages,
+            open_counts.iter().map(|c| {
+                (
+                    c.stage.as_str(),
+                    usize::try_from(c.deals).unwrap_or(0),
+                    c.amount_minor,
+                )
+            }),
+            from,
+            to,
+            now,
+        )
+    };
+    let mut heat = Vec::with_capacity(people.len());
+    let mut employees = Vec::with_capacity(people.len());
+    for p in &people {
+        let s = summed.remove(&p.id).unwrap_or(Summed {
+            tally: DayTally::default(),
+            pulse: Vec::new(),
+        });
+        heat.push(s.tally.heat.row(&p.id));
+        employees.push(person_figures(config, team, p, s, &team_funnel, &open, w));
+    }
+    let report = FiguresReport {
+        schema: SCHEMA,
+        team: team.id.clone(),
+        team_name: team.name.clone(),
+        period: Period {
+            first_day: first,
+            last_day: last,
+            timezone: tz.name().to_owned(),
+            from,
+            to,
+        },
+        now,
+        employees,
+        team_funnel,
+        heat_map: heat,
+    };
+    // What is open now names its records; a report from the roll-up
+    // carries none.
+    Ok(report.without_records())
+}

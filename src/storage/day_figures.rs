@@ -1,0 +1,203 @@
+//! The daily roll-up's table: one row per person and local day with the
+//! counts of that day (`metrics::day::DayTally`, as JSON) and its pulse,
+//! under the version of the settings it was computed with. Read a period
+//! at a time for many people in one indexed query; written a batch at a
+//! time in one transaction; dropped from an instant on when records of
+//! that time arrive or change.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::db::Value;
+use super::in_list::InList;
+use super::{Result, Store, query_err};
+
+/// How far before the earliest record written its figures may reach: a
+/// comment or task is the trace of a call up to the trace window before
+/// it (at most a day, `config::validate::thresholds`). Everything else a
+/// record changes lies on its own day or after it: later calls to a
+/// number (warm, new client), later moves of a task (postponed without
+/// action), the deal's entries and closing after its creation.
+pub const REACH_BACK: Duration = Duration::days(1);
+
+/// The earliest instant the records written since the last look can change.
+#[derive(Default)]
+pub(super) struct Dirty(Mutex<Option<DateTime<Utc>>>);
+
+impl Dirty {
+    /// Records were written; `at` is the earliest instant among them
+    /// (`None`: they name no instant, such as CRM users).
+    pub(super) fn mark(&self, at: Option<DateTime<Utc>>) {
+        let Some(at) = at else { return };
+        if let Ok(mut d) = self.0.lock() {
+            *d = Some(d.map_or(at, |t| t.min(at)));
+        }
+    }
+
+    fn take(&self) -> Option<DateTime<Utc>> {
+        self.0.lock().ok().and_then(|mut d| d.take())
+    }
+}
+
+/// One stored day of one person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayCell {
+    pub employee_id: String,
+    pub day: NaiveDate,
+    /// The day's bounds in UTC (the team's local midnight to midnight).
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// `metrics::day::DayTally` as JSON.
+    pub tally: String,
+    /// The day's `DayPulse` as JSON, for a day that has one.
+    pub pulse: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CellRow {
+    employee_id: String,
+    day: String,
+    starts_at: i64,
+    ends_at: i64,
+    tally: String,
+    pulse: Option<String>,
+}
+
+fn corrupt(what: String) -> super::StorageError {
+    super::StorageError::Corrupt(what)
+}
+
+impl CellRow {
+    fn into_cell(self) -> Result<DayCell> {
+        let instant =
+            |s: i64| DateTime::from_timestamp(s, 0).ok_or_else(|| corrupt(format!("instant {s}")));
+        Ok(DayCell {
+            day: NaiveDate::parse_from_str(&self.day, "%Y-%m-%d")
+                .map_err(|_| corrupt(format!("day {:?}", self.day)))?,
+            starts_at: instant(self.starts_at)?,
+            ends_at: instant(self.ends_at)?,
+            employee_id: self.employee_id,
+            tally: self.tally,
+            pulse: self.pulse,
+        })
+    }
+}
+
+impl Store {
+    /// The stored days `[first, last]` of `employees` computed under
+    /// `version`, with their pulses when `pulse`; days missing from the
+    /// answer are to be computed.
+    pub async fn day_cells(
+        &self,
+        employees: &[&str],
+        first: NaiveDate,
+        last: NaiveDate,
+        version: &str,
+        pulse: bool,
+    ) -> Result<Vec<DayCell>> {
+        let (first, last) = (first.to_string(), last.to_string());
+        let head = format!(
+            "SELECT employee_id, day, starts_at, ends_at, tally, {} AS pulse FROM day_figures \
+             WHERE version = {{}} AND day >= {{}} AND day <= {{}} AND ",
+            if pulse { "pulse" } else { "NULL" }
+        );
+        let rows: Vec<CellRow> = InList {
+            pool: &self.pool,
+            dialect: self.dialect(),
+        }
+        .fetch(
+            &head,
+            "employee_id",
+            employees,
+            &[
+                Value::Text(version),
+                Value::Text(&first),
+                Value::Text(&last),
+            ],
+            "",
+            "reading the daily roll-up",
+        )
+        .await?;
+        rows.into_iter().map(CellRow::into_cell).collect()
+    }
+
+    /// Writes computed days under `version`, replacing what was stored for
+    /// the same person and day; one transaction.
+    pub async fn put_day_cells(
+        &self,
+        cells: &[DayCell],
+        version: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        if cells.is_empty() {
+            return Ok(());
+        }
+        const COLUMNS: usize = 8;
+        let d = self.dialect();
+        let per_chunk = (d.max_params() / COLUMNS).max(1);
+        let days: Vec<String> = cells.iter().map(|c| c.day.to_string()).collect();
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("writing the daily roll-up"))?;
+        for (chunk, chunk_days) in cells.chunks(per_chunk).zip(days.chunks(per_chunk)) {
+            let mut sql = "INSERT INTO day_figures (employee_id, day, starts_at, ends_at, version, tally, pulse, computed_at) VALUES ".to_owned();
+            let mut values: Vec<Value<'_>> = Vec::with_capacity(chunk.len() * COLUMNS);
+            for (i, (c, day)) in chunk.iter().zip(chunk_days).enumerate() {
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for k in 0..COLUMNS {
+                    if k > 0 {
+                        sql.push_str(", ");
+                    }
+                    d.placeholder(&mut sql, i * COLUMNS + k + 1);
+                }
+                sql.push(')');
+                values.extend([
+                    Value::Text(&c.employee_id),
+                    Value::Text(day),
+                    Value::Int(c.starts_at.timestamp()),
+                    Value::Int(c.ends_at.timestamp()),
+                    Value::Text(version),
+                    Value::Text(&c.tally),
+                    Value::NullText(c.pulse.as_deref()),
+                    Value::Int(at.timestamp()),
+                ]);
+            }
+            sql.push_str(
+                " ON CONFLICT (employee_id, day) DO UPDATE SET starts_at = excluded.starts_at, \
+                 ends_at = excluded.ends_at, version = excluded.version, tally = excluded.tally, \
+                 pulse = excluded.pulse, computed_at = excluded.computed_at",
+            );
+            tx.execute(&sql, &values)
+                .await
+                .map_err(query_err("writing the daily roll-up"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_err("writing the daily roll-up"))?;
+        Ok(())
+    }
+
+    /// Drops the stored days that the records written since the last call
+    /// can change; returns how many.
+    pub async fn forget_dirty_days(&self) -> Result<u64> {
+        match self.dirty.take() {
+            Some(t) => self.forget_days_after(t - REACH_BACK).await,
+            None => Ok(0),
+        }
+    }
+
+    /// Drops every stored day that ends after `t`: records of that time
+    /// arrived or changed. Returns the days dropped.
+    pub async fn forget_days_after(&self, t: DateTime<Utc>) -> Result<u64> {
+        let sql = self
+            .dialect()
+            .numbered("DELETE FROM day_figures WHERE ends_at > {}");
+        self.pool
+            .execute(&sql, &[Value::Int(t.timestamp())])
+            .await
+            .map_err(query_err("dropping days of the daily roll-up"))
+    }
+}
