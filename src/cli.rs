@@ -104,6 +104,15 @@ pub enum Command {
     /// Reports: every figure, the morning digest, the manager card, the weekly owner report.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Compute the daily roll-up ahead of time: each manager's figures per day, which
+    /// reports and chat answers add up. They compute the days they lack on their own;
+    /// after a large ingest this takes that wait off the first of them.
+    ///
+    /// Examples:
+    ///   salespulse rollup
+    ///   salespulse rollup --team moscow --from 2026-09-01
+    #[command(verbatim_doc_comment)]
+    Rollup(RollupArgs),
     /// Write a large generated Asterisk Master.csv, for benchmarks.
     ///
     /// Example: salespulse generate-cdr --rows 1000000 --out bench/Master.csv
@@ -276,6 +285,22 @@ pub struct PullArgs {
     /// Show every rejected row or record, not just the first ten.
     #[arg(long)]
     pub all_rejects: bool,
+}
+
+#[derive(clap::Args)]
+pub struct RollupArgs {
+    /// One team [default: every team]
+    #[arg(long)]
+    pub team: Option<String>,
+    /// The first day (team time) [default: the first day of last month]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<NaiveDate>,
+    /// The last day, included [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<NaiveDate>,
+    /// The moment taken as now [default: now]
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(clap::Args)]

@@ -21,7 +21,7 @@ mod cli;
 
 use cli::{
     AskArgs, Cli, Command, DemoArgs, DigestArgs, FiguresArgs, Format, IngestArgs, InitArgs,
-    InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, ServeArgs, WeeklyArgs,
+    InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, RollupArgs, ServeArgs, WeeklyArgs,
 };
 
 /// Prints a rendered report and says which files it went to.
@@ -61,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(ReportCommand::Manager(args)) => report_manager(config, args).await,
         Command::Report(ReportCommand::Weekly(args)) => report_weekly(config, args).await,
         Command::Report(ReportCommand::Digest(args)) => report_digest(config, args).await,
+        Command::Rollup(args) => rollup(config, args).await,
         Command::GenerateCdr(args) => {
             println!("{}", app::generate_cdr(args.rows, &args.out, args.seed)?);
             Ok(())
@@ -410,6 +411,30 @@ async fn report_weekly(flag: Option<PathBuf>, args: WeeklyArgs) -> anyhow::Resul
         anyhow::bail!(
             "{failed} of {} recipients did not get the weekly report",
             deliveries.len()
+        );
+    }
+    Ok(())
+}
+
+async fn rollup(flag: Option<PathBuf>, args: RollupArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let filled = with_store(&config, now, async |store| {
+        app::rollup::fill(
+            store,
+            &config,
+            args.team.as_deref(),
+            args.from,
+            args.to,
+            now,
+        )
+        .await
+    })
+    .await?;
+    for f in filled {
+        println!(
+            "{}: {} to {}: {} person-days computed, {} stored already ({:.1} s)",
+            f.team, f.first, f.last, f.computed, f.kept, f.seconds
         );
     }
     Ok(())

@@ -5,6 +5,7 @@ pub mod digest;
 pub mod ingest;
 pub mod kpi;
 pub mod pull;
+pub mod rollup;
 pub mod weekly;
 
 use std::io::{BufWriter, Write};

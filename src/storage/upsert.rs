@@ -162,11 +162,19 @@ impl Store {
                 .map_err(query_err("clearing a batch"))?;
         }
         tx.commit().await.map_err(query_err("committing a batch"))?;
+        self.note_written(counts, &unique);
+        Ok(counts)
+    }
+}
+
+impl Store {
+    /// What a batch wrote: counted for planner statistics, and the
+    /// earliest instant it can change for the daily roll-up.
+    fn note_written<R: Record>(&self, counts: Upserted, rows: &[&R]) {
         self.written.add(R::TABLE, counts);
         if counts.inserted + counts.updated > 0 {
-            self.dirty.mark(unique.iter().filter_map(|r| r.at()).min());
+            self.dirty.mark(rows.iter().filter_map(|r| r.at()).min());
         }
-        Ok(counts)
     }
 }
 

@@ -89,6 +89,24 @@ fn write_messages(
     Ok((parts, text_path))
 }
 
+/// The digest's bonus section: the month so far, by short names.
+async fn kpi_section(
+    store: &Store,
+    config: &Config,
+    team: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    words: crate::words::Words<'_>,
+) -> anyhow::Result<crate::report::kpi::KpiSection> {
+    let scope = Scope::Team(team.to_owned());
+    let kpi = crate::report::kpi::build(store, config, &scope, day, now, false).await?;
+    let mut section = crate::report::kpi::section(&kpi, words);
+    for line in &mut section.lines {
+        line.name = crate::report::digest::short_name(&line.name);
+    }
+    Ok(section)
+}
+
 /// Renders the digest of `team` for `day` into `out_dir`.
 pub async fn write_digest(
     store: &Store,
@@ -117,20 +135,7 @@ pub async fn write_digest(
         words,
     ));
     if config.kpi.in_digest && !config.kpi.schemes.is_empty() {
-        let kpi = crate::report::kpi::build(
-            store,
-            config,
-            &Scope::Team(team.to_owned()),
-            day,
-            now,
-            false,
-        )
-        .await?;
-        let mut section = crate::report::kpi::section(&kpi, words);
-        for line in &mut section.lines {
-            line.name = crate::report::digest::short_name(&line.name);
-        }
-        model.kpi = Some(section);
+        model.kpi = Some(kpi_section(store, config, team, day, now, words).await?);
     }
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;

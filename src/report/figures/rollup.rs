@@ -18,8 +18,11 @@ use crate::metrics::pulse::HeatCounts;
 use crate::metrics::telephony::CallTally;
 use crate::storage::DayCell;
 
-/// Days computed from one load of records when the roll-up lacks them.
+/// Days, and people, computed from one load of records when the roll-up
+/// lacks them: a week of a hundred people loads in well under a second and
+/// holds a bounded amount of memory.
 const FILL_DAYS: usize = 7;
+const FILL_PEOPLE: usize = 100;
 
 /// The format of a stored day; bumped when `DayTally` or `DayPulse`
 /// change shape or meaning.
@@ -207,7 +210,8 @@ impl Cell {
 }
 
 /// The days of `[first, last]` of `people` from the roll-up, computing and
-/// storing those it lacks; with their pulses when `pulse`.
+/// storing those it lacks; with their pulses when `pulse`. Also says how
+/// many days were computed.
 #[allow(clippy::too_many_arguments)]
 async fn cells(
     store: &Store,
@@ -218,7 +222,7 @@ async fn cells(
     last: NaiveDate,
     now: DateTime<Utc>,
     pulse: bool,
-) -> Result<Vec<Cell>, FiguresError> {
+) -> Result<(Vec<Cell>, usize), FiguresError> {
     // Records this process wrote outside a run change days too.
     store.forget_dirty_days().await?;
     let version = settings_version(config, team);
@@ -232,56 +236,99 @@ async fn cells(
         out.push(Cell::read(c, &rules)?);
     }
     let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+    let mut computed = 0;
     for chunk in days.chunks(FILL_DAYS) {
         let lacking: Vec<EmployeeConfig> = people
             .iter()
             .filter(|p| chunk.iter().any(|d| !have.contains(&(p.id.clone(), *d))))
             .cloned()
             .collect();
-        if lacking.is_empty() {
-            continue;
-        }
-        let (from, _) = day_range(team.timezone, chunk[0]);
-        let (_, to) = day_range(team.timezone, chunk[chunk.len() - 1]);
-        let query = ScopeQuery {
-            employees: lacking.iter().map(|e| e.id.clone()).collect(),
-            from,
-            to,
-            now,
-            success_secs: config.thresholds.success_talk_secs,
-            trace_window_secs: config.thresholds.trace_window_mins * 60,
-        };
-        let started = std::time::Instant::now();
-        let data = store.load_scope(&query).await?;
-        let (config_c, team_c, chunk_c) = (config.clone(), team.clone(), chunk.to_vec());
-        let computed = tokio::task::spawn_blocking(move || {
-            compute_cells(&config_c, &team_c, &lacking, &data, &chunk_c)
-        })
-        .await
-        .map_err(|e| FiguresError::Compute(e.to_string()))?;
-        let mut fresh: Vec<Cell> = computed
-            .into_iter()
-            .filter(|c| !have.contains(&(c.employee_id.clone(), c.day)))
-            .collect();
-        let rows = fresh
-            .iter()
-            .map(|c| c.stored(team.timezone))
-            .collect::<Result<Vec<_>, _>>()?;
-        store.put_day_cells(&rows, &version, now).await?;
-        tracing::info!(
-            days = rows.len(),
-            first = %chunk[0],
-            seconds = started.elapsed().as_secs_f64(),
-            "computed days of the roll-up"
-        );
-        if !pulse {
-            for c in &mut fresh {
-                c.pulse = None;
+        for group in lacking.chunks(FILL_PEOPLE) {
+            let mut fresh =
+                compute_and_store(store, config, team, group, chunk, &have, now).await?;
+            computed += fresh.len();
+            if !pulse {
+                for c in &mut fresh {
+                    c.pulse = None;
+                }
             }
+            out.extend(fresh);
         }
-        out.extend(fresh);
     }
-    Ok(out)
+    Ok((out, computed))
+}
+
+/// Computes the days `days` of `people` from their records and stores
+/// those not in `have`; returns them.
+async fn compute_and_store(
+    store: &Store,
+    config: &Config,
+    team: &TeamConfig,
+    people: &[EmployeeConfig],
+    days: &[NaiveDate],
+    have: &HashSet<(String, NaiveDate)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Cell>, FiguresError> {
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Vec::new());
+    };
+    let (from, _) = day_range(team.timezone, *first);
+    let (_, to) = day_range(team.timezone, *last);
+    let query = ScopeQuery {
+        employees: people.iter().map(|e| e.id.clone()).collect(),
+        from,
+        to,
+        now,
+        success_secs: config.thresholds.success_talk_secs,
+        trace_window_secs: config.thresholds.trace_window_mins * 60,
+    };
+    let started = std::time::Instant::now();
+    let data = store.load_scope(&query).await?;
+    let (config_c, team_c, people_c, days_c) =
+        (config.clone(), team.clone(), people.to_vec(), days.to_vec());
+    let computed = tokio::task::spawn_blocking(move || {
+        compute_cells(&config_c, &team_c, &people_c, &data, &days_c)
+    })
+    .await
+    .map_err(|e| FiguresError::Compute(e.to_string()))?;
+    let fresh: Vec<Cell> = computed
+        .into_iter()
+        .filter(|c| !have.contains(&(c.employee_id.clone(), c.day)))
+        .collect();
+    let rows = fresh
+        .iter()
+        .map(|c| c.stored(team.timezone))
+        .collect::<Result<Vec<_>, _>>()?;
+    let version = settings_version(config, team);
+    store.put_day_cells(&rows, &version, now).await?;
+    tracing::info!(
+        days = rows.len(),
+        people = people.len(),
+        first = %first,
+        seconds = started.elapsed().as_secs_f64(),
+        "computed days of the roll-up"
+    );
+    Ok(fresh)
+}
+
+/// Computes and stores the days of `[first, last]` of the team's managers
+/// that the roll-up lacks (after a large ingest, so that the first report
+/// does not wait for them); returns how many were computed and how many
+/// were stored already.
+pub async fn fill(
+    store: &Store,
+    config: &Config,
+    team: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), FiguresError> {
+    if last < first {
+        return Err(FiguresError::BadPeriod(first, last));
+    }
+    let (team, people) = scope_people(config, &Scope::Team(team.to_owned()))?;
+    let (cells, computed) = cells(store, config, team, &people, first, last, now, false).await?;
+    Ok((computed, cells.len() - computed))
 }
 
 /// A person's days added up, and their pulses in day order.
@@ -380,7 +427,7 @@ pub(super) async fn build(
     // A person's report with the team's whole funnel reads the team's days.
     let whole_team = team_people.len() == people.len() || team_funnel == TeamFunnel::Full;
     let read_people = if whole_team { &team_people } else { &people };
-    let cells = cells(store, config, team, read_people, first, last, now, pulse).await?;
+    let (cells, _) = cells(store, config, team, read_people, first, last, now, pulse).await?;
     let mut summed = sum_by_person(cells);
     let open_people: Vec<String> = if whole_team {
         team_ids.clone()

@@ -5,11 +5,18 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
 use crate::config::StageConfig;
 use crate::domain::{Deal, StageChange, StageKind, Temperature};
+
+mod entries;
+mod tally;
+
+pub use entries::Entry;
+use entries::{count_entry, entries};
+pub use tally::{ChannelCounts, FunnelTally};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageRow {
@@ -329,201 +336,6 @@ impl<'a> Tally<'a> {
             stages: self.rows,
             stuck: self.stuck,
             channels: self.channels.into_values().collect(),
-        }
-    }
-}
-
-/// A deal's entry into an open stage, and when it first went on from
-/// there (into a won stage or a later open one), if it has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub stage: String,
-    #[serde(with = "chrono::serde::ts_seconds_option")]
-    pub moved_on: Option<DateTime<Utc>>,
-}
-
-/// The deal's entries into stages in the window: its stage changes in it,
-/// and its first stage when it was created in it.
-fn entries(book: &StageBook<'_>, deal: &Deal, h: &[&StageChange], w: Window) -> Vec<Entry> {
-    let mut entered: Vec<(&str, DateTime<Utc>)> = h
-        .iter()
-        .filter(|c| w.contains(c.changed_at))
-        .map(|c| (c.to_stage.as_str(), c.changed_at))
-        .collect();
-    if w.contains(deal.created_at) {
-        let first = h
-            .iter()
-            .min_by_key(|c| c.changed_at)
-            .and_then(|c| c.from_stage.as_deref())
-            .or(book.first_open)
-            .unwrap_or(deal.stage.as_str());
-        entered.push((first, deal.created_at));
-    }
-    entered
-        .into_iter()
-        .map(|(stage, at)| {
-            let here = book.order.get(stage).copied().unwrap_or(0);
-            let moved_on = h
-                .iter()
-                .filter(|c| c.changed_at >= at && book.moves_on(c.to_stage.as_str(), here))
-                .map(|c| c.changed_at)
-                .min();
-            Entry {
-                stage: stage.to_owned(),
-                moved_on,
-            }
-        })
-        .collect()
-}
-
-/// Counts an entry in its stage's row: entered, and went on when it did so
-/// before `to`.
-fn count_entry(rows: &mut [StageRow], e: &Entry, to: DateTime<Utc>) {
-    let Some(row) = rows.iter_mut().find(|r| r.stage == e.stage) else {
-        return;
-    };
-    row.entered += 1;
-    if e.moved_on.is_some_and(|t| t < to) {
-        row.went_on += 1;
-    }
-}
-
-/// A channel's leads, won deals and revenue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelCounts {
-    pub leads: usize,
-    pub won: usize,
-    pub revenue_minor: i64,
-}
-
-/// What the funnel of a period is made of, added up day by day (the daily
-/// roll-up keeps one per person and day): each entry into a stage with
-/// when the deal went on (judged against the period's end), the deals
-/// closed, by temperature and channel. Open and stuck deals are counted
-/// now, at each request.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FunnelTally {
-    pub entries: Vec<Entry>,
-    pub won: usize,
-    pub lost: usize,
-    pub revenue_minor: i64,
-    /// Closed and won, per temperature.
-    pub temperature: BTreeMap<String, (usize, usize)>,
-    pub channels: BTreeMap<String, ChannelCounts>,
-}
-
-impl FunnelTally {
-    /// The counts of `deals` over `[from, to)`.
-    pub fn of(
-        deals: &[&Deal],
-        changes: &[StageChange],
-        stages: &[StageConfig],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Self {
-        let book = StageBook::new(stages);
-        let by_deal = changes_by_deal(changes);
-        let w = Window { from, to, now: to };
-        let mut t = FunnelTally::default();
-        for &deal in deals {
-            let h = by_deal
-                .get(&(deal.source.as_str(), deal.external_id.as_str()))
-                .cloned()
-                .unwrap_or_default();
-            t.entries.extend(entries(&book, deal, &h, w));
-            let kind = book.kind_of(deal.stage.as_str());
-            if let Some(closed) = closed_at(deal, kind, &h)
-                && w.contains(closed)
-            {
-                let is_won = kind == StageKind::Won;
-                if is_won {
-                    t.won += 1;
-                    t.revenue_minor = t.revenue_minor.saturating_add(deal.amount_minor);
-                } else {
-                    t.lost += 1;
-                }
-                if let Some(temp) = deal.temperature {
-                    let e = t.temperature.entry(temp.as_str().to_owned()).or_default();
-                    e.0 += 1;
-                    e.1 += usize::from(is_won);
-                }
-                let c = t.channels.entry(channel_name(deal)).or_default();
-                if is_won {
-                    c.won += 1;
-                    c.revenue_minor = c.revenue_minor.saturating_add(deal.amount_minor);
-                }
-            }
-            if w.contains(deal.created_at) {
-                t.channels.entry(channel_name(deal)).or_default().leads += 1;
-            }
-        }
-        t
-    }
-
-    /// Adds another period's counts to these.
-    pub fn add(&mut self, o: &FunnelTally) {
-        self.entries.extend_from_slice(&o.entries);
-        self.won += o.won;
-        self.lost += o.lost;
-        self.revenue_minor = self.revenue_minor.saturating_add(o.revenue_minor);
-        for (k, (closed, won)) in &o.temperature {
-            let e = self.temperature.entry(k.clone()).or_default();
-            e.0 += closed;
-            e.1 += won;
-        }
-        for (k, c) in &o.channels {
-            let e = self.channels.entry(k.clone()).or_default();
-            e.leads += c.leads;
-            e.won += c.won;
-            e.revenue_minor = e.revenue_minor.saturating_add(c.revenue_minor);
-        }
-    }
-
-    /// The funnel of a period ending at `to`, without records; its open and
-    /// stuck deals are put in by [`Funnel::with_open`].
-    pub fn figures(&self, stages: &[StageConfig], to: DateTime<Utc>) -> Funnel {
-        let book = StageBook::new(stages);
-        let mut rows = book.empty_rows();
-        for e in &self.entries {
-            count_entry(&mut rows, e, to);
-        }
-        for row in &mut rows {
-            row.conversion = (row.entered > 0).then(|| row.went_on as f64 / row.entered as f64);
-        }
-        let temperature: BTreeMap<&str, (usize, usize)> = self
-            .temperature
-            .iter()
-            .map(|(k, v)| (k.as_str(), *v))
-            .collect();
-        Funnel {
-            won: Figure::count_of(
-                "deals_won",
-                Rule::new("deals_won").with("n", self.won),
-                self.won,
-                Vec::new(),
-            ),
-            lost: Figure::count_of(
-                "deals_lost",
-                Rule::new("deals_lost").with("n", self.lost),
-                self.lost,
-                Vec::new(),
-            ),
-            win_rate: win_rate_figure(self.won, self.lost),
-            revenue: revenue_of(self.won, self.revenue_minor, Vec::new()),
-            stuck_deals: stuck_figure(&[]),
-            temperature: temperature_rows(&temperature),
-            stages: rows,
-            stuck: Vec::new(),
-            channels: self
-                .channels
-                .iter()
-                .map(|(channel, c)| ChannelRow {
-                    channel: channel.clone(),
-                    leads: c.leads,
-                    won: c.won,
-                    revenue_minor: c.revenue_minor,
-                })
-                .collect(),
         }
     }
 }

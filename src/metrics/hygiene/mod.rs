@@ -6,13 +6,21 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::moments::Moments;
 use super::open_work::{OpenWork, rref};
 use super::telephony::is_successful;
-use super::{Figure, RecordKind, RecordRef, Rule, Unit, Value};
+use super::{Figure, RecordKind, RecordRef, Rule, Value};
 use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
+
+mod comments;
+mod tally;
+
+pub use comments::is_weak_comment;
+use comments::{CommentFigures, comment_figures, my_comments};
+use tally::due_of;
+pub use tally::{HygieneTally, TaskDue};
 
 /// The CRM records one computation looks at.
 #[derive(Debug, Clone, Copy)]
@@ -83,32 +91,6 @@ impl Hygiene {
 
 fn in_period(t: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
     t >= from && t < to
-}
-
-/// A comment is weak when it is short or says nothing but stock phrases.
-pub fn is_weak_comment(text: &str, min_chars: usize, phrases: &[String]) -> bool {
-    let trimmed = text.trim();
-    if trimmed.chars().count() < min_chars {
-        return true;
-    }
-    let mut rest: String = trimmed
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c.is_whitespace() {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect();
-    // Longest phrases first, so "не дозвонился" goes before "дозвонился".
-    let mut sorted: Vec<&String> = phrases.iter().collect();
-    sorted.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
-    for phrase in sorted {
-        rest = rest.replace(phrase.as_str(), " ");
-    }
-    rest.trim().is_empty()
 }
 
 /// The deals a call is about: the one the source linked, and those whose
@@ -413,106 +395,6 @@ fn trace_figures(
     (calls_without_trace, calls_about_deals)
 }
 
-/// The comment figures of a person.
-struct CommentFigures {
-    weak_comments: Figure,
-    comments: Figure,
-    weak_comment_share: Figure,
-}
-
-/// The person's comments in the period, and the weak ones among them.
-fn my_comments<'a>(s: &Scope<'a>) -> (Vec<&'a Comment>, Vec<&'a Comment>) {
-    let rules = s.rules;
-    let mine: Vec<&Comment> = s
-        .crm
-        .comments
-        .iter()
-        .filter(|c| s.mine(&c.employee_id) && s.in_period(c.at))
-        .collect();
-    let weak: Vec<&Comment> = mine
-        .iter()
-        .copied()
-        .filter(|c| {
-            is_weak_comment(
-                &c.text,
-                rules.weak_comment_min_chars,
-                rules.weak_comment_phrases,
-            )
-        })
-        .collect();
-    (mine, weak)
-}
-
-fn comment_refs(comments: &[&Comment]) -> Vec<RecordRef> {
-    comments
-        .iter()
-        .map(|c| rref(RecordKind::Comment, &c.source, c.external_id.as_str()))
-        .collect()
-}
-
-/// Weak comments, all comments in the period, and the weak share.
-fn comment_figures(
-    all: usize,
-    weak: usize,
-    min_chars: usize,
-    records: Option<(&[&Comment], &[&Comment])>,
-) -> CommentFigures {
-    let share = if all == 0 {
-        0.0
-    } else {
-        weak as f64 / all as f64
-    };
-    let weak_comments = Figure::count_of(
-        "weak_comments",
-        Rule::new("weak_comments")
-            .with("min_chars", min_chars)
-            .with("n", weak)
-            .with("of", all),
-        weak,
-        records.map(|(_, w)| comment_refs(w)).unwrap_or_default(),
-    );
-    let weak_comment_share = Figure {
-        key: "weak_comment_share",
-        value: share,
-        unit: Unit::Ratio,
-        rule: Rule::new("weak_comment_share")
-            .with("n", weak)
-            .with("of", all)
-            .with("share", Value::Share(share)),
-        records: Vec::new(),
-    };
-    let comments = Figure::count_of(
-        "comments",
-        Rule::new("comments").with("n", all),
-        all,
-        records.map(|(a, _)| comment_refs(a)).unwrap_or_default(),
-    );
-    CommentFigures {
-        weak_comments,
-        comments,
-        weak_comment_share,
-    }
-}
-
-/// A task due in a period: when it was due and when it was done. Whether
-/// it is unfinished is judged at the end of the period it is counted in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskDue {
-    #[serde(with = "chrono::serde::ts_seconds")]
-    pub due: DateTime<Utc>,
-    #[serde(with = "chrono::serde::ts_seconds_option")]
-    pub done: Option<DateTime<Utc>>,
-}
-
-impl TaskDue {
-    /// Unfinished: due before `now` and still open at the period's end
-    /// `to` (or now, if that comes first).
-    fn unfinished(&self, to: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-        let at = to.min(now);
-        self.due < now && self.done.is_none_or(|done| done > at)
-    }
-}
-
 /// The person's tasks due in the period.
 fn due_tasks<'a>(s: &Scope<'a>, my_tasks: &[&'a Task]) -> Vec<&'a Task> {
     my_tasks
@@ -520,13 +402,6 @@ fn due_tasks<'a>(s: &Scope<'a>, my_tasks: &[&'a Task]) -> Vec<&'a Task> {
         .copied()
         .filter(|t| s.in_period(t.due_at))
         .collect()
-}
-
-fn due_of(t: &Task) -> TaskDue {
-    TaskDue {
-        due: t.due_at,
-        done: t.completed_at,
-    }
 }
 
 /// Unfinished: due in the period, still open at its end.
@@ -537,122 +412,6 @@ fn unfinished_figure(n: usize, due: usize, records: Vec<RecordRef>) -> Figure {
         n,
         records,
     )
-}
-
-/// What the hygiene figures of a period are made of, added up day by day
-/// (the daily roll-up keeps one per person and day). What is open now is
-/// not in it: it is counted at each request.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HygieneTally {
-    /// The deals touched, as (source, deal): distinct over a period.
-    pub cards: BTreeSet<(String, String)>,
-    pub moves: usize,
-    pub postponed: usize,
-    pub calls_about_deals: usize,
-    pub calls_without_trace: usize,
-    pub comments: usize,
-    pub weak_comments: usize,
-    pub tasks_due: Vec<TaskDue>,
-}
-
-impl HygieneTally {
-    /// The counts of one person over `[from, to)` (as [`hygiene`] takes
-    /// them; `crm.open` is not read).
-    pub fn of(
-        employee_id: &str,
-        calls: &[Call],
-        crm: CrmRecords<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        rules: &HygieneRules<'_>,
-    ) -> Self {
-        let s = Scope {
-            employee_id,
-            calls,
-            crm,
-            from,
-            to,
-            rules,
-        };
-        let my_tasks = s.my_tasks();
-        let deals_by_id = s.deals_by_id();
-        let (moves, postponed) = moves(&s, &my_tasks, &deals_by_id);
-        let (about, untraced) = traced(&s, &deals_by_id);
-        let (comments, weak) = my_comments(&s);
-        HygieneTally {
-            cards: touched(&s)
-                .into_iter()
-                .map(|(a, b)| (a.to_owned(), b.to_owned()))
-                .collect(),
-            moves,
-            postponed: postponed.len(),
-            calls_about_deals: about.len(),
-            calls_without_trace: untraced.len(),
-            comments: comments.len(),
-            weak_comments: weak.len(),
-            tasks_due: due_tasks(&s, &my_tasks).into_iter().map(due_of).collect(),
-        }
-    }
-
-    /// Adds another period's counts to these.
-    pub fn add(&mut self, o: &HygieneTally) {
-        self.cards.extend(o.cards.iter().cloned());
-        self.moves += o.moves;
-        self.postponed += o.postponed;
-        self.calls_about_deals += o.calls_about_deals;
-        self.calls_without_trace += o.calls_without_trace;
-        self.comments += o.comments;
-        self.weak_comments += o.weak_comments;
-        self.tasks_due.extend_from_slice(&o.tasks_due);
-    }
-
-    /// The figures of a period ending at `to`, as of `now`, with the open
-    /// work counted now; without records.
-    pub fn figures(
-        &self,
-        open: &OpenWork,
-        to: DateTime<Utc>,
-        now: DateTime<Utc>,
-        rules: &HygieneRules<'_>,
-    ) -> Hygiene {
-        let (overdue_tasks, oldest_overdue_days) = open.overdue_figures(now);
-        let (deals_without_next_task, open_tasks_per_open_deal) = open.next_task_figures();
-        let (calls_without_trace, calls_about_deals) = trace_figures(
-            self.calls_about_deals,
-            self.calls_without_trace,
-            rules.trace_window_secs,
-            None,
-        );
-        let CommentFigures {
-            weak_comments,
-            comments,
-            weak_comment_share,
-        } = comment_figures(
-            self.comments,
-            self.weak_comments,
-            rules.weak_comment_min_chars,
-            None,
-        );
-        let unfinished = self
-            .tasks_due
-            .iter()
-            .filter(|t| t.unfinished(to, now))
-            .count();
-        Hygiene {
-            cards_touched: cards_figure(self.cards.len(), Vec::new()),
-            overdue_tasks,
-            oldest_overdue_days,
-            postponed_without_action: postponed_figure(self.postponed, self.moves, Vec::new()),
-            deals_without_next_task,
-            open_tasks_per_open_deal,
-            calls_without_trace,
-            calls_about_deals,
-            weak_comments,
-            comments,
-            weak_comment_share,
-            unfinished_tasks: unfinished_figure(unfinished, self.tasks_due.len(), Vec::new()),
-        }
-    }
 }
 
 /// Hygiene of one person over `[from, to)`, as of `now`. `calls` are their

@@ -174,6 +174,8 @@ struct CommentRow {
 /// How far back a postponed task is checked for a call or activity on its deal.
 pub const POSTPONEMENT_LOOKBACK_DAYS: i64 = 7;
 
+mod earlier;
+
 const DEAL_COLUMNS: &str = "source, external_id, title, employee_id, owner_ext, stage, amount_minor, currency, \
                             channel, temperature, client_ext, phone, created_at, stage_since, closed_at";
 
@@ -508,81 +510,6 @@ impl<'a> Loader<'a> {
                 })
             })
             .collect()
-    }
-}
-
-impl Loader<'_> {
-    /// The people's calls in the week before the period to the deals of
-    /// the tasks moved in it (linked, or to the deal's phone).
-    async fn earlier_calls(
-        &self,
-        deals: &[Deal],
-        tasks: &[Task],
-        postponements: &[TaskPostponement],
-    ) -> Result<Vec<Call>> {
-        let q = self.q;
-        let moved: BTreeSet<&str> = postponements
-            .iter()
-            .filter(|p| p.changed_at >= q.from && p.changed_at < q.to)
-            .map(|p| p.task_ext.as_str())
-            .collect();
-        let deal_ids: BTreeSet<&str> = tasks
-            .iter()
-            .filter(|t| moved.contains(t.external_id.as_str()))
-            .filter_map(|t| t.deal_ext.as_deref())
-            .collect();
-        if deal_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let phones: BTreeSet<&str> = deals
-            .iter()
-            .filter(|d| deal_ids.contains(d.external_id.as_str()))
-            .filter_map(|d| d.phone.as_ref().map(|p| p.as_str()))
-            .collect();
-        let around = [
-            Value::Int((q.from - chrono::Duration::days(POSTPONEMENT_LOOKBACK_DAYS)).timestamp()),
-            Value::Int(q.from.timestamp()),
-        ];
-        let head = "SELECT source, external_id, employee_id, agent, direction, number, started_at, \
-                    answered_at, ended_at, talk_seconds, disposition, deal_ext, kind, legs, rank, leg_key, \
-                    recording_url FROM calls WHERE started_at >= {} AND started_at < {} AND ";
-        let phones: Vec<&str> = phones.into_iter().collect();
-        let deal_ids: Vec<&str> = deal_ids.into_iter().collect();
-        let mut rows: Vec<super::call_row::CallRow> = self
-            .list
-            .fetch(
-                head,
-                "number",
-                &phones,
-                &around,
-                "",
-                "loading calls before the period",
-            )
-            .await?;
-        rows.extend(
-            self.list
-                .fetch::<super::call_row::CallRow>(
-                    head,
-                    "deal_ext",
-                    &deal_ids,
-                    &around,
-                    "",
-                    "loading calls before the period",
-                )
-                .await?,
-        );
-        let people: BTreeSet<&str> = self.people.iter().copied().collect();
-        let calls: Vec<Call> = rows
-            .into_iter()
-            .map(super::call_row::CallRow::into_call)
-            .collect::<Result<_>>()?;
-        Ok(once_each(
-            calls
-                .into_iter()
-                .filter(|c| c.employee_id.as_deref().is_some_and(|e| people.contains(e)))
-                .collect(),
-            |c| (c.source.as_str(), c.external_id.as_str()),
-        ))
     }
 }
 
