@@ -52,6 +52,16 @@ department() {
   echo "$dir"
 }
 
+# The daily roll-up computed ahead of the first request, as an admin runs it
+# after a large ingest (this build; an earlier one has no roll-up): the config
+# $1 in the folder $2.
+rollup() {
+  cd "$2"
+  timed "rollup (after the load)" "$bin" --config "$1" rollup --now "$now"
+  cat "$tmp/out"
+  cd "$root"
+}
+
 # The requests of the table, against the config $1 (in the folder $2), by
 # the binary $3 (this build by default).
 requests() {
@@ -82,7 +92,16 @@ if [ -n "${REFERENCE:-}" ]; then
   requests salespulse-demo.toml "${REFERENCE_DIR:-$dir}" "$REFERENCE"
   echo "-- this build"
 fi
+rollup salespulse-demo.toml "$dir"
 requests salespulse-demo.toml "$dir"
+# A pull of the last day: one more call on it drops that day's (and the day
+# before's) roll-up; the next /team computes them again.
+(cd "$dir" && grep -m1 "\"$day " salespulse-demo-data/Master.csv \
+  | sed -E 's/"([0-9]{10})\.([0-9]+)"/"\1.\2099"/g' > "$tmp/late.csv")
+(cd "$dir" && "$bin" --config salespulse-demo.toml ingest --source pbx "$tmp/late.csv" > /dev/null)
+cd "$dir"
+timed "/team after a pull of the day" "$bin" --config salespulse-demo.toml ask --as head "/team" --now "$now"
+cd "$root"
 # 2026-11-19 in Europe/Moscow is [2026-11-18 21:00, 2026-11-19 21:00) UTC.
 /usr/bin/time -f "%e %M" -o "$tmp/time" sqlite3 "$dir/salespulse-demo.db" > "$tmp/sql" <<'SQL'
 SELECT COUNT(*), SUM(calls), SUM(talk) FROM (
@@ -110,6 +129,7 @@ if [ "$pg" != none ] && psql "$pg" -Atqc "SELECT 1" > /dev/null 2>&1; then
   timed "ingest calls (Master.csv)" "$bin" --config pg.toml ingest --source pbx salespulse-demo-data/Master.csv
   timed "ingest CRM files" "$bin" --config pg.toml ingest --source crm salespulse-demo-data/crm
   cd "$root"
+  rollup pg.toml "$dir"
   requests pg.toml "$dir"
 else
   echo "== Postgres: SKIPPED, $pg does not answer"
@@ -117,16 +137,22 @@ fi
 
 if [ "${SCALE:-0}" = 1 ]; then
   echo "== scale: report figures for one day and /team, SQLite"
-  printf '%-10s %-6s %12s %12s\n' managers days "figures, s" "/team, s"
+  echo "   (rollup: the days since the first of last month, once after the load)"
+  printf '%-10s %-6s %12s %12s %12s %12s\n' managers days "rollup, s" "figures, s" "/team, s" "kpi month, s"
   for m in 50 100 250 500; do
     for d in 30 90 365; do
       sdir=$(department "$m" "$d")
       cd "$sdir"
+      timed "rollup" "$bin" --config salespulse-demo.toml rollup --now "$now" > /dev/null
+      r=$wall
       timed "figures" "$bin" --config salespulse-demo.toml report figures --team moscow \
         --from "$day" --to "$day" --format json --now "$now" > /dev/null
       f=$wall
       timed "team" "$bin" --config salespulse-demo.toml ask --as head "/team" --now "$now" > /dev/null
-      printf '%-10s %-6s %12s %12s\n' "$m" "$d" "$f" "$wall"
+      t=$wall
+      timed "kpi" "$bin" --config salespulse-demo.toml report kpi --team moscow --month "$month" \
+        --now "$now" > /dev/null
+      printf '%-10s %-6s %12s %12s %12s %12s\n' "$m" "$d" "$r" "$f" "$t" "$wall"
       cd "$root"
     done
   done

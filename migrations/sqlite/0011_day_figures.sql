@@ -17,3 +17,11 @@ CREATE TABLE day_figures (
     PRIMARY KEY (employee_id, day)
 );
 CREATE INDEX day_figures_ends ON day_figures (ends_at);
+
+-- Bumped each time days are dropped: days computed from records read before
+-- a drop are not stored after it (a request racing a pull keeps no stale day).
+CREATE TABLE day_figures_epoch (
+    id INTEGER PRIMARY KEY,
+    n  INTEGER NOT NULL
+);
+INSERT INTO day_figures_epoch (id, n) VALUES (1, 0);

@@ -55,6 +55,11 @@ pub struct DayCell {
 }
 
 #[derive(sqlx::FromRow)]
+struct Epoch {
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct CellRow {
     employee_id: String,
     day: String,
@@ -122,16 +127,30 @@ impl Store {
         rows.into_iter().map(CellRow::into_cell).collect()
     }
 
+    /// How many times days were dropped so far: read before the records a
+    /// day is computed from, and handed to [`Store::put_day_cells`].
+    pub async fn day_figures_epoch(&self) -> Result<i64> {
+        let rows: Vec<Epoch> = self
+            .pool
+            .fetch_all("SELECT n FROM day_figures_epoch WHERE id = 1", &[])
+            .await
+            .map_err(query_err("reading the daily roll-up's epoch"))?;
+        Ok(rows.first().map_or(0, |r| r.n))
+    }
+
     /// Writes computed days under `version`, replacing what was stored for
-    /// the same person and day; one transaction.
+    /// the same person and day; one transaction. Nothing is written when
+    /// days were dropped since `epoch` (the records they were computed from
+    /// may have changed): returns whether they were written.
     pub async fn put_day_cells(
         &self,
         cells: &[DayCell],
         version: &str,
+        epoch: i64,
         at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if cells.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         const COLUMNS: usize = 8;
         let d = self.dialect();
@@ -142,6 +161,22 @@ impl Store {
             .begin()
             .await
             .map_err(query_err("writing the daily roll-up"))?;
+        // Postgres: wait for a drop under way to commit, then see its epoch
+        // (SQLite's write transactions take turns anyway).
+        let lock = match d {
+            super::db::Dialect::Postgres => " FOR UPDATE",
+            super::db::Dialect::Sqlite => "",
+        };
+        let now_epoch = tx
+            .fetch_opt_ints(
+                &format!("SELECT n FROM day_figures_epoch WHERE id = 1{lock}"),
+                &[],
+            )
+            .await
+            .map_err(query_err("writing the daily roll-up"))?;
+        if now_epoch.first().copied().flatten().unwrap_or(0) != epoch {
+            return Ok(false);
+        }
         for (chunk, chunk_days) in cells.chunks(per_chunk).zip(days.chunks(per_chunk)) {
             let mut sql = "INSERT INTO day_figures (employee_id, day, starts_at, ends_at, version, tally, pulse, computed_at) VALUES ".to_owned();
             let mut values: Vec<Value<'_>> = Vec::with_capacity(chunk.len() * COLUMNS);
@@ -177,7 +212,7 @@ impl Store {
         tx.commit()
             .await
             .map_err(query_err("writing the daily roll-up"))?;
-        Ok(())
+        Ok(true)
     }
 
     /// Drops the stored days that the records written since the last call
@@ -192,12 +227,19 @@ impl Store {
     /// Drops every stored day that ends after `t`: records of that time
     /// arrived or changed. Returns the days dropped.
     pub async fn forget_days_after(&self, t: DateTime<Utc>) -> Result<u64> {
+        let doing = "dropping days of the daily roll-up";
+        let mut tx = self.pool.begin().await.map_err(query_err(doing))?;
+        tx.execute("UPDATE day_figures_epoch SET n = n + 1 WHERE id = 1", &[])
+            .await
+            .map_err(query_err(doing))?;
         let sql = self
             .dialect()
             .numbered("DELETE FROM day_figures WHERE ends_at > {}");
-        self.pool
+        let dropped = tx
             .execute(&sql, &[Value::Int(t.timestamp())])
             .await
-            .map_err(query_err("dropping days of the daily roll-up"))
+            .map_err(query_err(doing))?;
+        tx.commit().await.map_err(query_err(doing))?;
+        Ok(dropped)
     }
 }

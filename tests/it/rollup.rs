@@ -317,3 +317,53 @@ async fn figures_from_the_roll_up_equal_figures_from_the_records() {
     check(&db.store, &config, &data, &dir.path().join("postgres")).await;
     db.finish().await;
 }
+
+/// A request that read records before a pull dropped their days does not
+/// store what it computed from them: the next request computes them again.
+#[tokio::test]
+async fn days_computed_before_a_drop_are_not_kept() {
+    use salespulse::storage::DayCell;
+    for db in crate::helpers::backends().await {
+        let store = &db.store;
+        let d = day("2026-11-19");
+        let (starts_at, ends_at) = salespulse::calendar::day_range(chrono_tz::Europe::Moscow, d);
+        let cell = DayCell {
+            employee_id: "m001".into(),
+            day: d,
+            starts_at,
+            ends_at,
+            tally: "{}".into(),
+            pulse: None,
+        };
+        let read = || store.day_cells(&["m001"], d, d, "v1", true);
+        let before = store.day_figures_epoch().await.unwrap();
+        // A pull drops the day while the request computes it.
+        store.forget_days_after(starts_at).await.unwrap();
+        let kept = store
+            .put_day_cells(std::slice::from_ref(&cell), "v1", before, now())
+            .await
+            .unwrap();
+        assert!(!kept, "{}", db.name);
+        assert!(read().await.unwrap().is_empty(), "{}", db.name);
+        // Computed after the drop, it is kept, and dropped by the next one.
+        let epoch = store.day_figures_epoch().await.unwrap();
+        assert_eq!(epoch, before + 1);
+        assert!(
+            store
+                .put_day_cells(std::slice::from_ref(&cell), "v1", epoch, now())
+                .await
+                .unwrap()
+        );
+        assert_eq!(read().await.unwrap(), vec![cell.clone()], "{}", db.name);
+        // A drop before the day's end takes it; one after it leaves it.
+        assert_eq!(store.forget_days_after(ends_at).await.unwrap(), 0);
+        assert_eq!(
+            store
+                .forget_days_after(ends_at - Duration::seconds(1))
+                .await
+                .unwrap(),
+            1
+        );
+        db.finish().await;
+    }
+}

@@ -283,6 +283,7 @@ async fn compute_and_store(
         trace_window_secs: config.thresholds.trace_window_mins * 60,
     };
     let started = std::time::Instant::now();
+    let epoch = store.day_figures_epoch().await?;
     let data = store.load_scope(&query).await?;
     let (config_c, team_c, people_c, days_c) =
         (config.clone(), team.clone(), people.to_vec(), days.to_vec());
@@ -300,9 +301,11 @@ async fn compute_and_store(
         .map(|c| c.stored(team.timezone))
         .collect::<Result<Vec<_>, _>>()?;
     let version = settings_version(config, team);
-    store.put_day_cells(&rows, &version, now).await?;
+    // Days whose records changed meanwhile answer this request only.
+    let kept = store.put_day_cells(&rows, &version, epoch, now).await?;
     tracing::info!(
         days = rows.len(),
+        kept,
         people = people.len(),
         first = %first,
         seconds = started.elapsed().as_secs_f64(),
