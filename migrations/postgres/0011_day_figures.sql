@@ -1,6 +1,7 @@
 -- The daily roll-up (storage/day_figures.rs): per person and local day, the
 -- counts every figure of a period is made of (metrics::day::DayTally, as
--- JSON) and the day's pulse. A period is read as the sum of its days.
+-- JSON; its funnel apart, which the digest's funnel window reads alone) and
+-- the day's pulse. A period is read as the sum of its days.
 -- `version` names the settings the day was computed under (thresholds,
 -- stages, the team's calendar and hours): a day of another version is
 -- computed again. An ingest or pull that writes records drops the days
@@ -12,6 +13,7 @@ CREATE TABLE day_figures (
     ends_at     BIGINT NOT NULL,
     version     TEXT NOT NULL,
     tally       TEXT NOT NULL,
+    funnel      TEXT NOT NULL,
     pulse       TEXT,
     computed_at BIGINT NOT NULL,
     PRIMARY KEY (employee_id, day)

@@ -28,6 +28,8 @@ pub struct DayTally {
     pub calls: CallTally,
     pub activities: ActivityCounts,
     pub hygiene: HygieneTally,
+    /// Stored apart from the rest (the digest's funnel window reads it alone).
+    #[serde(skip)]
     pub funnel: FunnelTally,
     pub heat: HeatCounts,
 }

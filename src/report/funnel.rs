@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::figures::{self, FiguresError, Scope};
+use super::figures::{self, FiguresError};
 use crate::config::{Config, TeamConfig};
 use crate::metrics::funnel::Funnel;
 use crate::storage::Store;
@@ -20,8 +20,5 @@ pub async fn team_funnel_over(
     now: DateTime<Utc>,
 ) -> Result<Funnel, FiguresError> {
     let first = last - Duration::days(days.max(1) - 1);
-    let scope = Scope::Team(team.id.clone());
-    Ok(figures::summary(store, config, &scope, first, last, now)
-        .await?
-        .team_funnel)
+    figures::team_funnel(store, config, team, first, last, now).await
 }

@@ -40,6 +40,14 @@ impl Dirty {
     }
 }
 
+/// Which parts of stored days to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellParts {
+    pub tally: bool,
+    pub funnel: bool,
+    pub pulse: bool,
+}
+
 /// One stored day of one person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DayCell {
@@ -48,8 +56,11 @@ pub struct DayCell {
     /// The day's bounds in UTC (the team's local midnight to midnight).
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    /// `metrics::day::DayTally` as JSON.
-    pub tally: String,
+    /// `metrics::day::DayTally` as JSON, without its funnel (`None` when
+    /// not read).
+    pub tally: Option<String>,
+    /// The day's `metrics::funnel::FunnelTally` as JSON (`None` when not read).
+    pub funnel: Option<String>,
     /// The day's `DayPulse` as JSON, for a day that has one.
     pub pulse: Option<String>,
 }
@@ -65,7 +76,8 @@ struct CellRow {
     day: String,
     starts_at: i64,
     ends_at: i64,
-    tally: String,
+    tally: Option<String>,
+    funnel: Option<String>,
     pulse: Option<String>,
 }
 
@@ -84,6 +96,7 @@ impl CellRow {
             ends_at: instant(self.ends_at)?,
             employee_id: self.employee_id,
             tally: self.tally,
+            funnel: self.funnel,
             pulse: self.pulse,
         })
     }
@@ -91,21 +104,30 @@ impl CellRow {
 
 impl Store {
     /// The stored days `[first, last]` of `employees` computed under
-    /// `version`, with their pulses when `pulse`; days missing from the
-    /// answer are to be computed.
+    /// `version`, with the parts asked for; days missing from the answer
+    /// are to be computed.
     pub async fn day_cells(
         &self,
         employees: &[&str],
         first: NaiveDate,
         last: NaiveDate,
         version: &str,
-        pulse: bool,
+        parts: CellParts,
     ) -> Result<Vec<DayCell>> {
         let (first, last) = (first.to_string(), last.to_string());
+        let column = |wanted: bool, name: &str| {
+            if wanted {
+                name.to_owned()
+            } else {
+                format!("NULL AS {name}")
+            }
+        };
         let head = format!(
-            "SELECT employee_id, day, starts_at, ends_at, tally, {} AS pulse FROM day_figures \
+            "SELECT employee_id, day, starts_at, ends_at, {}, {}, {} FROM day_figures \
              WHERE version = {{}} AND day >= {{}} AND day <= {{}} AND ",
-            if pulse { "pulse" } else { "NULL" }
+            column(parts.tally, "tally"),
+            column(parts.funnel, "funnel"),
+            column(parts.pulse, "pulse"),
         );
         let rows: Vec<CellRow> = InList {
             pool: &self.pool,
@@ -152,7 +174,7 @@ impl Store {
         if cells.is_empty() {
             return Ok(true);
         }
-        const COLUMNS: usize = 8;
+        const COLUMNS: usize = 9;
         let d = self.dialect();
         let per_chunk = (d.max_params() / COLUMNS).max(1);
         let days: Vec<String> = cells.iter().map(|c| c.day.to_string()).collect();
@@ -178,7 +200,7 @@ impl Store {
             return Ok(false);
         }
         for (chunk, chunk_days) in cells.chunks(per_chunk).zip(days.chunks(per_chunk)) {
-            let mut sql = "INSERT INTO day_figures (employee_id, day, starts_at, ends_at, version, tally, pulse, computed_at) VALUES ".to_owned();
+            let mut sql = "INSERT INTO day_figures (employee_id, day, starts_at, ends_at, version, tally, funnel, pulse, computed_at) VALUES ".to_owned();
             let mut values: Vec<Value<'_>> = Vec::with_capacity(chunk.len() * COLUMNS);
             for (i, (c, day)) in chunk.iter().zip(chunk_days).enumerate() {
                 sql.push_str(if i == 0 { "(" } else { ", (" });
@@ -195,7 +217,8 @@ impl Store {
                     Value::Int(c.starts_at.timestamp()),
                     Value::Int(c.ends_at.timestamp()),
                     Value::Text(version),
-                    Value::Text(&c.tally),
+                    Value::Text(c.tally.as_deref().unwrap_or("{}")),
+                    Value::Text(c.funnel.as_deref().unwrap_or("{}")),
                     Value::NullText(c.pulse.as_deref()),
                     Value::Int(at.timestamp()),
                 ]);
@@ -203,7 +226,7 @@ impl Store {
             sql.push_str(
                 " ON CONFLICT (employee_id, day) DO UPDATE SET starts_at = excluded.starts_at, \
                  ends_at = excluded.ends_at, version = excluded.version, tally = excluded.tally, \
-                 pulse = excluded.pulse, computed_at = excluded.computed_at",
+                 funnel = excluded.funnel, pulse = excluded.pulse, computed_at = excluded.computed_at",
             );
             tx.execute(&sql, &values)
                 .await

@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use crate::config::redact_url;
 use crate::sources::Rejected;
-pub use day_figures::DayCell;
+pub use day_figures::{CellParts, DayCell};
 pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
 pub use open_now::{DueTask, OpenNow, OpenNowQuery, PersonOpen, StuckRow};
@@ -304,6 +304,8 @@ pub struct Store {
     written: statistics::Written,
     /// The earliest instant records written lately can change (`day_figures.rs`).
     dirty: day_figures::Dirty,
+    /// The last count of open work, for the parts of one request (`open_now.rs`).
+    open_memo: open_now::OpenMemo,
 }
 
 #[derive(sqlx::FromRow)]
@@ -319,6 +321,7 @@ impl Store {
             bulk_hold: Default::default(),
             written: Default::default(),
             dirty: Default::default(),
+            open_memo: Default::default(),
         }
     }
 

@@ -344,10 +344,59 @@ impl<'a> Counter<'a> {
     }
 }
 
+/// The question an answer of [`Store::open_now`] was for.
+type MemoKey = (Vec<String>, Vec<(String, i64)>, DateTime<Utc>, bool);
+
+/// How long an answer is reused for the same question: the parts of one
+/// request (a report asks for the day, the month and the funnel's window
+/// at one `now`), not across requests.
+const MEMO_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The last answer of [`Store::open_now`]; forgotten when this process
+/// writes records.
+#[derive(Default)]
+pub(super) struct OpenMemo(std::sync::Mutex<Option<(MemoKey, std::time::Instant, OpenNow)>>);
+
+impl OpenMemo {
+    fn get(&self, key: &MemoKey) -> Option<OpenNow> {
+        let memo = self.0.lock().ok()?;
+        let (k, at, answer) = memo.as_ref()?;
+        (k == key && at.elapsed() < MEMO_FOR).then(|| answer.clone())
+    }
+
+    fn put(&self, key: MemoKey, answer: &OpenNow) {
+        if let Ok(mut memo) = self.0.lock() {
+            *memo = Some((key, std::time::Instant::now(), answer.clone()));
+        }
+    }
+
+    pub(super) fn clear(&self) {
+        if let Ok(mut memo) = self.0.lock() {
+            *memo = None;
+        }
+    }
+}
+
 impl Store {
     /// The open work of each of the people as of `now`, in a fixed number
-    /// of grouped queries.
+    /// of grouped queries; the same question asked again within a request
+    /// is answered once.
     pub async fn open_now(&self, q: &OpenNowQuery<'_>) -> Result<OpenNow> {
+        let key: MemoKey = (
+            q.employees.to_vec(),
+            q.open_stages.to_vec(),
+            q.now,
+            q.records,
+        );
+        if let Some(answer) = self.open_memo.get(&key) {
+            return Ok(answer);
+        }
+        let answer = self.count_open_now(q).await?;
+        self.open_memo.put(key, &answer);
+        Ok(answer)
+    }
+
+    async fn count_open_now(&self, q: &OpenNowQuery<'_>) -> Result<OpenNow> {
         let mut out = OpenNow {
             records: q.records,
             ..OpenNow::default()

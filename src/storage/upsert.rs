@@ -174,6 +174,7 @@ impl Store {
         self.written.add(R::TABLE, counts);
         if counts.inserted + counts.updated > 0 {
             self.dirty.mark(rows.iter().filter_map(|r| r.at()).min());
+            self.open_memo.clear();
         }
     }
 }

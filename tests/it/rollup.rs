@@ -332,10 +332,16 @@ async fn days_computed_before_a_drop_are_not_kept() {
             day: d,
             starts_at,
             ends_at,
-            tally: "{}".into(),
+            tally: Some("{}".into()),
+            funnel: Some("{}".into()),
             pulse: None,
         };
-        let read = || store.day_cells(&["m001"], d, d, "v1", true);
+        let all = salespulse::storage::CellParts {
+            tally: true,
+            funnel: true,
+            pulse: true,
+        };
+        let read = || store.day_cells(&["m001"], d, d, "v1", all);
         let before = store.day_figures_epoch().await.unwrap();
         // A pull drops the day while the request computes it.
         store.forget_days_after(starts_at).await.unwrap();

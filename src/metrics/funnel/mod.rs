@@ -146,6 +146,14 @@ impl<'a> StageBook<'a> {
         }
     }
 
+    /// Whether entries into `stage` are counted: it has a row (an open
+    /// stage of the config).
+    fn counts_entries(&self, stage: &str) -> bool {
+        self.stages
+            .iter()
+            .any(|s| s.id == stage && s.kind == StageKind::Open)
+    }
+
     /// An empty row for each open stage, in the configured order.
     fn empty_rows(&self) -> Vec<StageRow> {
         self.stages

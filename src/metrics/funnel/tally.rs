@@ -57,7 +57,12 @@ impl FunnelTally {
                 .get(&(deal.source.as_str(), deal.external_id.as_str()))
                 .cloned()
                 .unwrap_or_default();
-            t.entries.extend(entries(&book, deal, &h, w));
+            // Entries into a closed stage count nowhere: not kept.
+            t.entries.extend(
+                entries(&book, deal, &h, w)
+                    .into_iter()
+                    .filter(|e| book.counts_entries(&e.stage)),
+            );
             let kind = book.kind_of(deal.stage.as_str());
             if let Some(closed) = closed_at(deal, kind, &h)
                 && w.contains(closed)

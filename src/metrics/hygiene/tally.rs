@@ -2,7 +2,7 @@
 //! the deals touched (distinct over the period), and each task due with
 //! when it was done (unfinished is judged at the period's end).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -47,8 +47,8 @@ pub(super) fn due_of(t: &Task) -> TaskDue {
 /// not in it: it is counted at each request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HygieneTally {
-    /// The deals touched, as (source, deal): distinct over a period.
-    pub cards: BTreeSet<(String, String)>,
+    /// The deals touched, by source: distinct over a period.
+    pub cards: BTreeMap<String, BTreeSet<String>>,
     pub moves: usize,
     pub postponed: usize,
     pub calls_about_deals: usize,
@@ -83,10 +83,16 @@ impl HygieneTally {
         let (about, untraced) = traced(&s, &deals_by_id);
         let (comments, weak) = my_comments(&s);
         HygieneTally {
-            cards: touched(&s)
-                .into_iter()
-                .map(|(a, b)| (a.to_owned(), b.to_owned()))
-                .collect(),
+            cards: touched(&s).into_iter().fold(
+                BTreeMap::<String, BTreeSet<String>>::new(),
+                |mut cards, (source, deal)| {
+                    cards
+                        .entry(source.to_owned())
+                        .or_default()
+                        .insert(deal.to_owned());
+                    cards
+                },
+            ),
             moves,
             postponed: postponed.len(),
             calls_about_deals: about.len(),
@@ -99,7 +105,12 @@ impl HygieneTally {
 
     /// Adds another period's counts to these.
     pub fn add(&mut self, o: &HygieneTally) {
-        self.cards.extend(o.cards.iter().cloned());
+        for (source, deals) in &o.cards {
+            self.cards
+                .entry(source.clone())
+                .or_default()
+                .extend(deals.iter().cloned());
+        }
         self.moves += o.moves;
         self.postponed += o.postponed;
         self.calls_about_deals += o.calls_about_deals;
@@ -142,7 +153,7 @@ impl HygieneTally {
             .filter(|t| t.unfinished(to, now))
             .count();
         Hygiene {
-            cards_touched: cards_figure(self.cards.len(), Vec::new()),
+            cards_touched: cards_figure(self.cards.values().map(BTreeSet::len).sum(), Vec::new()),
             overdue_tasks,
             oldest_overdue_days,
             postponed_without_action: postponed_figure(self.postponed, self.moves, Vec::new()),

@@ -9,7 +9,7 @@ mod open;
 mod rollup;
 
 pub use open::OpenAt;
-pub use rollup::{fill as fill_roll_up, settings_version};
+pub use rollup::{fill as fill_roll_up, settings_version, team_funnel};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -16,7 +16,7 @@ use crate::metrics::hygiene::{CrmRecords, HygieneTally};
 use crate::metrics::open_work::OpenWork;
 use crate::metrics::pulse::HeatCounts;
 use crate::metrics::telephony::CallTally;
-use crate::storage::DayCell;
+use crate::storage::{CellParts, DayCell};
 
 /// Days, and people, computed from one load of records when the roll-up
 /// lacks them: a week of a hundred people loads in well under a second and
@@ -172,7 +172,8 @@ impl Cell {
             day: self.day,
             starts_at,
             ends_at,
-            tally: serde_json::to_string(&self.tally).map_err(json)?,
+            tally: Some(serde_json::to_string(&self.tally).map_err(json)?),
+            funnel: Some(serde_json::to_string(&self.tally.funnel).map_err(json)?),
             pulse: self
                 .pulse
                 .as_ref()
@@ -187,6 +188,7 @@ impl Cell {
         })
     }
 
+    /// A stored day, with the parts it was read with.
     fn read(c: DayCell, rules: &PulseRules) -> Result<Cell, FiguresError> {
         let bad = |e: serde_json::Error| {
             FiguresError::Compute(format!(
@@ -194,8 +196,15 @@ impl Cell {
                 c.employee_id, c.day
             ))
         };
+        let mut tally: DayTally = match &c.tally {
+            Some(t) => serde_json::from_str(t).map_err(bad)?,
+            None => DayTally::default(),
+        };
+        if let Some(f) = &c.funnel {
+            tally.funnel = serde_json::from_str(f).map_err(bad)?;
+        }
         Ok(Cell {
-            tally: serde_json::from_str(&c.tally).map_err(bad)?,
+            tally,
             pulse: c
                 .pulse
                 .as_deref()
@@ -209,9 +218,32 @@ impl Cell {
     }
 }
 
-/// The days of `[first, last]` of `people` from the roll-up, computing and
-/// storing those it lacks; with their pulses when `pulse`. Also says how
-/// many days were computed.
+/// Each person's days added up as they are read, so that a month of a
+/// large team is never held day by day.
+#[derive(Default)]
+struct Sums {
+    people: HashMap<String, Summed>,
+}
+
+impl Sums {
+    fn add(&mut self, c: Cell) {
+        let s = self.people.entry(c.employee_id).or_default();
+        s.tally.add(&c.tally);
+        s.pulse.extend(c.pulse);
+    }
+
+    /// The sums, each person's pulses in day order.
+    fn done(mut self) -> HashMap<String, Summed> {
+        for s in self.people.values_mut() {
+            s.pulse.sort_by_key(|p| p.day);
+        }
+        self.people
+    }
+}
+
+/// The days of `[first, last]` of `people` from the roll-up, added up per
+/// person, computing and storing those it lacks; with the parts asked for.
+/// Also says how many days were computed and how many were stored.
 #[allow(clippy::too_many_arguments)]
 async fn cells(
     store: &Store,
@@ -221,20 +253,21 @@ async fn cells(
     first: NaiveDate,
     last: NaiveDate,
     now: DateTime<Utc>,
-    pulse: bool,
-) -> Result<(Vec<Cell>, usize), FiguresError> {
+    parts: CellParts,
+) -> Result<(HashMap<String, Summed>, usize, usize), FiguresError> {
     // Records this process wrote outside a run change days too.
     store.forget_dirty_days().await?;
     let version = settings_version(config, team);
     let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
     let rules = pulse_rules(config, team);
-    let stored = store.day_cells(&ids, first, last, &version, pulse).await?;
+    let stored = store.day_cells(&ids, first, last, &version, parts).await?;
     let mut have: HashSet<(String, NaiveDate)> = HashSet::with_capacity(stored.len());
-    let mut out = Vec::with_capacity(stored.len());
+    let mut sums = Sums::default();
     for c in stored {
         have.insert((c.employee_id.clone(), c.day));
-        out.push(Cell::read(c, &rules)?);
+        sums.add(Cell::read(c, &rules)?);
     }
+    let kept = have.len();
     let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
     let mut computed = 0;
     for chunk in days.chunks(FILL_DAYS) {
@@ -244,18 +277,17 @@ async fn cells(
             .cloned()
             .collect();
         for group in lacking.chunks(FILL_PEOPLE) {
-            let mut fresh =
-                compute_and_store(store, config, team, group, chunk, &have, now).await?;
+            let fresh = compute_and_store(store, config, team, group, chunk, &have, now).await?;
             computed += fresh.len();
-            if !pulse {
-                for c in &mut fresh {
+            for mut c in fresh {
+                if !parts.pulse {
                     c.pulse = None;
                 }
+                sums.add(c);
             }
-            out.extend(fresh);
         }
     }
-    Ok((out, computed))
+    Ok((sums.done(), computed, kept))
 }
 
 /// Computes the days `days` of `people` from their records and stores
@@ -330,29 +362,56 @@ pub async fn fill(
         return Err(FiguresError::BadPeriod(first, last));
     }
     let (team, people) = scope_people(config, &Scope::Team(team.to_owned()))?;
-    let (cells, computed) = cells(store, config, team, &people, first, last, now, false).await?;
-    Ok((computed, cells.len() - computed))
+    let parts = CellParts {
+        tally: false,
+        funnel: false,
+        pulse: false,
+    };
+    let (_, computed, kept) = cells(store, config, team, &people, first, last, now, parts).await?;
+    Ok((computed, kept))
+}
+
+/// The funnel of the team's managers over `[first, last]`, as of `now`,
+/// from the funnel part of their days in the roll-up.
+pub async fn team_funnel(
+    store: &Store,
+    config: &Config,
+    team: &TeamConfig,
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Funnel, FiguresError> {
+    let (team, people) = scope_people(config, &Scope::Team(team.id.clone()))?;
+    let parts = CellParts {
+        tally: false,
+        funnel: true,
+        pulse: false,
+    };
+    let (summed, _, _) = cells(store, config, team, &people, first, last, now, parts).await?;
+    let mut t = FunnelTally::default();
+    for s in summed.values() {
+        t.add(&s.tally.funnel);
+    }
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    let open = store
+        .open_now(&OpenNowQuery {
+            employees: &ids,
+            open_stages: &stuck_after(config),
+            now,
+            records: false,
+        })
+        .await?;
+    let open = OpenAt::new(&open, config, now);
+    let (stages, stuck) = open.deals(ids.iter().map(String::as_str));
+    let (_, to) = day_range(team.timezone, last);
+    Ok(t.figures(&config.stages, to).with_open(stages, stuck))
 }
 
 /// A person's days added up, and their pulses in day order.
+#[derive(Default)]
 struct Summed {
     tally: DayTally,
     pulse: Vec<DayPulse>,
-}
-
-fn sum_by_person(cells: Vec<Cell>) -> HashMap<String, Summed> {
-    let mut cells = cells;
-    cells.sort_by(|a, b| (&a.employee_id, a.day).cmp(&(&b.employee_id, b.day)));
-    let mut out: HashMap<String, Summed> = HashMap::new();
-    for c in cells {
-        let s = out.entry(c.employee_id).or_insert_with(|| Summed {
-            tally: DayTally::default(),
-            pulse: Vec::new(),
-        });
-        s.tally.add(&c.tally);
-        s.pulse.extend(c.pulse);
-    }
-    out
 }
 
 /// Every figure of one person from their days added up.
@@ -430,8 +489,13 @@ pub(super) async fn build(
     // A person's report with the team's whole funnel reads the team's days.
     let whole_team = team_people.len() == people.len() || team_funnel == TeamFunnel::Full;
     let read_people = if whole_team { &team_people } else { &people };
-    let (cells, _) = cells(store, config, team, read_people, first, last, now, pulse).await?;
-    let mut summed = sum_by_person(cells);
+    let parts = CellParts {
+        tally: true,
+        funnel: true,
+        pulse,
+    };
+    let (mut summed, _, _) =
+        cells(store, config, team, read_people, first, last, now, parts).await?;
     let open_people: Vec<String> = if whole_team {
         team_ids.clone()
     } else {
@@ -493,10 +557,7 @@ pub(super) async fn build(
     let mut heat = Vec::with_capacity(people.len());
     let mut employees = Vec::with_capacity(people.len());
     for p in &people {
-        let s = summed.remove(&p.id).unwrap_or(Summed {
-            tally: DayTally::default(),
-            pulse: Vec::new(),
-        });
+        let s = summed.remove(&p.id).unwrap_or_default();
         heat.push(s.tally.heat.row(&p.id));
         employees.push(person_figures(config, team, p, s, &team_funnel, &open, w));
     }
