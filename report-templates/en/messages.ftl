@@ -112,6 +112,7 @@ chart-team-funnel = Team funnel: open deals and conversion over { $days } { $day
    *[other] days
 }
 chart-plan = Plan vs actual — { $day }
+chart-left-out = furthest behind plan; { $n } more not shown
 chart-manager-pulse = { $name } — call pulse, { $day }
 chart-manager-funnel = { $name } — funnel
 chart-pulse-successful = successful

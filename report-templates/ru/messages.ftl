@@ -114,6 +114,10 @@ chart-team-funnel = Воронка отдела: открытые сделки �
    *[many] дней
 }
 chart-plan = План / факт — { $day }
+chart-left-out = дальше всех от плана; ещё { $n } { $n ->
+    [one] не показан
+   *[other] не показаны
+}
 chart-manager-pulse = { $name } — пульс звонков, { $day }
 chart-manager-funnel = { $name } — воронка
 chart-pulse-successful = результативный

@@ -175,7 +175,7 @@ async fn draw_charts(
     let pick = |v: Vec<f64>| working.iter().map(|i| v[*i]).collect::<Vec<_>>();
     let now_series = pick(successful(&week.this_days));
     let then_series = pick(successful(&week.last_days));
-    let plan_rows = super::digest::plan_chart_rows(&week.this, words);
+    let plan_rows = super::digest::plan_chart_rows(&week.this, None, words);
     let word = |id: &str| words.text(id, &[]);
     let (trend_title, legend, plan_title, funnel_title) = (
         word("chart-week-trend"),

@@ -96,16 +96,6 @@ struct TaskDue {
 }
 
 #[derive(sqlx::FromRow)]
-struct OldestDue {
-    employee_id: String,
-    source: String,
-    external_id: String,
-    title: String,
-    due_at: i64,
-    n: i64,
-}
-
-#[derive(sqlx::FromRow)]
 struct DealId {
     employee_id: String,
     source: String,
@@ -218,60 +208,36 @@ impl<'a> Counter<'a> {
     /// the oldest of each person beside a count.
     async fn overdue(&self) -> Result<(Vec<Count>, Vec<TaskDue>)> {
         let now = [self.now(), self.now()];
-        if self.q.records {
-            let rows: Vec<TaskDue> = self
-                .list
-                .fetch(
-                    &format!(
-                        "SELECT employee_id, source, external_id, title, due_at FROM tasks \
-                         WHERE {OPEN_TASK} AND due_at < {{}} AND "
-                    ),
-                    "employee_id",
-                    &self.people,
-                    &now,
-                    " ORDER BY due_at, source, external_id",
-                    "reading overdue tasks",
-                )
-                .await?;
-            let counts = count_each(rows.iter().map(|r| r.employee_id.as_str()));
-            return Ok((counts, rows));
-        }
-        // Each person's oldest, with their count beside it, in one pass.
-        let rows: Vec<OldestDue> = self
+        // `+due_at`: the open tasks are found through the covering index of
+        // open work, not through every task due before now.
+        let mut rows: Vec<TaskDue> = self
             .list
             .fetch(
                 &format!(
-                    "SELECT employee_id, source, external_id, title, due_at, n FROM \
-                     (SELECT employee_id, source, external_id, title, due_at, \
-                      COUNT(*) OVER (PARTITION BY employee_id) AS n, \
-                      ROW_NUMBER() OVER (PARTITION BY employee_id ORDER BY due_at, source, external_id) AS place \
-                      FROM tasks WHERE {OPEN_TASK} AND due_at < {{}} AND "
+                    "SELECT employee_id, source, external_id, title, due_at FROM tasks \
+                     WHERE {OPEN_TASK} AND +due_at < {{}} AND "
                 ),
                 "employee_id",
                 &self.people,
                 &now,
-                ") oldest WHERE place = 1",
-                "counting overdue tasks",
+                "",
+                if self.q.records {
+                    "reading overdue tasks"
+                } else {
+                    "counting overdue tasks"
+                },
             )
             .await?;
-        let counts = rows
-            .iter()
-            .map(|r| Count {
-                employee_id: r.employee_id.clone(),
-                n: r.n,
-            })
-            .collect();
-        let oldest = rows
-            .into_iter()
-            .map(|r| TaskDue {
-                employee_id: r.employee_id,
-                source: r.source,
-                external_id: r.external_id,
-                title: r.title,
-                due_at: r.due_at,
-            })
-            .collect();
-        Ok((counts, oldest))
+        rows.sort_by(|a, b| {
+            (a.due_at, &a.source, &a.external_id).cmp(&(b.due_at, &b.source, &b.external_id))
+        });
+        let counts = count_each(rows.iter().map(|r| r.employee_id.as_str()));
+        if !self.q.records {
+            // Each person's oldest alone.
+            let mut seen = std::collections::HashSet::new();
+            rows.retain(|r| seen.insert(r.employee_id.clone()));
+        }
+        Ok((counts, rows))
     }
 
     /// Open deals with no open task on them: counted, or listed.

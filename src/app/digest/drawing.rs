@@ -1,7 +1,7 @@
 //! The digest's charts: the team pulse heat map, the funnel over its
 //! window, plan vs actual, and a call pulse per manager.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Timelike;
 
@@ -11,7 +11,7 @@ use crate::metrics::funnel::Funnel;
 use crate::metrics::pulse::HeatRow;
 use crate::render::charts;
 use crate::report::digest::{IDLE_ALERT_SECS, short_name};
-use crate::report::figures::FiguresReport;
+use crate::report::figures::{EmployeeFigures, FiguresReport};
 use crate::words::{Arg, Words};
 
 /// The pulse chart's legend: successful, short, not answered, idle.
@@ -29,14 +29,72 @@ pub(in crate::app) fn pulse_legend(words: Words) -> [String; 4] {
 /// the people the digest flags.
 const PULSE_CHARTS_FOR_ALL: usize = 20;
 
-/// Per manager, each plan line's completion, for the plan vs actual chart.
+/// The most rows the team heat map and the plan chart show: a larger team's
+/// charts show the people furthest behind their plan, and say how many
+/// they leave out (a picture of hundreds of rows cannot be read in a chat).
+const CHART_ROWS: usize = 40;
+
+/// The people who get a pulse chart of `day`: everyone in a small team,
+/// else those with an idle gap inside the working day.
+pub(super) fn pulse_chart_people(report: &FiguresReport) -> Vec<&EmployeeFigures> {
+    let day = report.period.first_day;
+    let everyone = report.employees.len() <= PULSE_CHARTS_FOR_ALL;
+    report
+        .employees
+        .iter()
+        .filter(|e| {
+            let Some(pulse) = e.pulse.iter().find(|p| p.day == day) else {
+                return false;
+            };
+            everyone
+                || pulse.idle_gaps.iter().any(|g| {
+                    g.start != pulse.working_hours.start
+                        && g.end != pulse.working_hours.end
+                        && g.seconds() >= IDLE_ALERT_SECS
+                })
+        })
+        .collect()
+}
+
+/// The people the heat map and the plan chart show, in the team's order:
+/// all of a team up to [`CHART_ROWS`], else those furthest behind their
+/// plan; and how many are left out.
+fn chart_people(report: &FiguresReport) -> (HashSet<&str>, usize) {
+    let mut people: Vec<&EmployeeFigures> = report.employees.iter().collect();
+    people.sort_by(|a, b| {
+        let c = |e: &EmployeeFigures| e.plan.completion.unwrap_or(f64::INFINITY);
+        c(a).total_cmp(&c(b))
+            .then_with(|| a.employee_id.cmp(&b.employee_id))
+    });
+    let shown: HashSet<&str> = people
+        .iter()
+        .take(CHART_ROWS)
+        .map(|e| e.employee_id.as_str())
+        .collect();
+    let left_out = report.employees.len() - shown.len();
+    (shown, left_out)
+}
+
+/// A chart's title, with how many people it leaves out.
+fn with_left_out(title: String, left_out: usize, words: Words) -> String {
+    if left_out == 0 {
+        return title;
+    }
+    let note = words.text("chart-left-out", &[("n", Arg::from(left_out))]);
+    format!("{title} · {note}")
+}
+
+/// Per manager (of `shown`, or all), each plan line's completion, for the
+/// plan vs actual chart.
 pub(in crate::app) fn plan_chart_rows(
     report: &FiguresReport,
+    shown: Option<&HashSet<&str>>,
     words: Words,
 ) -> Vec<(String, Vec<(String, f64)>)> {
     report
         .employees
         .iter()
+        .filter(|e| shown.is_none_or(|s| s.contains(e.employee_id.as_str())))
         .map(|e| {
             let lines = e
                 .plan
@@ -83,9 +141,11 @@ pub(super) fn draw_charts(
         tracing::info!(chart = %name, millis = started.elapsed().as_secs_f64() * 1000.0, bytes = png.len(), "chart");
         (name, png)
     };
+    let (shown, left_out) = chart_people(report);
     let heat_rows: Vec<(String, HeatRow)> = report
         .heat_map
         .iter()
+        .filter(|r| shown.contains(r.employee_id.as_str()))
         .map(|r| {
             (
                 short_name(
@@ -100,7 +160,7 @@ pub(super) fn draw_charts(
         .collect();
     let first_hour = team.work_start.hour().saturating_sub(1);
     let last_hour = team.work_end.hour().min(23);
-    let title = on_day("chart-team-pulse");
+    let title = with_left_out(on_day("chart-team-pulse"), left_out, words);
     let t = std::time::Instant::now();
     out.push(timed(
         "heatmap".to_owned(),
@@ -114,27 +174,18 @@ pub(super) fn draw_charts(
         t,
         charts::funnel_chart(&title, window_funnel, None)?,
     ));
-    let plan_rows = plan_chart_rows(report, words);
-    let title = on_day("chart-plan");
+    let plan_rows = plan_chart_rows(report, Some(&shown), words);
+    let title = with_left_out(on_day("chart-plan"), left_out, words);
     let t = std::time::Instant::now();
     out.push(timed(
         "plan".to_owned(),
         t,
         charts::plan_chart(&title, &plan_rows)?,
     ));
-    let everyone = report.employees.len() <= PULSE_CHARTS_FOR_ALL;
-    for e in &report.employees {
+    for e in pulse_chart_people(report) {
         let Some(pulse) = e.pulse.iter().find(|p| p.day == day) else {
             continue;
         };
-        let flagged = pulse.idle_gaps.iter().any(|g| {
-            g.start != pulse.working_hours.start
-                && g.end != pulse.working_hours.end
-                && g.seconds() >= IDLE_ALERT_SECS
-        });
-        if !(everyone || flagged) {
-            continue;
-        }
         let mine: Vec<Call> = calls
             .iter()
             .filter(|c| c.employee_id.as_deref() == Some(e.employee_id.as_str()))

@@ -21,6 +21,7 @@ use crate::words::{Arg, Words};
 
 mod drawing;
 use drawing::{ChartInputs, draw_charts};
+
 pub(super) use drawing::{plan_chart_rows, pulse_legend};
 
 /// What was written.
@@ -161,13 +162,17 @@ pub async fn write_digest(
         None => None,
     };
 
+    // The day's calls of the people whose pulse is drawn, only.
     let (from, to) = (report.period.from, report.period.to);
-    let ids: Vec<String> = report
-        .employees
+    let ids: Vec<String> = drawing::pulse_chart_people(&report)
         .iter()
         .map(|e| e.employee_id.clone())
         .collect();
-    let calls = store.calls_between(from, to, &ids).await?;
+    let calls = if ids.is_empty() {
+        Vec::new()
+    } else {
+        store.calls_between(from, to, &ids).await?
+    };
     let success = config.thresholds.success_talk_secs;
     let team_owned = team_config.clone();
     let drawing = catalog.clone();

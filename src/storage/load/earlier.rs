@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::super::call_row::CallRow;
 use super::super::db::Value;
-use super::{Loader, POSTPONEMENT_LOOKBACK_DAYS, Result, once_each};
+use super::{Loader, POSTPONEMENT_LOOKBACK_DAYS, Result};
 use crate::domain::{Call, Deal, Task, TaskPostponement};
 
 impl Loader<'_> {
@@ -40,45 +40,34 @@ impl Loader<'_> {
             Value::Int((q.from - chrono::Duration::days(POSTPONEMENT_LOOKBACK_DAYS)).timestamp()),
             Value::Int(q.from.timestamp()),
         ];
+        // The people's calls of that week through their index, kept when
+        // they are about one of those deals (linked, or to its phone).
         let head = "SELECT source, external_id, employee_id, agent, direction, number, started_at, \
                     answered_at, ended_at, talk_seconds, disposition, deal_ext, kind, legs, rank, leg_key, \
                     recording_url FROM calls WHERE started_at >= {} AND started_at < {} AND ";
-        let phones: Vec<&str> = phones.into_iter().collect();
-        let deal_ids: Vec<&str> = deal_ids.into_iter().collect();
-        let mut rows: Vec<CallRow> = self
+        let rows: Vec<CallRow> = self
             .list
             .fetch(
                 head,
-                "number",
-                &phones,
+                "employee_id",
+                &self.people,
                 &around,
                 "",
                 "loading calls before the period",
             )
             .await?;
-        rows.extend(
-            self.list
-                .fetch::<CallRow>(
-                    head,
-                    "deal_ext",
-                    &deal_ids,
-                    &around,
-                    "",
-                    "loading calls before the period",
-                )
-                .await?,
-        );
-        let people: BTreeSet<&str> = self.people.iter().copied().collect();
-        let calls: Vec<Call> = rows
-            .into_iter()
-            .map(CallRow::into_call)
-            .collect::<Result<_>>()?;
-        Ok(once_each(
-            calls
-                .into_iter()
-                .filter(|c| c.employee_id.as_deref().is_some_and(|e| people.contains(e)))
-                .collect(),
-            |c| (c.source.as_str(), c.external_id.as_str()),
-        ))
+        let mut calls = Vec::new();
+        for row in rows {
+            let call = row.into_call()?;
+            let about = phones.contains(call.number.as_str())
+                || call
+                    .deal_ext
+                    .as_deref()
+                    .is_some_and(|d| deal_ids.contains(d));
+            if about {
+                calls.push(call);
+            }
+        }
+        Ok(calls)
     }
 }
