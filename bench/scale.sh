@@ -8,6 +8,8 @@
 # Usage: bash bench/scale.sh                 # 500 managers x 90 days
 #        MANAGERS=100 DAYS=30 bash bench/scale.sh
 #        SCALE=1 bash bench/scale.sh         # then the scale table (long)
+#        SCALE=1 SCALE_MANAGERS="50 500" SCALE_DAYS="30 90" bash bench/scale.sh
+#                                            # a part of it
 #        PG=postgres://postgres@127.0.0.1:5432/test bash bench/scale.sh
 #        REFERENCE=/path/to/an/earlier/salespulse bash bench/scale.sh
 #                                            # the same requests by an earlier
@@ -139,8 +141,8 @@ if [ "${SCALE:-0}" = 1 ]; then
   echo "== scale: report figures for one day and /team, SQLite"
   echo "   (rollup: the days since the first of last month, once after the load)"
   printf '%-10s %-6s %12s %12s %12s %12s\n' managers days "rollup, s" "figures, s" "/team, s" "kpi month, s"
-  for m in 50 100 250 500; do
-    for d in 30 90 365; do
+  for m in ${SCALE_MANAGERS:-50 100 250 500}; do
+    for d in ${SCALE_DAYS:-30 90 365}; do
       sdir=$(department "$m" "$d")
       cd "$sdir"
       timed "rollup" "$bin" --config salespulse-demo.toml rollup --now "$now" > /dev/null

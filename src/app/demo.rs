@@ -227,7 +227,7 @@ pub async fn run(
     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", paths.config.display()))?;
     let config = Config::load(&paths.config)?;
     remove_database(&paths.database)?;
-    let store = crate::storage::open(config.database_url.expose()).await?;
+    let store = super::open_store(&config).await?;
     super::sync_directory(store.as_ref(), &config).await?;
     super::kpi::guard(store.as_ref(), &config, chrono::Utc::now()).await?;
 

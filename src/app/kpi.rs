@@ -179,7 +179,7 @@ pub async fn check_schemes(
 
 /// Opens the database and checks the KPI schemes against it.
 pub async fn open_guarded(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Arc<Store>> {
-    let store = crate::storage::open(config.database_url.expose()).await?;
+    let store = super::open_store(config).await?;
     guard(store.as_ref(), config, now).await?;
     Ok(store)
 }

@@ -19,6 +19,17 @@ use crate::sources::demo::{DemoOptions, DemoSink, generate};
 use crate::storage::Store;
 use ingest::FileReport;
 
+/// Opens the config's database with what the config tells the store: how
+/// far back a record written reaches (the trace window), for the days of
+/// the daily roll-up it drops.
+pub async fn open_store(config: &Config) -> anyhow::Result<std::sync::Arc<crate::storage::Store>> {
+    let store = crate::storage::open(config.database_url.expose()).await?;
+    store.set_trace_window(chrono::Duration::minutes(
+        config.thresholds.trace_window_mins,
+    ));
+    Ok(store)
+}
+
 /// Writes the config's teams and employees into the store.
 pub async fn sync_directory(store: &Store, config: &Config) -> anyhow::Result<()> {
     let teams: Vec<Team> = config
@@ -203,7 +214,7 @@ pub async fn ingest(
             ),
         },
     };
-    let store = crate::storage::open(config.database_url.expose()).await?;
+    let store = open_store(config).await?;
     sync_directory(store.as_ref(), config).await?;
     let mut reports = Vec::new();
     let options = ingest::IngestOptions {

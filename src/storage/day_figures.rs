@@ -13,19 +13,30 @@ use super::db::Value;
 use super::in_list::InList;
 use super::{Result, Store, query_err};
 
-/// How far before the earliest record written its figures may reach: a
-/// comment or task is the trace of a call up to the trace window before
-/// it (at most a day, `config::validate::thresholds`). Everything else a
-/// record changes lies on its own day or after it: later calls to a
-/// number (warm, new client), later moves of a task (postponed without
-/// action), the deal's entries and closing after its creation.
+/// How far before the earliest record written its figures may reach,
+/// unless the store is told the trace window: a comment or task is the
+/// trace of a call up to the trace window before it (at most a day,
+/// `config::validate::thresholds`). Everything else a record changes lies
+/// on its own day or after it: later calls to a number (warm, new client),
+/// later moves of a task (postponed without action), the deal's entries
+/// and closing after its creation.
 pub const REACH_BACK: Duration = Duration::days(1);
 
-/// The earliest instant the records written since the last look can change.
+/// The earliest instant the records written since the last look can
+/// change, and how far before it a record reaches.
 #[derive(Default)]
-pub(super) struct Dirty(Mutex<Option<DateTime<Utc>>>);
+pub(super) struct Dirty(Mutex<Option<DateTime<Utc>>>, Mutex<Option<Duration>>);
 
 impl Dirty {
+    fn reach_back(&self) -> Duration {
+        self.1
+            .lock()
+            .ok()
+            .and_then(|r| *r)
+            .unwrap_or(REACH_BACK)
+            .min(REACH_BACK)
+    }
+
     /// Records were written; `at` is the earliest instant among them
     /// (`None`: they name no instant, such as CRM users).
     pub(super) fn mark(&self, at: Option<DateTime<Utc>>) {
@@ -242,8 +253,16 @@ impl Store {
     /// can change; returns how many.
     pub async fn forget_dirty_days(&self) -> Result<u64> {
         match self.dirty.take() {
-            Some(t) => self.forget_days_after(t - REACH_BACK).await,
+            Some(t) => self.forget_days_after(t - self.dirty.reach_back()).await,
             None => Ok(0),
+        }
+    }
+
+    /// The trace window of the config: how far before a record written the
+    /// days it can change begin (a day when not told; never more).
+    pub fn set_trace_window(&self, window: Duration) {
+        if let Ok(mut r) = self.dirty.1.lock() {
+            *r = Some(window);
         }
     }
 

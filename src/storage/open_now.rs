@@ -73,14 +73,6 @@ pub struct StuckRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct StageCount {
-    employee_id: String,
-    stage: String,
-    deals: i64,
-    amount_minor: i64,
-}
-
-#[derive(sqlx::FromRow)]
 struct Count {
     employee_id: String,
     n: i64,
@@ -95,15 +87,10 @@ struct TaskDue {
     due_at: i64,
 }
 
+/// An open deal of one of the people: what its stage counts, whether it
+/// is stuck and whether it has a next task are judged from it.
 #[derive(sqlx::FromRow)]
-struct DealId {
-    employee_id: String,
-    source: String,
-    external_id: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct StuckDbRow {
+struct OpenDealRow {
     employee_id: String,
     source: String,
     external_id: String,
@@ -111,6 +98,7 @@ struct StuckDbRow {
     stage: String,
     amount_minor: i64,
     since: i64,
+    has_task: i64,
 }
 
 /// A task open at `now` (its `{}`).
@@ -170,20 +158,28 @@ impl<'a> Counter<'a> {
         fixed
     }
 
-    async fn deals_per_stage(&self) -> Result<Vec<StageCount>> {
+    /// The people's open deals, each with when it reached its stage and
+    /// whether an open task is on it: one pass for the open deals per
+    /// stage, the stuck ones and those without a next task.
+    async fn open_deals(&self) -> Result<Vec<OpenDealRow>> {
+        let mut fixed = vec![self.now(), self.now()];
+        fixed.extend(self.open_deal_values());
         self.list
             .fetch(
                 &format!(
-                    "SELECT d.employee_id, d.stage, COUNT(*) AS deals, \
-                     CAST(COALESCE(SUM(d.amount_minor), 0) AS BIGINT) AS amount_minor \
+                    "SELECT d.employee_id, d.source, d.external_id, d.title, d.stage, d.amount_minor, \
+                     {SINCE} AS since, CAST(CASE WHEN EXISTS (SELECT 1 FROM tasks t \
+                     WHERE t.deal_ext = d.external_id AND t.source = d.source \
+                     AND (t.completed_at IS NULL OR t.completed_at > {{}}) AND t.created_at <= {{}}) \
+                     THEN 1 ELSE 0 END AS BIGINT) AS has_task \
                      FROM deals d WHERE d.created_at <= {{}} AND {} AND ",
                     self.open_stage
                 ),
                 "d.employee_id",
                 &self.people,
-                &self.open_deal_values(),
-                " GROUP BY d.employee_id, d.stage",
-                "counting open deals",
+                &fixed,
+                "",
+                "reading open deals",
             )
             .await
     }
@@ -238,75 +234,6 @@ impl<'a> Counter<'a> {
             rows.retain(|r| seen.insert(r.employee_id.clone()));
         }
         Ok((counts, rows))
-    }
-
-    /// Open deals with no open task on them: counted, or listed.
-    async fn without_task(&self) -> Result<(Vec<Count>, Vec<DealId>)> {
-        let mut fixed = self.open_deal_values();
-        fixed.extend([self.now(), self.now()]);
-        let head = |select: &str| {
-            format!(
-                "SELECT {select} FROM deals d WHERE d.created_at <= {{}} AND {} AND NOT EXISTS \
-                 (SELECT 1 FROM tasks t WHERE t.deal_ext = d.external_id AND t.source = d.source \
-                  AND (t.completed_at IS NULL OR t.completed_at > {{}}) AND t.created_at <= {{}}) AND ",
-                self.open_stage
-            )
-        };
-        if self.q.records {
-            let rows: Vec<DealId> = self
-                .list
-                .fetch(
-                    &head("d.employee_id, d.source, d.external_id"),
-                    "d.employee_id",
-                    &self.people,
-                    &fixed,
-                    " ORDER BY d.source, d.external_id",
-                    "reading deals without a next task",
-                )
-                .await?;
-            let counts = count_each(rows.iter().map(|r| r.employee_id.as_str()));
-            return Ok((counts, rows));
-        }
-        let counts = self
-            .list
-            .fetch(
-                &head("d.employee_id, COUNT(*) AS n"),
-                "d.employee_id",
-                &self.people,
-                &fixed,
-                " GROUP BY d.employee_id",
-                "counting deals without a next task",
-            )
-            .await?;
-        Ok((counts, Vec::new()))
-    }
-
-    /// Open deals longer in their stage than the stage allows.
-    async fn stuck(&self) -> Result<Vec<StuckDbRow>> {
-        let mut fixed = self.open_deal_values();
-        let mut cases = String::new();
-        let now = self.q.now.timestamp();
-        for (stage, days) in self.q.open_stages {
-            cases.push_str(" WHEN {} THEN {}");
-            fixed.push(Value::Text(stage));
-            // More than `days` whole days in the stage.
-            fixed.push(Value::Int(now - (days + 1) * 86_400));
-        }
-        self.list
-            .fetch(
-                &format!(
-                    "SELECT d.employee_id, d.source, d.external_id, d.title, d.stage, d.amount_minor, \
-                     {SINCE} AS since FROM deals d WHERE d.created_at <= {{}} AND {} \
-                     AND {SINCE} <= CASE d.stage{cases} END AND ",
-                    self.open_stage
-                ),
-                "d.employee_id",
-                &self.people,
-                &fixed,
-                "",
-                "reading stuck deals",
-            )
-            .await
     }
 }
 
@@ -407,31 +334,43 @@ impl Store {
         if q.open_stages.is_empty() {
             return Ok(out);
         }
-        for r in counter.deals_per_stage().await? {
-            person(&mut out.people, r.employee_id).open_deals.push((
-                r.stage,
-                to_usize(r.deals),
-                r.amount_minor,
-            ));
+        let cutoff: HashMap<&str, i64> = q
+            .open_stages
+            .iter()
+            .map(|(stage, days)| (stage.as_str(), q.now.timestamp() - (days + 1) * 86_400))
+            .collect();
+        let mut rows = counter.open_deals().await?;
+        rows.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
+        for d in rows {
+            let p = person(&mut out.people, d.employee_id);
+            match p.open_deals.iter_mut().find(|(s, _, _)| *s == d.stage) {
+                Some((_, n, amount)) => {
+                    *n += 1;
+                    *amount = amount.saturating_add(d.amount_minor);
+                }
+                None => p.open_deals.push((d.stage.clone(), 1, d.amount_minor)),
+            }
+            if d.has_task == 0 {
+                p.without_task += 1;
+                if q.records {
+                    p.without_task_deals
+                        .push((d.source.clone(), d.external_id.clone()));
+                }
+            }
+            // More than the stage's days in it.
+            if cutoff.get(d.stage.as_str()).is_some_and(|c| d.since <= *c) {
+                p.stuck.push(StuckRow {
+                    source: d.source,
+                    external_id: d.external_id,
+                    title: d.title,
+                    stage: d.stage,
+                    amount_minor: d.amount_minor,
+                    since: instant(d.since)?,
+                });
+            }
         }
-        let (counts, deals) = counter.without_task().await?;
-        for r in counts {
-            person(&mut out.people, r.employee_id).without_task = to_usize(r.n);
-        }
-        for d in deals {
-            person(&mut out.people, d.employee_id)
-                .without_task_deals
-                .push((d.source, d.external_id));
-        }
-        for r in counter.stuck().await? {
-            person(&mut out.people, r.employee_id).stuck.push(StuckRow {
-                source: r.source,
-                external_id: r.external_id,
-                title: r.title,
-                stage: r.stage,
-                amount_minor: r.amount_minor,
-                since: instant(r.since)?,
-            });
+        for p in out.people.values_mut() {
+            p.open_deals.sort();
         }
         Ok(out)
     }

@@ -76,7 +76,7 @@ pub async fn pull(
         .iter()
         .map(|s| since.map(|raw| parse_since(raw, s.timezone)).transpose())
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let store = crate::storage::open(config.database_url.expose()).await?;
+    let store = crate::app::open_store(config).await?;
     crate::app::sync_directory(store.as_ref(), config).await?;
     let mut pulls = Vec::new();
     for (source, since) in sources.into_iter().zip(starts) {

@@ -321,7 +321,6 @@ pub(super) fn compute(
     w: Window,
 ) -> FiguresReport {
     let open = &OpenAt::new(open, config, w.now);
-    let th = &config.thresholds;
     let tz = team.timezone;
     let calls_of = calls_by_employee(&data);
     let team_funnel = team_funnel(config, team, &data, &team_basis, open, w);
@@ -331,20 +330,8 @@ pub(super) fn compute(
         data: &data,
         slices: Slices::new(&data),
         calls_of: &calls_of,
-        hygiene_rules: HygieneRules {
-            success_secs: th.success_talk_secs,
-            trace_window_secs: th.trace_window_mins * 60,
-            weak_comment_min_chars: th.weak_comment_min_chars,
-            weak_comment_phrases: &th.weak_comment_phrases,
-            postponement_lookback_days: crate::storage::POSTPONEMENT_LOOKBACK_DAYS,
-        },
-        pulse_rules: PulseRules {
-            timezone: tz,
-            work_start: team.work_start,
-            work_end: team.work_end,
-            idle_gap_secs: th.idle_gap_mins * 60,
-            success_secs: th.success_talk_secs,
-        },
+        hygiene_rules: hygiene_rules(config),
+        pulse_rules: pulse_rules(config, team),
         days: w.first.iter_days().take_while(|d| *d <= w.last).collect(),
         team_funnel: &team_funnel,
         open,

@@ -50,28 +50,6 @@ pub(super) struct Cell {
     pulse: Option<DayPulse>,
 }
 
-fn hygiene_rules(config: &Config) -> HygieneRules<'_> {
-    let th = &config.thresholds;
-    HygieneRules {
-        success_secs: th.success_talk_secs,
-        trace_window_secs: th.trace_window_mins * 60,
-        weak_comment_min_chars: th.weak_comment_min_chars,
-        weak_comment_phrases: &th.weak_comment_phrases,
-        postponement_lookback_days: crate::storage::POSTPONEMENT_LOOKBACK_DAYS,
-    }
-}
-
-fn pulse_rules(config: &Config, team: &TeamConfig) -> PulseRules {
-    let th = &config.thresholds;
-    PulseRules {
-        timezone: team.timezone,
-        work_start: team.work_start,
-        work_end: team.work_end,
-        idle_gap_secs: th.idle_gap_mins * 60,
-        success_secs: th.success_talk_secs,
-    }
-}
-
 /// Every day of `days` of each of `people`, from the records of those days
 /// (`data`, loaded for the span of `days`).
 pub(super) fn compute_cells(
