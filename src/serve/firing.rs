@@ -287,14 +287,37 @@ async fn run_pull(store: &Arc<Store>, config: &Config, source: &str, now: DateTi
         now,
     };
     match crate::app::pull::pull(store.clone(), config, source, &options).await {
-        Ok(r) => tracing::info!(
-            source = %r.source,
-            records = r.records_total(),
-            rejected = r.rejects.len(),
-            seconds = r.seconds,
-            "pulled"
-        ),
+        Ok(r) => {
+            tracing::info!(
+                source = %r.source,
+                records = r.records_total(),
+                rejected = r.rejects.len(),
+                seconds = r.seconds,
+                "pulled"
+            );
+            if r.records_total() > 0 {
+                refill_roll_up(store, config, now).await;
+            }
+        }
         Err(e) => tracing::error!(source = %source.name, error = %e, "pull failed"),
+    }
+}
+
+/// Computes again the days of the daily roll-up a pull dropped, so that
+/// the next report or chat answer does not wait for them.
+async fn refill_roll_up(store: &Store, config: &Config, now: DateTime<Utc>) {
+    match crate::app::rollup::fill(store, config, None, None, None, now).await {
+        Ok(filled) => {
+            for f in filled.iter().filter(|f| f.computed > 0) {
+                tracing::info!(
+                    team = %f.team,
+                    days = f.computed,
+                    seconds = f.seconds,
+                    "computed the roll-up's days again"
+                );
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "computing the roll-up's days again failed"),
     }
 }
 

@@ -246,7 +246,12 @@ async fn cells(
         sums.add(Cell::read(c, &rules)?);
     }
     let kept = have.len();
-    let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+    // Only the days someone lacks are computed, a week of them at a time.
+    let days: Vec<NaiveDate> = first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .filter(|d| people.iter().any(|p| !have.contains(&(p.id.clone(), *d))))
+        .collect();
     let mut computed = 0;
     for chunk in days.chunks(FILL_DAYS) {
         let lacking: Vec<EmployeeConfig> = people
