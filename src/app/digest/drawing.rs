@@ -1,7 +1,7 @@
 //! The digest's charts: the team pulse heat map, the funnel over its
 //! window, plan vs actual, and a call pulse per manager.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::Timelike;
 
@@ -56,17 +56,19 @@ pub(super) fn pulse_chart_people(report: &FiguresReport) -> Vec<&EmployeeFigures
         .collect()
 }
 
-/// The people the heat map and the plan chart show, in the team's order:
-/// all of a team up to [`CHART_ROWS`], else those furthest behind their
-/// plan; and how many are left out.
-fn chart_people(report: &FiguresReport) -> (HashSet<&str>, usize) {
+/// The people the heat map and the plan chart show: a team up to
+/// [`CHART_ROWS`] in its order, else those furthest behind their plan,
+/// the furthest first; and how many are left out.
+fn chart_people(report: &FiguresReport) -> (Vec<&str>, usize) {
     let mut people: Vec<&EmployeeFigures> = report.employees.iter().collect();
-    people.sort_by(|a, b| {
-        let c = |e: &EmployeeFigures| e.plan.completion.unwrap_or(f64::INFINITY);
-        c(a).total_cmp(&c(b))
-            .then_with(|| a.employee_id.cmp(&b.employee_id))
-    });
-    let shown: HashSet<&str> = people
+    if people.len() > CHART_ROWS {
+        people.sort_by(|a, b| {
+            let c = |e: &EmployeeFigures| e.plan.completion.unwrap_or(f64::INFINITY);
+            c(a).total_cmp(&c(b))
+                .then_with(|| a.employee_id.cmp(&b.employee_id))
+        });
+    }
+    let shown: Vec<&str> = people
         .iter()
         .take(CHART_ROWS)
         .map(|e| e.employee_id.as_str())
@@ -84,17 +86,22 @@ fn with_left_out(title: String, left_out: usize, words: Words) -> String {
     format!("{title} · {note}")
 }
 
-/// Per manager (of `shown`, or all), each plan line's completion, for the
-/// plan vs actual chart.
+/// Per manager (those of `shown` in its order, or all), each plan line's
+/// completion, for the plan vs actual chart.
 pub(in crate::app) fn plan_chart_rows(
     report: &FiguresReport,
-    shown: Option<&HashSet<&str>>,
+    shown: Option<&[&str]>,
     words: Words,
 ) -> Vec<(String, Vec<(String, f64)>)> {
-    report
-        .employees
-        .iter()
-        .filter(|e| shown.is_none_or(|s| s.contains(e.employee_id.as_str())))
+    let people: Vec<&EmployeeFigures> = match shown {
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| report.employees.iter().find(|e| e.employee_id == *id))
+            .collect(),
+        None => report.employees.iter().collect(),
+    };
+    people
+        .into_iter()
         .map(|e| {
             let lines = e
                 .plan
@@ -142,10 +149,9 @@ pub(super) fn draw_charts(
         (name, png)
     };
     let (shown, left_out) = chart_people(report);
-    let heat_rows: Vec<(String, HeatRow)> = report
-        .heat_map
+    let heat_rows: Vec<(String, HeatRow)> = shown
         .iter()
-        .filter(|r| shown.contains(r.employee_id.as_str()))
+        .filter_map(|id| report.heat_map.iter().find(|r| r.employee_id == *id))
         .map(|r| {
             (
                 short_name(
