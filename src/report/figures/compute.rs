@@ -169,7 +169,7 @@ fn activity_figures(records: &PersonRecords, employee_id: &str, w: Window) -> Ve
 }
 
 /// The actual values a plan is held against, by figure key.
-pub(super) fn plan_actuals(
+fn plan_actuals(
     tel: &Telephony,
     activities: &[Figure],
     hyg: &Hygiene,
@@ -187,6 +187,52 @@ pub(super) fn plan_actuals(
     actuals.insert("talk_minutes".into(), tel.talk_time.value / 60.0);
     actuals.insert("deals_won".into(), fun.won.value);
     actuals
+}
+
+/// One person's figure families, before the plan and the bottleneck.
+pub(super) struct Families {
+    pub(super) telephony: Telephony,
+    pub(super) activities: Vec<Figure>,
+    pub(super) hygiene: Hygiene,
+    pub(super) funnel: Funnel,
+    pub(super) pulse: Vec<DayPulse>,
+}
+
+/// A person's figures: their families, the bottleneck against the team's
+/// funnel and the plan held against them.
+pub(super) fn person_figures(
+    config: &Config,
+    team: &TeamConfig,
+    person: &EmployeeConfig,
+    f: Families,
+    team_funnel: &Funnel,
+    w: Window,
+) -> EmployeeFigures {
+    let neck = bottleneck(&f.funnel, team_funnel);
+    let plan = plan_vs_actual(
+        &config.plans,
+        &person.id,
+        person.role,
+        team,
+        w.first,
+        w.last,
+        &plan_actuals(&f.telephony, &f.activities, &f.hygiene, &f.funnel),
+        f.funnel.revenue.value as i64,
+        f.funnel.won.value as usize,
+        w.now,
+    );
+    EmployeeFigures {
+        employee_id: person.id.clone(),
+        name: person.name.clone(),
+        role: person.role,
+        telephony: f.telephony,
+        activities: f.activities,
+        plan,
+        pulse: f.pulse,
+        hygiene: f.hygiene,
+        funnel: f.funnel,
+        bottleneck: neck,
+    }
 }
 
 /// What every person's figures are computed with.
@@ -283,31 +329,14 @@ impl Computation<'_> {
             w.now,
         )
         .with_open(stages, stuck);
-        let neck = bottleneck(&fun, self.team_funnel);
-        let plan = plan_vs_actual(
-            &config.plans,
-            &person.id,
-            person.role,
-            self.team,
-            w.first,
-            w.last,
-            &plan_actuals(&tel, &activities, &hyg, &fun),
-            fun.revenue.value as i64,
-            fun.won.value as usize,
-            w.now,
-        );
-        EmployeeFigures {
-            employee_id: person.id.clone(),
-            name: person.name.clone(),
-            role: person.role,
+        let families = Families {
             telephony: tel,
             activities,
-            plan,
-            pulse: self.pulse(calls),
             hygiene: hyg,
             funnel: fun,
-            bottleneck: neck,
-        }
+            pulse: self.pulse(calls),
+        };
+        person_figures(config, self.team, person, families, self.team_funnel, w)
     }
 }
 

@@ -184,6 +184,24 @@ fn pulse_rules(config: &Config, team: &TeamConfig) -> PulseRules {
     }
 }
 
+/// The load of `employees`' records over `[from, to)`.
+fn scope_query(
+    config: &Config,
+    employees: Vec<String>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ScopeQuery {
+    ScopeQuery {
+        employees,
+        from,
+        to,
+        now,
+        success_secs: config.thresholds.success_talk_secs,
+        trace_window_secs: config.thresholds.trace_window_mins * 60,
+    }
+}
+
 /// Finds an employee by id, or by a unique, case-insensitive part of their name.
 pub fn find_employee<'c>(
     config: &'c Config,
@@ -374,14 +392,13 @@ pub async fn build_with(
         .filter(|e| e.team == team.id && e.role == Role::Manager)
         .map(|e| e.id.clone())
         .collect();
-    let query = ScopeQuery {
-        employees: people.iter().map(|e| e.id.clone()).collect(),
+    let query = scope_query(
+        config,
+        people.iter().map(|e| e.id.clone()).collect(),
         from,
         to,
         now,
-        success_secs: config.thresholds.success_talk_secs,
-        trace_window_secs: config.thresholds.trace_window_mins * 60,
-    };
+    );
     let started = std::time::Instant::now();
     let data = store.load_scope(&query).await?;
     tracing::info!(

@@ -7,7 +7,7 @@
 //! `/why`, `--with-records` and the KPI drill-down take the raw path
 //! (`compute.rs`), and a test holds both equal.
 
-use super::compute::{Window, activity_counts, activity_figures_of, plan_actuals};
+use super::compute::{self, Families, Window, activity_counts, activity_figures_of};
 use super::open::OpenAt;
 use super::*;
 use crate::metrics::day::DayTally;
@@ -289,14 +289,8 @@ async fn compute_and_store(
     };
     let (from, _) = day_range(team.timezone, *first);
     let (_, to) = day_range(team.timezone, *last);
-    let query = ScopeQuery {
-        employees: people.iter().map(|e| e.id.clone()).collect(),
-        from,
-        to,
-        now,
-        success_secs: config.thresholds.success_talk_secs,
-        trace_window_secs: config.thresholds.trace_window_mins * 60,
-    };
+    let ids = people.iter().map(|e| e.id.clone()).collect();
+    let query = scope_query(config, ids, from, to, now);
     let started = std::time::Instant::now();
     let epoch = store.day_figures_epoch().await?;
     let data = store.load_scope(&query).await?;
@@ -398,7 +392,7 @@ struct Summed {
 }
 
 /// Every figure of one person from their days added up.
-fn person_figures(
+fn summed_figures(
     config: &Config,
     team: &TeamConfig,
     person: &EmployeeConfig,
@@ -418,31 +412,14 @@ fn person_figures(
         .funnel
         .figures(&config.stages, w.to)
         .with_open(stages, stuck);
-    let neck = bottleneck(&fun, team_funnel);
-    let plan = plan_vs_actual(
-        &config.plans,
-        &person.id,
-        person.role,
-        team,
-        w.first,
-        w.last,
-        &plan_actuals(&tel, &activities, &hyg, &fun),
-        fun.revenue.value as i64,
-        fun.won.value as usize,
-        w.now,
-    );
-    EmployeeFigures {
-        employee_id: person.id.clone(),
-        name: person.name.clone(),
-        role: person.role,
+    let families = Families {
         telephony: tel,
         activities,
-        plan,
-        pulse: summed.pulse,
         hygiene: hyg,
         funnel: fun,
-        bottleneck: neck,
-    }
+        pulse: summed.pulse,
+    };
+    compute::person_figures(config, team, person, families, team_funnel, w)
 }
 
 /// The figures of the scope for `[first, last]` from the daily roll-up,
@@ -542,7 +519,7 @@ pub(super) async fn build(
     for p in &people {
         let s = summed.remove(&p.id).unwrap_or_default();
         heat.push(s.tally.heat.row(&p.id));
-        employees.push(person_figures(config, team, p, s, &team_funnel, &open, w));
+        employees.push(summed_figures(config, team, p, s, &team_funnel, &open, w));
     }
     let report = FiguresReport {
         schema: SCHEMA,
