@@ -311,8 +311,19 @@ async fn report_figures(flag: Option<PathBuf>, args: FiguresArgs) -> anyhow::Res
             let speech = speech(&catalog, &config, &report.team, args.lang);
             print!("{}", figures_text::render(speech, &report, args.explain));
         }
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => print_json(&report)?,
     }
+    Ok(())
+}
+
+/// Writes `value` to stdout as indented JSON, as it is made (a team's
+/// month is tens of megabytes: no copy of it is held).
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 
