@@ -23,6 +23,12 @@ pub trait Record: Send + Sync {
     fn at(&self) -> Option<DateTime<Utc>> {
         None
     }
+    /// For a call: who made it and the number. A call changes only its
+    /// caller's days and those of later calls to the number; any other
+    /// record can change anyone's.
+    fn call(&self) -> Option<(Option<&str>, &str)> {
+        None
+    }
 }
 
 fn ts(t: DateTime<Utc>) -> Value<'static> {
@@ -74,7 +80,7 @@ pub fn parse_leg_ids(text: &str) -> Vec<u64> {
 macro_rules! stored_as {
     (
         $ty:ty => $table:literal, |$r:ident| source $source:expr, id $id:expr,
-        { $($col:literal: $val:expr),+ $(,)? } $(, at $at:expr)? $(, wins $wins:expr)?
+        { $($col:literal: $val:expr),+ $(,)? } $(, at $at:expr)? $(, call $call:expr)? $(, wins $wins:expr)?
     ) => {
         impl Record for $ty {
             const TABLE: &'static str = $table;
@@ -96,8 +102,18 @@ macro_rules! stored_as {
                 let $r = self;
                 Some($at)
             })?
+            $(fn call(&self) -> Option<(Option<&str>, &str)> {
+                let $r = self;
+                $call
+            })?
         }
     };
+}
+
+impl StoredCall {
+    fn caller(&self) -> Option<(Option<&str>, &str)> {
+        Some((self.call.employee_id.as_deref(), self.call.number.as_str()))
+    }
 }
 
 stored_as!(StoredCall => "calls", |r| source &r.call.source, id r.call.external_id.as_str(), {
@@ -117,7 +133,7 @@ stored_as!(StoredCall => "calls", |r| source &r.call.source, id r.call.external_
     "leg_key": Value::Text(&r.call.leg_key),
     "leg_ids": Value::Text(&r.leg_ids),
     "recording_url": opt_text(&r.call.recording_url),
-}, at r.call.started_at,
+}, at r.call.started_at, call r.caller(),
 // Legs of one call may come in separate batches or files: the stored call
 // changes only for a better leg, so any order of legs ends the same.
 wins "(excluded.rank > calls.rank OR (excluded.rank = calls.rank AND \

@@ -173,7 +173,18 @@ impl Store {
     fn note_written<R: Record>(&self, counts: Upserted, rows: &[&R]) {
         self.written.add(R::TABLE, counts);
         if counts.inserted + counts.updated > 0 {
-            self.dirty.mark(rows.iter().filter_map(|r| r.at()).min());
+            // New calls change their callers' days (and later calls to
+            // their numbers); a changed call may have had another caller,
+            // so a batch with one changes everyone's.
+            let new_calls = counts.updated == 0;
+            for r in rows {
+                match (r.call(), r.at()) {
+                    (Some((caller, number)), Some(at)) if new_calls => {
+                        self.dirty.mark_call(caller, number, at)
+                    }
+                    (_, at) => self.dirty.mark(at),
+                }
+            }
             self.open_memo.clear();
         }
     }

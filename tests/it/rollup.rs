@@ -208,6 +208,72 @@ async fn late_call(store: &Arc<Store>, config: &Config, data: &Path, tmp: &Path,
     ingest(store, config, "pbx", &path).await;
 }
 
+/// A call that arrives late to a number a manager first called on `later`:
+/// an answered call of another manager on `on`, sent to that number. The
+/// later call is to an existing client now (another manager's figure).
+async fn late_call_to_a_number_called_later(
+    store: &Arc<Store>,
+    config: &Config,
+    data: &Path,
+    tmp: &Path,
+    on: &str,
+    later: &str,
+) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(data.join("Master.csv"))
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // Columns: src 1, dst 2, dcontext 3, start 9, billsec 13, disposition 14,
+    // uniqueid 16, linkedid 19.
+    let mut first_seen: std::collections::HashMap<&str, &str> = Default::default();
+    for r in &rows {
+        for number in [&r[1], &r[2]] {
+            let seen = first_seen.entry(number).or_insert(&r[9]);
+            if r[9] < **seen {
+                *seen = &r[9];
+            }
+        }
+    }
+    let outbound = |r: &csv::StringRecord| &r[3] == "from-internal";
+    let theirs = rows
+        .iter()
+        .find(|r| outbound(r) && r[9].starts_with(later) && first_seen[&r[2]].starts_with(later))
+        .expect("a number first called that day");
+    let mut mine = rows
+        .iter()
+        .find(|r| {
+            outbound(r)
+                && r[9].starts_with(on)
+                && &r[14] == "ANSWERED"
+                && r[13].parse::<i64>().unwrap_or(0) >= 60
+                && r[1] != theirs[1]
+        })
+        .expect("an answered call that day")
+        .clone();
+    let fields: Vec<String> = mine
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match i {
+            2 => theirs[2].to_owned(),
+            16 | 19 => format!("{f}0055"),
+            _ => f.to_owned(),
+        })
+        .collect();
+    mine = csv::StringRecord::from(fields);
+    let folder = tmp.join("late-to-a-later-number");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("Master.csv");
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::NonNumeric)
+        .from_path(&path)
+        .unwrap();
+    w.write_record(&mine).unwrap();
+    w.flush().unwrap();
+    ingest(store, config, "pbx", &path).await;
+}
+
 /// A deal pulled again: an open deal created in the window now belongs to
 /// another owner and was won on `won_on`.
 async fn repulled_deal(store: &Arc<Store>, config: &Config, data: &Path, tmp: &Path, won_on: &str) {
@@ -269,6 +335,26 @@ async fn check(store: &Arc<Store>, config: &Config, data: &Path, tmp: &Path) {
     assert_eq!(connected(&after), connected(&before) + 1.0);
     same(store, config, &team, d24, d24).await;
     same(store, config, &team, month, day("2026-11-30")).await;
+
+    // A late call to a number another manager first called later: only
+    // the callers' days are dropped, and those of later calls to it.
+    let new_clients = |r: &figures::FiguresReport| -> f64 {
+        r.employees
+            .iter()
+            .map(|e| e.telephony.new_client_calls.value)
+            .sum()
+    };
+    let d25 = day("2026-11-25");
+    let before = figures::summary(store, config, &team, d25, d25, now())
+        .await
+        .unwrap();
+    late_call_to_a_number_called_later(store, config, data, tmp, "2026-11-20", "2026-11-25").await;
+    let after = figures::summary(store, config, &team, d25, d25, now())
+        .await
+        .unwrap();
+    assert_eq!(new_clients(&after), new_clients(&before) - 1.0);
+    same(store, config, &team, d25, d25).await;
+    same(store, config, &team, day("2026-11-20"), day("2026-11-26")).await;
 
     // A deal pulled again with another owner and stage.
     let won = |r: &figures::FiguresReport| r.team_funnel.won.value;
