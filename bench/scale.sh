@@ -145,6 +145,8 @@ if [ "${SCALE:-0}" = 1 ]; then
     for d in ${SCALE_DAYS:-30 90 365}; do
       sdir=$(department "$m" "$d")
       cd "$sdir"
+      # The roll-up computed afresh, as after a load.
+      sqlite3 salespulse-demo.db "DELETE FROM day_figures" 2> /dev/null || true
       timed "rollup" "$bin" --config salespulse-demo.toml rollup --now "$now" > /dev/null
       r=$wall
       timed "figures" "$bin" --config salespulse-demo.toml report figures --team moscow \

@@ -262,6 +262,10 @@ async fn cells(
         for group in lacking.chunks(FILL_PEOPLE) {
             let fresh = compute_and_store(store, config, team, group, chunk, &have, now).await?;
             computed += fresh.len();
+            // Filling ahead of time reads nothing back: nothing is added up.
+            if !(parts.tally || parts.funnel || parts.pulse) {
+                continue;
+            }
             for mut c in fresh {
                 if !parts.pulse {
                     c.pulse = None;
