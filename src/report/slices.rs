@@ -5,6 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::domain::{Activity, Call, Comment, Deal, StageChange, Task, TaskPostponement};
+use crate::metrics::hygiene::CrmRecords;
+use crate::metrics::open_work::OpenWork;
 use crate::storage::Dataset;
 
 /// The records one person's figures look at: their own, and anyone's on the
@@ -17,6 +19,26 @@ pub struct PersonRecords {
     pub postponements: Vec<TaskPostponement>,
     pub activities: Vec<Activity>,
     pub comments: Vec<Comment>,
+    /// Their calls in the week before the period about the deals of tasks
+    /// moved in it (`Dataset::earlier_calls`).
+    pub earlier_calls: Vec<Call>,
+}
+
+impl PersonRecords {
+    /// The records as the hygiene figures read them, with the calls a
+    /// postponement looks back at and the person's open work now.
+    pub fn crm<'a>(&'a self, earlier_calls: &'a [Call], open: &'a OpenWork) -> CrmRecords<'a> {
+        CrmRecords {
+            deals: &self.deals,
+            stage_changes: &self.stage_changes,
+            tasks: &self.tasks,
+            postponements: &self.postponements,
+            activities: &self.activities,
+            comments: &self.comments,
+            earlier_calls,
+            open,
+        }
+    }
 }
 
 type Index<'d> = HashMap<&'d str, Vec<usize>>;
@@ -45,6 +67,7 @@ pub struct Slices<'d> {
     activities_by_deal: Index<'d>,
     comments_by_owner: Index<'d>,
     comments_by_deal: Index<'d>,
+    earlier_calls_by_owner: Index<'d>,
 }
 
 impl<'d> Slices<'d> {
@@ -63,6 +86,7 @@ impl<'d> Slices<'d> {
             activities_by_deal: index(&data.activities, |a| a.deal_ext.as_deref()),
             comments_by_owner: index(&data.comments, |c| c.employee_id.as_deref()),
             comments_by_deal: index(&data.comments, |c| c.deal_ext.as_deref()),
+            earlier_calls_by_owner: index(&data.earlier_calls, |c| c.employee_id.as_deref()),
         }
     }
 
@@ -117,6 +141,10 @@ impl<'d> Slices<'d> {
             comments: pick(
                 &gather(&self.comments_by_owner, &self.comments_by_deal),
                 &self.data.comments,
+            ),
+            earlier_calls: pick(
+                &get(&self.earlier_calls_by_owner, employee_id),
+                &self.data.earlier_calls,
             ),
         }
     }

@@ -177,14 +177,20 @@ impl Store {
             // their numbers); a changed call may have had another caller,
             // so a batch with one changes everyone's.
             let new_calls = counts.updated == 0;
+            let mut earliest = None;
             for r in rows {
                 match (r.call(), r.at()) {
                     (Some((caller, number)), Some(at)) if new_calls => {
                         self.dirty.mark_call(caller, number, at)
                     }
-                    (_, at) => self.dirty.mark(at),
+                    (_, Some(at)) => {
+                        earliest =
+                            Some(earliest.map_or(at, |e: chrono::DateTime<chrono::Utc>| e.min(at)))
+                    }
+                    (_, None) => {}
                 }
             }
+            self.dirty.mark(earliest);
             self.open_memo.clear();
         }
     }

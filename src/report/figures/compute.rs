@@ -281,13 +281,6 @@ impl Computation<'_> {
         let (config, w) = (self.config, self.w);
         let calls = self.calls(&person.id);
         let records = self.slices.person(&person.id, calls);
-        let earlier: Vec<Call> = self
-            .data
-            .earlier_calls
-            .iter()
-            .filter(|c| c.employee_id.as_deref() == Some(person.id.as_str()))
-            .cloned()
-            .collect();
         let tel = telephony(
             calls,
             &self.data.numbers,
@@ -295,16 +288,7 @@ impl Computation<'_> {
         );
         let activities = activity_figures(&records, &person.id, w);
         let work = self.open.work(&person.id);
-        let crm = CrmRecords {
-            deals: &records.deals,
-            stage_changes: &records.stage_changes,
-            tasks: &records.tasks,
-            postponements: &records.postponements,
-            activities: &records.activities,
-            comments: &records.comments,
-            earlier_calls: &earlier,
-            open: &work,
-        };
+        let crm = records.crm(&records.earlier_calls, &work);
         let hyg = hygiene(
             &person.id,
             calls,

@@ -21,7 +21,7 @@ use crate::calendar::{day_range, local_day};
 use crate::config::{Config, EmployeeConfig, TeamConfig};
 use crate::domain::{ActivityKind, Call, Deal, Role, StageKind};
 use crate::metrics::funnel::{Bottleneck, Funnel, bottleneck, funnel, open_deals_funnel};
-use crate::metrics::hygiene::{CrmRecords, Hygiene, HygieneRules, hygiene};
+use crate::metrics::hygiene::{Hygiene, HygieneRules, hygiene};
 use crate::metrics::plan::{PlanResult, plan_vs_actual};
 use crate::metrics::pulse::{DayPulse, HeatRow, PulseRules, day_pulse, heat_map};
 use crate::metrics::telephony::{Telephony, telephony};

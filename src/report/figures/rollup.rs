@@ -12,7 +12,7 @@ use super::open::OpenAt;
 use super::*;
 use crate::metrics::day::DayTally;
 use crate::metrics::funnel::FunnelTally;
-use crate::metrics::hygiene::{CrmRecords, HygieneTally};
+use crate::metrics::hygiene::HygieneTally;
 use crate::metrics::open_work::OpenWork;
 use crate::metrics::pulse::HeatCounts;
 use crate::metrics::telephony::CallTally;
@@ -76,10 +76,9 @@ pub(super) fn compute_cells(
         let calls = calls_of.remove(person.id.as_str()).unwrap_or_default();
         let records = slices.person(&person.id, &calls);
         // A move looks back at the person's calls before it, on any day.
-        let earlier: Vec<Call> = data
+        let earlier: Vec<Call> = records
             .earlier_calls
             .iter()
-            .filter(|c| c.employee_id.as_deref() == Some(person.id.as_str()))
             .chain(calls.iter())
             .cloned()
             .collect();
@@ -105,16 +104,7 @@ pub(super) fn compute_cells(
                 to,
                 now: to,
             };
-            let crm = CrmRecords {
-                deals: &records.deals,
-                stage_changes: &records.stage_changes,
-                tasks: &records.tasks,
-                postponements: &records.postponements,
-                activities: &records.activities,
-                comments: &records.comments,
-                earlier_calls: &earlier,
-                open: &no_open,
-            };
+            let crm = records.crm(&earlier, &no_open);
             let pulse = (team.is_working_day(day) || !day_calls.is_empty())
                 .then(|| day_pulse(day, &day_calls, &pulses));
             let tally = DayTally {
