@@ -147,4 +147,4 @@ impl Mapping {
 
 /// Rows per chunk handed to the store: large enough for few, big
 /// transactions, small enough to keep memory flat on huge files.
-pub const CHUNK_ROWS: usize = 20_000;
+pub const CHUNK_ROWS: usize = 8_000;

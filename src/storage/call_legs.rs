@@ -3,10 +3,10 @@
 //! at its earliest leg, and the better leg wins whatever the order. Reading
 //! the same files again changes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Store;
-use super::db::Value;
+use super::db::{Dialect, Value};
 use super::in_list::InList;
 use super::records::{StoredCall, leg_ids_text, parse_leg_ids};
 use super::upsert_sql::push_value_rows;
@@ -72,6 +72,7 @@ impl Store {
                 }
             }
         }
+        let was_stored: HashSet<usize> = stored_of.keys().copied().collect();
         for (i, stored) in stored_of {
             let call = &mut calls[i];
             let before = parse_leg_ids(&stored.leg_ids);
@@ -99,11 +100,20 @@ impl Store {
                 recording_url: call.recording_url.clone(),
             });
         }
-        let stored: Vec<StoredCall> = calls.into_iter().map(StoredCall::new).collect();
-        let written = self.upsert(run, &stored).await?;
-        counts.inserted += written.inserted;
-        counts.updated += written.updated;
-        counts.unchanged += written.unchanged;
+        // On SQLite the calls not stored yet (most of a new file) go
+        // straight into the table; the others are upserted.
+        let straight = self.dialect() == Dialect::Sqlite;
+        let mut new = Vec::new();
+        let mut known = Vec::new();
+        for (i, call) in calls.into_iter().enumerate() {
+            let call = StoredCall::new(call);
+            match straight && !was_stored.contains(&i) {
+                true => new.push(call),
+                false => known.push(call),
+            }
+        }
+        counts += self.insert_new(run, &new).await?;
+        counts += self.upsert(run, &known).await?;
         // Where the stored leg stays the better one, the upsert left the row
         // alone: its legs and start still take the batch's legs in.
         for (source, rows) in &fixups {

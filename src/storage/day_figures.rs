@@ -3,92 +3,13 @@
 //! under the version of the settings it was computed with. Read a period
 //! at a time for many people in one indexed query; written a batch at a
 //! time in one transaction; dropped from an instant on when records of
-//! that time arrive or change.
+//! that time arrive or change (`stale_days`).
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
-
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::db::Value;
 use super::in_list::InList;
 use super::{Result, Store, query_err};
-
-/// How far before the earliest record written its figures may reach,
-/// unless the store is told the trace window: a comment or task is the
-/// trace of a call up to the trace window before it (at most a day,
-/// `config::validate::thresholds`). Everything else a record changes lies
-/// on its own day or after it: later calls to a number (warm, new client),
-/// later moves of a task (postponed without action), the deal's entries
-/// and closing after its creation.
-pub const REACH_BACK: Duration = Duration::days(1);
-
-/// More numbers than this called in one run: the run is a bulk load, and
-/// everyone's days are dropped from its earliest call rather than asking
-/// who called each number later.
-const NUMBERS_ASKED: usize = 5_000;
-
-/// What the records written since the last look can change.
-#[derive(Default)]
-struct Changed {
-    /// Everyone's days from this instant (less the reach back) on.
-    everyone: Option<DateTime<Utc>>,
-    /// Calls: each caller's days from their earliest call written on.
-    callers: HashMap<String, DateTime<Utc>>,
-    /// The numbers called, and the earliest call written to any: later
-    /// calls to them, anyone's, may turn warm or to an existing client.
-    numbers: BTreeSet<String>,
-    first_call: Option<DateTime<Utc>>,
-}
-
-/// What the records written lately can change, and how far before a
-/// record its figures reach.
-#[derive(Default)]
-pub(super) struct Dirty(Mutex<Changed>, Mutex<Option<Duration>>);
-
-fn earliest(t: &mut Option<DateTime<Utc>>, at: DateTime<Utc>) {
-    *t = Some(t.map_or(at, |x| x.min(at)));
-}
-
-impl Dirty {
-    fn reach_back(&self) -> Duration {
-        self.1
-            .lock()
-            .ok()
-            .and_then(|r| *r)
-            .unwrap_or(REACH_BACK)
-            .min(REACH_BACK)
-    }
-
-    /// Records were written; `at` is the earliest instant among them
-    /// (`None`: they name no instant, such as CRM users).
-    pub(super) fn mark(&self, at: Option<DateTime<Utc>>) {
-        let Some(at) = at else { return };
-        if let Ok(mut d) = self.0.lock() {
-            earliest(&mut d.everyone, at);
-        }
-    }
-
-    /// A call was written: by `caller` (if mapped), to `number`, at `at`.
-    pub(super) fn mark_call(&self, caller: Option<&str>, number: &str, at: DateTime<Utc>) {
-        let Ok(mut d) = self.0.lock() else { return };
-        if let Some(c) = caller {
-            let t = d.callers.entry(c.to_owned()).or_insert(at);
-            *t = (*t).min(at);
-        }
-        if !number.is_empty() {
-            d.numbers.insert(number.to_owned());
-        }
-        earliest(&mut d.first_call, at);
-    }
-
-    fn take(&self) -> Changed {
-        self.0
-            .lock()
-            .map(|mut d| std::mem::take(&mut *d))
-            .unwrap_or_default()
-    }
-}
 
 /// Which parts of stored days to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,12 +34,6 @@ pub struct DayCell {
     pub funnel: Option<String>,
     /// The day's `DayPulse` as JSON, for a day that has one.
     pub pulse: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct LaterCall {
-    employee_id: String,
-    first: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -292,103 +207,5 @@ impl Store {
             .await
             .map_err(query_err("writing the daily roll-up"))?;
         Ok(true)
-    }
-
-    /// Drops the stored days that the records written since the last call
-    /// can change; returns how many.
-    pub async fn forget_dirty_days(&self) -> Result<u64> {
-        let mut changed = self.dirty.take();
-        if changed.numbers.len() > NUMBERS_ASKED
-            && let Some(first) = changed.first_call
-        {
-            earliest(&mut changed.everyone, first);
-            changed.callers.clear();
-            changed.numbers.clear();
-        }
-        let mut dropped = 0;
-        if let Some(t) = changed.everyone {
-            dropped += self.forget_days_after(t - self.dirty.reach_back()).await?;
-        }
-        // Calls change their callers' days from the call on, and the days
-        // of later calls to the same numbers.
-        let mut people = changed.callers;
-        if let Some(first) = changed.first_call
-            && !changed.numbers.is_empty()
-        {
-            let numbers: Vec<&str> = changed.numbers.iter().map(String::as_str).collect();
-            let later: Vec<LaterCall> = InList {
-                pool: &self.pool,
-                dialect: self.dialect(),
-            }
-            .fetch(
-                "SELECT employee_id, MIN(started_at) AS first FROM calls \
-                 WHERE employee_id IS NOT NULL AND started_at >= {} AND ",
-                "number",
-                &numbers,
-                &[Value::Int(first.timestamp())],
-                " GROUP BY employee_id",
-                "finding later calls to the numbers called",
-            )
-            .await?;
-            for l in later {
-                let Some(at) = DateTime::from_timestamp(l.first, 0) else {
-                    continue;
-                };
-                let t = people.entry(l.employee_id).or_insert(at);
-                *t = (*t).min(at);
-            }
-        }
-        if !people.is_empty() {
-            dropped += self.forget_people_days(&people).await?;
-        }
-        Ok(dropped)
-    }
-
-    /// Drops each person's stored days that end after their instant.
-    async fn forget_people_days(&self, people: &HashMap<String, DateTime<Utc>>) -> Result<u64> {
-        let doing = "dropping days of the daily roll-up";
-        let sql = self
-            .dialect()
-            .numbered("DELETE FROM day_figures WHERE employee_id = {} AND ends_at > {}");
-        let mut tx = self.pool.begin().await.map_err(query_err(doing))?;
-        tx.execute("UPDATE day_figures_epoch SET n = n + 1 WHERE id = 1", &[])
-            .await
-            .map_err(query_err(doing))?;
-        let mut dropped = 0;
-        for (person, t) in people {
-            dropped += tx
-                .execute(&sql, &[Value::Text(person), Value::Int(t.timestamp())])
-                .await
-                .map_err(query_err(doing))?;
-        }
-        tx.commit().await.map_err(query_err(doing))?;
-        Ok(dropped)
-    }
-
-    /// The trace window of the config: how far before a record written the
-    /// days it can change begin (a day when not told; never more).
-    pub fn set_trace_window(&self, window: Duration) {
-        if let Ok(mut r) = self.dirty.1.lock() {
-            *r = Some(window);
-        }
-    }
-
-    /// Drops every stored day that ends after `t`: records of that time
-    /// arrived or changed. Returns the days dropped.
-    pub async fn forget_days_after(&self, t: DateTime<Utc>) -> Result<u64> {
-        let doing = "dropping days of the daily roll-up";
-        let mut tx = self.pool.begin().await.map_err(query_err(doing))?;
-        tx.execute("UPDATE day_figures_epoch SET n = n + 1 WHERE id = 1", &[])
-            .await
-            .map_err(query_err(doing))?;
-        let sql = self
-            .dialect()
-            .numbered("DELETE FROM day_figures WHERE ends_at > {}");
-        let dropped = tx
-            .execute(&sql, &[Value::Int(t.timestamp())])
-            .await
-            .map_err(query_err(doing))?;
-        tx.commit().await.map_err(query_err(doing))?;
-        Ok(dropped)
     }
 }

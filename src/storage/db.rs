@@ -85,10 +85,21 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// Statements with more values than this are kept prepared only when full
+/// (a batch's full chunks repeat one shape): a long `IN (...)` list or a
+/// batch's last rows take a new shape nearly every time, and each kept one
+/// holds megabytes of the connection's memory.
+const KEPT_PREPARED_VALUES: usize = 1_024;
+
+/// Whether a statement with `values` values is worth keeping prepared.
+fn kept(dialect: Dialect, values: usize) -> bool {
+    values <= KEPT_PREPARED_VALUES || values + 64 > dialect.max_params()
+}
+
 /// Binds values in order; the same for every query type of both backends.
 macro_rules! bind_values {
-    ($query:expr, $values:expr) => {{
-        let mut q = $query;
+    ($query:expr, $values:expr, $dialect:expr) => {{
+        let mut q = $query.persistent(kept($dialect, $values.len()));
         for v in $values {
             q = match *v {
                 Value::Int(i) => q.bind(i),
@@ -131,14 +142,18 @@ impl Pool {
 
     pub async fn execute(&self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite { writer: p, .. } => bind_values!(sqlx::query::<Sqlite>(sql), values)
-                .execute(p)
-                .await?
-                .rows_affected(),
-            Pool::Postgres(p) => bind_values!(sqlx::query::<Postgres>(sql), values)
-                .execute(p)
-                .await?
-                .rows_affected(),
+            Pool::Sqlite { writer: p, .. } => {
+                bind_values!(sqlx::query::<Sqlite>(sql), values, Dialect::Sqlite)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }
+            Pool::Postgres(p) => {
+                bind_values!(sqlx::query::<Postgres>(sql), values, Dialect::Postgres)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }
         })
     }
 
@@ -169,14 +184,18 @@ impl Pool {
         match self {
             Pool::Sqlite { writer, readers } => {
                 let p = if writes { writer } else { readers };
-                bind_values!(sqlx::query_as::<Sqlite, T>(sql), values)
+                bind_values!(sqlx::query_as::<Sqlite, T>(sql), values, Dialect::Sqlite)
                     .fetch_all(p)
                     .await
             }
             Pool::Postgres(p) => {
-                bind_values!(sqlx::query_as::<Postgres, T>(sql), values)
-                    .fetch_all(p)
-                    .await
+                bind_values!(
+                    sqlx::query_as::<Postgres, T>(sql),
+                    values,
+                    Dialect::Postgres
+                )
+                .fetch_all(p)
+                .await
             }
         }
     }
@@ -220,14 +239,16 @@ impl Pool {
 impl Tx {
     pub async fn execute(&mut self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values)
+            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values, Dialect::Sqlite)
                 .execute(&mut **t)
                 .await?
                 .rows_affected(),
-            Tx::Postgres(t) => bind_values!(sqlx::query::<Postgres>(sql), values)
-                .execute(&mut **t)
-                .await?
-                .rows_affected(),
+            Tx::Postgres(t) => {
+                bind_values!(sqlx::query::<Postgres>(sql), values, Dialect::Postgres)
+                    .execute(&mut **t)
+                    .await?
+                    .rows_affected()
+            }
         })
     }
 
@@ -239,18 +260,20 @@ impl Tx {
     ) -> Result<Vec<Option<i64>>, sqlx::Error> {
         use sqlx::Row;
         Ok(match self {
-            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values)
+            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values, Dialect::Sqlite)
                 .fetch_all(&mut **t)
                 .await?
                 .iter()
                 .map(|r| r.try_get::<Option<i64>, _>(0))
                 .collect::<Result<_, _>>()?,
-            Tx::Postgres(t) => bind_values!(sqlx::query::<Postgres>(sql), values)
-                .fetch_all(&mut **t)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<Option<i64>, _>(0))
-                .collect::<Result<_, _>>()?,
+            Tx::Postgres(t) => {
+                bind_values!(sqlx::query::<Postgres>(sql), values, Dialect::Postgres)
+                    .fetch_all(&mut **t)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<Option<i64>, _>(0))
+                    .collect::<Result<_, _>>()?
+            }
         })
     }
 

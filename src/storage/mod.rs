@@ -22,6 +22,7 @@ mod reads;
 mod records;
 mod runs;
 mod sqlite;
+mod stale_days;
 mod statistics;
 mod upsert;
 mod upsert_sql;
@@ -303,7 +304,7 @@ pub struct Store {
     /// Rows written per table since its statistics were gathered (`statistics.rs`).
     written: statistics::Written,
     /// The earliest instant records written lately can change (`day_figures.rs`).
-    dirty: day_figures::Dirty,
+    dirty: stale_days::Dirty,
     /// The last count of open work, for the parts of one request (`open_now.rs`).
     open_memo: open_now::OpenMemo,
 }

@@ -101,8 +101,14 @@ struct OpenDealRow {
     has_task: i64,
 }
 
-/// A task open at `now` (its `{}`).
-const OPEN_TASK: &str = "(completed_at IS NULL OR completed_at > {})";
+/// A task open at `now`, as two ranges of the index of open work, each
+/// read on its own (an `OR` would read every task the person ever had):
+/// open still, and done after `now` (a question about the past). The second is bound to
+/// `now`, the first to a value it ignores, so both take the same values.
+const OPEN_TASK_RANGES: [&str; 2] = [
+    "completed_at IS NULL AND {} IS NOT NULL",
+    "completed_at > {}",
+];
 
 /// When a deal reached its stage: the CRM's word, else its last move into
 /// it, else its creation (`metrics::funnel::stage_since`).
@@ -185,19 +191,25 @@ impl<'a> Counter<'a> {
     }
 
     async fn open_tasks(&self) -> Result<Vec<Count>> {
-        self.list
-            .fetch(
-                &format!(
-                    "SELECT employee_id, COUNT(*) AS n FROM tasks \
-                     WHERE {OPEN_TASK} AND created_at <= {{}} AND "
-                ),
-                "employee_id",
-                &self.people,
-                &[self.now(), self.now()],
-                " GROUP BY employee_id",
-                "counting open tasks",
-            )
-            .await
+        let mut counts = Vec::new();
+        for open in OPEN_TASK_RANGES {
+            counts.extend(
+                self.list
+                    .fetch::<Count>(
+                        &format!(
+                            "SELECT employee_id, COUNT(*) AS n FROM tasks \
+                             WHERE {open} AND created_at <= {{}} AND "
+                        ),
+                        "employee_id",
+                        &self.people,
+                        &[self.now(), self.now()],
+                        " GROUP BY employee_id",
+                        "counting open tasks",
+                    )
+                    .await?,
+            );
+        }
+        Ok(counts)
     }
 
     /// Overdue tasks, oldest first: all of them, or with `records` off
@@ -206,24 +218,28 @@ impl<'a> Counter<'a> {
         let now = [self.now(), self.now()];
         // `+due_at`: the open tasks are found through the covering index of
         // open work, not through every task due before now.
-        let mut rows: Vec<TaskDue> = self
-            .list
-            .fetch(
-                &format!(
-                    "SELECT employee_id, source, external_id, title, due_at FROM tasks \
-                     WHERE {OPEN_TASK} AND +due_at < {{}} AND "
-                ),
-                "employee_id",
-                &self.people,
-                &now,
-                "",
-                if self.q.records {
-                    "reading overdue tasks"
-                } else {
-                    "counting overdue tasks"
-                },
-            )
-            .await?;
+        let mut rows: Vec<TaskDue> = Vec::new();
+        for open in OPEN_TASK_RANGES {
+            rows.extend(
+                self.list
+                    .fetch::<TaskDue>(
+                        &format!(
+                            "SELECT employee_id, source, external_id, title, due_at FROM tasks \
+                             WHERE {open} AND +due_at < {{}} AND "
+                        ),
+                        "employee_id",
+                        &self.people,
+                        &now,
+                        "",
+                        if self.q.records {
+                            "reading overdue tasks"
+                        } else {
+                            "counting overdue tasks"
+                        },
+                    )
+                    .await?,
+            );
+        }
         rows.sort_by(|a, b| {
             (a.due_at, &a.source, &a.external_id).cmp(&(b.due_at, &b.source, &b.external_id))
         });
@@ -315,7 +331,7 @@ impl Store {
         };
 
         for r in counter.open_tasks().await? {
-            person(&mut out.people, r.employee_id).open_tasks = to_usize(r.n);
+            person(&mut out.people, r.employee_id).open_tasks += to_usize(r.n);
         }
         let (counts, tasks) = counter.overdue().await?;
         for r in counts {

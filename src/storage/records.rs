@@ -29,6 +29,55 @@ pub trait Record: Send + Sync {
     fn call(&self) -> Option<(Option<&str>, &str)> {
         None
     }
+    /// For a CRM record: whose figures it can change.
+    fn crm(&self) -> Option<CrmTouch<'_>> {
+        None
+    }
+    /// For a CRM record: the select list that reads the same from a stored
+    /// row (`person, deal, phone, task, at`), so a changed record also
+    /// names whom its earlier version counted for.
+    const STORED_TOUCH: Option<&'static str> = None;
+}
+
+/// Whose days of the daily roll-up a CRM record can change: the person it
+/// is credited to; through its deal, the deal's owner, the owners of tasks
+/// on it and whoever called it (a trace, a new client); the owner of the
+/// task it moves; from `at` on (less the trace window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrmTouch<'a> {
+    pub person: Option<&'a str>,
+    pub deal: Option<&'a str>,
+    /// A deal's own phone.
+    pub phone: Option<&'a str>,
+    /// A postponement's task.
+    pub task: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+impl<'a> CrmTouch<'a> {
+    /// A record credited to `person` on `deal`, at `at`.
+    fn on_deal(person: Option<&'a str>, deal: Option<&'a str>, at: DateTime<Utc>) -> Self {
+        CrmTouch {
+            person,
+            deal,
+            phone: None,
+            task: None,
+            at,
+        }
+    }
+}
+
+/// The stored-row side of [`CrmTouch`] for records credited to
+/// `employee_id` on `deal_ext`, at the instant `at`.
+macro_rules! on_deal_sql {
+    ($at:literal) => {
+        concat!(
+            "employee_id AS person, deal_ext AS deal, CAST(NULL AS TEXT) AS phone, ",
+            "CAST(NULL AS TEXT) AS task, ",
+            $at,
+            " AS at"
+        )
+    };
 }
 
 fn ts(t: DateTime<Utc>) -> Value<'static> {
@@ -80,12 +129,14 @@ pub fn parse_leg_ids(text: &str) -> Vec<u64> {
 macro_rules! stored_as {
     (
         $ty:ty => $table:literal, |$r:ident| source $source:expr, id $id:expr,
-        { $($col:literal: $val:expr),+ $(,)? } $(, at $at:expr)? $(, call $call:expr)? $(, wins $wins:expr)?
+        { $($col:literal: $val:expr),+ $(,)? } $(, at $at:expr)? $(, call $call:expr)?
+        $(, crm $crm:expr, stored $stored:expr)? $(, wins $wins:expr)?
     ) => {
         impl Record for $ty {
             const TABLE: &'static str = $table;
             const COLUMNS: &'static [&'static str] = &[$($col),+];
             $(const WINS: Option<&'static str> = Some($wins);)?
+            $(const STORED_TOUCH: Option<&'static str> = Some($stored);)?
             fn source(&self) -> &str {
                 let $r = self;
                 $source
@@ -105,6 +156,10 @@ macro_rules! stored_as {
             $(fn call(&self) -> Option<(Option<&str>, &str)> {
                 let $r = self;
                 $call
+            })?
+            $(fn crm(&self) -> Option<CrmTouch<'_>> {
+                let $r = self;
+                Some($crm)
             })?
         }
     };
@@ -159,7 +214,14 @@ stored_as!(Deal => "deals", |r| source &r.source, id r.external_id.as_str(), {
     "created_at": ts(r.created_at),
     "stage_since": opt_ts(r.stage_since),
     "closed_at": opt_ts(r.closed_at),
-}, at r.created_at);
+}, at r.created_at, crm CrmTouch {
+    person: r.employee_id.as_deref(),
+    deal: Some(r.external_id.as_str()),
+    phone: r.phone.as_ref().map(|p| p.as_str()),
+    task: None,
+    at: r.created_at,
+}, stored "employee_id AS person, external_id AS deal, phone AS phone, \
+           CAST(NULL AS TEXT) AS task, created_at AS at");
 
 stored_as!(StageChange => "stage_changes", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": Value::Text(r.deal_ext.as_str()),
@@ -168,7 +230,9 @@ stored_as!(StageChange => "stage_changes", |r| source &r.source, id r.external_i
     "changed_at": ts(r.changed_at),
     "employee_id": opt_text(&r.employee_id),
     "author_ext": opt_text(&r.author_ext),
-}, at r.changed_at);
+}, at r.changed_at,
+crm CrmTouch::on_deal(r.employee_id.as_deref(), Some(r.deal_ext.as_str()), r.changed_at),
+stored on_deal_sql!("changed_at"));
 
 stored_as!(Task => "tasks", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": opt_text(&r.deal_ext),
@@ -178,7 +242,9 @@ stored_as!(Task => "tasks", |r| source &r.source, id r.external_id.as_str(), {
     "created_at": ts(r.created_at),
     "due_at": ts(r.due_at),
     "completed_at": opt_ts(r.completed_at),
-}, at r.created_at.min(r.due_at));
+}, at r.created_at.min(r.due_at),
+crm CrmTouch::on_deal(r.employee_id.as_deref(), r.deal_ext.as_deref(), r.created_at.min(r.due_at)),
+stored on_deal_sql!("CASE WHEN created_at < due_at THEN created_at ELSE due_at END"));
 
 /// A postponement is identified by its task and the due time it moved to.
 pub struct StoredPostponement {
@@ -198,7 +264,14 @@ stored_as!(StoredPostponement => "task_postponements", |r| source &r.record.sour
     "old_due": ts(r.record.old_due),
     "new_due": ts(r.record.new_due),
     "changed_at": ts(r.record.changed_at),
-}, at r.record.changed_at);
+}, at r.record.changed_at, crm CrmTouch {
+    person: None,
+    deal: None,
+    phone: None,
+    task: Some(r.record.task_ext.as_str()),
+    at: r.record.changed_at,
+}, stored "CAST(NULL AS TEXT) AS person, CAST(NULL AS TEXT) AS deal, \
+           CAST(NULL AS TEXT) AS phone, task_ext AS task, changed_at AS at");
 
 stored_as!(Activity => "activities", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": opt_text(&r.deal_ext),
@@ -206,7 +279,9 @@ stored_as!(Activity => "activities", |r| source &r.source, id r.external_id.as_s
     "owner_ext": opt_text(&r.owner_ext),
     "kind": Value::Text(r.kind.as_str()),
     "at": ts(r.at),
-}, at r.at);
+}, at r.at,
+crm CrmTouch::on_deal(r.employee_id.as_deref(), r.deal_ext.as_deref(), r.at),
+stored on_deal_sql!("at"));
 
 stored_as!(Comment => "comments", |r| source &r.source, id r.external_id.as_str(), {
     "deal_ext": opt_text(&r.deal_ext),
@@ -214,7 +289,9 @@ stored_as!(Comment => "comments", |r| source &r.source, id r.external_id.as_str(
     "author_ext": opt_text(&r.author_ext),
     "at": ts(r.at),
     "body": Value::Text(&r.text),
-}, at r.at);
+}, at r.at,
+crm CrmTouch::on_deal(r.employee_id.as_deref(), r.deal_ext.as_deref(), r.at),
+stored on_deal_sql!("at"));
 
 /// A stable 64-bit FNV-1a hash of a record's values: a changed record has a
 /// changed hash, so a re-read that changes nothing writes nothing.

@@ -13,6 +13,27 @@ use crate::config::redact_url;
 /// than the slowest single write (an index rebuilt after a bulk load).
 const BUSY_TIMEOUT_SECS: u64 = 120;
 
+/// Connects, waiting while another process holds the file's lock: two
+/// processes starting on a new file both switch it to WAL, and SQLite
+/// answers the second "busy" at once rather than calling its busy handler.
+async fn with_busy_retry<F, Fut>(connect: F) -> std::result::Result<sqlx::SqlitePool, sqlx::Error>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<sqlx::SqlitePool, sqlx::Error>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(BUSY_TIMEOUT_SECS);
+    loop {
+        match connect().await {
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("5") && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 pub(super) async fn connect(url: &str) -> Result<Pool> {
@@ -29,11 +50,13 @@ pub(super) async fn connect(url: &str) -> Result<Pool> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECS))
         .pragma("cache_size", "-16384");
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options.clone())
-        .await
-        .map_err(connect_err)?;
+    let writer = with_busy_retry(|| {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+    })
+    .await
+    .map_err(connect_err)?;
     let readers = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(

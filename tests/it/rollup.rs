@@ -309,6 +309,86 @@ async fn repulled_deal(store: &Arc<Store>, config: &Config, data: &Path, tmp: &P
     ingest(store, config, "crm", &path).await;
 }
 
+/// A comment written late on a deal, a minute after a call to its phone
+/// that had no trace, by another manager than the caller. Returns the
+/// caller's id.
+async fn late_comment(
+    store: &Arc<Store>,
+    config: &Config,
+    data: &Path,
+    tmp: &Path,
+    on: &str,
+) -> String {
+    let team = Scope::Team("moscow".into());
+    let d = day(on);
+    let raw = figures::build(store, config, &team, d, d, now())
+        .await
+        .unwrap();
+    let untraced: Vec<String> = raw
+        .employees
+        .iter()
+        .flat_map(|e| {
+            e.hygiene
+                .calls_without_trace
+                .records
+                .iter()
+                .map(|r| r.id.clone())
+        })
+        .collect();
+    let calls = store
+        .calls_between(now() - Duration::days(60), now(), &[])
+        .await
+        .unwrap();
+    let deals = std::fs::read_to_string(data.join("crm").join("deals.jsonl")).unwrap();
+    let deals: Vec<serde_json::Value> = deals
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // A call without a trace, to a deal's phone.
+    let (call, deal) = untraced
+        .iter()
+        .filter_map(|id| calls.iter().find(|c| c.external_id.as_str() == id))
+        .find_map(|c| {
+            let deal = deals
+                .iter()
+                .find(|d| d["phone"].as_str() == Some(c.number.as_str()))?;
+            Some((c, deal))
+        })
+        .expect("a call without a trace to a deal's phone");
+    let caller = call.employee_id.clone().unwrap();
+    let author = config
+        .employees
+        .iter()
+        .find(|e| e.role == salespulse::domain::Role::Manager && e.id != caller)
+        .unwrap();
+    let comment = serde_json::json!({
+        "id": "late-comment-1",
+        "deal": deal["id"],
+        "author": author.source_ids["crm"][0],
+        "at": (call.ended_at + Duration::minutes(1)).to_rfc3339(),
+        "text": "Обсудили условия поставки, клиент ждёт КП до пятницы",
+    });
+    let path = write(tmp, "comments.jsonl", &[comment.to_string()]);
+    ingest(store, config, "crm", &path).await;
+    caller
+}
+
+/// How many days of the team's people the roll-up holds over `[first, last]`.
+async fn stored_days(store: &Store, config: &Config, first: NaiveDate, last: NaiveDate) -> usize {
+    let ids: Vec<&str> = config.employees.iter().map(|e| e.id.as_str()).collect();
+    let version = figures::settings_version(config, &config.teams[0]);
+    let parts = salespulse::storage::CellParts {
+        tally: true,
+        funnel: false,
+        pulse: false,
+    };
+    store
+        .day_cells(&ids, first, last, &version, parts)
+        .await
+        .unwrap()
+        .len()
+}
+
 /// Every check on one store holding the department.
 async fn check(store: &Arc<Store>, config: &Config, data: &Path, tmp: &Path) {
     random_periods(store, config, 42, 14).await;
@@ -369,6 +449,32 @@ async fn check(store: &Arc<Store>, config: &Config, data: &Path, tmp: &Path) {
     assert_eq!(won(&after), won(&before) + 1.0);
     same(store, config, &team, d27, d27).await;
     same(store, config, &team, month, day(END)).await;
+
+    // A comment on a deal written late: the call before it has a trace
+    // now. Only the days of the people about that deal are dropped.
+    let untraced = |r: &figures::FiguresReport| -> f64 {
+        r.employees
+            .iter()
+            .map(|e| e.hygiene.calls_without_trace.value)
+            .sum()
+    };
+    let d23 = day("2026-11-23");
+    let before = figures::summary(store, config, &team, d23, d23, now())
+        .await
+        .unwrap();
+    let kept_before = stored_days(store, config, d23, d23).await;
+    late_comment(store, config, data, tmp, "2026-11-23").await;
+    let kept_after = stored_days(store, config, d23, d23).await;
+    assert!(
+        kept_after < kept_before && kept_after > 0,
+        "the comment dropped {kept_after} of {kept_before} days"
+    );
+    let after = figures::summary(store, config, &team, d23, d23, now())
+        .await
+        .unwrap();
+    assert!(untraced(&after) < untraced(&before));
+    same(store, config, &team, d23, d23).await;
+    same(store, config, &team, day("2026-11-16"), day("2026-11-29")).await;
 
     // A threshold changed: the days are computed again under it.
     let mut changed = config.clone();

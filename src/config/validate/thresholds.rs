@@ -20,7 +20,7 @@ pub(super) fn thresholds(issues: &mut Issues, t: RawThresholds) -> Thresholds {
             d.idle_gap_mins,
         ),
         // A call's trace is looked for within a day of it: the daily
-        // roll-up relies on it (`storage::day_figures::REACH_BACK`).
+        // roll-up relies on it (`storage::stale_days::REACH_BACK`).
         trace_window_mins: match issues.positive(
             "thresholds.trace_window_mins",
             t.trace_window_mins,

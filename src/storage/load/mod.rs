@@ -387,17 +387,20 @@ impl<'a> Loader<'a> {
     }
 
     /// The tasks that matter to the period, the people's and those on the
-    /// deals loaded: open ones, and any created, due or done since it began.
+    /// deals loaded: any created, due, done or moved since it began (what is
+    /// open now is counted apart, in `open_now`).
     async fn tasks(&self, deal_ids: &[&str]) -> Result<Vec<Task>> {
         const TASK_COLUMNS: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at FROM tasks WHERE ";
         let since_from = Value::Int(self.q.from.timestamp());
         let recent_tasks = format!(
-            "{TASK_COLUMNS}(completed_at IS NULL OR completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}}) AND "
+            "{TASK_COLUMNS}(completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}} \
+             OR (source, external_id) IN \
+             (SELECT source, task_ext FROM task_postponements WHERE changed_at >= {{}})) AND "
         );
         let rows: Vec<TaskRow> = self
             .by_people_and_deals(
                 &recent_tasks,
-                &[since_from, since_from, since_from],
+                &[since_from, since_from, since_from, since_from],
                 deal_ids,
                 ["loading tasks", "loading tasks of deals"],
                 |r: &TaskRow| (&r.source, &r.external_id),
