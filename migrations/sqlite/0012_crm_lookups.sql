@@ -7,3 +7,7 @@ CREATE INDEX task_postponements_changed ON task_postponements (changed_at, sourc
 -- it arrives: whose days of the daily roll-up it can change
 -- (storage/day_figures.rs).
 CREATE INDEX calls_deal ON calls (deal_ext, started_at) WHERE deal_ext IS NOT NULL;
+
+-- Whether an open deal has an open task is read from this index alone
+-- (storage/open_now.rs), not from each of its tasks' rows.
+CREATE INDEX tasks_deal_open ON tasks (deal_ext, source, completed_at, created_at);

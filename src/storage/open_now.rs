@@ -87,10 +87,20 @@ struct TaskDue {
     due_at: i64,
 }
 
-/// An open deal of one of the people: what its stage counts, whether it
-/// is stuck and whether it has a next task are judged from it.
+/// One person's open deals in one stage: how many, their amount, and how
+/// many have no open task.
 #[derive(sqlx::FromRow)]
-struct OpenDealRow {
+struct StageCount {
+    employee_id: String,
+    stage: String,
+    n: i64,
+    amount_minor: i64,
+    without_task: i64,
+}
+
+/// A stuck deal: longer in its open stage than the stage allows.
+#[derive(sqlx::FromRow)]
+struct StuckDealRow {
     employee_id: String,
     source: String,
     external_id: String,
@@ -98,8 +108,20 @@ struct OpenDealRow {
     stage: String,
     amount_minor: i64,
     since: i64,
-    has_task: i64,
 }
+
+/// An open deal without an open task (read only with records).
+#[derive(sqlx::FromRow)]
+struct DealKey {
+    employee_id: String,
+    source: String,
+    external_id: String,
+}
+
+/// An open task on the deal `d` at `now` (its two `{}`).
+const HAS_OPEN_TASK: &str = "EXISTS (SELECT 1 FROM tasks t \
+     WHERE t.deal_ext = d.external_id AND t.source = d.source \
+     AND (t.completed_at IS NULL OR t.completed_at > {}) AND t.created_at <= {})";
 
 /// A task open at `now`, as two ranges of the index of open work, each
 /// read on its own (an `OR` would read every task the person ever had):
@@ -164,28 +186,76 @@ impl<'a> Counter<'a> {
         fixed
     }
 
-    /// The people's open deals, each with when it reached its stage and
-    /// whether an open task is on it: one pass for the open deals per
-    /// stage, the stuck ones and those without a next task.
-    async fn open_deals(&self) -> Result<Vec<OpenDealRow>> {
+    /// The people's open deals per stage, counted in the database: how
+    /// many, their amount, how many without a next task.
+    async fn deal_counts(&self) -> Result<Vec<StageCount>> {
         let mut fixed = vec![self.now(), self.now()];
         fixed.extend(self.open_deal_values());
         self.list
             .fetch(
                 &format!(
-                    "SELECT d.employee_id, d.source, d.external_id, d.title, d.stage, d.amount_minor, \
-                     {SINCE} AS since, CAST(CASE WHEN EXISTS (SELECT 1 FROM tasks t \
-                     WHERE t.deal_ext = d.external_id AND t.source = d.source \
-                     AND (t.completed_at IS NULL OR t.completed_at > {{}}) AND t.created_at <= {{}}) \
-                     THEN 1 ELSE 0 END AS BIGINT) AS has_task \
+                    "SELECT d.employee_id, d.stage, COUNT(*) AS n, \
+                     CAST(SUM(d.amount_minor) AS BIGINT) AS amount_minor, \
+                     CAST(SUM(CASE WHEN {HAS_OPEN_TASK} THEN 0 ELSE 1 END) AS BIGINT) AS without_task \
                      FROM deals d WHERE d.created_at <= {{}} AND {} AND ",
                     self.open_stage
                 ),
                 "d.employee_id",
                 &self.people,
                 &fixed,
+                " GROUP BY d.employee_id, d.stage",
+                "counting open deals",
+            )
+            .await
+    }
+
+    /// The people's stuck deals: in an open stage since before its
+    /// cutoff (`now` less the stage's days).
+    async fn stuck_deals(&self) -> Result<Vec<StuckDealRow>> {
+        let mut fixed = Vec::new();
+        let mut cutoff = String::from("CASE d.stage");
+        for (stage, days) in self.q.open_stages {
+            cutoff.push_str(" WHEN {} THEN {}");
+            fixed.push(Value::Text(stage));
+            fixed.push(Value::Int(self.q.now.timestamp() - (days + 1) * 86_400));
+        }
+        cutoff.push_str(" END");
+        // The cutoff's values come first: it is written before the rest.
+        let mut values = fixed;
+        values.extend(self.open_deal_values());
+        self.list
+            .fetch(
+                &format!(
+                    "SELECT d.employee_id, d.source, d.external_id, d.title, d.stage, \
+                     d.amount_minor, since FROM (SELECT d.*, {SINCE} AS since, {cutoff} AS cutoff \
+                     FROM deals d WHERE d.created_at <= {{}} AND {} AND ",
+                    self.open_stage
+                ),
+                "d.employee_id",
+                &self.people,
+                &values,
+                ") d WHERE since <= cutoff",
+                "reading stuck deals",
+            )
+            .await
+    }
+
+    /// The people's open deals without an open task (for their records).
+    async fn deals_without_task(&self) -> Result<Vec<DealKey>> {
+        let mut fixed = vec![self.now(), self.now()];
+        fixed.extend(self.open_deal_values());
+        self.list
+            .fetch(
+                &format!(
+                    "SELECT d.employee_id, d.source, d.external_id FROM deals d \
+                     WHERE NOT {HAS_OPEN_TASK} AND d.created_at <= {{}} AND {} AND ",
+                    self.open_stage
+                ),
+                "d.employee_id",
+                &self.people,
+                &fixed,
                 "",
-                "reading open deals",
+                "reading open deals without a task",
             )
             .await
     }
@@ -215,6 +285,9 @@ impl<'a> Counter<'a> {
     /// Overdue tasks, oldest first: all of them, or with `records` off
     /// the oldest of each person beside a count.
     async fn overdue(&self) -> Result<(Vec<Count>, Vec<TaskDue>)> {
+        if !self.q.records {
+            return self.oldest_overdue().await;
+        }
         let now = [self.now(), self.now()];
         // `+due_at`: the open tasks are found through the covering index of
         // open work, not through every task due before now.
@@ -244,13 +317,60 @@ impl<'a> Counter<'a> {
             (a.due_at, &a.source, &a.external_id).cmp(&(b.due_at, &b.source, &b.external_id))
         });
         let counts = count_each(rows.iter().map(|r| r.employee_id.as_str()));
-        if !self.q.records {
-            // Each person's oldest alone.
-            let mut seen = std::collections::HashSet::new();
-            rows.retain(|r| seen.insert(r.employee_id.clone()));
-        }
         Ok((counts, rows))
     }
+
+    /// Overdue tasks counted in the database, with each person's oldest
+    /// (by due time, then key), oldest first.
+    async fn oldest_overdue(&self) -> Result<(Vec<Count>, Vec<TaskDue>)> {
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        let mut oldest: HashMap<String, TaskDue> = HashMap::new();
+        let order = |t: &TaskDue| (t.due_at, t.source.clone(), t.external_id.clone());
+        for open in OPEN_TASK_RANGES {
+            let rows: Vec<OldestDue> = self
+                .list
+                .fetch(
+                    &format!(
+                        "SELECT employee_id, source, external_id, title, due_at, n FROM (\
+                         SELECT employee_id, source, external_id, title, due_at, \
+                         ROW_NUMBER() OVER (PARTITION BY employee_id \
+                         ORDER BY due_at, source, external_id) AS k, \
+                         COUNT(*) OVER (PARTITION BY employee_id) AS n FROM tasks \
+                         WHERE {open} AND +due_at < {{}} AND "
+                    ),
+                    "employee_id",
+                    &self.people,
+                    &[self.now(), self.now()],
+                    ") o WHERE k = 1",
+                    "counting overdue tasks",
+                )
+                .await?;
+            for r in rows {
+                *counts.entry(r.task.employee_id.clone()).or_default() += r.n;
+                match oldest.get(&r.task.employee_id) {
+                    Some(have) if order(have) <= order(&r.task) => {}
+                    _ => {
+                        oldest.insert(r.task.employee_id.clone(), r.task);
+                    }
+                }
+            }
+        }
+        let mut rows: Vec<TaskDue> = oldest.into_values().collect();
+        rows.sort_by_key(order);
+        let counts = counts
+            .into_iter()
+            .map(|(employee_id, n)| Count { employee_id, n })
+            .collect();
+        Ok((counts, rows))
+    }
+}
+
+/// A person's oldest overdue task, and how many they have.
+#[derive(sqlx::FromRow)]
+struct OldestDue {
+    #[sqlx(flatten)]
+    task: TaskDue,
+    n: i64,
 }
 
 /// The question an answer of [`Store::open_now`] was for.
@@ -350,40 +470,31 @@ impl Store {
         if q.open_stages.is_empty() {
             return Ok(out);
         }
-        let cutoff: HashMap<&str, i64> = q
-            .open_stages
-            .iter()
-            .map(|(stage, days)| (stage.as_str(), q.now.timestamp() - (days + 1) * 86_400))
-            .collect();
-        let mut rows = counter.open_deals().await?;
+        for c in counter.deal_counts().await? {
+            let p = person(&mut out.people, c.employee_id);
+            p.open_deals.push((c.stage, to_usize(c.n), c.amount_minor));
+            p.without_task += to_usize(c.without_task);
+        }
+        if q.records {
+            let mut rows = counter.deals_without_task().await?;
+            rows.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
+            for d in rows {
+                person(&mut out.people, d.employee_id)
+                    .without_task_deals
+                    .push((d.source, d.external_id));
+            }
+        }
+        let mut rows = counter.stuck_deals().await?;
         rows.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
         for d in rows {
-            let p = person(&mut out.people, d.employee_id);
-            match p.open_deals.iter_mut().find(|(s, _, _)| *s == d.stage) {
-                Some((_, n, amount)) => {
-                    *n += 1;
-                    *amount = amount.saturating_add(d.amount_minor);
-                }
-                None => p.open_deals.push((d.stage.clone(), 1, d.amount_minor)),
-            }
-            if d.has_task == 0 {
-                p.without_task += 1;
-                if q.records {
-                    p.without_task_deals
-                        .push((d.source.clone(), d.external_id.clone()));
-                }
-            }
-            // More than the stage's days in it.
-            if cutoff.get(d.stage.as_str()).is_some_and(|c| d.since <= *c) {
-                p.stuck.push(StuckRow {
-                    source: d.source,
-                    external_id: d.external_id,
-                    title: d.title,
-                    stage: d.stage,
-                    amount_minor: d.amount_minor,
-                    since: instant(d.since)?,
-                });
-            }
+            person(&mut out.people, d.employee_id).stuck.push(StuckRow {
+                source: d.source,
+                external_id: d.external_id,
+                title: d.title,
+                stage: d.stage,
+                amount_minor: d.amount_minor,
+                since: instant(d.since)?,
+            });
         }
         for p in out.people.values_mut() {
             p.open_deals.sort();
