@@ -96,10 +96,11 @@ if [ -n "${REFERENCE:-}" ]; then
 fi
 rollup salespulse-demo.toml "$dir"
 requests salespulse-demo.toml "$dir"
-# A pull of the last day: one more call on it drops that day's (and the day
-# before's) roll-up; the next /team computes them again.
+# A pull of the last day: one more call on it (ids of its own in each run)
+# drops its caller's days from it; the next /team computes them again.
+suffix=$(date +%s%N | cut -c8-13)
 (cd "$dir" && grep -m1 "\"$day " salespulse-demo-data/Master.csv \
-  | sed -E 's/"([0-9]{10})\.([0-9]+)"/"\1.\2099"/g' > "$tmp/late.csv")
+  | sed -E "s/\"([0-9]{10})\\.([0-9]+)\"/\"\\1.\\2$suffix\"/g" > "$tmp/late.csv")
 (cd "$dir" && "$bin" --config salespulse-demo.toml ingest --source pbx "$tmp/late.csv" > /dev/null)
 cd "$dir"
 timed "/team after a pull of the day" "$bin" --config salespulse-demo.toml ask --as head "/team" --now "$now"

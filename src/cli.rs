@@ -113,6 +113,15 @@ pub enum Command {
     ///   salespulse rollup --team moscow --from 2026-09-01
     #[command(verbatim_doc_comment)]
     Rollup(RollupArgs),
+    /// The intraday alerts each team's [[alerts]] owe now: missed calls not called
+    /// back in time, managers short of calls by an hour, managers idle now; worded
+    /// as the team's heads read them.
+    ///
+    /// Examples:
+    ///   salespulse alerts
+    ///   salespulse alerts --team moscow --now 2026-11-19T08:30:00Z --format json
+    #[command(verbatim_doc_comment)]
+    Alerts(AlertsArgs),
     /// Write a large generated Asterisk Master.csv, for benchmarks.
     ///
     /// Example: salespulse generate-cdr --rows 1000000 --out bench/Master.csv
@@ -285,6 +294,18 @@ pub struct PullArgs {
     /// Show every rejected row or record, not just the first ten.
     #[arg(long)]
     pub all_rejects: bool,
+}
+
+#[derive(clap::Args)]
+pub struct AlertsArgs {
+    /// One team [default: every team with [[alerts]]]
+    #[arg(long)]
+    pub team: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The moment taken as now [default: now]
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(clap::Args)]

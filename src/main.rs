@@ -20,8 +20,9 @@ use salespulse::storage::Store;
 mod cli;
 
 use cli::{
-    AskArgs, Cli, Command, DemoArgs, DigestArgs, FiguresArgs, Format, IngestArgs, InitArgs,
-    InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, RollupArgs, ServeArgs, WeeklyArgs,
+    AlertsArgs, AskArgs, Cli, Command, DemoArgs, DigestArgs, FiguresArgs, Format, IngestArgs,
+    InitArgs, InviteArgs, KpiArgs, ManagerArgs, PullArgs, ReportCommand, RollupArgs, ServeArgs,
+    WeeklyArgs,
 };
 
 /// Prints a rendered report and says which files it went to.
@@ -62,6 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(ReportCommand::Weekly(args)) => report_weekly(config, args).await,
         Command::Report(ReportCommand::Digest(args)) => report_digest(config, args).await,
         Command::Rollup(args) => rollup(config, args).await,
+        Command::Alerts(args) => alerts(config, args).await,
         Command::GenerateCdr(args) => {
             println!("{}", app::generate_cdr(args.rows, &args.out, args.seed)?);
             Ok(())
@@ -423,6 +425,36 @@ async fn report_weekly(flag: Option<PathBuf>, args: WeeklyArgs) -> anyhow::Resul
             "{failed} of {} recipients did not get the weekly report",
             deliveries.len()
         );
+    }
+    Ok(())
+}
+
+async fn alerts(flag: Option<PathBuf>, args: AlertsArgs) -> anyhow::Result<()> {
+    let (config, _) = load_config(flag)?;
+    if let Some(t) = args.team.as_deref() {
+        app::team(&config, t)?;
+    }
+    let catalog = catalog(&config)?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let teams = with_store(&config, now, async |store| {
+        app::alerts::check(store, &config, &catalog, args.team.as_deref(), now).await
+    })
+    .await?;
+    match args.format {
+        Format::Json => {
+            let all: Vec<_> = teams
+                .iter()
+                .flat_map(|t| t.alerts.iter().map(|(a, _)| a))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+        Format::Text => {
+            for t in &teams {
+                for (_, text) in &t.alerts {
+                    println!("{}: {text}", t.team);
+                }
+            }
+        }
     }
     Ok(())
 }

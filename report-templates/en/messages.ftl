@@ -215,3 +215,16 @@ month-label = { $m ->
    *[12] December
 } { $y }
 figure-plan_completion = Activity plan completion
+
+## Intraday alerts (report/alerts.rs)
+alert-missed-callback = ☎️ Missed call from { $number } at { $time } { $n ->
+    [one] not called back
+   *[other] ({ $n } calls) not called back
+} — it was due at { $due }. To call back: { $name }
+alert-missed-callback-late = ✅ { $number } at { $time }: called back after { $after }
+alert-no-calls-by = 📵 { $name }: { $made } of { $wanted } outbound { $wanted ->
+    [one] call
+   *[other] calls
+} by now
+alert-idle-now = ⏸ { $name }: no call since { $since } ({ $idle })
+alert-team = the team

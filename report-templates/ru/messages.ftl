@@ -221,3 +221,20 @@ month-label = { $m ->
    *[12] декабрь
 } { $y }
 figure-plan_completion = Выполнение плана активности
+
+## Intraday alerts (report/alerts.rs)
+alert-missed-callback = ☎️ Пропущенный вызов { $number } в { $time } { $n ->
+    [one] без перезвона
+   *[other] ({ $n } { $n ->
+        [one] вызов
+        [few] вызова
+       *[many] вызовов
+    }) без перезвона
+} — срок был { $due }. Перезвонить: { $name }
+alert-missed-callback-late = ✅ { $number } в { $time }: перезвонили через { $after }
+alert-no-calls-by = 📵 { $name }: к этому часу { $made } { $made ->
+    [one] исходящий
+   *[other] исходящих
+} из { $wanted }
+alert-idle-now = ⏸ { $name }: ни одного звонка с { $since } ({ $idle })
+alert-team = команда

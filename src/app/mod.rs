@@ -1,5 +1,6 @@
 //! What the CLI's commands do, so `main.rs` only parses arguments.
 
+pub mod alerts;
 pub mod demo;
 pub mod digest;
 pub mod ingest;

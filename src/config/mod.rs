@@ -3,6 +3,7 @@
 //! reports every problem with the key and what was expected, before anything
 //! starts. Secrets are never in the file: it names the env vars that hold them.
 
+pub mod alerts;
 pub mod kpi;
 mod raw;
 mod schedules;
@@ -15,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::domain::{CallKind, Direction, FigureGroup, Role, StageKind, Temperature};
+pub use alerts::{AlertConfig, AlertRecipient, AlertRule};
 pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
 pub use schedules::{DEFAULT_GRACE_HOURS, Delivery, ScheduleConfig, ScheduleJob};
 pub use secret::{Secret, redact_url};
@@ -443,6 +445,8 @@ pub struct Config {
     pub kpi: KpiConfig,
     /// What runs when under `serve`.
     pub schedules: Vec<ScheduleConfig>,
+    /// Intraday alerts (`[[alerts]]`).
+    pub alerts: Vec<AlertConfig>,
     pub serve: ServeConfig,
 }
 
@@ -535,6 +539,10 @@ impl Config {
 
     pub fn team(&self, id: &str) -> Option<&TeamConfig> {
         self.teams.iter().find(|t| t.id == id)
+    }
+
+    pub fn employee(&self, id: &str) -> Option<&EmployeeConfig> {
+        self.employees.iter().find(|e| e.id == id)
     }
 
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {

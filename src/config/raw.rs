@@ -30,6 +30,32 @@ pub struct RawConfig {
     pub kpi: Option<super::kpi::RawKpi>,
     #[serde(default)]
     pub schedules: Vec<RawSchedule>,
+    #[serde(default)]
+    pub alerts: Vec<RawAlert>,
+}
+
+/// `[[alerts]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlert {
+    pub rule: Option<String>,
+    pub team: Option<String>,
+    pub within_mins: Option<i64>,
+    pub at: Option<String>,
+    pub min_calls: Option<i64>,
+    pub idle_mins: Option<i64>,
+    pub lunch: Option<String>,
+    pub to: Option<Vec<RawRecipient>>,
+    pub quiet_hours: Option<String>,
+    pub max_per_day: Option<i64>,
+}
+
+/// A recipient: `"heads"`, `"manager"`, or a chat id (a number or a string).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawRecipient {
+    Chat(i64),
+    Name(String),
 }
 
 #[derive(Debug, Deserialize, Default)]

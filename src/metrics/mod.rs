@@ -3,6 +3,7 @@
 //! database: "now" and every threshold come in as parameters. The
 //! definitions are those of `METRICS.md`.
 
+pub mod alerts;
 pub mod day;
 pub mod funnel;
 pub mod hygiene;

@@ -1,5 +1,6 @@
 //! Report models assembled from the figures, and their text forms.
 
+pub mod alerts;
 pub mod digest;
 pub mod figures;
 pub mod figures_text;

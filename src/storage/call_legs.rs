@@ -145,12 +145,6 @@ impl Store {
     }
 
     async fn apply_fixups(&self, source: &str, rows: &[Fixup]) -> Result<()> {
-        // A call's start moves to its earliest leg: the days from there on.
-        self.dirty.mark(
-            rows.iter()
-                .filter_map(|f| chrono::DateTime::from_timestamp(f.started_at, 0))
-                .min(),
-        );
         let d = self.dialect();
         let width = 6;
         for chunk in rows.chunks((d.max_params() / width).max(1)) {
@@ -179,10 +173,22 @@ impl Store {
                     ]
                 })
                 .collect();
-            self.pool
+            let changed = self
+                .pool
                 .execute(&sql, &values)
                 .await
                 .map_err(query_err("adding legs to stored calls"))?;
+            // A call's start moved to its earliest leg, or it has another
+            // leg now: the days from there on (a call read again changes
+            // nothing, and drops nothing).
+            if changed > 0 {
+                self.dirty.mark(
+                    chunk
+                        .iter()
+                        .filter_map(|f| chrono::DateTime::from_timestamp(f.started_at, 0))
+                        .min(),
+                );
+            }
         }
         Ok(())
     }

@@ -415,6 +415,10 @@ async fn check(store: &Arc<Store>, config: &Config, data: &Path, tmp: &Path) {
     assert_eq!(connected(&after), connected(&before) + 1.0);
     same(store, config, &team, d24, d24).await;
     same(store, config, &team, month, day("2026-11-30")).await;
+    // The same file read again changes nothing, and drops no day.
+    let kept = stored_days(store, config, d24, d24).await;
+    late_call(store, config, data, tmp, "2026-11-24").await;
+    assert_eq!(stored_days(store, config, d24, d24).await, kept);
 
     // A late call to a number another manager first called later: only
     // the callers' days are dropped, and those of later calls to it.

@@ -529,6 +529,7 @@ fn a_crm_api_source_takes_no_pull_paths() {
     );
 }
 
+mod alerts;
 mod asterisk_db;
 mod schedules;
 

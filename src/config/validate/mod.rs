@@ -8,6 +8,7 @@ use std::path::Path;
 use super::raw::RawConfig;
 use super::*;
 
+mod alerts;
 mod crm_api;
 mod delivery;
 mod employees;
@@ -155,12 +156,14 @@ pub(super) fn validate(
             email: email.as_ref(),
         },
     );
+    let alerts = alerts::alerts(&mut issues, raw.alerts, &teams, has_telegram);
     let serve = delivery::serve(&mut issues, raw.serve.unwrap_or_default());
 
     if issues.0.is_empty() {
         Ok(Config {
             kpi,
             schedules,
+            alerts,
             serve,
             templates_dir: raw.templates_dir,
             hidden_from_managers,

@@ -1,0 +1,109 @@
+//! `salespulse alerts`: the intraday alerts each team's `[[alerts]]` owe at
+//! "now", worded as their readers get them. The same evaluation runs after
+//! each pull and scheduler tick under `serve`.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::calendar::{day_range, local_day};
+use crate::config::{Config, TeamConfig};
+use crate::domain::Call;
+use crate::report::alerts::{self, Alert};
+use crate::storage::Store;
+use crate::words::Catalog;
+
+/// A team's alerts at "now", each with its text as the team's heads read it.
+pub struct TeamAlerts {
+    pub team: String,
+    pub alerts: Vec<(Alert, String)>,
+}
+
+/// The start of the last working day before the one holding `now`: a call
+/// missed after it closed is due today.
+fn since_last_working_day(team: &TeamConfig, now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = local_day(team.timezone, now);
+    let mut day = today;
+    for _ in 0..31 {
+        let Some(before) = day.pred_opt() else { break };
+        day = before;
+        if team.is_working_day(day) {
+            break;
+        }
+    }
+    day_range(team.timezone, day).0
+}
+
+/// The calls an evaluation of `team` reads: its people's, and those no
+/// employee took (a ring group nobody answered), since the last working
+/// day began.
+async fn team_calls(
+    store: &Store,
+    config: &Config,
+    team: &TeamConfig,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Call>> {
+    let calls = store
+        .calls_between(
+            since_last_working_day(team, now),
+            now + Duration::seconds(1),
+            &[],
+        )
+        .await?;
+    Ok(calls
+        .into_iter()
+        .filter(|c| {
+            c.employee_id
+                .as_deref()
+                .is_none_or(|e| config.employee(e).is_some_and(|p| p.team == team.id))
+        })
+        .collect())
+}
+
+/// The alerts of each team (or `only` that one) at `now`: missed calls only
+/// when their call back fell due today.
+pub async fn check(
+    store: &Store,
+    config: &Config,
+    catalog: &Catalog,
+    only: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<TeamAlerts>> {
+    let mut out = Vec::new();
+    for team in config
+        .teams
+        .iter()
+        .filter(|t| only.is_none_or(|o| o == t.id))
+        .filter(|t| config.alerts.iter().any(|a| a.team == t.id))
+    {
+        let calls = team_calls(store, config, team, now).await?;
+        let today = local_day(team.timezone, now);
+        let words = catalog.words(team.locale);
+        let found = alerts::evaluate(config, team, &calls, now)
+            .into_iter()
+            .filter(|a| match &a.what {
+                alerts::AlertWhat::MissedCallback { due_at, .. } => {
+                    local_day(team.timezone, *due_at) == today
+                }
+                _ => true,
+            })
+            .map(|a| {
+                let name = a
+                    .employee_id
+                    .as_deref()
+                    .and_then(|e| config.employee(e))
+                    .map(|e| e.name.clone())
+                    .unwrap_or_else(|| words.text("alert-team", &[]));
+                let number = match &a.what {
+                    alerts::AlertWhat::MissedCallback { number, .. } => number.clone(),
+                    _ => String::new(),
+                };
+                let text = alerts::text(&a, words, team, &name, &number);
+                (a, text)
+            })
+            .collect();
+        out.push(TeamAlerts {
+            team: team.id.clone(),
+            alerts: found,
+        });
+    }
+    Ok(out)
+}

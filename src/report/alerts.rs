@@ -1,0 +1,184 @@
+//! Intraday alerts of a team at "now": each rule of `[[alerts]]` run over
+//! the calls by `metrics::alerts`, as data (rule id, key, person, values),
+//! then worded from the catalog. The key (rule, person or number, day,
+//! occurrence) is what makes an alert be sent once.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::calendar::local_day;
+use crate::config::{AlertConfig, AlertRule, Config, TeamConfig};
+use crate::domain::Call;
+use crate::metrics::alerts::{self, Callback};
+use crate::words::{Arg, Words};
+
+/// One alert owed at "now".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// `missed_callback`, `no_calls_by`, `idle_now`.
+    pub rule: &'static str,
+    /// Unique per occurrence: rule, person or number, local day, occurrence.
+    pub key: String,
+    /// Whom it is about: the manager (or, for a missed call, who should
+    /// call back), when known.
+    pub employee_id: Option<String>,
+    pub what: AlertWhat,
+}
+
+/// The values of an alert, by rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum AlertWhat {
+    MissedCallback {
+        number: String,
+        missed_at: DateTime<Utc>,
+        missed: usize,
+        due_at: DateTime<Utc>,
+        callback: Callback,
+    },
+    NoCallsBy {
+        made: usize,
+        wanted: usize,
+    },
+    IdleNow {
+        since: DateTime<Utc>,
+        idle_secs: i64,
+    },
+}
+
+/// The alerts of `team`'s rules at `now`, over `calls` (the team's calls
+/// since the day before, and calls no employee took).
+pub fn evaluate(
+    config: &Config,
+    team: &TeamConfig,
+    calls: &[Call],
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
+    let day = local_day(team.timezone, now);
+    let managers: Vec<&str> = config
+        .employees
+        .iter()
+        .filter(|e| e.team == team.id && e.role == crate::domain::Role::Manager)
+        .map(|e| e.id.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for rule in config.alerts.iter().filter(|a| a.team == team.id) {
+        out.extend(one_rule(rule, team, calls, &managers, day, now));
+    }
+    out
+}
+
+fn one_rule(
+    rule: &AlertConfig,
+    team: &TeamConfig,
+    calls: &[Call],
+    managers: &[&str],
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
+    let name = rule.rule.name();
+    match &rule.rule {
+        AlertRule::MissedCallback { within } => alerts::missed_callbacks(calls, team, *within, now)
+            .into_iter()
+            .filter(|m| m.callback.alerts())
+            .map(|m| Alert {
+                rule: name,
+                key: format!(
+                    "{name}:{}:{}:{}",
+                    m.number,
+                    local_day(team.timezone, m.missed_at),
+                    m.call_id
+                ),
+                employee_id: m.rang.clone(),
+                what: AlertWhat::MissedCallback {
+                    number: m.number,
+                    missed_at: m.missed_at,
+                    missed: m.missed,
+                    due_at: m.due_at,
+                    callback: m.callback,
+                },
+            })
+            .collect(),
+        AlertRule::NoCallsBy { at, min_calls } => {
+            alerts::few_calls_by(calls, team, managers, *at, *min_calls, now)
+                .into_iter()
+                .map(|f| Alert {
+                    rule: name,
+                    key: format!("{name}:{}:{day}:{}", f.employee_id, at.format("%H%M")),
+                    employee_id: Some(f.employee_id),
+                    what: AlertWhat::NoCallsBy {
+                        made: f.made,
+                        wanted: f.wanted,
+                    },
+                })
+                .collect()
+        }
+        AlertRule::IdleNow { idle, lunch } => {
+            alerts::idle_now(calls, team, managers, *idle, *lunch, now)
+                .into_iter()
+                .map(|i| Alert {
+                    rule: name,
+                    key: format!("{name}:{}:{day}:{}", i.employee_id, i.since.timestamp()),
+                    employee_id: Some(i.employee_id),
+                    what: AlertWhat::IdleNow {
+                        since: i.since,
+                        idle_secs: i.idle_secs,
+                    },
+                })
+                .collect()
+        }
+    }
+}
+
+/// One alert in the reader's words: `name` is who it is about (a name, or
+/// the team's when nobody rang), `number` the number as the reader may see
+/// it (masked for those who are not its owner's head).
+pub fn text(
+    alert: &Alert,
+    words: Words<'_>,
+    team: &TeamConfig,
+    name: &str,
+    number: &str,
+) -> String {
+    let hm = |t: DateTime<Utc>| t.with_timezone(&team.timezone).format("%H:%M").to_string();
+    match &alert.what {
+        AlertWhat::MissedCallback {
+            missed_at,
+            missed,
+            due_at,
+            callback,
+            ..
+        } => {
+            let mut args = vec![
+                ("number", Arg::Text(number.to_owned())),
+                ("time", Arg::Text(hm(*missed_at))),
+                ("due", Arg::Text(hm(*due_at))),
+                ("n", Arg::from(*missed as i64)),
+                ("name", Arg::Text(name.to_owned())),
+            ];
+            match callback {
+                Callback::Late { after_secs } => {
+                    args.push(("after", Arg::Text(words.duration(*after_secs))));
+                    words.text("alert-missed-callback-late", &args)
+                }
+                _ => words.text("alert-missed-callback", &args),
+            }
+        }
+        AlertWhat::NoCallsBy { made, wanted } => words.text(
+            "alert-no-calls-by",
+            &[
+                ("name", Arg::Text(name.to_owned())),
+                ("made", Arg::from(*made as i64)),
+                ("wanted", Arg::from(*wanted as i64)),
+            ],
+        ),
+        AlertWhat::IdleNow { since, idle_secs } => words.text(
+            "alert-idle-now",
+            &[
+                ("name", Arg::Text(name.to_owned())),
+                ("since", Arg::Text(hm(*since))),
+                ("idle", Arg::Text(words.duration(*idle_secs))),
+            ],
+        ),
+    }
+}
