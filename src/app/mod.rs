@@ -148,6 +148,14 @@ pub fn check_config(config: &Config, path: &Path) -> String {
         };
         out.push_str(&format!("  schedule {}: {job} at {}\n", s.name, s.schedule));
     }
+    for a in &config.alerts {
+        out.push_str(&format!(
+            "  alert {} of {}: {}\n",
+            a.rule.name(),
+            a.team,
+            alert_settings(a)
+        ));
+    }
     if config.telegram.is_some() {
         out.push_str("  telegram: token found in the environment\n");
     }
@@ -302,4 +310,41 @@ pub async fn check_cdr_tables(config: &Config) -> anyhow::Result<String> {
         );
     }
     Ok(out)
+}
+
+/// An alert rule's thresholds and recipients, as `check-config` lists them.
+fn alert_settings(a: &crate::config::AlertConfig) -> String {
+    use crate::config::{AlertRecipient, AlertRule};
+    let hm = |t: &chrono::NaiveTime| t.format("%H:%M").to_string();
+    let mut parts = vec![match &a.rule {
+        AlertRule::MissedCallback { within } => {
+            format!("called back within {} min", within.num_minutes())
+        }
+        AlertRule::NoCallsBy { at, min_calls } => {
+            format!("{min_calls} outbound calls by {}", hm(at))
+        }
+        AlertRule::IdleNow { idle, lunch } => match lunch {
+            Some((a, b)) => format!(
+                "no call for {} min, lunch {}-{} aside",
+                idle.num_minutes(),
+                hm(a),
+                hm(b)
+            ),
+            None => format!("no call for {} min", idle.num_minutes()),
+        },
+    }];
+    let to: Vec<String> =
+        a.to.iter()
+            .map(|r| match r {
+                AlertRecipient::Heads => "heads".to_owned(),
+                AlertRecipient::Manager => "manager".to_owned(),
+                AlertRecipient::Chat(id) => format!("chat {id}"),
+            })
+            .collect();
+    parts.push(format!("to {}", to.join(", ")));
+    if let Some((a, b)) = &a.quiet {
+        parts.push(format!("quiet {}-{}", hm(a), hm(b)));
+    }
+    parts.push(format!("at most {} a day each", a.max_per_day));
+    parts.join("; ")
 }
