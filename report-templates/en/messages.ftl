@@ -228,3 +228,10 @@ alert-no-calls-by = 📵 { $name }: { $made } of { $wanted } outbound { $wanted 
 } by now
 alert-idle-now = ⏸ { $name }: no call since { $since } ({ $idle })
 alert-team = the team
+alert-limit = Today's limit reached: { $n } "{ $rule }" { $n ->
+    [one] alert
+   *[other] alerts
+} — no more until tomorrow
+alert-rule-missed_callback = missed call not called back
+alert-rule-no_calls_by = few calls by the hour
+alert-rule-idle_now = idle

@@ -238,3 +238,11 @@ alert-no-calls-by = 📵 { $name }: к этому часу { $made } { $made ->
 } из { $wanted }
 alert-idle-now = ⏸ { $name }: ни одного звонка с { $since } ({ $idle })
 alert-team = команда
+alert-limit = Лимит на сегодня: { $n } { $n ->
+    [one] оповещение
+    [few] оповещения
+   *[many] оповещений
+} «{ $rule }» — дальше без сообщений до завтра
+alert-rule-missed_callback = пропущенный без перезвона
+alert-rule-no_calls_by = мало звонков к сроку
+alert-rule-idle_now = простой

@@ -35,7 +35,7 @@ fn since_last_working_day(team: &TeamConfig, now: DateTime<Utc>) -> DateTime<Utc
 /// The calls an evaluation of `team` reads: its people's, and those no
 /// employee took (a ring group nobody answered), since the last working
 /// day began.
-async fn team_calls(
+pub async fn team_calls(
     store: &Store,
     config: &Config,
     team: &TeamConfig,

@@ -17,7 +17,8 @@ use crate::words::{Arg, Words};
 pub struct Alert {
     /// `missed_callback`, `no_calls_by`, `idle_now`.
     pub rule: &'static str,
-    /// Unique per occurrence: rule, person or number, local day, occurrence.
+    /// Unique per occurrence: rule, person or number, local day (of a
+    /// missed call, the day its call back fell due), occurrence.
     pub key: String,
     /// Whom it is about: the manager (or, for a missed call, who should
     /// call back), when known.
@@ -54,28 +55,33 @@ pub fn evaluate(
     calls: &[Call],
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
-    let day = local_day(team.timezone, now);
-    let managers: Vec<&str> = config
-        .employees
-        .iter()
-        .filter(|e| e.team == team.id && e.role == crate::domain::Role::Manager)
-        .map(|e| e.id.as_str())
-        .collect();
+    let managers = managers(config, team);
     let mut out = Vec::new();
     for rule in config.alerts.iter().filter(|a| a.team == team.id) {
-        out.extend(one_rule(rule, team, calls, &managers, day, now));
+        out.extend(of_rule(rule, team, calls, &managers, now));
     }
     out
 }
 
-fn one_rule(
+/// The managers of `team`, whom the rules about people look at.
+pub fn managers<'c>(config: &'c Config, team: &TeamConfig) -> Vec<&'c str> {
+    config
+        .employees
+        .iter()
+        .filter(|e| e.team == team.id && e.role == crate::domain::Role::Manager)
+        .map(|e| e.id.as_str())
+        .collect()
+}
+
+/// The alerts one rule owes at `now`.
+pub fn of_rule(
     rule: &AlertConfig,
     team: &TeamConfig,
     calls: &[Call],
     managers: &[&str],
-    day: chrono::NaiveDate,
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
+    let day = local_day(team.timezone, now);
     let name = rule.rule.name();
     match &rule.rule {
         AlertRule::MissedCallback { within } => alerts::missed_callbacks(calls, team, *within, now)
@@ -86,7 +92,7 @@ fn one_rule(
                 key: format!(
                     "{name}:{}:{}:{}",
                     m.number,
-                    local_day(team.timezone, m.missed_at),
+                    local_day(team.timezone, m.due_at),
                     m.call_id
                 ),
                 employee_id: m.rang.clone(),
@@ -180,5 +186,27 @@ pub fn text(
                 ("idle", Arg::Text(words.duration(*idle_secs))),
             ],
         ),
+    }
+}
+
+impl Alert {
+    /// The part of the key that names the rule, whom or which number it is
+    /// about, and the day: what `max_per_day` counts.
+    pub fn day_key(&self) -> &str {
+        match self.key.match_indices(':').nth(2) {
+            Some((i, _)) => &self.key[..=i],
+            None => &self.key,
+        }
+    }
+
+    /// A missed call called back late: what answers its alert.
+    pub fn is_answer(&self) -> bool {
+        matches!(
+            self.what,
+            AlertWhat::MissedCallback {
+                callback: Callback::Late { .. },
+                ..
+            }
+        )
     }
 }

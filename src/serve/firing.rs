@@ -82,7 +82,7 @@ impl Payload {
         })
     }
 
-    fn row(&self, recipient: Recipient) -> anyhow::Result<NewOutboxRow> {
+    pub(super) fn row(&self, recipient: Recipient) -> anyhow::Result<NewOutboxRow> {
         Ok(NewOutboxRow {
             recipient,
             payload: serde_json::to_string(self)?,

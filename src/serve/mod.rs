@@ -8,6 +8,7 @@
 //! long-polls Telegram, holding a session lock that the server frees when
 //! the instance dies.
 
+pub mod alerts;
 pub mod firing;
 pub mod http;
 pub mod worker;
@@ -157,6 +158,11 @@ async fn scheduler_loop(
 ) {
     let out_dir = config.serve.out_dir.clone();
     let mut guarded_on = None;
+    // The admin's edited words were read at startup, so they parse.
+    let overridden = crate::words::Catalog::new(config.templates_dir.as_deref()).ok();
+    let catalog = overridden
+        .as_ref()
+        .unwrap_or_else(|| crate::words::Catalog::built_in());
     while !*stop.borrow() {
         let now = status.clock.now();
         // A KPI scheme is recorded when its month arrives (`check-config`
@@ -180,6 +186,18 @@ async fn scheduler_loop(
             Err(e) => {
                 status.tick_failures.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %format!("{e:#}"), "scheduler tick failed");
+            }
+        }
+        // After the schedules (and the pulls among them): what the alert
+        // rules owe on the records as they are now.
+        if !config.alerts.is_empty() {
+            match alerts::tick(store.as_ref(), &config, catalog, now).await {
+                Ok(keys) => {
+                    for key in keys {
+                        tracing::info!(alert = %key, "alert recorded");
+                    }
+                }
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "alert tick failed"),
             }
         }
         pause(&mut stop, status.clock.real_time(config.serve.tick)).await;

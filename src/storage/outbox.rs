@@ -64,6 +64,27 @@ impl Store {
         Ok(())
     }
 
+    /// How many firings of `schedule` have a slot that begins with `prefix`
+    /// (an alert rule's alerts about one person or number on one day).
+    pub async fn firings_starting(&self, schedule: &str, prefix: &str) -> Result<i64> {
+        let sql = self.pool.dialect().numbered(
+            "SELECT COUNT(*) AS n FROM firings WHERE schedule = {} AND substr(slot, 1, CAST({} AS INTEGER)) = {}",
+        );
+        let rows: Vec<CountRow> = self
+            .pool
+            .fetch_all(
+                &sql,
+                &[
+                    Value::Text(schedule),
+                    Value::Int(prefix.chars().count() as i64),
+                    Value::Text(prefix),
+                ],
+            )
+            .await
+            .map_err(query_err("counting alerts sent"))?;
+        Ok(rows.first().map_or(0, |r| r.n))
+    }
+
     /// Whether a firing was recorded (by any instance).
     pub async fn firing_recorded(&self, schedule: &str, slot: &str) -> Result<bool> {
         let sql = self

@@ -16,7 +16,16 @@ use crate::helpers::{backends, fixture};
 
 /// The test department with a `[telegram]` section and its alert rules.
 fn config() -> Config {
-    let text = std::fs::read_to_string(fixture("salespulse.toml")).unwrap()
+    let text = std::fs::read_to_string(fixture("salespulse.toml"))
+        .unwrap()
+        .replace(
+            "role = \"head\"\nteam = \"moscow\"",
+            "role = \"head\"\nteam = \"moscow\"\ntelegram_id = 5001",
+        )
+        .replace(
+            "ids = { pbx = \"101\", crm = \"17\", cloud = \"ivanov-cloud\" }",
+            "ids = { pbx = \"101\", crm = \"17\", cloud = \"ivanov-cloud\" }\ntelegram_id = 5002",
+        )
         + r#"
 [telegram]
 token_env = "TG_TOKEN"
@@ -25,7 +34,8 @@ token_env = "TG_TOKEN"
 rule = "missed_callback"
 team = "moscow"
 within_mins = 15
-to = ["heads", "manager"]
+to = ["heads", "manager", -100900]
+max_per_day = 2
 
 [[alerts]]
 rule = "no_calls_by"
@@ -130,6 +140,82 @@ async fn a_missed_call_is_alerted_at_its_minute_and_answered_when_called_back() 
             ],
             "{}",
             db.name
+        );
+        db.finish().await;
+    }
+}
+
+/// The outbox rows waiting now: (slot, chat, text).
+async fn outbox(store: &Store, now: DateTime<Utc>) -> Vec<(String, i64, String)> {
+    let rows = store
+        .claim_outbox("test", now, now + chrono::Duration::minutes(5), 100, 10)
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for r in rows {
+        let payload: serde_json::Value = serde_json::from_str(&r.payload).unwrap();
+        let chat = payload["chat"].as_i64().unwrap();
+        let text = payload["messages"][0].as_str().unwrap().to_owned();
+        store.outbox_sent(r.id, "test", now).await.unwrap();
+        out.push((r.slot, chat, text));
+    }
+    out.sort_by_key(|(slot, chat, _)| (slot.clone(), *chat));
+    out
+}
+
+#[tokio::test]
+async fn serve_records_each_alert_once_for_its_recipients_and_answers_it() {
+    let config = config();
+    let catalog = Catalog::built_in();
+    for db in backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let cdr = dir.path().join("Master.csv");
+        std::fs::write(&cdr, format!("{MISSED}\n")).unwrap();
+        read(&db.store, &config, &cdr, at("10:01")).await;
+        let tick = |now: DateTime<Utc>| {
+            salespulse::serve::alerts::tick(db.store.as_ref(), &config, catalog, now)
+        };
+        assert!(tick(at("10:14")).await.unwrap().is_empty(), "{}", db.name);
+        let first = tick(at("10:15")).await.unwrap();
+        assert_eq!(first.len(), 1, "{}: {first:?}", db.name);
+        let key = first[0].clone();
+        // Later ticks, and a second instance on the same database: nothing new.
+        assert!(tick(at("10:15")).await.unwrap().is_empty());
+        assert!(tick(at("10:16")).await.unwrap().is_empty());
+        let other = salespulse::storage::open(&db.url).await.unwrap();
+        let again = salespulse::serve::alerts::tick(other.as_ref(), &config, catalog, at("10:17"))
+            .await
+            .unwrap();
+        assert!(again.is_empty(), "{}: {again:?}", db.name);
+        other.close().await;
+        // The head and the manager who should call back see the number;
+        // the group chat sees it masked.
+        let sent = outbox(&db.store, at("10:17")).await;
+        let chats: Vec<i64> = sent.iter().map(|(_, chat, _)| *chat).collect();
+        assert_eq!(chats, [-100900, 5001, 5002], "{}: {sent:?}", db.name);
+        assert!(sent.iter().all(|(slot, _, _)| *slot == key));
+        assert!(
+            !sent[0].2.contains("79031112233") && sent[0].2.contains("***"),
+            "{}",
+            sent[0].2
+        );
+        assert!(sent[1].2.contains("79031112233") && sent[2].2.contains("79031112233"));
+
+        // Called back at 10:22: the alert is answered, once.
+        std::fs::write(&cdr, format!("{MISSED}\n{CALLBACK}\n")).unwrap();
+        read(&db.store, &config, &cdr, at("10:23")).await;
+        assert_eq!(
+            tick(at("10:23")).await.unwrap(),
+            [format!("{key}:answered")]
+        );
+        assert!(tick(at("10:24")).await.unwrap().is_empty());
+        let answers = outbox(&db.store, at("10:24")).await;
+        assert_eq!(answers.len(), 3);
+        assert!(
+            answers
+                .iter()
+                .all(|(_, _, t)| t.contains("перезвонили через 22")),
+            "{answers:?}"
         );
         db.finish().await;
     }
