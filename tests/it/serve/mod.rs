@@ -4,6 +4,7 @@
 //! SIGKILL mid-delivery. Shared here: the demo department the reports are
 //! of, its config with schedules, and a guard that ends a serve process.
 
+mod alerts;
 mod endpoint;
 mod processes;
 mod retry;
