@@ -250,4 +250,4 @@ pub fn idle_now(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

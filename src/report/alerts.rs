@@ -210,3 +210,112 @@ impl Alert {
         )
     }
 }
+
+/// The missed calls whose call back fell due on a day, as the next
+/// morning's digest tells them: how many, how many were called back late
+/// and never, and the mean time to call back of those called back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayMissed {
+    pub missed: usize,
+    pub late: usize,
+    pub never: usize,
+    /// «34 мин», when any was called back.
+    pub average: Option<String>,
+}
+
+/// The day's missed calls (their call back due on `day`) at `now`, over
+/// `calls` (the team's, since the working day before); `None` without any.
+pub fn day_missed(
+    calls: &[Call],
+    team: &TeamConfig,
+    within: chrono::Duration,
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+    words: Words<'_>,
+) -> Option<DayMissed> {
+    let of_day: Vec<_> = alerts::missed_callbacks(calls, team, within, now)
+        .into_iter()
+        .filter(|m| local_day(team.timezone, m.due_at) == day)
+        .collect();
+    if of_day.is_empty() {
+        return None;
+    }
+    let backs: Vec<i64> = of_day
+        .iter()
+        .filter_map(|m| match m.callback {
+            Callback::InTime { after_secs } | Callback::Late { after_secs } => Some(after_secs),
+            _ => None,
+        })
+        .collect();
+    let average = (!backs.is_empty()).then(|| {
+        let mean = backs.iter().sum::<i64>() as f64 / backs.len() as f64;
+        words.duration(mean.round() as i64)
+    });
+    Some(DayMissed {
+        missed: of_day.len(),
+        late: of_day
+            .iter()
+            .filter(|m| matches!(m.callback, Callback::Late { .. }))
+            .count(),
+        never: of_day
+            .iter()
+            .filter(|m| matches!(m.callback, Callback::Overdue | Callback::Waiting))
+            .count(),
+        average,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Direction;
+    use crate::metrics::alerts::tests::{at, call, team};
+
+    #[test]
+    fn the_digest_counts_the_days_missed_calls_and_the_mean_call_back() {
+        let words = crate::words::Catalog::built_in().words(crate::config::Locale::Ru);
+        let (a, b, c) = ("79160000001", "79160000002", "79160000003");
+        let calls = vec![
+            // Called back in 5 minutes.
+            call("1", "m1", Direction::Inbound, a, "2026-12-04 10:00", 0),
+            call("2", "m1", Direction::Outbound, a, "2026-12-04 10:05", 60),
+            // Called back late, after 35 minutes.
+            call("3", "m1", Direction::Inbound, b, "2026-12-04 11:00", 0),
+            call("4", "m2", Direction::Outbound, b, "2026-12-04 11:35", 60),
+            // Never, though the client rang again after hours (the same
+            // occurrence, not a second one).
+            call("5", "m2", Direction::Inbound, c, "2026-12-04 12:00", 0),
+            call("6", "m2", Direction::Inbound, c, "2026-12-04 19:00", 0),
+        ];
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let got = day_missed(
+            &calls,
+            &team(),
+            chrono::Duration::minutes(15),
+            day,
+            at("2026-12-04 23:00"),
+            words,
+        );
+        assert_eq!(
+            got,
+            Some(DayMissed {
+                missed: 3,
+                late: 1,
+                never: 1,
+                average: Some(words.duration(20 * 60)),
+            })
+        );
+        let quiet = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(
+            day_missed(
+                &calls,
+                &team(),
+                chrono::Duration::minutes(15),
+                quiet,
+                at("2026-12-04 23:00"),
+                words
+            ),
+            None
+        );
+    }
+}

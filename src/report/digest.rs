@@ -70,6 +70,9 @@ pub struct Digest {
     pub weakest: Option<String>,
     pub idle: Vec<IdleAlert>,
     pub untraced: Vec<TraceAlert>,
+    /// The day's missed calls and their call backs, when the team has a
+    /// `missed_callback` alert rule.
+    pub missed_calls: Option<super::alerts::DayMissed>,
     pub stuck_deals: usize,
     pub stuck_top_stage: Option<String>,
     pub stuck_top_stage_count: usize,
@@ -351,6 +354,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], words: Words) -> D
         rows,
         idle: idle_alerts(report, tz, words).into_iter().take(3).collect(),
         untraced: trace_alerts(report).into_iter().take(3).collect(),
+        missed_calls: None,
         stuck_deals: report.team_funnel.stuck.len(),
         stuck_top_stage_count: per_stage.first().map(|s| s.1).unwrap_or(0),
         stuck_top_stage: per_stage.into_iter().next().map(|s| s.0),

@@ -109,6 +109,29 @@ async fn kpi_section(
 }
 
 /// Renders the digest of `team` for `day` into `out_dir`.
+/// The day's missed calls and call backs, when the team has a
+/// `missed_callback` alert rule (its minutes judge "in time").
+async fn missed_calls(
+    store: &Store,
+    config: &Config,
+    team: &crate::config::TeamConfig,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    words: crate::words::Words<'_>,
+) -> anyhow::Result<Option<crate::report::alerts::DayMissed>> {
+    let Some(within) = config.alerts.iter().find_map(|a| match a.rule {
+        crate::config::AlertRule::MissedCallback { within } if a.team == team.id => Some(within),
+        _ => None,
+    }) else {
+        return Ok(None);
+    };
+    let at = crate::calendar::day_range(team.timezone, day).1.min(now);
+    let calls = crate::app::alerts::team_calls(store, config, team, at).await?;
+    Ok(crate::report::alerts::day_missed(
+        &calls, team, within, day, at, words,
+    ))
+}
+
 pub async fn write_digest(
     store: &Store,
     config: &Config,
@@ -138,6 +161,7 @@ pub async fn write_digest(
     if config.kpi.in_digest && !config.kpi.schemes.is_empty() {
         model.kpi = Some(kpi_section(store, config, team, day, now, words).await?);
     }
+    model.missed_calls = missed_calls(store, config, team_config, day, now, words).await?;
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;
     let text = templates.render(&format!("{dir}/digest.txt"), &model)?;

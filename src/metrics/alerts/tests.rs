@@ -7,7 +7,7 @@ use crate::domain::{CallFields, Disposition};
 use chrono::NaiveDateTime;
 use chrono_tz::Europe::Moscow;
 
-fn team() -> TeamConfig {
+pub(crate) fn team() -> TeamConfig {
     TeamConfig {
         id: "t".into(),
         name: "T".into(),
@@ -22,7 +22,7 @@ fn team() -> TeamConfig {
     }
 }
 
-fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     local_to_utc(
         Moscow,
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(),
@@ -30,7 +30,14 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 /// A call at local `start`, `talk` seconds long (0: not picked up).
-fn call(id: &str, who: &str, direction: Direction, number: &str, start: &str, talk: i64) -> Call {
+pub(crate) fn call(
+    id: &str,
+    who: &str,
+    direction: Direction,
+    number: &str,
+    start: &str,
+    talk: i64,
+) -> Call {
     let started_at = at(start);
     Call::new(CallFields {
         source: "pbx".into(),
