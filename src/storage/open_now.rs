@@ -227,7 +227,8 @@ impl<'a> Counter<'a> {
             .fetch(
                 &format!(
                     "SELECT d.employee_id, d.source, d.external_id, d.title, d.stage, \
-                     d.amount_minor, since FROM (SELECT d.*, {SINCE} AS since, {cutoff} AS cutoff \
+                     d.amount_minor, since FROM (SELECT d.employee_id, d.source, d.external_id, \
+                     d.title, d.stage, d.amount_minor, {SINCE} AS since, {cutoff} AS cutoff \
                      FROM deals d WHERE d.created_at <= {{}} AND {} AND ",
                     self.open_stage
                 ),

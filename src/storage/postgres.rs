@@ -16,7 +16,11 @@ pub(super) async fn connect(url: &str) -> Result<Pool> {
         url: redact_url(url),
         source,
     };
-    let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+    // JIT compiling a plan takes longer than any of these queries runs
+    // (0.28 s of a 0.3 s stuck-deals read on 500 managers): off.
+    let options = PgConnectOptions::from_str(url)
+        .map_err(connect_err)?
+        .options([("jit", "off")]);
     let pool = PgPoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))
