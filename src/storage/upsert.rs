@@ -63,9 +63,8 @@ impl Store {
             _ => None,
         };
 
-        let per_row = R::COLUMNS.len() + 4;
         let dialect = self.dialect();
-        let chunk_rows = (dialect.max_params() / per_row).max(1);
+        let (per_row, chunk_rows) = chunking::<R>(dialect);
         let mut tx = self
             .pool
             .begin()
@@ -135,8 +134,7 @@ impl Store {
             (a.source(), a.external_id()).cmp(&(b.source(), b.external_id()))
         });
         let dialect = self.dialect();
-        let per_row = R::COLUMNS.len() + 4;
-        let chunk_rows = (dialect.max_params() / per_row).max(1);
+        let (per_row, chunk_rows) = chunking::<R>(dialect);
         let mut tx = self
             .pool
             .begin()
@@ -277,6 +275,13 @@ async fn merge_stage<R: Record>(tx: &mut Tx, stage: &str, staged: usize) -> Resu
         updated,
         unchanged: (staged as u64).saturating_sub(inserted + updated),
     })
+}
+
+/// Values bound per row (key, columns, content hash, run), and rows per
+/// statement under the backend's limit.
+fn chunking<R: Record>(dialect: Dialect) -> (usize, usize) {
+    let per_row = R::COLUMNS.len() + 4;
+    (per_row, (dialect.max_params() / per_row).max(1))
 }
 
 /// The values of rows as an upsert binds them: key, columns, content hash,
