@@ -48,13 +48,15 @@ pub async fn team_calls(
             &[],
         )
         .await?;
+    let members: std::collections::HashSet<&str> = config
+        .employees
+        .iter()
+        .filter(|e| e.team == team.id)
+        .map(|e| e.id.as_str())
+        .collect();
     Ok(calls
         .into_iter()
-        .filter(|c| {
-            c.employee_id
-                .as_deref()
-                .is_none_or(|e| config.employee(e).is_some_and(|p| p.team == team.id))
-        })
+        .filter(|c| c.employee_id.as_deref().is_none_or(|e| members.contains(e)))
         .collect())
 }
 
@@ -86,17 +88,7 @@ pub async fn check(
                 _ => true,
             })
             .map(|a| {
-                let name = a
-                    .employee_id
-                    .as_deref()
-                    .and_then(|e| config.employee(e))
-                    .map(|e| e.name.clone())
-                    .unwrap_or_else(|| words.text("alert-team", &[]));
-                let number = match &a.what {
-                    alerts::AlertWhat::MissedCallback { number, .. } => number.clone(),
-                    _ => String::new(),
-                };
-                let text = alerts::text(&a, words, team, &name, &number);
+                let text = alerts::worded(config, words, team, &a, &str::to_owned);
                 (a, text)
             })
             .collect();

@@ -12,6 +12,8 @@
 //! - `idle_now`: within working hours, no call for longer than the rule
 //!   allows (a lunch window aside).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::Serialize;
 
@@ -95,7 +97,7 @@ pub fn missed_callbacks(
     });
     let mut out: Vec<MissedCallback> = Vec::new();
     // The open occurrence of each number: its index in `out`.
-    let mut open: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut open: HashMap<&str, usize> = HashMap::new();
     for call in known {
         let number = call.number.as_str();
         if number.is_empty() || call.direction == Direction::Internal {
@@ -170,18 +172,19 @@ pub fn few_calls_by(
     }
     let (from, _) = crate::calendar::day_range(team.timezone, day);
     let by = crate::calendar::local_to_utc(team.timezone, day.and_time(at));
+    let mut made_by: HashMap<&str, usize> = HashMap::new();
+    for c in calls
+        .iter()
+        .filter(|c| c.direction == Direction::Outbound && c.started_at >= from && c.started_at < by)
+    {
+        if let Some(e) = c.employee_id.as_deref() {
+            *made_by.entry(e).or_default() += 1;
+        }
+    }
     people
         .iter()
         .filter_map(|p| {
-            let made = calls
-                .iter()
-                .filter(|c| {
-                    c.employee_id.as_deref() == Some(*p)
-                        && c.direction == Direction::Outbound
-                        && c.started_at >= from
-                        && c.started_at < by
-                })
-                .count();
+            let made = made_by.get(p).copied().unwrap_or(0);
             (made < min_calls).then(|| FewCalls {
                 employee_id: (*p).to_owned(),
                 made,
@@ -227,14 +230,19 @@ pub fn idle_now(
     let after_lunch = lunch
         .map(|(_, b)| crate::calendar::local_to_utc(tz, day.and_time(b)))
         .filter(|b| *b <= now);
+    // Each person's last call end (as of now), in one pass.
+    let mut last_end: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for c in calls.iter().filter(|c| c.started_at <= now) {
+        if let Some(e) = c.employee_id.as_deref() {
+            let end = c.ended_at.min(now);
+            let t = last_end.entry(e).or_insert(end);
+            *t = (*t).max(end);
+        }
+    }
     people
         .iter()
         .filter_map(|p| {
-            let last = calls
-                .iter()
-                .filter(|c| c.employee_id.as_deref() == Some(*p) && c.started_at <= now)
-                .map(|c| c.ended_at.min(now))
-                .max();
+            let last = last_end.get(p).copied();
             let mut since = last.map_or(start, |l| l.max(start));
             if let Some(b) = after_lunch {
                 since = since.max(b);

@@ -136,6 +136,29 @@ pub fn of_rule(
     }
 }
 
+/// One alert in the words of `team`'s readers: about its person by name
+/// (the team's, when nobody rang), its number as `shown` gives it (in full
+/// or masked, by who reads it).
+pub fn worded(
+    config: &Config,
+    words: Words<'_>,
+    team: &TeamConfig,
+    alert: &Alert,
+    shown: &dyn Fn(&str) -> String,
+) -> String {
+    let name = alert
+        .employee_id
+        .as_deref()
+        .and_then(|e| config.employee(e))
+        .map(|e| e.name.clone())
+        .unwrap_or_else(|| words.text("alert-team", &[]));
+    let number = match &alert.what {
+        AlertWhat::MissedCallback { number, .. } => shown(number),
+        _ => String::new(),
+    };
+    text(alert, words, team, &name, &number)
+}
+
 /// One alert in the reader's words: `name` is who it is about (a name, or
 /// the team's when nobody rang), `number` the number as the reader may see
 /// it (masked for those who are not its owner's head).

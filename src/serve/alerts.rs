@@ -11,9 +11,10 @@ use chrono::{DateTime, NaiveTime, Utc};
 
 use super::firing::Payload;
 use crate::app::alerts::team_calls;
+use crate::bot::answer::mask_number;
 use crate::config::{AlertConfig, AlertRecipient, Config, TeamConfig};
 use crate::domain::Role;
-use crate::report::alerts::{self, Alert, AlertWhat};
+use crate::report::alerts::{self, Alert};
 use crate::storage::{FiringRecord, FiringStatus, NewOutboxRow, Recipient, Store};
 use crate::words::{Arg, Catalog};
 
@@ -97,7 +98,8 @@ async fn record(
         .map(|(chat, full)| {
             let text = match &note {
                 Some(note) => note.clone(),
-                None => wording(config, catalog, team, alert, full),
+                None if full => alerts::worded(config, words, team, alert, &str::to_owned),
+                None => alerts::worded(config, words, team, alert, &mask_number),
             };
             Payload::Telegram {
                 chat,
@@ -120,29 +122,6 @@ async fn record(
         .record_firing(&firing, now, &rows)
         .await?
         .then_some(slot))
-}
-
-/// The alert's text; the number in full for `full`, else masked.
-fn wording(
-    config: &Config,
-    catalog: &Catalog,
-    team: &TeamConfig,
-    alert: &Alert,
-    full: bool,
-) -> String {
-    let words = catalog.words(team.locale);
-    let name = alert
-        .employee_id
-        .as_deref()
-        .and_then(|e| config.employee(e))
-        .map(|e| e.name.clone())
-        .unwrap_or_else(|| words.text("alert-team", &[]));
-    let number = match &alert.what {
-        AlertWhat::MissedCallback { number, .. } if full => number.clone(),
-        AlertWhat::MissedCallback { number, .. } => crate::bot::answer::mask_number(number),
-        _ => String::new(),
-    };
-    alerts::text(alert, words, team, &name, &number)
 }
 
 /// The Telegram chats an alert goes to, each with whether it may see the
