@@ -221,12 +221,18 @@ alert-missed-callback = ☎️ Missed call from { $number } at { $time } { $n ->
     [one] not called back
    *[other] ({ $n } calls) not called back
 } — it was due at { $due }. To call back: { $name }
-alert-missed-callback-late = ✅ { $number } at { $time }: called back after { $after }
+alert-missed-callback-late = ✅ called back after { $after }
 alert-no-calls-by = 📵 { $name }: { $made } of { $wanted } outbound { $wanted ->
     [one] call
    *[other] calls
 } by now
 alert-idle-now = ⏸ { $name }: no call since { $since } ({ $idle })
+alert-trace-backlog = 🗒 { $name }: { $n } { $n ->
+    [one] call
+   *[other] calls
+} about deals with no CRM trace { $window } after the talk (of { $of })
+alert-plan-pace = 🐢 { $name }: the plan due by this hour is { $pct } % done
+alert-plan-pace-line = 🐢 { $name }: the plan due by this hour is { $pct } % done — { $figure }: { $actual } of { $target }
 alert-team = the team
 alert-limit = Today's limit reached: { $n } "{ $rule }" { $n ->
     [one] alert
@@ -235,3 +241,5 @@ alert-limit = Today's limit reached: { $n } "{ $rule }" { $n ->
 alert-rule-missed_callback = missed call not called back
 alert-rule-no_calls_by = few calls by the hour
 alert-rule-idle_now = idle
+alert-rule-trace_backlog = calls without a CRM trace
+alert-rule-plan_pace = behind the plan

@@ -231,12 +231,19 @@ alert-missed-callback = ☎️ Пропущенный вызов { $number } в 
        *[many] вызовов
     }) без перезвона
 } — срок был { $due }. Перезвонить: { $name }
-alert-missed-callback-late = ✅ { $number } в { $time }: перезвонили через { $after }
+alert-missed-callback-late = ✅ перезвонили через { $after }
 alert-no-calls-by = 📵 { $name }: к этому часу { $made } { $made ->
     [one] исходящий
    *[other] исходящих
 } из { $wanted }
 alert-idle-now = ⏸ { $name }: ни одного звонка с { $since } ({ $idle })
+alert-trace-backlog = 🗒 { $name }: { $n } { $n ->
+    [one] звонок
+    [few] звонка
+   *[many] звонков
+} по сделкам без следа в CRM за { $window } после разговора (из { $of })
+alert-plan-pace = 🐢 { $name }: план на этот час выполнен на { $pct } %
+alert-plan-pace-line = 🐢 { $name }: план на этот час выполнен на { $pct } % — { $figure }: { $actual } из { $target }
 alert-team = команда
 alert-limit = Лимит на сегодня: { $n } { $n ->
     [one] оповещение
@@ -246,3 +253,5 @@ alert-limit = Лимит на сегодня: { $n } { $n ->
 alert-rule-missed_callback = пропущенный без перезвона
 alert-rule-no_calls_by = мало звонков к сроку
 alert-rule-idle_now = простой
+alert-rule-trace_backlog = звонки без следа в CRM
+alert-rule-plan_pace = отставание от плана

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::calendar::{day_range, local_day};
-use crate::config::{Config, TeamConfig};
+use crate::config::{AlertRule, Config, TeamConfig};
 use crate::domain::Call;
-use crate::report::alerts::{self, Alert};
+use crate::report::alerts::{self, Alert, Inputs};
+use crate::report::figures::{self, Scope};
 use crate::storage::Store;
 use crate::words::Catalog;
 
@@ -60,6 +61,69 @@ pub async fn team_calls(
         .collect())
 }
 
+/// What `team`'s rules read at `now`: its calls; the owners of the deals
+/// of missed numbers no extension rang; today's records when a rule
+/// counts calls without a CRM trace; today's plan so far when a rule
+/// judges its pace (from the rule's hour on a working day).
+pub async fn inputs(
+    store: &Store,
+    config: &Config,
+    team: &TeamConfig,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Inputs> {
+    let rules: Vec<&AlertRule> = config
+        .alerts
+        .iter()
+        .filter(|a| a.team == team.id)
+        .map(|a| &a.rule)
+        .collect();
+    let calls = team_calls(store, config, team, now).await?;
+    let mut inputs = Inputs::default();
+    if rules
+        .iter()
+        .any(|r| matches!(r, AlertRule::MissedCallback { .. }))
+    {
+        let nobody_rang: std::collections::BTreeSet<&str> = calls
+            .iter()
+            .filter(|c| c.employee_id.is_none() && !c.number.is_empty())
+            .map(|c| c.number.as_str())
+            .collect();
+        let numbers: Vec<&str> = nobody_rang.into_iter().collect();
+        inputs.deal_owners = store.deal_owners(&numbers).await?;
+    }
+    let local = now.with_timezone(&team.timezone).naive_local();
+    let today = local.date();
+    let managers: Vec<String> = alerts::managers(config, team)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if rules
+        .iter()
+        .any(|r| matches!(r, AlertRule::TraceBacklog { .. }))
+    {
+        let (from, _) = day_range(team.timezone, today);
+        let query = figures::scope_query(config, managers, from, now + Duration::seconds(1), now);
+        inputs.today = Some(store.load_scope(&query).await?);
+    }
+    let pace_due = rules.iter().any(|r| match r {
+        AlertRule::PlanPace { at, .. } => {
+            team.is_working_day(today) && local.time() >= *at && local.time() < team.work_end
+        }
+        _ => false,
+    });
+    if pace_due {
+        let scope = Scope::Team(team.id.clone());
+        let report = figures::summary(store, config, &scope, today, today, now).await?;
+        inputs.plans = report
+            .employees
+            .into_iter()
+            .map(|e| (e.employee_id, e.plan))
+            .collect();
+    }
+    inputs.calls = calls;
+    Ok(inputs)
+}
+
 /// The alerts of each team (or `only` that one) at `now`: missed calls only
 /// when their call back fell due today.
 pub async fn check(
@@ -76,10 +140,10 @@ pub async fn check(
         .filter(|t| only.is_none_or(|o| o == t.id))
         .filter(|t| config.alerts.iter().any(|a| a.team == t.id))
     {
-        let calls = team_calls(store, config, team, now).await?;
+        let inputs = inputs(store, config, team, now).await?;
         let today = local_day(team.timezone, now);
         let words = catalog.words(team.locale);
-        let found = alerts::evaluate(config, team, &calls, now)
+        let found = alerts::evaluate(config, team, &inputs, now)
             .into_iter()
             .filter(|a| match &a.what {
                 alerts::AlertWhat::MissedCallback { due_at, .. } => {

@@ -332,6 +332,12 @@ fn alert_settings(a: &crate::config::AlertConfig) -> String {
             ),
             None => format!("no call for {} min", idle.num_minutes()),
         },
+        AlertRule::TraceBacklog { min_calls } => {
+            format!("{min_calls} calls without a CRM trace")
+        }
+        AlertRule::PlanPace { at, below_pct } => {
+            format!("plan pace below {below_pct} % from {}", hm(at))
+        }
     }];
     let to: Vec<String> =
         a.to.iter()

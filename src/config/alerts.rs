@@ -29,6 +29,12 @@ pub enum AlertRule {
         idle: Duration,
         lunch: Option<(NaiveTime, NaiveTime)>,
     },
+    /// At least `min_calls` successful calls about a deal today left
+    /// without a CRM trace once the trace window after each passed.
+    TraceBacklog { min_calls: usize },
+    /// From `at` on a working day, the activity plan, pro rata to the
+    /// working hours passed, done below `below_pct` per cent.
+    PlanPace { at: NaiveTime, below_pct: u32 },
 }
 
 impl AlertRule {
@@ -38,6 +44,8 @@ impl AlertRule {
             AlertRule::MissedCallback { .. } => "missed_callback",
             AlertRule::NoCallsBy { .. } => "no_calls_by",
             AlertRule::IdleNow { .. } => "idle_now",
+            AlertRule::TraceBacklog { .. } => "trace_backlog",
+            AlertRule::PlanPace { .. } => "plan_pace",
         }
     }
 }
@@ -57,3 +65,5 @@ pub enum AlertRecipient {
 pub const DEFAULT_WITHIN_MINS: i64 = 15;
 pub const DEFAULT_IDLE_MINS: i64 = 40;
 pub const DEFAULT_MAX_PER_DAY: u32 = 10;
+pub const DEFAULT_BACKLOG_CALLS: i64 = 3;
+pub const DEFAULT_BELOW_PCT: i64 = 70;

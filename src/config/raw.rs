@@ -45,6 +45,7 @@ pub struct RawAlert {
     pub min_calls: Option<i64>,
     pub idle_mins: Option<i64>,
     pub lunch: Option<String>,
+    pub below_pct: Option<i64>,
     pub to: Option<Vec<RawRecipient>>,
     pub quiet_hours: Option<String>,
     pub max_per_day: Option<i64>,

@@ -132,19 +132,20 @@ impl Outgoing {
 }
 
 /// Sends part `part` of `out` (see [`Outgoing::parts`]), so that a report
-/// cut short can go on from where it stopped.
+/// cut short can go on from where it stopped; a text part gives the id of
+/// the message it became (what an edit of it names).
 pub async fn send_part<R>(
     bot: &R,
     chat: ChatId,
     out: &Outgoing,
     part: usize,
-) -> Result<(), RequestError>
+) -> Result<Option<i64>, RequestError>
 where
     R: Requester<Err = RequestError>,
 {
     if let Some(text) = out.messages.get(part) {
         let last = part + 1 == out.messages.len();
-        with_retries(|| {
+        let sent = with_retries(|| {
             let message = bot
                 .send_message(chat, text.clone())
                 .parse_mode(ParseMode::Html);
@@ -155,11 +156,11 @@ where
             }
         })
         .await?;
-        return Ok(());
+        return Ok(Some(i64::from(sent.id.0)));
     }
     let g = part - out.messages.len();
     let Some(group) = out.photos.chunks(10).nth(g) else {
-        return Ok(());
+        return Ok(None);
     };
     // The caption goes on the very first photo.
     let caption = if g == 0 { out.caption.clone() } else { None };
@@ -173,7 +174,7 @@ where
             }
         })
         .await?;
-        return Ok(());
+        return Ok(None);
     }
     let media = || -> Vec<InputMedia> {
         group
@@ -192,7 +193,40 @@ where
             .collect()
     };
     with_retries(|| bot.send_media_group(chat, media()).into_future()).await?;
+    Ok(None)
+}
+
+/// Replaces the text of message `message` in `chat` (sent by the bot).
+pub async fn edit_text<R>(
+    bot: &R,
+    chat: ChatId,
+    message: i64,
+    text: &str,
+) -> Result<(), RequestError>
+where
+    R: Requester<Err = RequestError>,
+{
+    let id = teloxide::types::MessageId(i32::try_from(message).unwrap_or(i32::MAX));
+    with_retries(|| {
+        bot.edit_message_text(chat, id, text.to_owned())
+            .parse_mode(ParseMode::Html)
+            .into_future()
+    })
+    .await?;
     Ok(())
+}
+
+/// Whether Telegram refuses to edit a message because it is gone, too old
+/// or unchanged: then a new message says it instead.
+pub fn cannot_edit(e: &RequestError) -> bool {
+    matches!(
+        e,
+        RequestError::Api(
+            ApiError::MessageToEditNotFound
+                | ApiError::MessageCantBeEdited
+                | ApiError::MessageNotModified
+        )
+    )
 }
 
 async fn send_all<R>(bot: &R, chat: ChatId, out: &Outgoing) -> Result<(), RequestError>

@@ -11,6 +11,11 @@
 //!   fewer outbound calls than the rule asks.
 //! - `idle_now`: within working hours, no call for longer than the rule
 //!   allows (a lunch window aside).
+//! - `trace_backlog`: successful calls about a deal today whose trace
+//!   window has passed without a CRM trace, at least the rule's number.
+//! - `plan_pace`: from a local time of a working day until its end, the
+//!   activity plan's completion against the targets due so far (pro rata
+//!   to the working hours passed) below the rule's per cent.
 
 use std::collections::HashMap;
 
@@ -19,6 +24,8 @@ use serde::Serialize;
 
 use crate::config::TeamConfig;
 use crate::domain::{Call, Direction};
+use crate::metrics::hygiene::{CrmRecords, HygieneRules, untraced_calls};
+use crate::metrics::plan::{PlanResult, PlanStatus};
 
 /// What became of a missed call at "now".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -252,6 +259,95 @@ pub fn idle_now(
                 employee_id: (*p).to_owned(),
                 since,
                 idle_secs,
+            })
+        })
+        .collect()
+}
+
+/// A manager's calls left without a CRM trace today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backlog {
+    pub employee_id: String,
+    /// Successful calls about a deal whose trace window has passed.
+    pub about_deals: usize,
+    /// Of those, the ones without a trace: the alert's number.
+    pub untraced: usize,
+    /// Their ids, oldest first.
+    pub call_ids: Vec<String>,
+}
+
+/// `trace_backlog` for one person: of `calls` (theirs, today), those whose
+/// trace window has passed by `now`, judged as `calls_without_trace` judges
+/// them over `crm` (their records and anyone's on their deals). `None`
+/// below `min_calls`.
+pub fn trace_backlog(
+    employee_id: &str,
+    calls: &[Call],
+    crm: &CrmRecords<'_>,
+    rules: &HygieneRules<'_>,
+    min_calls: usize,
+    now: DateTime<Utc>,
+) -> Option<Backlog> {
+    let window = Duration::seconds(rules.trace_window_secs);
+    let settled: Vec<Call> = calls
+        .iter()
+        .filter(|c| c.ended_at + window <= now)
+        .cloned()
+        .collect();
+    let (about, untraced) = untraced_calls(&settled, crm, rules);
+    (untraced.len() >= min_calls).then(|| {
+        let mut untraced = untraced;
+        untraced.sort_by_key(|c| c.started_at);
+        Backlog {
+            employee_id: employee_id.to_owned(),
+            about_deals: about.len(),
+            untraced: untraced.len(),
+            call_ids: untraced.iter().map(|c| c.external_id.to_string()).collect(),
+        }
+    })
+}
+
+/// A manager behind the plan's pace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pace {
+    pub employee_id: String,
+    /// The plan's completion against the targets due by now, 0..=1.
+    pub completion: f64,
+    /// The line furthest behind: figure, actual, target due by now.
+    pub worst: Option<(String, f64, f64)>,
+}
+
+/// `plan_pace`: from `at` (local) until working hours end on a working
+/// day, the people whose plan for the day so far (`plans`, computed with
+/// "now": targets pro rata to the working hours passed) is done below
+/// `below_pct`. Nobody before `at`, after hours or on a day off; people
+/// without a plan are not judged.
+pub fn plan_pace(
+    plans: &[(&str, &PlanResult)],
+    team: &TeamConfig,
+    at: NaiveTime,
+    below_pct: u32,
+    now: DateTime<Utc>,
+) -> Vec<Pace> {
+    let local = now.with_timezone(&team.timezone).naive_local();
+    if !team.is_working_day(local.date()) || local.time() < at || local.time() >= team.work_end {
+        return Vec::new();
+    }
+    let below = f64::from(below_pct) / 100.0;
+    plans
+        .iter()
+        .filter(|(_, p)| p.status != PlanStatus::NoPlan)
+        .filter_map(|(who, p)| {
+            let completion = p.completion?;
+            (completion < below).then(|| Pace {
+                employee_id: (*who).to_owned(),
+                completion,
+                worst: p
+                    .lines
+                    .iter()
+                    .filter_map(|l| l.completion.map(|c| (c, l)))
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, l)| (l.figure.clone(), l.actual, l.target)),
             })
         })
         .collect()

@@ -1,21 +1,44 @@
 //! Intraday alerts of a team at "now": each rule of `[[alerts]]` run over
-//! the calls by `metrics::alerts`, as data (rule id, key, person, values),
-//! then worded from the catalog. The key (rule, person or number, day,
-//! occurrence) is what makes an alert be sent once.
+//! what it reads (`Inputs`) by `metrics::alerts`, as data (rule id, key,
+//! person, values), then worded from the catalog. The key (rule, person or
+//! number, day, occurrence) is what makes an alert be sent once.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::figures::hygiene_rules;
+use super::slices::Slices;
 use crate::calendar::local_day;
 use crate::config::{AlertConfig, AlertRule, Config, TeamConfig};
 use crate::domain::Call;
 use crate::metrics::alerts::{self, Callback};
+use crate::metrics::open_work::OpenWork;
+use crate::metrics::plan::PlanResult;
+use crate::storage::Dataset;
 use crate::words::{Arg, Words};
+
+/// What a team's rules read at "now" (loaded by `app::alerts`, each part
+/// only when a rule reads it).
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// The team's calls since the last working day began, and the calls
+    /// no employee took (a ring group nobody answered).
+    pub calls: Vec<Call>,
+    /// The owner of the deal of each missed number no extension rang.
+    pub deal_owners: HashMap<String, String>,
+    /// Today's records of the team's managers (`trace_backlog`).
+    pub today: Option<Dataset>,
+    /// Each manager's plan for today so far (`plan_pace`).
+    pub plans: Vec<(String, PlanResult)>,
+}
 
 /// One alert owed at "now".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
-    /// `missed_callback`, `no_calls_by`, `idle_now`.
+    /// `missed_callback`, `no_calls_by`, `idle_now`, `trace_backlog`,
+    /// `plan_pace`.
     pub rule: &'static str,
     /// Unique per occurrence: rule, person or number, local day (of a
     /// missed call, the day its call back fell due), occurrence.
@@ -45,20 +68,30 @@ pub enum AlertWhat {
         since: DateTime<Utc>,
         idle_secs: i64,
     },
+    TraceBacklog {
+        untraced: usize,
+        about_deals: usize,
+        window_secs: i64,
+        call_ids: Vec<String>,
+    },
+    PlanPace {
+        completion: f64,
+        /// The line furthest behind: figure, actual, target due by now.
+        worst: Option<(String, f64, f64)>,
+    },
 }
 
-/// The alerts of `team`'s rules at `now`, over `calls` (the team's calls
-/// since the day before, and calls no employee took).
+/// The alerts of `team`'s rules at `now`, over `inputs`.
 pub fn evaluate(
     config: &Config,
     team: &TeamConfig,
-    calls: &[Call],
+    inputs: &Inputs,
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
     let managers = managers(config, team);
     let mut out = Vec::new();
     for rule in config.alerts.iter().filter(|a| a.team == team.id) {
-        out.extend(of_rule(rule, team, calls, &managers, now));
+        out.extend(of_rule(config, rule, team, inputs, &managers, now));
     }
     out
 }
@@ -75,65 +108,148 @@ pub fn managers<'c>(config: &'c Config, team: &TeamConfig) -> Vec<&'c str> {
 
 /// The alerts one rule owes at `now`.
 pub fn of_rule(
+    config: &Config,
     rule: &AlertConfig,
     team: &TeamConfig,
-    calls: &[Call],
+    inputs: &Inputs,
     managers: &[&str],
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
     let day = local_day(team.timezone, now);
     let name = rule.rule.name();
+    let calls = &inputs.calls;
+    let about = |who: &str, occurrence: &str, what: AlertWhat| Alert {
+        rule: name,
+        key: format!("{name}:{who}:{day}:{occurrence}"),
+        employee_id: Some(who.to_owned()),
+        what,
+    };
     match &rule.rule {
-        AlertRule::MissedCallback { within } => alerts::missed_callbacks(calls, team, *within, now)
-            .into_iter()
-            .filter(|m| m.callback.alerts())
-            .map(|m| Alert {
-                rule: name,
-                key: format!(
-                    "{name}:{}:{}:{}",
-                    m.number,
-                    local_day(team.timezone, m.due_at),
-                    m.call_id
-                ),
-                employee_id: m.rang.clone(),
-                what: AlertWhat::MissedCallback {
-                    number: m.number,
-                    missed_at: m.missed_at,
-                    missed: m.missed,
-                    due_at: m.due_at,
-                    callback: m.callback,
-                },
-            })
-            .collect(),
+        AlertRule::MissedCallback { within } => missed(inputs, team, *within, name, now),
         AlertRule::NoCallsBy { at, min_calls } => {
             alerts::few_calls_by(calls, team, managers, *at, *min_calls, now)
                 .into_iter()
-                .map(|f| Alert {
-                    rule: name,
-                    key: format!("{name}:{}:{day}:{}", f.employee_id, at.format("%H%M")),
-                    employee_id: Some(f.employee_id),
-                    what: AlertWhat::NoCallsBy {
+                .map(|f| {
+                    let what = AlertWhat::NoCallsBy {
                         made: f.made,
                         wanted: f.wanted,
-                    },
+                    };
+                    about(&f.employee_id, &at.format("%H%M").to_string(), what)
                 })
                 .collect()
         }
         AlertRule::IdleNow { idle, lunch } => {
             alerts::idle_now(calls, team, managers, *idle, *lunch, now)
                 .into_iter()
-                .map(|i| Alert {
-                    rule: name,
-                    key: format!("{name}:{}:{day}:{}", i.employee_id, i.since.timestamp()),
-                    employee_id: Some(i.employee_id),
-                    what: AlertWhat::IdleNow {
+                .map(|i| {
+                    let what = AlertWhat::IdleNow {
                         since: i.since,
                         idle_secs: i.idle_secs,
-                    },
+                    };
+                    about(&i.employee_id, &i.since.timestamp().to_string(), what)
+                })
+                .collect()
+        }
+        AlertRule::TraceBacklog { min_calls } => {
+            let Some(data) = &inputs.today else {
+                return Vec::new();
+            };
+            let rules = hygiene_rules(config);
+            backlogs(data, managers, &rules, *min_calls, now)
+                .into_iter()
+                .map(|b| {
+                    let what = AlertWhat::TraceBacklog {
+                        untraced: b.untraced,
+                        about_deals: b.about_deals,
+                        window_secs: rules.trace_window_secs,
+                        call_ids: b.call_ids,
+                    };
+                    about(&b.employee_id, "1", what)
+                })
+                .collect()
+        }
+        AlertRule::PlanPace { at, below_pct } => {
+            let plans: Vec<(&str, &PlanResult)> = inputs
+                .plans
+                .iter()
+                .filter(|(who, _)| managers.contains(&who.as_str()))
+                .map(|(who, p)| (who.as_str(), p))
+                .collect();
+            alerts::plan_pace(&plans, team, *at, *below_pct, now)
+                .into_iter()
+                .map(|p| {
+                    let what = AlertWhat::PlanPace {
+                        completion: p.completion,
+                        worst: p.worst,
+                    };
+                    about(&p.employee_id, &at.format("%H%M").to_string(), what)
                 })
                 .collect()
         }
     }
+}
+
+/// `missed_callback`: each missed number's alert, about the manager whose
+/// extension rang, else the owner of the number's deal.
+fn missed(
+    inputs: &Inputs,
+    team: &TeamConfig,
+    within: chrono::Duration,
+    name: &'static str,
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
+    alerts::missed_callbacks(&inputs.calls, team, within, now)
+        .into_iter()
+        .filter(|m| m.callback.alerts())
+        .map(|m| Alert {
+            rule: name,
+            key: format!(
+                "{name}:{}:{}:{}",
+                m.number,
+                local_day(team.timezone, m.due_at),
+                m.call_id
+            ),
+            employee_id: m
+                .rang
+                .clone()
+                .or_else(|| inputs.deal_owners.get(&m.number).cloned()),
+            what: AlertWhat::MissedCallback {
+                number: m.number,
+                missed_at: m.missed_at,
+                missed: m.missed,
+                due_at: m.due_at,
+                callback: m.callback,
+            },
+        })
+        .collect()
+}
+
+/// `trace_backlog` over today's records: each manager's calls, and the
+/// records on their deals.
+fn backlogs(
+    data: &Dataset,
+    managers: &[&str],
+    rules: &crate::metrics::hygiene::HygieneRules<'_>,
+    min_calls: usize,
+    now: DateTime<Utc>,
+) -> Vec<alerts::Backlog> {
+    let slices = Slices::new(data);
+    let open = OpenWork::default();
+    let mut by_person: HashMap<&str, Vec<Call>> = HashMap::new();
+    for c in &data.calls {
+        if let Some(e) = c.employee_id.as_deref() {
+            by_person.entry(e).or_default().push(c.clone());
+        }
+    }
+    managers
+        .iter()
+        .filter_map(|who| {
+            let calls = by_person.get(who)?;
+            let records = slices.person(who, calls);
+            let crm = records.crm(&[], &open);
+            alerts::trace_backlog(who, calls, &crm, rules, min_calls, now)
+        })
+        .collect()
 }
 
 /// One alert in the words of `team`'s readers: about its person by name
@@ -178,19 +294,22 @@ pub fn text(
             callback,
             ..
         } => {
-            let mut args = vec![
+            let args = vec![
                 ("number", Arg::Text(number.to_owned())),
                 ("time", Arg::Text(hm(*missed_at))),
                 ("due", Arg::Text(hm(*due_at))),
                 ("n", Arg::from(*missed as i64)),
                 ("name", Arg::Text(name.to_owned())),
             ];
+            let alert = words.text("alert-missed-callback", &args);
             match callback {
+                // The alert as it went out, and its answer below it.
                 Callback::Late { after_secs } => {
-                    args.push(("after", Arg::Text(words.duration(*after_secs))));
-                    words.text("alert-missed-callback-late", &args)
+                    let after = Arg::Text(words.duration(*after_secs));
+                    let answer = words.text("alert-missed-callback-late", &[("after", after)]);
+                    format!("{alert}\n{answer}")
                 }
-                _ => words.text("alert-missed-callback", &args),
+                _ => alert,
             }
         }
         AlertWhat::NoCallsBy { made, wanted } => words.text(
@@ -209,6 +328,39 @@ pub fn text(
                 ("idle", Arg::Text(words.duration(*idle_secs))),
             ],
         ),
+        AlertWhat::TraceBacklog {
+            untraced,
+            about_deals,
+            window_secs,
+            ..
+        } => words.text(
+            "alert-trace-backlog",
+            &[
+                ("name", Arg::Text(name.to_owned())),
+                ("n", Arg::from(*untraced as i64)),
+                ("of", Arg::from(*about_deals as i64)),
+                ("window", Arg::Text(words.duration(*window_secs))),
+            ],
+        ),
+        AlertWhat::PlanPace { completion, worst } => {
+            let pct = (completion * 100.0).floor() as i64;
+            let mut args = vec![
+                ("name", Arg::Text(name.to_owned())),
+                ("pct", Arg::from(pct)),
+            ];
+            match worst {
+                Some((figure, actual, target)) => {
+                    args.push((
+                        "figure",
+                        Arg::Text(words.text(&format!("figure-{figure}"), &[])),
+                    ));
+                    args.push(("actual", Arg::from(actual.round() as i64)));
+                    args.push(("target", Arg::from(target.round() as i64)));
+                    words.text("alert-plan-pace-line", &args)
+                }
+                None => words.text("alert-plan-pace", &args),
+            }
+        }
     }
 }
 

@@ -5,15 +5,17 @@
 //! sends at most `max_per_day` about one person or number a day, then one
 //! note that it stopped; nothing is recorded in quiet hours (what is owed
 //! then goes out after them). A missed call called back late after its
-//! alert went out gets an answer ("called back after 22 min").
+//! alert went out gets an answer ("called back after 22 min") that edits
+//! the alert in each chat it went to.
 
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::firing::Payload;
-use crate::app::alerts::team_calls;
+use crate::app::alerts::inputs;
 use crate::bot::answer::mask_number;
 use crate::config::{AlertConfig, AlertRecipient, Config, TeamConfig};
 use crate::domain::Role;
+use crate::render::telegram::escape;
 use crate::report::alerts::{self, Alert};
 use crate::storage::{FiringRecord, FiringStatus, NewOutboxRow, Recipient, Store};
 use crate::words::{Arg, Catalog};
@@ -41,11 +43,18 @@ pub async fn tick(
         if rules.is_empty() {
             continue;
         }
-        let calls = team_calls(store, config, team, now).await?;
-        let managers = alerts::managers(config, team);
         let local = now.with_timezone(&team.timezone).time();
-        for rule in rules.into_iter().filter(|r| !in_quiet(r.quiet, local)) {
-            for alert in alerts::of_rule(rule, team, &calls, &managers, now) {
+        let rules: Vec<&AlertConfig> = rules
+            .into_iter()
+            .filter(|r| !in_quiet(r.quiet, local))
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let inputs = inputs(store, config, team, now).await?;
+        let managers = alerts::managers(config, team);
+        for rule in rules {
+            for alert in alerts::of_rule(config, rule, team, &inputs, &managers, now) {
                 if let Some(key) = record(store, config, catalog, team, rule, &alert, now).await? {
                     recorded.push(key);
                 }
@@ -96,19 +105,28 @@ async fn record(
     let rows = recipients(config, team, rule, alert)
         .into_iter()
         .map(|(chat, full)| {
-            let text = match &note {
+            let text = escape(&match &note {
                 Some(note) => note.clone(),
                 None if full => alerts::worded(config, words, team, alert, &str::to_owned),
                 None => alerts::worded(config, words, team, alert, &mask_number),
+            });
+            let payload = match alert.is_answer() {
+                // The answer edits the alert that went to the chat.
+                true => Payload::TelegramEdit {
+                    chat,
+                    schedule: schedule.clone(),
+                    slot: alert.key.clone(),
+                    text,
+                },
+                false => Payload::Telegram {
+                    chat,
+                    messages: vec![text],
+                    photos: Vec::new(),
+                    caption: None,
+                    buttons: Vec::new(),
+                },
             };
-            Payload::Telegram {
-                chat,
-                messages: vec![text],
-                photos: Vec::new(),
-                caption: None,
-                buttons: Vec::new(),
-            }
-            .row(Recipient::Telegram(chat))
+            payload.row(Recipient::Telegram(chat))
         })
         .collect::<anyhow::Result<Vec<NewOutboxRow>>>()?;
     let firing = FiringRecord {

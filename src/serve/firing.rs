@@ -38,6 +38,15 @@ pub enum Payload {
     },
     /// Written at the firing; the row records that it was.
     File { files: Vec<String> },
+    /// A new text for the message that the row (`schedule`, `slot`) to
+    /// the same chat became: an alert answered ("called back after
+    /// 22 min"). Sent as a new message when that one cannot be edited.
+    TelegramEdit {
+        chat: i64,
+        schedule: String,
+        slot: String,
+        text: String,
+    },
 }
 
 impl Payload {

@@ -16,8 +16,8 @@ use teloxide::types::ChatId;
 
 use super::firing::Payload;
 use crate::delivery::email::{Mailer, SendError};
-use crate::delivery::telegram::{disable_chat, refusal, send_part};
-use crate::storage::{OutboxRow, Recipient, Store};
+use crate::delivery::telegram::{cannot_edit, disable_chat, edit_text, refusal, send_part};
+use crate::storage::{OutboxRow, Recipient, SentMessage, Store};
 use crate::words::Arg;
 
 /// How rows are retried.
@@ -134,7 +134,7 @@ async fn handle(
     // The claim is renewed before the row is sent (rows wait their turn in
     // the batch) and before each further part of it.
     {
-        let outcome = if !lease.renew(row.id, row.parts_sent).await {
+        let outcome = if !lease.renew(row.id, (row.parts_sent, None)).await {
             Outcome::Lost
         } else {
             match serde_json::from_str::<Payload>(&row.payload) {
@@ -186,11 +186,11 @@ struct Lease<'a> {
 impl Lease<'_> {
     /// Records progress and extends the claim; `false` when it was lost or
     /// ran out: then nothing more of the row may be sent.
-    async fn renew(&self, id: i64, parts_sent: i64) -> bool {
+    async fn renew(&self, id: i64, progress: (i64, Option<i64>)) -> bool {
         let now = self.clock.now();
         match self
             .store
-            .outbox_progress(id, self.worker, parts_sent, now, now + self.length)
+            .outbox_progress(id, self.worker, progress, now, now + self.length)
             .await
         {
             Ok(held) => held,
@@ -243,56 +243,147 @@ async fn send(
             caption,
             buttons,
         } => {
-            let Some(bot) = &channels.telegram else {
-                return Outcome::Fail("no [telegram] section in the config".into());
-            };
             let out = match Payload::outgoing(&messages, &photos, &caption, &buttons) {
                 Ok(out) => out,
                 Err(e) => return Outcome::Fail(format!("{e:#}")),
             };
-            match store.chat_disabled(chat).await {
-                Ok(Some(reason)) => {
-                    return Outcome::Refused(format!("chat {chat} refuses the bot: {reason}"));
+            send_telegram(store, channels, lease, row, chat, &out).await
+        }
+        Payload::TelegramEdit {
+            chat,
+            schedule,
+            slot,
+            text,
+        } => edit_telegram(store, channels, lease, row, chat, (&schedule, &slot), text).await,
+    }
+}
+
+/// Whether `chat` may be sent to: `Some` outcome when it may not (it
+/// refused the bot before) or that cannot be told now.
+async fn chat_closed(store: &Store, chat: i64) -> Option<Outcome> {
+    match store.chat_disabled(chat).await {
+        Ok(Some(reason)) => Some(Outcome::Refused(format!(
+            "chat {chat} refuses the bot: {reason}"
+        ))),
+        Ok(None) => None,
+        Err(e) => Some(Outcome::Retry(e.to_string())),
+    }
+}
+
+/// What a failed request to `chat` comes to: a chat that refuses the bot
+/// is marked (and the admin told) and not tried again; anything else is.
+async fn failed_request(
+    channels: &Channels,
+    store: &Store,
+    clock: &Clock,
+    chat: i64,
+    e: &teloxide::RequestError,
+) -> Outcome {
+    let Some(reason) = refusal(e) else {
+        return Outcome::Retry(e.to_string());
+    };
+    if let Some(bot) = &channels.telegram
+        && let Err(e) = disable_chat(
+            bot,
+            store,
+            channels.admin_chat.as_ref(),
+            chat,
+            &reason,
+            clock.now(),
+        )
+        .await
+    {
+        tracing::error!(error = %e, "could not mark the chat");
+    }
+    Outcome::Refused(format!("chat {chat} refuses the bot: {reason}"))
+}
+
+/// Sends the parts of `out` not sent before, recording each.
+async fn send_telegram(
+    store: &Arc<Store>,
+    channels: &Channels,
+    lease: &Lease<'_>,
+    row: &OutboxRow,
+    chat: i64,
+    out: &crate::delivery::telegram::Outgoing,
+) -> Outcome {
+    let Some(bot) = &channels.telegram else {
+        return Outcome::Fail("no [telegram] section in the config".into());
+    };
+    if let Some(closed) = chat_closed(store, chat).await {
+        return closed;
+    }
+    let start = usize::try_from(row.parts_sent).unwrap_or(0);
+    for part in start..out.parts() {
+        let sent =
+            tokio::time::timeout(lease.send_timeout, send_part(bot, ChatId(chat), out, part)).await;
+        let Ok(sent) = sent else {
+            return Outcome::Retry(timed_out(lease.send_timeout));
+        };
+        let message = match sent {
+            Ok(message) => message,
+            Err(e) => return failed_request(channels, store, lease.clock, chat, &e).await,
+        };
+        // Recorded after each part: a crash repeats only the part in
+        // flight; a claim lost or run out stops here, before the next
+        // part, and the new holder goes on.
+        if !lease.renew(row.id, (part as i64 + 1, message)).await {
+            return Outcome::Lost;
+        }
+    }
+    Outcome::Sent
+}
+
+/// Edits the message the row `(schedule, slot)` to the same chat became
+/// (an alert, with its answer); when it is not sent yet, waits; when there
+/// is none, or Telegram no longer lets it be edited, sends `text` as a new
+/// message.
+async fn edit_telegram(
+    store: &Arc<Store>,
+    channels: &Channels,
+    lease: &Lease<'_>,
+    row: &OutboxRow,
+    chat: i64,
+    (schedule, slot): (&str, &str),
+    text: String,
+) -> Outcome {
+    let Some(bot) = &channels.telegram else {
+        return Outcome::Fail("no [telegram] section in the config".into());
+    };
+    if let Some(closed) = chat_closed(store, chat).await {
+        return closed;
+    }
+    let sent = match store
+        .outbox_message(schedule, slot, &Recipient::Telegram(chat))
+        .await
+    {
+        Ok(sent) => sent,
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    let out = crate::delivery::telegram::Outgoing {
+        messages: vec![text],
+        ..Default::default()
+    };
+    match sent {
+        SentMessage::Waiting => Outcome::Retry(format!(
+            "the message it edits ({schedule} {slot}) is not sent yet"
+        )),
+        SentMessage::Gone => send_telegram(store, channels, lease, row, chat, &out).await,
+        SentMessage::Sent(message) => {
+            let edited = tokio::time::timeout(
+                lease.send_timeout,
+                edit_text(bot, ChatId(chat), message, &out.messages[0]),
+            )
+            .await;
+            match edited {
+                Err(_) => Outcome::Retry(timed_out(lease.send_timeout)),
+                Ok(Ok(())) => Outcome::Sent,
+                Ok(Err(e)) if cannot_edit(&e) => {
+                    tracing::info!(error = %e, "the message cannot be edited: sending the edit as a new one");
+                    send_telegram(store, channels, lease, row, chat, &out).await
                 }
-                Ok(None) => {}
-                Err(e) => return Outcome::Retry(e.to_string()),
+                Ok(Err(e)) => failed_request(channels, store, lease.clock, chat, &e).await,
             }
-            let start = usize::try_from(row.parts_sent).unwrap_or(0);
-            for part in start..out.parts() {
-                let sent = tokio::time::timeout(
-                    lease.send_timeout,
-                    send_part(bot, ChatId(chat), &out, part),
-                )
-                .await;
-                let Ok(sent) = sent else {
-                    return Outcome::Retry(timed_out(lease.send_timeout));
-                };
-                if let Err(e) = sent {
-                    if let Some(reason) = refusal(&e) {
-                        if let Err(e) = disable_chat(
-                            bot,
-                            store.as_ref(),
-                            channels.admin_chat.as_ref(),
-                            chat,
-                            &reason,
-                            lease.clock.now(),
-                        )
-                        .await
-                        {
-                            tracing::error!(error = %e, "could not mark the chat");
-                        }
-                        return Outcome::Refused(format!("chat {chat} refuses the bot: {reason}"));
-                    }
-                    return Outcome::Retry(e.to_string());
-                }
-                // Recorded after each part: a crash repeats only the part in
-                // flight; a claim lost or run out stops here, before the next
-                // part, and the new holder goes on.
-                if !lease.renew(row.id, part as i64 + 1).await {
-                    return Outcome::Lost;
-                }
-            }
-            Outcome::Sent
         }
     }
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use super::db::{Dialect, Value};
 use super::upsert_sql::push_value_rows;
 use super::{
-    FiringCount, FiringRecord, NewOutboxRow, OutboxCount, OutboxRow, Result, StorageError, Store,
-    query_err,
+    FiringCount, FiringRecord, NewOutboxRow, OutboxCount, OutboxRow, Recipient, Result,
+    StorageError, Store, query_err,
 };
 
 #[derive(sqlx::FromRow)]
@@ -19,6 +19,23 @@ struct MarkRow {
 #[derive(sqlx::FromRow)]
 struct CountRow {
     n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    status: String,
+    message_id: Option<i64>,
+}
+
+/// The Telegram message an outbox row became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentMessage {
+    /// Not sent yet: an edit of it waits.
+    Waiting,
+    /// Sent as this message.
+    Sent(i64),
+    /// Failed, sent without a text, or not there: nothing to edit.
+    Gone,
 }
 
 impl Store {
@@ -65,10 +82,12 @@ impl Store {
     }
 
     /// How many firings of `schedule` have a slot that begins with `prefix`
-    /// (an alert rule's alerts about one person or number on one day).
+    /// (an alert rule's alerts about one person or number on one day), the
+    /// answers to them (`…:answered`) aside.
     pub async fn firings_starting(&self, schedule: &str, prefix: &str) -> Result<i64> {
         let sql = self.pool.dialect().numbered(
-            "SELECT COUNT(*) AS n FROM firings WHERE schedule = {} AND substr(slot, 1, CAST({} AS INTEGER)) = {}",
+            "SELECT COUNT(*) AS n FROM firings WHERE schedule = {} \
+             AND substr(slot, 1, CAST({} AS INTEGER)) = {} AND slot NOT LIKE '%:answered'",
         );
         let rows: Vec<CountRow> = self
             .pool
@@ -242,20 +261,23 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records that the first `parts_sent` parts of a claimed row went out,
-    /// and extends the claim to `lease_until`; `false` when `worker` no
-    /// longer holds the row or its lease ran out by `now`: then it must not
-    /// send any more of it.
+    /// Records that the first `parts_sent` parts of a claimed row went out
+    /// (the last of them, when a text, became Telegram message
+    /// `message_id`), and extends the claim to `lease_until`; `false` when
+    /// `worker` no longer holds the row or its lease ran out by `now`: then
+    /// it must not send any more of it.
     pub async fn outbox_progress(
         &self,
         id: i64,
         worker: &str,
-        parts_sent: i64,
+        progress: (i64, Option<i64>),
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
+        let (parts_sent, message_id) = progress;
         let sql = self.pool.dialect().numbered(
-            "UPDATE outbox SET parts_sent = {}, claimed_until = {} \
+            "UPDATE outbox SET parts_sent = {}, message_id = COALESCE({}, message_id), \
+             claimed_until = {} \
              WHERE id = {} AND claimed_by = {} AND status = 'sending' AND claimed_until >= {}",
         );
         let changed = self
@@ -264,6 +286,7 @@ impl Store {
                 &sql,
                 &[
                     Value::Int(parts_sent),
+                    Value::NullInt(message_id),
                     Value::Int(lease_until.timestamp()),
                     Value::Int(id),
                     Value::Text(worker),
@@ -273,6 +296,37 @@ impl Store {
             .await
             .map_err(query_err("renewing an outbox claim"))?;
         Ok(changed > 0)
+    }
+
+    /// What became of the row (schedule, slot, recipient): the message an
+    /// edit of it names.
+    pub async fn outbox_message(
+        &self,
+        schedule: &str,
+        slot: &str,
+        recipient: &Recipient,
+    ) -> Result<SentMessage> {
+        let sql = self.pool.dialect().numbered(
+            "SELECT status, message_id FROM outbox \
+             WHERE schedule = {} AND slot = {} AND recipient = {}",
+        );
+        let key = recipient.to_string();
+        let rows: Vec<MessageRow> = self
+            .pool
+            .fetch_all(
+                &sql,
+                &[Value::Text(schedule), Value::Text(slot), Value::Text(&key)],
+            )
+            .await
+            .map_err(query_err("looking up a sent message"))?;
+        Ok(match rows.first() {
+            None => SentMessage::Gone,
+            Some(r) => match (r.status.as_str(), r.message_id) {
+                ("pending" | "sending", _) => SentMessage::Waiting,
+                ("sent", Some(id)) => SentMessage::Sent(id),
+                _ => SentMessage::Gone,
+            },
+        })
     }
 
     /// Updates a claimed row, if `worker` still holds it; `false` otherwise.

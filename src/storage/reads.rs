@@ -1,10 +1,14 @@
-//! Reads outside a scope load: the calls of a period, and the stored due
-//! times of tasks (to notice postponements).
+//! Reads outside a scope load: the calls of a period, the stored due
+//! times of tasks (to notice postponements), the owners of the deals of
+//! numbers (who should call a missed number back).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use super::call_row::CallRow;
 use super::db::Value;
+use super::in_list::InList;
 use super::{Result, Store, query_err};
 use crate::domain::Call;
 
@@ -14,7 +18,48 @@ struct TaskDue {
     due_at: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct PhoneOwner {
+    phone: String,
+    employee_id: String,
+    is_open: i64,
+    created_at: i64,
+}
+
 impl Store {
+    /// The owner of each number's deal, of those of `phones` a deal has:
+    /// the newest open deal's, else the newest deal's.
+    pub async fn deal_owners(&self, phones: &[&str]) -> Result<HashMap<String, String>> {
+        if phones.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<PhoneOwner> = InList {
+            pool: &self.pool,
+            dialect: self.dialect(),
+        }
+        .fetch(
+            "SELECT phone, employee_id, CAST(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS is_open, \
+             created_at FROM deals WHERE employee_id IS NOT NULL AND ",
+            "phone",
+            phones,
+            &[],
+            "",
+            "finding the owners of the numbers' deals",
+        )
+        .await?;
+        let mut best: HashMap<String, (i64, i64, String)> = HashMap::new();
+        for r in rows {
+            let rank = (r.is_open, r.created_at);
+            match best.get(&r.phone) {
+                Some((open, at, _)) if (*open, *at) >= rank => {}
+                _ => {
+                    best.insert(r.phone, (r.is_open, r.created_at, r.employee_id));
+                }
+            }
+        }
+        Ok(best.into_iter().map(|(p, (_, _, e))| (p, e)).collect())
+    }
+
     /// Stored due times of the given tasks of a source, to notice postponements.
     pub async fn task_dues(
         &self,

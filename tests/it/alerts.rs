@@ -15,7 +15,12 @@ use salespulse::words::Catalog;
 use crate::helpers::{backends, fixture};
 
 /// The test department with a `[telegram]` section and its alert rules.
-fn config() -> Config {
+pub(crate) fn config() -> Config {
+    config_with("")
+}
+
+/// [`config`] with more of the file after it.
+pub(crate) fn config_with(extra: &str) -> Config {
     let text = std::fs::read_to_string(fixture("salespulse.toml"))
         .unwrap()
         .replace(
@@ -42,7 +47,7 @@ rule = "no_calls_by"
 team = "moscow"
 at = "11:00"
 min_calls = 1
-"#;
+"# + extra;
     Config::parse(&text, &fixture("salespulse.toml"), &|k| {
         (k == "TG_TOKEN").then(|| "123:abc".to_owned())
     })
@@ -50,7 +55,7 @@ min_calls = 1
 }
 
 /// Moscow local time of Friday 2026-12-04.
-fn at(hm: &str) -> DateTime<Utc> {
+pub(crate) fn at(hm: &str) -> DateTime<Utc> {
     salespulse::calendar::local_to_utc(
         chrono_tz::Europe::Moscow,
         NaiveDateTime::parse_from_str(&format!("2026-12-04 {hm}"), "%Y-%m-%d %H:%M").unwrap(),
@@ -62,7 +67,12 @@ const MISSED: &str = r#""","79031112233","600","from-trunk","""Client"" <7903111
 /// Sidorov calls the client back at 10:22.
 const CALLBACK: &str = r#""","102","79031112233","from-internal","""Сидоров"" <102>","SIP/102-00000020","SIP/trunk-00000021","Dial","SIP/trunk/79031112233,60","2026-12-04 10:22:00","2026-12-04 10:22:10","2026-12-04 10:24:00",120,110,"ANSWERED","DOCUMENTATION","1796368920.20","","","1796368920.20",1"#;
 
-async fn read(store: &std::sync::Arc<Store>, config: &Config, path: &Path, now: DateTime<Utc>) {
+pub(crate) async fn read(
+    store: &std::sync::Arc<Store>,
+    config: &Config,
+    path: &Path,
+    now: DateTime<Utc>,
+) {
     let source = config.source("pbx").unwrap();
     let options = IngestOptions {
         progress: false,
@@ -145,8 +155,21 @@ async fn a_missed_call_is_alerted_at_its_minute_and_answered_when_called_back() 
     }
 }
 
-/// The outbox rows waiting now: (slot, chat, text).
-async fn outbox(store: &Store, now: DateTime<Utc>) -> Vec<(String, i64, String)> {
+/// The outbox rows waiting now: (slot, chat, text), marked sent.
+pub(crate) async fn outbox(store: &Store, now: DateTime<Utc>) -> Vec<(String, i64, String)> {
+    outbox_payloads(store, now)
+        .await
+        .into_iter()
+        .map(|(slot, chat, text, _)| (slot, chat, text))
+        .collect()
+}
+
+/// The outbox rows waiting now, with their payloads: (slot, chat, text,
+/// payload), marked sent.
+async fn outbox_payloads(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Vec<(String, i64, String, serde_json::Value)> {
     let rows = store
         .claim_outbox("test", now, now + chrono::Duration::minutes(5), 100, 10)
         .await
@@ -155,11 +178,15 @@ async fn outbox(store: &Store, now: DateTime<Utc>) -> Vec<(String, i64, String)>
     for r in rows {
         let payload: serde_json::Value = serde_json::from_str(&r.payload).unwrap();
         let chat = payload["chat"].as_i64().unwrap();
-        let text = payload["messages"][0].as_str().unwrap().to_owned();
+        let text = payload["messages"][0]
+            .as_str()
+            .or(payload["text"].as_str())
+            .unwrap()
+            .to_owned();
         store.outbox_sent(r.id, "test", now).await.unwrap();
-        out.push((r.slot, chat, text));
+        out.push((r.slot, chat, text, payload));
     }
-    out.sort_by_key(|(slot, chat, _)| (slot.clone(), *chat));
+    out.sort_by_key(|(slot, chat, _, _)| (slot.clone(), *chat));
     out
 }
 
@@ -209,14 +236,17 @@ async fn serve_records_each_alert_once_for_its_recipients_and_answers_it() {
             [format!("{key}:answered")]
         );
         assert!(tick(at("10:24")).await.unwrap().is_empty());
-        let answers = outbox(&db.store, at("10:24")).await;
+        // Each chat's answer edits the alert that went to it, and still
+        // says what the alert said.
+        let answers = outbox_payloads(&db.store, at("10:24")).await;
         assert_eq!(answers.len(), 3);
-        assert!(
-            answers
-                .iter()
-                .all(|(_, _, t)| t.contains("перезвонили через 22")),
-            "{answers:?}"
-        );
+        for ((_, chat, text, payload), (_, alert_chat, alert)) in answers.iter().zip(&sent) {
+            assert_eq!(chat, alert_chat);
+            assert_eq!(payload["kind"], "telegram_edit", "{payload}");
+            assert_eq!(payload["slot"], key.as_str(), "{payload}");
+            assert!(text.contains("перезвонили через 22"), "{text}");
+            assert!(text.starts_with(alert.as_str()), "{text}\n{alert}");
+        }
         db.finish().await;
     }
 }

@@ -27,6 +27,9 @@ pub struct Script {
     /// How long each send* call waits before it is answered (it is recorded
     /// on arrival): a slow Telegram, to stop a sender mid-delivery.
     pub delay_ms: u64,
+    /// The messages sent so far, by (chat, message id): what
+    /// editMessageText may edit. Ids count from 101.
+    pub sent: HashMap<(i64, i64), String>,
 }
 
 pub struct FakeTelegram {
@@ -53,9 +56,9 @@ impl FakeTelegram {
     }
 }
 
-fn message(chat: i64, text: &str) -> Value {
+fn message(chat: i64, id: i64, text: &str) -> Value {
     json!({
-        "message_id": 101, "date": 1_700_000_000,
+        "message_id": id, "date": 1_700_000_000,
         "chat": {"id": chat, "type": "private", "first_name": "U"},
         "from": {"id": 1, "is_bot": true, "first_name": "Pulse", "username": "pulse_bot"},
         "text": text
@@ -122,7 +125,22 @@ fn answer(method: &str, body: &str, script: &Mutex<Script>) -> Value {
                 .ok()
                 .and_then(|v| v["text"].as_str().map(str::to_owned))
                 .unwrap_or_default();
-            json!({"ok": true, "result": message(chat, &text)})
+            let id = 101 + s.sent.len() as i64;
+            s.sent.insert((chat, id), text.clone());
+            json!({"ok": true, "result": message(chat, id, &text)})
+        }
+        "editmessagetext" => {
+            let v = serde_json::from_str::<Value>(body).unwrap_or_default();
+            let id = v["message_id"].as_i64().unwrap_or_default();
+            let text = v["text"].as_str().unwrap_or_default().to_owned();
+            match s.sent.get_mut(&(chat, id)) {
+                Some(had) => {
+                    *had = text.clone();
+                    json!({"ok": true, "result": message(chat, id, &text)})
+                }
+                None => json!({"ok": false, "error_code": 400,
+                    "description": "Bad Request: message to edit not found"}),
+            }
         }
         "sendphoto" => json!({"ok": true, "result": photo_message(chat)}),
         "sendmediagroup" => {

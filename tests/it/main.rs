@@ -1,6 +1,7 @@
 //! Integration tests: the real SQLite and, when `SALESPULSE_TEST_POSTGRES`
 //! names a server, the real Postgres; the real binary for the CLI.
 
+mod alert_rules;
 mod alerts;
 mod architecture;
 mod bot;

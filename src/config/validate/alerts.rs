@@ -10,7 +10,8 @@ use super::super::*;
 use super::Issues;
 
 /// The rules, as the file names them.
-const RULES: &str = "\"missed_callback\", \"no_calls_by\" or \"idle_now\"";
+const RULES: &str =
+    "\"missed_callback\", \"no_calls_by\", \"idle_now\", \"trace_backlog\" or \"plan_pace\"";
 
 pub(super) fn alerts(
     issues: &mut Issues,
@@ -58,6 +59,7 @@ fn alert(issues: &mut Issues, i: usize, a: RawAlert, teams: &[TeamConfig]) -> Op
             unused("min_calls", a.min_calls.is_some(), r);
             unused("idle_mins", a.idle_mins.is_some(), r);
             unused("lunch", a.lunch.is_some(), r);
+            unused("below_pct", a.below_pct.is_some(), r);
             let within = issues.positive(&key("within_mins"), a.within_mins, DEFAULT_WITHIN_MINS);
             Some(AlertRule::MissedCallback {
                 within: Duration::minutes(within),
@@ -67,16 +69,8 @@ fn alert(issues: &mut Issues, i: usize, a: RawAlert, teams: &[TeamConfig]) -> Op
             unused("within_mins", a.within_mins.is_some(), r);
             unused("idle_mins", a.idle_mins.is_some(), r);
             unused("lunch", a.lunch.is_some(), r);
-            let at = match a.at.as_deref() {
-                None => {
-                    issues.add(
-                        key("at"),
-                        "is missing (expected a local time such as \"11:00\")",
-                    );
-                    None
-                }
-                Some(t) => time(issues, &key("at"), t),
-            };
+            unused("below_pct", a.below_pct.is_some(), r);
+            let at = required_time(issues, &key("at"), a.at.as_deref());
             let min_calls = issues.positive(&key("min_calls"), a.min_calls, 1);
             at.map(|at| AlertRule::NoCallsBy {
                 at,
@@ -87,6 +81,7 @@ fn alert(issues: &mut Issues, i: usize, a: RawAlert, teams: &[TeamConfig]) -> Op
             unused("within_mins", a.within_mins.is_some(), r);
             unused("at", a.at.is_some(), r);
             unused("min_calls", a.min_calls.is_some(), r);
+            unused("below_pct", a.below_pct.is_some(), r);
             let idle = issues.positive(&key("idle_mins"), a.idle_mins, DEFAULT_IDLE_MINS);
             let lunch = a
                 .lunch
@@ -95,6 +90,35 @@ fn alert(issues: &mut Issues, i: usize, a: RawAlert, teams: &[TeamConfig]) -> Op
             Some(AlertRule::IdleNow {
                 idle: Duration::minutes(idle),
                 lunch,
+            })
+        }
+        Some(r @ "trace_backlog") => {
+            unused("within_mins", a.within_mins.is_some(), r);
+            unused("at", a.at.is_some(), r);
+            unused("idle_mins", a.idle_mins.is_some(), r);
+            unused("lunch", a.lunch.is_some(), r);
+            unused("below_pct", a.below_pct.is_some(), r);
+            let min_calls = issues.positive(&key("min_calls"), a.min_calls, DEFAULT_BACKLOG_CALLS);
+            Some(AlertRule::TraceBacklog {
+                min_calls: usize::try_from(min_calls).unwrap_or(1),
+            })
+        }
+        Some(r @ "plan_pace") => {
+            unused("within_mins", a.within_mins.is_some(), r);
+            unused("min_calls", a.min_calls.is_some(), r);
+            unused("idle_mins", a.idle_mins.is_some(), r);
+            unused("lunch", a.lunch.is_some(), r);
+            let at = required_time(issues, &key("at"), a.at.as_deref());
+            let below = issues.positive(&key("below_pct"), a.below_pct, DEFAULT_BELOW_PCT);
+            if below > 100 {
+                issues.add(
+                    key("below_pct"),
+                    format!("{below} is over 100 (a per cent)"),
+                );
+            }
+            at.map(|at| AlertRule::PlanPace {
+                at,
+                below_pct: u32::try_from(below.min(100)).unwrap_or(100),
             })
         }
         Some(other) => {
@@ -153,6 +177,17 @@ fn recipients(
             },
         })
         .collect()
+}
+
+/// `"HH:MM"` that the rule cannot go without.
+fn required_time(issues: &mut Issues, key: &str, raw: Option<&str>) -> Option<NaiveTime> {
+    match raw {
+        None => {
+            issues.add(key, "is missing (expected a local time such as \"11:00\")");
+            None
+        }
+        Some(t) => time(issues, key, t),
+    }
 }
 
 /// `"HH:MM"`.

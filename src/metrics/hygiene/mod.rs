@@ -334,19 +334,42 @@ fn is_traced(traces: &Moments<'_>, call: &Call, deals: &[&Deal], window: Duratio
 /// The successful calls about a deal, and of those the ones without a
 /// CRM trace.
 fn traced<'a>(s: &Scope<'a>, deals_by_id: &HashMap<&str, &Deal>) -> (Vec<&'a Call>, Vec<&'a Call>) {
-    let rules = s.rules;
+    calls_and_traces(s.calls, &s.crm, s.rules, deals_by_id)
+}
+
+/// Of `calls`, the successful ones about a deal of `crm`, and of those
+/// the ones without a CRM trace within the trace window after them: what
+/// `calls_without_trace` counts, for the intraday `trace_backlog` alert.
+pub fn untraced_calls<'a>(
+    calls: &'a [Call],
+    crm: &CrmRecords<'_>,
+    rules: &HygieneRules<'_>,
+) -> (Vec<&'a Call>, Vec<&'a Call>) {
+    let deals_by_id: HashMap<&str, &Deal> = crm
+        .deals
+        .iter()
+        .map(|d| (d.external_id.as_str(), d))
+        .collect();
+    calls_and_traces(calls, crm, rules, &deals_by_id)
+}
+
+fn calls_and_traces<'a>(
+    calls: &'a [Call],
+    crm: &CrmRecords<'_>,
+    rules: &HygieneRules<'_>,
+    deals_by_id: &HashMap<&str, &Deal>,
+) -> (Vec<&'a Call>, Vec<&'a Call>) {
     let mut by_phone: HashMap<&str, Vec<&Deal>> = HashMap::new();
-    for d in s.crm.deals {
+    for d in crm.deals {
         if let Some(p) = &d.phone {
             by_phone.entry(p.as_str()).or_default().push(d);
         }
     }
     let window = Duration::seconds(rules.trace_window_secs);
-    let traces = traces(&s.crm);
+    let traces = traces(crm);
     let mut about_deals = Vec::new();
     let mut untraced = Vec::new();
-    for call in s
-        .calls
+    for call in calls
         .iter()
         .filter(|c| is_successful(c, rules.success_secs))
     {

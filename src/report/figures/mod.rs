@@ -161,7 +161,7 @@ impl FiguresReport {
 }
 
 /// The hygiene thresholds of the config.
-fn hygiene_rules(config: &Config) -> HygieneRules<'_> {
+pub(crate) fn hygiene_rules(config: &Config) -> HygieneRules<'_> {
     let th = &config.thresholds;
     HygieneRules {
         success_secs: th.success_talk_secs,
@@ -185,7 +185,7 @@ fn pulse_rules(config: &Config, team: &TeamConfig) -> PulseRules {
 }
 
 /// The load of `employees`' records over `[from, to)`.
-fn scope_query(
+pub(crate) fn scope_query(
     config: &Config,
     employees: Vec<String>,
     from: DateTime<Utc>,

@@ -1,7 +1,8 @@
 //! The real `salespulse serve` on a fast clock, following a `Master.csv`
 //! pulled every minute: a missed inbound call appended to it brings one
 //! `missed_callback` alert to the head's chat on our Bot API peer about 15
-//! clock minutes later, and the call back appended after it one answer.
+//! clock minutes later, and the call back appended after it an edit of
+//! that message with its answer.
 
 use std::time::Duration;
 
@@ -118,18 +119,33 @@ async fn a_missed_call_appended_to_a_followed_file_is_alerted_once_and_answered(
     );
 
     append(&cdr, CALLBACK);
+    let edits = |fake: &fake_telegram::FakeTelegram| -> Vec<Value> {
+        fake.calls("editmessagetext")
+            .iter()
+            .filter(|c| c.chat() == HEAD)
+            .filter_map(|c| serde_json::from_str::<Value>(&c.body).ok())
+            .collect()
+    };
     wait_until(
-        "the answer once the call back is read",
+        "the alert edited once the call back is read",
         Duration::from_secs(120),
         &mut [&mut serve],
-        || texts_to(&fake, HEAD).len() >= 2,
+        || !edits(&fake).is_empty(),
     )
     .await;
-    // A few more ticks: nothing more is sent.
+    // A few more ticks: nothing more is sent or edited.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let all = texts_to(&fake, HEAD);
-    assert_eq!(all.len(), 2, "{all:?}");
-    assert!(all[1].contains("перезвонили через 22"), "{}", all[1]);
+    assert_eq!(texts_to(&fake, HEAD), alert, "no second message");
+    let edits = edits(&fake);
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    // The message the alert became, now with its answer under it.
+    let first_id = 101;
+    assert_eq!(edits[0]["message_id"], first_id, "{}", edits[0]);
+    let text = edits[0]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with(alert[0].as_str()) && text.contains("перезвонили через 22"),
+        "{text}"
+    );
     serve.terminate();
     let status = serve.exited(Duration::from_secs(60)).await;
     assert!(status.success(), "{status}\n{}", serve.log());
