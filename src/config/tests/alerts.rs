@@ -31,6 +31,16 @@ team = "moscow"
 idle_mins = 30
 lunch = "13:00-14:00"
 max_per_day = 3
+
+[[alerts]]
+rule = "trace_backlog"
+team = "moscow"
+
+[[alerts]]
+rule = "plan_pace"
+team = "moscow"
+at = "13:00"
+below_pct = 60
 "#,
     );
     let config = Config::parse(&text, Path::new("test.toml"), &|k| {
@@ -69,6 +79,17 @@ max_per_day = 3
         }
     );
     assert_eq!(config.alerts[2].max_per_day, 3);
+    assert_eq!(
+        config.alerts[3].rule,
+        AlertRule::TraceBacklog { min_calls: 3 }
+    );
+    assert_eq!(
+        config.alerts[4].rule,
+        AlertRule::PlanPace {
+            at: hm(13, 0),
+            below_pct: 60
+        }
+    );
 }
 
 #[test]
@@ -95,6 +116,18 @@ team = "moscow"
 rule = "idle_now"
 team = "moscow"
 lunch = "14:00"
+
+[[alerts]]
+rule = "plan_pace"
+team = "moscow"
+below_pct = 120
+min_calls = 3
+
+[[alerts]]
+rule = "trace_backlog"
+team = "moscow"
+at = "12:00"
+min_calls = -1
 "#
     );
     let found = issues(&text);
@@ -115,4 +148,9 @@ lunch = "14:00"
     has("alerts[1]", "add a [telegram] section");
     has("alerts[2].at", "is missing");
     has("alerts[3].lunch", "is not a range of local times");
+    has("alerts[4].at", "is missing");
+    has("alerts[4].below_pct", "is over 100");
+    has("alerts[4].min_calls", "is not read by rule \"plan_pace\"");
+    has("alerts[5].at", "is not read by rule \"trace_backlog\"");
+    has("alerts[5].min_calls", "is not a positive whole number");
 }

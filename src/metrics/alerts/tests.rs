@@ -296,3 +296,50 @@ fn idle_now_counts_from_the_last_call_and_leaves_lunch_alone() {
     assert!(idle("2026-12-04 08:59").is_empty());
     assert!(idle("2026-12-04 18:30").is_empty());
 }
+
+#[test]
+fn plan_pace_judges_working_hours_from_its_time_and_only_people_with_a_plan() {
+    use crate::metrics::Rule;
+    use crate::metrics::plan::{PlanLine, PlanResult, PlanStatus};
+    let plan = |actual: f64, target: f64| {
+        let completion = actual / target;
+        PlanResult {
+            working_days: 1,
+            lines: vec![PlanLine {
+                figure: "calls_out".into(),
+                target,
+                actual,
+                completion: Some(completion),
+                met: completion >= 1.0,
+                rule: Rule::new("plan_line"),
+            }],
+            completion: Some(completion.min(1.0)),
+            status: if completion >= 1.0 {
+                PlanStatus::Met
+            } else {
+                PlanStatus::Missed
+            },
+            sales: None,
+        }
+    };
+    let (slow, fine) = (plan(3.0, 10.0), plan(8.0, 10.0));
+    let none = PlanResult {
+        working_days: 1,
+        lines: Vec::new(),
+        completion: None,
+        status: PlanStatus::NoPlan,
+        sales: None,
+    };
+    let plans = [("m1", &slow), ("m2", &fine), ("m3", &none)];
+    let noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+    let pace = |now: &str| plan_pace(&plans, &team(), noon, 70, at(now));
+    assert!(pace("2026-12-04 11:59").is_empty());
+    let found = pace("2026-12-04 12:00");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].employee_id, "m1");
+    assert!((found[0].completion - 0.3).abs() < 1e-9);
+    assert_eq!(found[0].worst, Some(("calls_out".into(), 3.0, 10.0)));
+    // After hours, and on a holiday: nobody.
+    assert!(pace("2026-12-04 18:00").is_empty());
+    assert!(pace("2026-12-03 12:30").is_empty());
+}
