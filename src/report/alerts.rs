@@ -386,6 +386,41 @@ impl Alert {
     }
 }
 
+/// How many alerts of one rule went out on a day, as the next morning's
+/// digest tells them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleCount {
+    /// The rule, in the reader's words.
+    pub rule: String,
+    pub n: usize,
+}
+
+/// The alerts sent on a day by rule, from the slots of its firings
+/// (`rule:subject:day:occurrence`), answers and limit notes aside, in the
+/// order of `rules`; `missed_callback` has a line of its own.
+pub fn day_alerts(slots: &[String], rules: &[&'static str], words: Words<'_>) -> Vec<RuleCount> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for slot in slots {
+        if slot.ends_with(":answered") || slot.ends_with(":limit") {
+            continue;
+        }
+        if let Some((rule, _)) = slot.split_once(':') {
+            *counts.entry(rule).or_default() += 1;
+        }
+    }
+    rules
+        .iter()
+        .filter(|r| **r != "missed_callback")
+        .filter_map(|r| {
+            let n = counts.get(r).copied().filter(|n| *n > 0)?;
+            Some(RuleCount {
+                rule: words.text(&format!("alert-rule-{r}"), &[]),
+                n,
+            })
+        })
+        .collect()
+}
+
 /// The missed calls whose call back fell due on a day, as the next
 /// morning's digest tells them: how many, how many were called back late
 /// and never, and the mean time to call back of those called back.

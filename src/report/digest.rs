@@ -73,6 +73,8 @@ pub struct Digest {
     /// The day's missed calls and their call backs, when the team has a
     /// `missed_callback` alert rule.
     pub missed_calls: Option<super::alerts::DayMissed>,
+    /// The day's other alerts by rule, when the team has `[[alerts]]`.
+    pub alerts_sent: Vec<super::alerts::RuleCount>,
     pub stuck_deals: usize,
     pub stuck_top_stage: Option<String>,
     pub stuck_top_stage_count: usize,
@@ -355,6 +357,7 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], words: Words) -> D
         idle: idle_alerts(report, tz, words).into_iter().take(3).collect(),
         untraced: trace_alerts(report).into_iter().take(3).collect(),
         missed_calls: None,
+        alerts_sent: Vec::new(),
         stuck_deals: report.team_funnel.stuck.len(),
         stuck_top_stage_count: per_stage.first().map(|s| s.1).unwrap_or(0),
         stuck_top_stage: per_stage.into_iter().next().map(|s| s.0),

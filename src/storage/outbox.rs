@@ -104,6 +104,26 @@ impl Store {
         Ok(rows.first().map_or(0, |r| r.n))
     }
 
+    /// The slots of `schedule`'s firings whose key names local `day`
+    /// (`rule:subject:day:occurrence`): the alerts of a day.
+    pub async fn firing_slots_of_day(&self, schedule: &str, day: &str) -> Result<Vec<String>> {
+        #[derive(sqlx::FromRow)]
+        struct SlotRow {
+            slot: String,
+        }
+        let sql = self
+            .pool
+            .dialect()
+            .numbered("SELECT slot FROM firings WHERE schedule = {} AND slot LIKE {} ORDER BY slot");
+        let pattern = format!("%:{day}:%");
+        let rows: Vec<SlotRow> = self
+            .pool
+            .fetch_all(&sql, &[Value::Text(schedule), Value::Text(&pattern)])
+            .await
+            .map_err(query_err("reading the alerts of a day"))?;
+        Ok(rows.into_iter().map(|r| r.slot).collect())
+    }
+
     /// Whether a firing was recorded (by any instance).
     pub async fn firing_recorded(&self, schedule: &str, slot: &str) -> Result<bool> {
         let sql = self

@@ -236,6 +236,34 @@ async fn deal_owners_call_back_traceless_calls_and_a_slow_pace_are_alerted() {
             "{sent:?}"
         );
         assert!(tick(&db, &config, at("12:01")).await.is_empty());
+
+        // The next morning's digest counts the day's alerts by rule, and
+        // the missed call not called back.
+        let out = tempfile::tempdir().unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let files = salespulse::app::digest::write_digest(
+            db.store.as_ref(),
+            &config,
+            "moscow",
+            day,
+            at("12:01") + chrono::Duration::days(3),
+            out.path(),
+        )
+        .await
+        .unwrap();
+        let text = &files.text_body;
+        assert!(
+            text.contains(
+                "🔔 Оповещения за день: мало звонков к сроку — 2, \
+                 звонки без следа в CRM — 1, отставание от плана — 2\n"
+            ),
+            "{}: {text}",
+            db.name
+        );
+        assert!(
+            text.contains("📞 Пропущенные вызовы: 1, не перезвонили: 1\n"),
+            "{text}"
+        );
         db.finish().await;
     }
 }

@@ -132,6 +132,29 @@ async fn missed_calls(
     ))
 }
 
+/// The alerts the team's rules sent on `day`, by rule.
+async fn alerts_sent(
+    store: &Store,
+    config: &Config,
+    team: &crate::config::TeamConfig,
+    day: NaiveDate,
+    words: crate::words::Words<'_>,
+) -> anyhow::Result<Vec<crate::report::alerts::RuleCount>> {
+    let rules: Vec<&'static str> = config
+        .alerts
+        .iter()
+        .filter(|a| a.team == team.id)
+        .map(|a| a.rule.name())
+        .collect();
+    if rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let slots = store
+        .firing_slots_of_day(&format!("alert:{}", team.id), &day.to_string())
+        .await?;
+    Ok(crate::report::alerts::day_alerts(&slots, &rules, words))
+}
+
 pub async fn write_digest(
     store: &Store,
     config: &Config,
@@ -162,6 +185,7 @@ pub async fn write_digest(
         model.kpi = Some(kpi_section(store, config, team, day, now, words).await?);
     }
     model.missed_calls = missed_calls(store, config, team_config, day, now, words).await?;
+    model.alerts_sent = alerts_sent(store, config, team_config, day, words).await?;
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;
     let text = templates.render(&format!("{dir}/digest.txt"), &model)?;
