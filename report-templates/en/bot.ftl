@@ -13,7 +13,7 @@ bot-command-overdue = overdue tasks: /overdue [who]
 bot-command-top = leaderboard: /top [day|week|month]
 bot-command-team = the team on the last working day
 bot-command-kpi = bonus: /kpi [who] [2026-11]
-bot-command-why = where a figure comes from: /why successful [who] [date]
+bot-command-why = where a figure comes from: /why successful [who] [date]; missed calls and their call backs: /why callback [date]
 bot-command-report = evening self-report: /report cold 32 warm 9 proposals 18
 bot-command-help = what the bot does
 
@@ -75,6 +75,19 @@ bot-plan-line = { $figure }: { $actual } of { $target }
 
 bot-funnel-none = No funnel for { $day }: there were no deals.
 
+bot-missed-title = <b>Missed calls of { $day }: { $n }</b>{ $never ->
+    [0] {""}
+   *[other] , not called back: { $never }
+}
+bot-missed-none = No missed calls on { $day }.
+bot-missed-line = { $time } { $number }{ $n ->
+    [one] {""}
+   *[other] {" "}({ $n } calls)
+} · { $name } · { $state }
+bot-missed-in-time = called back after { $after }
+bot-missed-late = called back late, after { $after }
+bot-missed-never = not called back
+bot-missed-waiting = call back by { $due }
 bot-stuck-title = <b>Stuck deals: { $n }</b>
 bot-stuck-none = No stuck deals.
 bot-stuck-line = { $deal } · { $owner } · "{ $stage }" { $days } { $days ->

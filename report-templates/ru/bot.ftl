@@ -13,7 +13,7 @@ bot-command-overdue = просроченные задачи: /overdue [кто]
 bot-command-top = рейтинг: /top [день|неделя|месяц]
 bot-command-team = отдел за последний рабочий день
 bot-command-kpi = премия: /kpi [кто] [2026-11]
-bot-command-why = откуда цифра: /why результативные [кто] [дата]
+bot-command-why = откуда цифра: /why результативные [кто] [дата]; пропущенные без перезвона: /why перезвон [дата]
 bot-command-report = вечерний самоотчёт: /report холодные 32 тёплые 9 кп 18
 bot-command-help = что умеет бот
 
@@ -76,6 +76,23 @@ bot-plan-line = { $figure }: { $actual } из { $target }
 
 bot-funnel-none = Воронки за { $day } нет: сделок не было.
 
+bot-missed-title = <b>Пропущенные вызовы за { $day }: { $n }</b>{ $never ->
+    [0] {""}
+   *[other] , не перезвонили: { $never }
+}
+bot-missed-none = За { $day } пропущенных вызовов нет.
+bot-missed-line = { $time } { $number }{ $n ->
+    [one] {""}
+   *[other] {" "}({ $n } { $n ->
+        [one] вызов
+        [few] вызова
+       *[many] вызовов
+    })
+} · { $name } · { $state }
+bot-missed-in-time = перезвонили через { $after }
+bot-missed-late = перезвонили поздно, через { $after }
+bot-missed-never = не перезвонили
+bot-missed-waiting = перезвонить до { $due }
 bot-stuck-title = <b>Зависшие сделки: { $n }</b>
 bot-stuck-none = Зависших сделок нет.
 bot-stuck-line = { $deal } · { $owner } · «{ $stage }» { $days } { $days ->

@@ -111,10 +111,9 @@ impl Store {
         struct SlotRow {
             slot: String,
         }
-        let sql = self
-            .pool
-            .dialect()
-            .numbered("SELECT slot FROM firings WHERE schedule = {} AND slot LIKE {} ORDER BY slot");
+        let sql = self.pool.dialect().numbered(
+            "SELECT slot FROM firings WHERE schedule = {} AND slot LIKE {} ORDER BY slot",
+        );
         let pattern = format!("%:{day}:%");
         let rows: Vec<SlotRow> = self
             .pool

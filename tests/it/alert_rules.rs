@@ -264,6 +264,37 @@ async fn deal_owners_call_back_traceless_calls_and_a_slow_pace_are_alerted() {
             text.contains("📞 Пропущенные вызовы: 1, не перезвонили: 1\n"),
             "{text}"
         );
+
+        // `/why перезвон` lists the day's missed calls: the head the team's,
+        // a manager those that are theirs to return.
+        let bot = salespulse::bot::answer::Bot {
+            store: db.store.as_ref(),
+            config: &config,
+            words: Catalog::built_in(),
+            now: at("12:01") + chrono::Duration::days(3),
+        };
+        let ask = |who: &str, text: &'static str| {
+            let viewer = config.employee(who).unwrap().clone();
+            let bot = &bot;
+            async move {
+                bot.respond_as(&viewer, text)
+                    .await
+                    .unwrap()
+                    .messages
+                    .join("\n")
+            }
+        };
+        let head = ask("petrova", "/why перезвон 04.12").await;
+        assert!(
+            head.contains("Пропущенные вызовы за 04.12: 1</b>, не перезвонили: 1")
+                && head.contains("10:00 79035550001 · Сидоров Пётр · не перезвонили"),
+            "{}: {head}",
+            db.name
+        );
+        let sidorov = ask("sidorov", "/why перезвон 04.12").await;
+        assert!(sidorov.contains("79035550001"), "{sidorov}");
+        let ivanov = ask("ivanov", "/why перезвон 04.12").await;
+        assert_eq!(ivanov, "За 04.12 пропущенных вызовов нет.");
         db.finish().await;
     }
 }

@@ -19,6 +19,7 @@ use crate::report::visibility::View;
 use crate::storage::{Redeemed, Store};
 use crate::words::{Arg, Catalog};
 
+mod missed;
 mod person;
 mod team;
 
@@ -239,6 +240,9 @@ fn command_group(command: &Command) -> Option<FigureGroup> {
         Command::Plan { .. } | Command::Top { .. } => Some(FigureGroup::Plan),
         Command::Funnel { .. } | Command::Stuck { .. } => Some(FigureGroup::Funnel),
         Command::Overdue { .. } => Some(FigureGroup::Hygiene),
+        Command::Why { figure, .. } if missed::is_missed_callback(figure) => {
+            Some(FigureGroup::of("missed"))
+        }
         Command::Why { figure, .. } => figure_key(figure).map(FigureGroup::of),
         Command::Start(_)
         | Command::Help
@@ -370,6 +374,15 @@ impl Bot<'_> {
                 Ok(person) => self.kpi(person, month.unwrap_or(today), locale).await,
                 Err(r) => refuse(r),
             },
+            Command::Why { figure, who, day } if missed::is_missed_callback(&figure) => {
+                match self.scope_of(viewer, who.as_deref()) {
+                    Ok(scope) => {
+                        let d = day.unwrap_or(self.last_working_day(viewer));
+                        self.missed_callbacks(viewer, scope, d, locale).await
+                    }
+                    Err(r) => refuse(r),
+                }
+            }
             Command::Why { figure, who, day } => {
                 match target(self.config, viewer, who.as_deref()) {
                     Ok(person) => {
