@@ -1,8 +1,8 @@
 //! The real `salespulse serve` on a fast clock, following a `Master.csv`
 //! pulled every minute: a missed inbound call appended to it brings one
 //! `missed_callback` alert to the head's chat on our Bot API peer about 15
-//! clock minutes later, and the call back appended after it an edit of
-//! that message with its answer.
+//! clock minutes later, and — across a restart — the call back appended
+//! after it an edit of that message with its answer.
 
 use std::time::Duration;
 
@@ -117,6 +117,16 @@ async fn a_missed_call_appended_to_a_followed_file_is_alerted_once_and_answered(
         "{}",
         alert[0]
     );
+
+    // A restart between the alert and the call back: the new process, its
+    // clock at 10:20, neither sends the alert again nor loses its answer.
+    serve.terminate();
+    let status = serve.exited(Duration::from_secs(60)).await;
+    assert!(status.success(), "{status}\n{}", serve.log());
+    let args = ["--clock-start", "2026-12-04T07:20:00Z", "--speed", "60"];
+    let mut serve = Serve::start(dir.path(), "b", "alerts.toml", &args, &env);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(texts_to(&fake, HEAD), alert, "{}", serve.log());
 
     append(&cdr, CALLBACK);
     let edits = |fake: &fake_telegram::FakeTelegram| -> Vec<Value> {
