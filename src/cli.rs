@@ -251,7 +251,12 @@ pub struct AskArgs {
     #[arg(long = "as")]
     pub as_who: String,
     /// The message, e.g. "/why successful Иванов 20.11".
-    pub text: String,
+    #[arg(required_unless_present = "press")]
+    pub text: Option<String>,
+    /// Press a button of an earlier answer instead: the callback data
+    /// printed after its label, e.g. --press "e:/me 19.11.2026".
+    #[arg(long, value_name = "DATA", conflicts_with = "text")]
+    pub press: Option<String>,
     /// Answer it this many times and print the latency.
     #[arg(long, default_value_t = 1)]
     pub repeat: usize,

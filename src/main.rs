@@ -172,10 +172,19 @@ async fn bot(flag: Option<PathBuf>) -> anyhow::Result<()> {
 async fn ask(flag: Option<PathBuf>, args: AskArgs) -> anyhow::Result<()> {
     let (config, _) = load_config(flag)?;
     let now = args.now.unwrap_or_else(Utc::now);
+    let said = match (&args.press, &args.text) {
+        (Some(data), _) => salespulse::bot::ask::Said::Press(data),
+        (None, Some(text)) => salespulse::bot::ask::Said::Text(text),
+        (None, None) => anyhow::bail!("give a message, or --press with a button's data"),
+    };
     let (reply, latency) =
-        salespulse::bot::ask::ask(&config, &args.as_who, &args.text, args.repeat, now).await?;
+        salespulse::bot::ask::ask(&config, &args.as_who, said, args.repeat, now).await?;
     for m in &reply.messages {
         println!("{m}");
+    }
+    // Each button with what pressing it takes: `--press DATA`.
+    for b in &reply.buttons {
+        println!("[{}] --press '{}'", b.label, b.callback_data());
     }
     for photo in &reply.photos {
         println!(

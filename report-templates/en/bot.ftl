@@ -75,6 +75,13 @@ bot-plan-line = { $figure }: { $actual } of { $target }
 
 bot-funnel-none = No funnel for { $day }: there were no deals.
 
+button-day-before = ◀ { $day }
+button-day-after = { $day } ▶
+button-why-menu = Why?
+button-plan = Plan
+button-kpi = KPI
+bot-why-menu = What to explain — { $name }, { $day }?
+bot-button-expired = This button has expired. Type the command again (see /help).
 bot-missed-title = <b>Missed calls of { $day }: { $n }</b>{ $never ->
     [0] {""}
    *[other] , not called back: { $never }

@@ -129,6 +129,9 @@ chart-week-funnel = Funnel: open deals and the week's conversion
 
 button-pulse = Pulse: { $name }
 button-why = Why? { $name }
+button-stuck = Stuck: { $n }
+button-overdue = Overdue: { $n }
+button-missed = Missed calls: { $n }
 
 ## Money, shares, leads
 

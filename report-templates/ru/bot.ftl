@@ -76,6 +76,13 @@ bot-plan-line = { $figure }: { $actual } из { $target }
 
 bot-funnel-none = Воронки за { $day } нет: сделок не было.
 
+button-day-before = ◀ { $day }
+button-day-after = { $day } ▶
+button-why-menu = Почему?
+button-plan = План
+button-kpi = KPI
+bot-why-menu = Что объяснить — { $name }, { $day }?
+bot-button-expired = Эта кнопка устарела. Наберите команду заново (список — /help).
 bot-missed-title = <b>Пропущенные вызовы за { $day }: { $n }</b>{ $never ->
     [0] {""}
    *[other] , не перезвонили: { $never }

@@ -134,6 +134,9 @@ chart-week-funnel = Воронка: открытые сделки и конве�
 
 button-pulse = Пульс: { $name }
 button-why = Почему? { $name }
+button-stuck = Зависшие: { $n }
+button-overdue = Просрочки: { $n }
+button-missed = Пропущенные: { $n }
 
 ## Деньги, доли, лиды
 

@@ -1,5 +1,6 @@
-//! `ask`: a chat command answered as the bot would answer a person, without
-//! Telegram; with repeats, the answer's latency.
+//! `ask`: a chat command (or a press of a button of an earlier answer)
+//! answered as the bot would answer a person, without Telegram; with
+//! repeats, the answer's latency.
 
 use std::time::{Duration, Instant};
 
@@ -10,11 +11,19 @@ use crate::config::Config;
 use crate::report::figures::find_employee;
 use crate::words::Catalog;
 
+/// What the person does: writes a message, or presses a button (its
+/// callback data).
+#[derive(Debug, Clone, Copy)]
+pub enum Said<'a> {
+    Text(&'a str),
+    Press(&'a str),
+}
+
 /// The reply, and with more than one repeat a latency line (p50, p99, max).
 pub async fn ask(
     config: &Config,
     as_who: &str,
-    text: &str,
+    said: Said<'_>,
     repeat: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Reply, Option<String>)> {
@@ -31,7 +40,10 @@ pub async fn ask(
     let mut reply = Reply::default();
     for _ in 0..repeat.max(1) {
         let started = Instant::now();
-        reply = bot.respond_as(&viewer, text).await?;
+        reply = match said {
+            Said::Text(text) => bot.respond_as(&viewer, text).await?,
+            Said::Press(data) => bot.press_as(&viewer, data).await?,
+        };
         times.push(started.elapsed());
     }
     store.close().await;

@@ -16,6 +16,7 @@ use super::answer::{Bot as Answers, Reply};
 use super::parse::COMMANDS;
 use crate::clock::Clock;
 use crate::config::{Config, Locale};
+use crate::delivery::telegram::keyboard;
 use crate::storage::Store;
 use crate::words::Catalog;
 
@@ -68,15 +69,20 @@ impl State {
     }
 }
 
-/// Sends a reply to a chat: the messages in order, then the photos.
+/// Sends a reply to a chat: the messages in order (the buttons under the
+/// last), then the photos.
 pub async fn send_reply<R>(bot: &R, chat: ChatId, reply: Reply) -> Result<(), R::Err>
 where
     R: Requester,
 {
-    for message in reply.messages {
-        bot.send_message(chat, message)
-            .parse_mode(ParseMode::Html)
-            .await?;
+    let last = reply.messages.len().saturating_sub(1);
+    for (i, message) in reply.messages.into_iter().enumerate() {
+        let sent = bot.send_message(chat, message).parse_mode(ParseMode::Html);
+        if i == last && !reply.buttons.is_empty() {
+            sent.reply_markup(keyboard(&reply.buttons)).await?;
+        } else {
+            sent.await?;
+        }
     }
     for forward in reply.forwards {
         bot.send_message(ChatId(forward.chat), forward.text)
@@ -103,15 +109,19 @@ where
     R::SendMessage: Send,
     R::SendPhoto: Send,
     R::AnswerCallbackQuery: Send,
+    R::EditMessageText: Send,
 {
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message::<R>))
         .branch(Update::filter_callback_query().endpoint(on_button::<R>))
 }
 
-/// A digest button: the command it carries, asked by whoever pressed it and
-/// answered in their private chat, within what they may see.
-#[tracing::instrument(skip_all, fields(chat = q.from.id.0, command = q.data.as_deref().and_then(|d| d.split_whitespace().next())))]
+/// A button: the command it carries (or the key it is kept under), asked
+/// by whoever pressed it and answered in their private chat, within what
+/// they may see. A button that edits (a card's day before or after)
+/// replaces the message it is under, when that is the presser's and the
+/// answer is one message; else the answer comes as new messages.
+#[tracing::instrument(skip_all, fields(chat = q.from.id.0))]
 async fn on_button<R>(bot: R, q: CallbackQuery, state: Arc<State>) -> Result<(), HandlerError>
 where
     R: Requester + Clone + Send + Sync + 'static,
@@ -119,18 +129,44 @@ where
     R::SendMessage: Send,
     R::SendPhoto: Send,
     R::AnswerCallbackQuery: Send,
+    R::EditMessageText: Send,
 {
     bot.answer_callback_query(q.id.clone()).await?;
-    let (Some(command), Ok(user)) = (q.data.as_deref(), i64::try_from(q.from.id.0)) else {
+    let (Some(data), Ok(user)) = (q.data.as_deref(), i64::try_from(q.from.id.0)) else {
         return Ok(());
     };
-    let reply = match state.answers().respond(user, command).await {
+    let answers = state.answers();
+    let pressed = async {
+        let viewer = crate::bot::access::identify(&state.store, &state.config, user).await?;
+        let locale = answers.locale(viewer);
+        match answers.pressed(data, locale).await? {
+            Ok((command, edit)) => Ok((answers.respond(user, &command).await?, edit)),
+            Err(reply) => Ok::<_, anyhow::Error>((reply, false)),
+        }
+    };
+    let (reply, edit) = match pressed.await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "a button's command failed");
-            state.failed(user).await
+            (state.failed(user).await, false)
         }
     };
+    let own = q
+        .message
+        .as_ref()
+        .filter(|m| m.chat().id == ChatId(user))
+        .map(|m| m.id());
+    if let (true, Some(message), [text]) = (edit, own, reply.messages.as_slice()) {
+        let edited = bot
+            .edit_message_text(ChatId(user), message, text.clone())
+            .parse_mode(ParseMode::Html)
+            .reply_markup(keyboard(&reply.buttons))
+            .await;
+        match edited {
+            Ok(_) => return Ok(()),
+            Err(e) => tracing::info!(error = %e, "the card cannot be edited: sending it anew"),
+        }
+    }
     send_reply(&bot, ChatId(user), reply).await?;
     Ok(())
 }

@@ -58,11 +58,12 @@ pub struct Outgoing {
     pub buttons: Vec<Button>,
 }
 
-/// Buttons two to a row, each asking its command when pressed.
+/// Buttons two to a row, each carrying its command (or the key it is kept
+/// under) within Telegram's 64 bytes of callback data.
 pub fn keyboard(buttons: &[Button]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(buttons.chunks(2).map(|row| {
         row.iter()
-            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.command.clone()))
+            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.callback_data()))
             .collect::<Vec<_>>()
     }))
 }

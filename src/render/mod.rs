@@ -23,24 +23,138 @@ pub struct Chart {
 }
 
 /// A button under a message: its label and the command it asks. Stored as
-/// a `[label, command]` pair, as outbox rows have always held it.
+/// a `[label, command]` pair, as outbox rows have always held it (with
+/// `true` third when pressing it edits the message it is under).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(from = "(String, String)", into = "(String, String)")]
+#[serde(from = "ButtonRepr", into = "ButtonRepr")]
 pub struct Button {
     pub label: String,
     pub command: String,
+    /// Pressing it replaces the message it is under with the answer (a
+    /// card's day before and after), instead of sending a new one.
+    pub edit: bool,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum ButtonRepr {
+    Asks(String, String),
+    Edits(String, String, bool),
+}
+
+impl From<ButtonRepr> for Button {
+    fn from(r: ButtonRepr) -> Self {
+        match r {
+            ButtonRepr::Asks(label, command) => Button::asks(label, command),
+            ButtonRepr::Edits(label, command, edit) => Button {
+                label,
+                command,
+                edit,
+            },
+        }
+    }
+}
+
+impl From<Button> for ButtonRepr {
+    fn from(b: Button) -> Self {
+        match b.edit {
+            false => ButtonRepr::Asks(b.label, b.command),
+            true => ButtonRepr::Edits(b.label, b.command, true),
+        }
+    }
 }
 
 impl From<(String, String)> for Button {
     fn from((label, command): (String, String)) -> Self {
-        Button { label, command }
+        Button::asks(label, command)
     }
 }
 
-impl From<Button> for (String, String) {
-    fn from(b: Button) -> Self {
-        (b.label, b.command)
+/// Telegram's limit on a button's callback data, in bytes.
+pub const CALLBACK_BYTES: usize = 64;
+/// Callback data that stands for a command kept server-side.
+const KEPT: &str = "k:";
+/// Callback data of a button that edits its message.
+const EDITS: &str = "e:";
+
+impl Button {
+    /// A button that asks `command` (answered in a new message).
+    pub fn asks(label: impl Into<String>, command: impl Into<String>) -> Self {
+        Button {
+            label: label.into(),
+            command: command.into(),
+            edit: false,
+        }
     }
+
+    /// A button whose answer replaces the message it is under.
+    pub fn edits(label: impl Into<String>, command: impl Into<String>) -> Self {
+        Button {
+            edit: true,
+            ..Button::asks(label, command)
+        }
+    }
+
+    /// What Telegram carries back when it is pressed, within
+    /// [`CALLBACK_BYTES`]: the command itself when short enough, else a
+    /// key of it (kept server-side, see [`Button::kept`]); `e:` first when
+    /// it edits.
+    pub fn callback_data(&self) -> String {
+        let edit = if self.edit { EDITS } else { "" };
+        let plain = format!("{edit}{}", self.command);
+        match plain.len() <= CALLBACK_BYTES {
+            true => plain,
+            false => format!("{edit}{KEPT}{}", key_of(&self.command)),
+        }
+    }
+
+    /// `(key, command)` when its callback data is a key.
+    pub fn kept(&self) -> Option<(String, String)> {
+        let data = self.callback_data();
+        let data = data.strip_prefix(EDITS).unwrap_or(&data);
+        data.strip_prefix(KEPT)
+            .map(|key| (key.to_owned(), self.command.clone()))
+    }
+}
+
+/// A pressed button's callback data read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pressed {
+    /// The command, or (`kept`) the key it is kept under.
+    pub data: String,
+    pub kept: bool,
+    pub edit: bool,
+}
+
+impl Pressed {
+    pub fn parse(data: &str) -> Self {
+        let (edit, rest) = match data.strip_prefix(EDITS) {
+            Some(rest) => (true, rest),
+            None => (false, data),
+        };
+        match rest.strip_prefix(KEPT) {
+            Some(key) => Pressed {
+                data: key.to_owned(),
+                kept: true,
+                edit,
+            },
+            None => Pressed {
+                data: rest.to_owned(),
+                kept: false,
+                edit,
+            },
+        }
+    }
+}
+
+/// A stable short key of a command: FNV-1a, 64 bits, in hex (16 bytes).
+fn key_of(command: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in command.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// Embeds templates from `report-templates/` under their relative names.
@@ -208,5 +322,54 @@ impl Templates {
         };
         let template = self.env.get_template(name).map_err(err)?;
         template.render(context).map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_buttons_callback_data_fits_telegram_whatever_the_name() {
+        let short = Button::asks("Пульс", "/pulse ivanov");
+        assert_eq!(short.callback_data(), "/pulse ivanov");
+        assert_eq!(short.kept(), None);
+        for n in [1, 10, 40, 200] {
+            let name = "Константинопольский-Щедрин ".repeat(n);
+            for b in [
+                Button::asks("Почему?", format!("/why trace {name} 04.12.2026")),
+                Button::edits("◀", format!("/pulse {name} 03.12.2026")),
+            ] {
+                let data = b.callback_data();
+                assert!(data.len() <= CALLBACK_BYTES, "{} bytes", data.len());
+                let press = Pressed::parse(&data);
+                assert_eq!(press.edit, b.edit);
+                match b.kept() {
+                    Some((key, command)) => {
+                        assert!(press.kept);
+                        assert_eq!(press.data, key);
+                        assert_eq!(command, b.command);
+                    }
+                    None => assert_eq!(press.data, b.command),
+                }
+            }
+        }
+        // The same command, the same key (digests of several instances agree).
+        let a = Button::asks("a", "/why trace ".to_owned() + &"Щ".repeat(40));
+        let b = Button::asks("b", a.command.clone());
+        assert_eq!(a.kept(), b.kept());
+    }
+
+    #[test]
+    fn buttons_read_from_old_outbox_rows_and_back() {
+        let old: Button = serde_json::from_str(r#"["Пульс","/pulse x"]"#).unwrap();
+        assert_eq!(old, Button::asks("Пульс", "/pulse x"));
+        assert_eq!(
+            serde_json::to_string(&old).unwrap(),
+            r#"["Пульс","/pulse x"]"#
+        );
+        let edits = Button::edits("◀", "/me 03.12.2026");
+        let json = serde_json::to_string(&edits).unwrap();
+        assert_eq!(serde_json::from_str::<Button>(&json).unwrap(), edits);
     }
 }

@@ -5,6 +5,7 @@
 //! multi-row statements, so reading the same data twice changes nothing.
 
 mod bulk;
+mod buttons;
 mod call_legs;
 mod call_row;
 mod day_figures;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 
 use crate::config::redact_url;
 use crate::sources::Rejected;
+pub use buttons::KeptButton;
 pub use day_figures::{CellParts, DayCell};
 pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};

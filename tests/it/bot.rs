@@ -475,3 +475,57 @@ async fn every_command_answers_in_the_teams_language_only() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_long_buttons_command_goes_by_a_key_judged_by_who_presses_and_expires() {
+    for db in backends().await {
+        let config = Config::parse(CONFIG, std::path::Path::new("bot.toml"), &|_| None).unwrap();
+        let run = db
+            .store
+            .start_run("pbx", "asterisk", "x", Utc::now())
+            .await
+            .unwrap();
+        db.store
+            .upsert_calls(run, &[call("bob", "b1", 0, 60)])
+            .await
+            .unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 8, 0, 0).unwrap();
+        // A command over Telegram's 64 bytes (spaces stand for a long name:
+        // the command reads the same).
+        let long = format!("/pulse Bob Stone 20.11.2026{}", " ".repeat(60));
+        let button = salespulse::render::Button::asks("Pulse", long);
+        let data = button.callback_data();
+        assert!(data.len() <= 64 && data.starts_with("k:"), "{data}");
+        salespulse::app::digest::keep_buttons(db.store.as_ref(), &[button], now)
+            .await
+            .unwrap();
+        let at = |now| Bot {
+            store: db.store.as_ref(),
+            config: &config,
+            words: Catalog::built_in(),
+            now,
+        };
+        let press = |who: &str, now| {
+            let viewer = config.employee(who).unwrap().clone();
+            let data = data.clone();
+            async move {
+                at(now)
+                    .press_as(&viewer, &data)
+                    .await
+                    .unwrap()
+                    .messages
+                    .join("\n")
+            }
+        };
+        // The head gets Bob's card; Ann, pressing the same button of a
+        // forwarded message, only a refusal.
+        let head = press("head", now).await;
+        assert!(head.contains("Bob Stone"), "{}: {head}", db.name);
+        let ann = press("ann", now).await;
+        assert_eq!(ann, "You can see your own figures only.", "{}", db.name);
+        // Kept 45 days.
+        let later = press("head", now + Duration::days(46)).await;
+        assert!(later.contains("This button has expired"), "{later}");
+        db.finish().await;
+    }
+}

@@ -204,6 +204,75 @@ async fn commands_over_telegram_answer_each_person_within_their_role() {
         vec![(1001, "You can see your own figures only.".to_owned())]
     );
 
+    // A card's buttons: each within Telegram's 64 bytes of callback data;
+    // the day before replaces the card instead of sending a new one.
+    bot.update(text(1002, "/me"));
+    bot.dispatch().await;
+    let responses = bot.get_responses();
+    let card = responses.sent_messages_text[0].message.clone();
+    let data: Vec<String> = card
+        .reply_markup()
+        .map(|k| {
+            k.inline_keyboard
+                .iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|b| match b.kind {
+            teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        data.len() >= 4 && data.iter().all(|d| d.len() <= 64),
+        "{data:?}"
+    );
+    let before_day = Utc::now().date_naive() - Duration::days(2);
+    let before = data
+        .iter()
+        .find(|d| d.starts_with("e:/me "))
+        .unwrap_or_else(|| panic!("{data:?}"));
+    assert!(before.ends_with(&before_day.format("%d.%m.%Y").to_string()));
+    let bob = MockUser::new().id(1002).first_name("B").build();
+    bot.update(
+        teloxide_tests::MockCallbackQuery::new()
+            .data(before.clone())
+            .from(bob.clone())
+            .message(card.clone()),
+    );
+    bot.dispatch().await;
+    let responses = bot.get_responses();
+    assert!(
+        responses.sent_messages_text.is_empty(),
+        "a new message was sent"
+    );
+    let edited = &responses.edited_messages_text;
+    assert_eq!(edited.len(), 1);
+    assert_eq!(edited[0].message.id, card.id);
+    let edited_text = edited[0].message.text().unwrap_or_default();
+    assert!(
+        edited_text.contains(&before_day.format("%d.%m").to_string()),
+        "{edited_text}"
+    );
+    // «Why?» offers the card's figures, each a /why of that day.
+    let why = data.iter().find(|d| d.starts_with("/why ? ")).unwrap();
+    bot.update(
+        teloxide_tests::MockCallbackQuery::new()
+            .data(why.clone())
+            .from(bob)
+            .message(card),
+    );
+    bot.dispatch().await;
+    let menu = bot.get_responses().sent_messages_text[0].message.clone();
+    let offered = menu
+        .reply_markup()
+        .map(|k| k.inline_keyboard.iter().flatten().count())
+        .unwrap_or(0);
+    assert!(offered >= 5, "{menu:?}");
+
     // A group chat gets no answers to commands.
     let group = MockSupergroupChat::new().id(-100777).build();
     bot.update(
@@ -294,10 +363,7 @@ mod against_our_fake {
                 },
             ],
             caption: Some("Пульс отдела".into()),
-            buttons: vec![Button {
-                label: "Пульс: Сидоров".into(),
-                command: "/pulse Сидоров".into(),
-            }],
+            buttons: vec![Button::asks("Пульс: Сидоров", "/pulse Сидоров")],
         };
         let bot = bot(&fake.url);
         let first = deliver(

@@ -50,25 +50,55 @@ fn chart_group(name: &str) -> FigureGroup {
 }
 
 /// The digest's drill-down buttons: for each flagged manager, their pulse
-/// chart and why they were flagged. A button's command must fit Telegram's
-/// 64 bytes of callback data.
-fn buttons(model: &crate::report::digest::Digest, words: Words) -> Vec<Button> {
+/// chart and why they were flagged; then the team's stuck deals, overdue
+/// tasks and missed calls of `day`, when there are any. Whoever presses one
+/// gets the answer their own rights allow. A command longer than Telegram's
+/// 64 bytes of callback data goes by a key (`Button::callback_data`), kept
+/// by [`keep_buttons`].
+fn buttons(model: &crate::report::digest::Digest, day: NaiveDate, words: Words) -> Vec<Button> {
     let mut out = Vec::new();
     for a in &model.idle {
-        out.push(Button {
-            label: words.text("button-pulse", &[("name", Arg::from(a.name.as_str()))]),
-            command: a.command.clone(),
-        });
+        let label = words.text("button-pulse", &[("name", Arg::from(a.name.as_str()))]);
+        out.push(Button::asks(label, a.command.clone()));
     }
     for a in &model.untraced {
-        out.push(Button {
-            label: words.text("button-why", &[("name", Arg::from(a.name.as_str()))]),
-            command: a.command.clone(),
-        });
+        let label = words.text("button-why", &[("name", Arg::from(a.name.as_str()))]);
+        out.push(Button::asks(label, a.command.clone()));
     }
-    out.retain(|b| b.command.len() <= 64);
+    if model.stuck_deals > 0 {
+        let label = words.text("button-stuck", &[("n", Arg::from(model.stuck_deals))]);
+        out.push(Button::asks(label, "/stuck"));
+    }
+    if model.overdue_tasks > 0 {
+        let label = words.text("button-overdue", &[("n", Arg::from(model.overdue_tasks))]);
+        out.push(Button::asks(label, "/overdue"));
+    }
+    if let Some(m) = &model.missed_calls {
+        let label = words.text("button-missed", &[("n", Arg::from(m.missed))]);
+        out.push(Button::asks(
+            label,
+            format!("/why callback {}", day.format("%d.%m.%Y")),
+        ));
+    }
     out
 }
+
+/// Keeps the commands of `buttons` too long for their callback data, for
+/// [`KEPT_DAYS`] from `now`.
+pub async fn keep_buttons(
+    store: &Store,
+    buttons: &[Button],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let kept: Vec<(String, String)> = buttons.iter().filter_map(Button::kept).collect();
+    store
+        .keep_buttons(&kept, now + chrono::Duration::days(KEPT_DAYS))
+        .await?;
+    Ok(())
+}
+
+/// How long a button's kept command answers a press.
+pub const KEPT_DAYS: i64 = 45;
 
 /// Writes a rendered message as Telegram parts (`<stem>.telegram.N.html`,
 /// each within Telegram's limit) and as plain text (`<stem>.txt`).
@@ -246,7 +276,7 @@ pub async fn write_digest(
     }
     let team_chat = match (chat_model, chat_files) {
         (Some(m), Some((messages, text_path, text))) => Some(Box::new(DigestFiles {
-            buttons: buttons(&m, words),
+            buttons: buttons(&m, day, words),
             charts: charts
                 .iter()
                 .filter(|path| {
@@ -266,8 +296,13 @@ pub async fn write_digest(
         })),
         _ => None,
     };
+    let buttons = buttons(&model, day, words);
+    keep_buttons(store, &buttons, now).await?;
+    if let Some(chat) = &team_chat {
+        keep_buttons(store, &chat.buttons, now).await?;
+    }
     Ok(DigestFiles {
-        buttons: buttons(&model, words),
+        buttons,
         charts,
         telegram_messages,
         text: text_path,

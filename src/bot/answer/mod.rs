@@ -12,13 +12,14 @@ use super::parse::{COMMANDS, Command, ParseError, Period, parse};
 use crate::app::digest::{CardRequest, manager_card_parts};
 use crate::config::{Config, EmployeeConfig, Locale};
 use crate::domain::{FigureGroup, Role};
-use crate::render::Chart;
 use crate::render::telegram::{MESSAGE_LIMIT, escape, split_message};
+use crate::render::{Button, Chart};
 use crate::report::figures::{self, Scope};
 use crate::report::visibility::View;
 use crate::storage::{Redeemed, Store};
 use crate::words::{Arg, Catalog};
 
+mod buttons;
 mod missed;
 mod person;
 mod team;
@@ -45,14 +46,15 @@ pub struct Reply {
     pub photos: Vec<Photo>,
     /// Messages for other chats (a self-report's differences to the heads).
     pub forwards: Vec<Forward>,
+    /// Buttons under the last message.
+    pub buttons: Vec<Button>,
 }
 
 impl Reply {
     pub fn html(text: impl AsRef<str>) -> Self {
         Reply {
             messages: split_message(text.as_ref(), MESSAGE_LIMIT),
-            photos: Vec::new(),
-            forwards: Vec::new(),
+            ..Reply::default()
         }
     }
 }
@@ -344,7 +346,21 @@ impl Bot<'_> {
         }
     }
 
+    /// Answers a command, and keeps the commands of the answer's buttons
+    /// too long for their callback data.
     async fn dispatch(
+        &self,
+        viewer: &EmployeeConfig,
+        command: Command,
+        locale: Locale,
+        today: NaiveDate,
+    ) -> anyhow::Result<Reply> {
+        let reply = self.answer(viewer, command, locale, today).await?;
+        crate::app::digest::keep_buttons(self.store, &reply.buttons, self.now).await?;
+        Ok(reply)
+    }
+
+    async fn answer(
         &self,
         viewer: &EmployeeConfig,
         command: Command,
@@ -374,6 +390,15 @@ impl Bot<'_> {
                 Ok(person) => self.kpi(person, month.unwrap_or(today), locale).await,
                 Err(r) => refuse(r),
             },
+            Command::Why { figure, who, day } if figure == "?" => {
+                match target(self.config, viewer, who.as_deref()) {
+                    Ok(person) => {
+                        let d = day.unwrap_or(self.last_working_day(person));
+                        Ok(self.why_menu(viewer, person, d, locale))
+                    }
+                    Err(r) => refuse(r),
+                }
+            }
             Command::Why { figure, who, day } if missed::is_missed_callback(&figure) => {
                 match self.scope_of(viewer, who.as_deref()) {
                     Ok(scope) => {
@@ -503,6 +528,9 @@ impl Bot<'_> {
         };
         let card = manager_card_parts(self.store, self.config, request, self.now).await?;
         let mut reply = Reply::html(&card.html);
+        if p.first == p.last {
+            reply.buttons = self.card_buttons(viewer, person, p.first, charts);
+        }
         for chart in card.charts {
             let name = format!("{}-{}.png", person.id, chart.name);
             reply.photos.push(Photo {
