@@ -75,6 +75,7 @@ bot-plan-line = { $figure }: { $actual } of { $target }
 
 bot-funnel-none = No funnel for { $day }: there were no deals.
 
+button-more = { $n } more ({ $left } left)
 button-day-before = ◀ { $day }
 button-day-after = { $day } ▶
 button-why-menu = Why?

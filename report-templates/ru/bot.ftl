@@ -76,6 +76,7 @@ bot-plan-line = { $figure }: { $actual } из { $target }
 
 bot-funnel-none = Воронки за { $day } нет: сделок не было.
 
+button-more = ещё { $n } (осталось { $left })
 button-day-before = ◀ { $day }
 button-day-after = { $day } ▶
 button-why-menu = Почему?

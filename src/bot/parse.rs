@@ -31,11 +31,14 @@ pub enum Command {
     Funnel {
         who: Option<String>,
     },
+    /// `from`: the first line shown (a list's «ещё 20» button: `+20`).
     Stuck {
         who: Option<String>,
+        from: usize,
     },
     Overdue {
         who: Option<String>,
+        from: usize,
     },
     Top {
         period: Option<Period>,
@@ -157,6 +160,17 @@ fn who_and_day(args: &[&str], today: NaiveDate) -> (Option<String>, Option<Naive
     }
 }
 
+/// Who, and the first line of a list to show: a last word `+N`.
+fn who_and_from(args: &[&str]) -> (Option<String>, usize) {
+    match args.split_last() {
+        Some((last, rest)) if last.starts_with('+') => match last[1..].parse() {
+            Ok(from) => (non_empty(rest.join(" ")), from),
+            Err(_) => (non_empty(args.join(" ")), 0),
+        },
+        _ => (non_empty(args.join(" ")), 0),
+    }
+}
+
 fn non_empty(s: String) -> Option<String> {
     let s = s.trim().to_owned();
     (!s.is_empty()).then_some(s)
@@ -211,8 +225,14 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, ParseError> {
         }
         "plan" => Command::Plan { who: who() },
         "funnel" => Command::Funnel { who: who() },
-        "stuck" => Command::Stuck { who: who() },
-        "overdue" => Command::Overdue { who: who() },
+        "stuck" => {
+            let (who, from) = who_and_from(&args);
+            Command::Stuck { who, from }
+        }
+        "overdue" => {
+            let (who, from) = who_and_from(&args);
+            Command::Overdue { who, from }
+        }
         "team" => Command::Team,
         "top" => Command::Top {
             period: match args.first() {
@@ -376,5 +396,32 @@ mod tests {
             Err(ParseError::MeTakesOne)
         );
         assert_eq!(parse("hello", today), Err(ParseError::NotACommand));
+    }
+
+    #[test]
+    fn a_list_goes_on_from_a_line() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        assert_eq!(
+            parse("/stuck Иванов +20", today),
+            Ok(Command::Stuck {
+                who: Some("Иванов".into()),
+                from: 20
+            })
+        );
+        assert_eq!(
+            parse("/overdue +40", today),
+            Ok(Command::Overdue {
+                who: None,
+                from: 40
+            })
+        );
+        // Not a number: part of the name.
+        assert_eq!(
+            parse("/stuck +Иванов", today),
+            Ok(Command::Stuck {
+                who: Some("+Иванов".into()),
+                from: 0
+            })
+        );
     }
 }

@@ -390,9 +390,23 @@ impl Alert {
 /// digest tells them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleCount {
+    /// `no_calls_by`, `idle_now`, …
+    pub rule_id: String,
     /// The rule, in the reader's words.
     pub rule: String,
     pub n: usize,
+}
+
+/// The figure group an alert rule is about: whom its alerts may be shown
+/// to (`[visibility]`).
+pub fn rule_group(rule: &str) -> crate::domain::FigureGroup {
+    use crate::domain::FigureGroup;
+    match rule {
+        "idle_now" => FigureGroup::Pulse,
+        "trace_backlog" => FigureGroup::Hygiene,
+        "plan_pace" => FigureGroup::Plan,
+        _ => FigureGroup::Telephony,
+    }
 }
 
 /// The alerts sent on a day by rule, from the slots of its firings
@@ -414,6 +428,7 @@ pub fn day_alerts(slots: &[String], rules: &[&'static str], words: Words<'_>) ->
         .filter_map(|r| {
             let n = counts.get(r).copied().filter(|n| *n > 0)?;
             Some(RuleCount {
+                rule_id: (*r).to_owned(),
                 rule: words.text(&format!("alert-rule-{r}"), &[]),
                 n,
             })

@@ -138,6 +138,11 @@ impl Digest {
             (self.met, self.managers) = (0, 0);
             (self.best, self.weakest) = (None, None);
         }
+        if hidden.contains(&FigureGroup::Telephony) {
+            self.missed_calls = None;
+        }
+        self.alerts_sent
+            .retain(|a| !hidden.contains(&super::alerts::rule_group(&a.rule_id)));
         if hidden.contains(&FigureGroup::Pulse) {
             self.idle.clear();
         }

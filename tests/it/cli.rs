@@ -328,6 +328,38 @@ fn report_figures_on_the_demo_shows_the_planted_patterns() {
         "{en}"
     );
     assert!(en.contains("why Successful contacts: "), "{en}");
+
+    // The head's long list pages by 20, its «ещё» button pressed through
+    // `ask --press`, and a card carries its buttons.
+    let ask = |args: &[&str]| {
+        let mut all = vec!["--config", "salespulse-demo.toml", "ask", "--as", "head"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--now", "2026-11-20T09:00:00Z"]);
+        let out = salespulse(dir.path()).args(&all).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let stuck = ask(&["/stuck"]);
+    let lines = |s: &str| s.lines().filter(|l| l.starts_with("Сделка ")).count();
+    assert_eq!(lines(&stuck), 20, "{stuck}");
+    let more = stuck
+        .lines()
+        .find(|l| l.starts_with("[ещё 20 (осталось"))
+        .unwrap_or_else(|| panic!("{stuck}"));
+    assert!(more.ends_with("--press '/stuck +20'"), "{more}");
+    let next = ask(&["--press", "/stuck +20"]);
+    assert_eq!(lines(&next), 20, "{next}");
+    let first_of_next = next.lines().find(|l| l.starts_with("Сделка ")).unwrap();
+    assert!(!stuck.contains(first_of_next), "{first_of_next}");
+    let card = ask(&["/pulse m001"]);
+    assert!(
+        card.contains("[Почему?] --press '/why ? m001 19.11.2026'"),
+        "{card}"
+    );
+    assert!(
+        card.contains("[◀ 18.11] --press 'e:/pulse m001 18.11.2026'"),
+        "{card}"
+    );
 }
 
 /// The lowercase words of `text` of five letters or more.

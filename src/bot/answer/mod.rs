@@ -437,12 +437,12 @@ impl Bot<'_> {
                 }
                 Err(r) => refuse(r),
             },
-            Command::Stuck { who } => match self.scope_of(viewer, who.as_deref()) {
-                Ok(scope) => self.stuck(viewer, scope, locale).await,
+            Command::Stuck { who, from } => match self.scope_of(viewer, who.as_deref()) {
+                Ok(scope) => self.stuck(viewer, (scope, who, from), locale).await,
                 Err(r) => refuse(r),
             },
-            Command::Overdue { who } => match self.scope_of(viewer, who.as_deref()) {
-                Ok(scope) => self.overdue(viewer, scope, locale).await,
+            Command::Overdue { who, from } => match self.scope_of(viewer, who.as_deref()) {
+                Ok(scope) => self.overdue(viewer, (scope, who, from), locale).await,
                 Err(r) => refuse(r),
             },
             Command::Top { period } => self.top(viewer, period, locale).await,

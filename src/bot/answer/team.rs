@@ -14,6 +14,9 @@ use crate::report::kpi::{RankBy, figure_map, leaderboard, visible_places};
 use crate::report::visibility::View;
 use crate::words::Arg;
 
+/// Lines of a long list per answer; «ещё 20» shows the next ones.
+const PAGE: usize = 20;
+
 impl Bot<'_> {
     /// A named person, or for a head or owner naming no one, their team.
     pub(super) fn scope_of(
@@ -27,10 +30,11 @@ impl Bot<'_> {
         target(self.config, viewer, who).map(|p| Scope::Employee(p.id.clone()))
     }
 
+    /// The stuck deals, longest first, a page at a time.
     pub(super) async fn stuck(
         &self,
         viewer: &EmployeeConfig,
-        scope: Scope,
+        (scope, who, from): (Scope, Option<String>, usize),
         locale: Locale,
     ) -> anyhow::Result<Reply> {
         let day = self.last_working_day(viewer);
@@ -50,7 +54,7 @@ impl Bot<'_> {
         }
         let mut out = self.say(locale, "bot-stuck-title", &[("n", Arg::from(deals.len()))]);
         out.push('\n');
-        for d in deals.iter().take(30) {
+        for d in deals.iter().skip(from).take(PAGE) {
             let owner = report
                 .employees
                 .iter()
@@ -84,17 +88,45 @@ impl Bot<'_> {
             );
             let _ = writeln!(out, "{}", escape(&line));
         }
-        if deals.len() > 30 {
-            let more = self.say(locale, "bot-more", &[("n", Arg::from(deals.len() - 30))]);
-            let _ = writeln!(out, "{}", escape(&more));
-        }
-        Ok(Reply::html(out))
+        let mut reply = Reply::html(out);
+        reply.buttons = self.more_button("/stuck", who.as_deref(), from, deals.len(), locale);
+        Ok(reply)
     }
 
+    /// «ещё 20» under a list of `total` lines shown from `from`, when more
+    /// are left: the same command from the next line.
+    fn more_button(
+        &self,
+        command: &str,
+        who: Option<&str>,
+        from: usize,
+        total: usize,
+        locale: Locale,
+    ) -> Vec<crate::render::Button> {
+        let next = from + PAGE;
+        if next >= total {
+            return Vec::new();
+        }
+        let label = self.say(
+            locale,
+            "button-more",
+            &[
+                ("n", Arg::from(PAGE.min(total - next))),
+                ("left", Arg::from(total - next)),
+            ],
+        );
+        let command = match who {
+            Some(who) => format!("{command} {who} +{next}"),
+            None => format!("{command} +{next}"),
+        };
+        vec![crate::render::Button::asks(label, command)]
+    }
+
+    /// Overdue tasks per person, most first, a page at a time.
     pub(super) async fn overdue(
         &self,
         viewer: &EmployeeConfig,
-        scope: Scope,
+        (scope, who, from): (Scope, Option<String>, usize),
         locale: Locale,
     ) -> anyhow::Result<Reply> {
         let day = self.last_working_day(viewer);
@@ -113,7 +145,7 @@ impl Bot<'_> {
                 .value
                 .total_cmp(&a.hygiene.overdue_tasks.value)
         });
-        for e in people {
+        for e in people.iter().skip(from).take(PAGE) {
             let line = self.say(
                 locale,
                 "bot-overdue-line",
@@ -125,7 +157,9 @@ impl Bot<'_> {
             );
             let _ = writeln!(out, "{}", escape(&line));
         }
-        Ok(Reply::html(out))
+        let mut reply = Reply::html(out);
+        reply.buttons = self.more_button("/overdue", who.as_deref(), from, people.len(), locale);
+        Ok(reply)
     }
 
     pub(super) async fn top(
