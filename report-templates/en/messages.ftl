@@ -127,6 +127,9 @@ chart-week-funnel = Funnel: open deals and the week's conversion
 
 ## Buttons
 
+digest-quiet = No data for { $day } — the last call was { $last }.
+digest-quiet-never = No data for { $day } — no calls yet.
+digest-source-stale = Source "{ $source }" has not been pulled since { $since }, though schedule "{ $schedule }" asks for it.
 button-pulse = Pulse: { $name }
 button-why = Why? { $name }
 button-stuck = Stuck: { $n }

@@ -132,6 +132,9 @@ chart-week-funnel = Воронка: открытые сделки и конве�
 
 ## Кнопки
 
+digest-quiet = Данных за { $day } нет — последний звонок { $last }.
+digest-quiet-never = Данных за { $day } нет — звонков ещё не было.
+digest-source-stale = Источник «{ $source }» не обновлялся с { $since }, хотя по расписанию «{ $schedule }» должен был.
 button-pulse = Пульс: { $name }
 button-why = Почему? { $name }
 button-stuck = Зависшие: { $n }

@@ -75,6 +75,11 @@ pub struct Digest {
     pub missed_calls: Option<super::alerts::DayMissed>,
     /// The day's other alerts by rule, when the team has `[[alerts]]`.
     pub alerts_sent: Vec<super::alerts::RuleCount>,
+    /// A day without a call or a CRM record: this one line instead of a
+    /// table of zeros.
+    pub quiet: Option<String>,
+    /// Sources whose last pull is older than their schedule, at the top.
+    pub stale_sources: Vec<String>,
     pub stuck_deals: usize,
     pub stuck_top_stage: Option<String>,
     pub stuck_top_stage_count: usize,
@@ -363,6 +368,8 @@ pub fn digest(report: &FiguresReport, stages: &[StageConfig], words: Words) -> D
         untraced: trace_alerts(report).into_iter().take(3).collect(),
         missed_calls: None,
         alerts_sent: Vec::new(),
+        quiet: None,
+        stale_sources: Vec::new(),
         stuck_deals: report.team_funnel.stuck.len(),
         stuck_top_stage_count: per_stage.first().map(|s| s.1).unwrap_or(0),
         stuck_top_stage: per_stage.into_iter().next().map(|s| s.0),

@@ -99,4 +99,41 @@ impl Store {
             .map_err(query_err("recording a dropped file"))?;
         Ok(())
     }
+
+    /// Records that `source` was pulled whole at `at`.
+    pub async fn mark_pulled(&self, source: &str, at: DateTime<Utc>) -> Result<()> {
+        let d = self.dialect();
+        let greatest = match d {
+            super::db::Dialect::Sqlite => "MAX",
+            super::db::Dialect::Postgres => "GREATEST",
+        };
+        let sql = d.numbered(&format!(
+            "INSERT INTO source_checks (source, pulled_at) VALUES ({{}}, {{}}) \
+             ON CONFLICT (source) DO UPDATE SET pulled_at = \
+             {greatest}(source_checks.pulled_at, excluded.pulled_at)"
+        ));
+        self.pool
+            .execute(&sql, &[Value::Text(source), Value::Int(at.timestamp())])
+            .await
+            .map_err(query_err("recording a pull"))?;
+        Ok(())
+    }
+
+    /// When each source was last pulled whole.
+    pub async fn last_pulls(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+        #[derive(sqlx::FromRow)]
+        struct Check {
+            source: String,
+            pulled_at: i64,
+        }
+        let rows: Vec<Check> = self
+            .pool
+            .fetch_all("SELECT source, pulled_at FROM source_checks", &[])
+            .await
+            .map_err(query_err("reading when sources were pulled"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| DateTime::from_timestamp(r.pulled_at, 0).map(|at| (r.source, at)))
+            .collect())
+    }
 }

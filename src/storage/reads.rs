@@ -93,6 +93,36 @@ impl Store {
         Ok(out)
     }
 
+    /// When the last call of `employees` before `before` started.
+    pub async fn last_call_before(
+        &self,
+        employees: &[&str],
+        before: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        #[derive(sqlx::FromRow)]
+        struct Last {
+            at: Option<i64>,
+        }
+        let rows: Vec<Last> = InList {
+            pool: &self.pool,
+            dialect: self.dialect(),
+        }
+        .fetch(
+            "SELECT MAX(started_at) AS at FROM calls WHERE started_at < {} AND ",
+            "employee_id",
+            employees,
+            &[Value::Int(before.timestamp())],
+            "",
+            "finding the last call",
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.at)
+            .max()
+            .and_then(|at| DateTime::from_timestamp(at, 0)))
+    }
+
     /// Calls that started in `[from, to)`, of the given employees (all calls
     /// when `employees` is empty), in start order.
     pub async fn calls_between(

@@ -9,6 +9,11 @@ use salespulse::domain::{Call, CallFields, Direction, Disposition};
 use crate::helpers::sqlite;
 
 fn config(extra_people: usize, templates_dir: Option<&std::path::Path>) -> Config {
+    let text = config_text(extra_people, templates_dir);
+    Config::parse(&text, std::path::Path::new("render.toml"), &|_| None).unwrap()
+}
+
+fn config_text(extra_people: usize, templates_dir: Option<&std::path::Path>) -> String {
     let mut text = String::from(
         r#"
 [[teams]]
@@ -41,7 +46,7 @@ daily = { cold_calls = 3 }
     if let Some(dir) = templates_dir {
         text = format!("templates_dir = \"{}\"\n{text}", dir.display());
     }
-    Config::parse(&text, std::path::Path::new("render.toml"), &|_| None).unwrap()
+    text
 }
 
 fn outbound(key: &str, minute: i64, talk: i64) -> Call {
@@ -176,6 +181,8 @@ async fn the_digest_shows_the_figures_and_escapes_names() {
 #[tokio::test]
 async fn a_long_digest_splits_between_rows_under_telegrams_limit() {
     let db = sqlite().await;
+    // A day with calls (a day without any is one line).
+    store_calls(&db, &the_morning()).await;
     let out = tempfile::tempdir().unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
     let files = write_digest(
@@ -392,4 +399,65 @@ async fn the_weekly_report_has_its_page_charts_and_workbook() {
     }
     assert!(eml.contains("filename=\"weekly-t-2026-11-16.xlsx\""));
     db.finish().await;
+}
+
+#[tokio::test]
+async fn a_day_nothing_happened_on_is_one_line_and_a_stopped_source_is_named() {
+    for db in crate::helpers::backends().await {
+        store_calls(&db, &the_morning()).await;
+        // Pulled every hour; last pulled whole on Tuesday at 10:00.
+        let config = Config::parse(
+            &format!(
+                "{}{}",
+                config_text(0, None),
+                "\n[[sources]]\nname = \"pbx\"\nkind = \"asterisk\"\ntimezone = \"UTC\"\n\
+                 [[schedules]]\nname = \"pbx-hourly\"\ncron = \"0 * * * *\"\njob = \"pull\"\nsource = \"pbx\"\n"
+            ),
+            std::path::Path::new("render.toml"),
+            &|_| None,
+        )
+        .unwrap();
+        let tuesday_ten = Utc.with_ymd_and_hms(2026, 11, 17, 10, 0, 0).unwrap();
+        db.store.mark_pulled("pbx", tuesday_ten).await.unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let write = |day: NaiveDate, now| {
+            let (store, config, out) = (db.store.clone(), config.clone(), out.path().to_owned());
+            async move {
+                write_digest(store.as_ref(), &config, "t", day, now, &out)
+                    .await
+                    .unwrap()
+            }
+        };
+        // Tuesday the 17th had no call: one line, no charts, no buttons.
+        let at_eleven = Utc.with_ymd_and_hms(2026, 11, 18, 10, 30, 0).unwrap();
+        let quiet = write(day() + Duration::days(1), at_eleven).await;
+        assert!(
+            quiet.charts.is_empty() && quiet.buttons.is_empty(),
+            "{}",
+            db.name
+        );
+        let body = quiet.text_body.trim();
+        let stale = "⚠️ Source \"pbx\" has not been pulled since Tue 17.11 10:00, \
+                     though schedule \"pbx-hourly\" asks for it.";
+        assert_eq!(
+            body,
+            format!("{stale}\nNo data for Tue 17.11 — the last call was Mon 16.11 09:20."),
+            "{}",
+            db.name
+        );
+        // Pulled since: the source is not named; Monday's digest is whole.
+        db.store.mark_pulled("pbx", at_eleven).await.unwrap();
+        let monday = write(day(), at_eleven).await;
+        assert!(
+            !monday.text_body.contains("pulled since"),
+            "{}",
+            monday.text_body
+        );
+        assert!(
+            monday.text_body.contains("Sales <North> & Co"),
+            "{}",
+            monday.text_body
+        );
+        db.finish().await;
+    }
 }

@@ -20,6 +20,7 @@ use crate::storage::Store;
 use crate::words::{Arg, Words};
 
 mod drawing;
+mod quiet;
 use drawing::{ChartInputs, draw_charts};
 
 pub(super) use drawing::{plan_chart_rows, pulse_legend};
@@ -216,6 +217,8 @@ pub async fn write_digest(
     }
     model.missed_calls = missed_calls(store, config, team_config, day, now, words).await?;
     model.alerts_sent = alerts_sent(store, config, team_config, day, words).await?;
+    model.quiet = quiet::quiet_line(store, &report, team_config, words).await?;
+    model.stale_sources = quiet::stale_sources(store, config, team_config, now, words).await?;
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;
     let text = templates.render(&format!("{dir}/digest.txt"), &model)?;
@@ -240,12 +243,14 @@ pub async fn write_digest(
         None => None,
     };
 
-    // The day's calls of the people whose pulse is drawn, only.
+    // The day's calls of the people whose pulse is drawn, only; a day
+    // nothing happened on has no charts.
     let (from, to) = (report.period.from, report.period.to);
     let ids: Vec<String> = drawing::pulse_chart_people(&report)
         .iter()
         .map(|e| e.employee_id.clone())
         .collect();
+    let quiet_day = model.quiet.is_some();
     let calls = if ids.is_empty() {
         Vec::new()
     } else {
@@ -255,6 +260,9 @@ pub async fn write_digest(
     let team_owned = team_config.clone();
     let drawing = catalog.clone();
     let drawn = tokio::task::spawn_blocking(move || {
+        if quiet_day {
+            return Ok(Vec::new());
+        }
         draw_charts(
             &report,
             &calls,
@@ -296,7 +304,10 @@ pub async fn write_digest(
         })),
         _ => None,
     };
-    let buttons = buttons(&model, day, words);
+    let buttons = match quiet_day {
+        true => Vec::new(),
+        false => buttons(&model, day, words),
+    };
     keep_buttons(store, &buttons, now).await?;
     if let Some(chat) = &team_chat {
         keep_buttons(store, &chat.buttons, now).await?;

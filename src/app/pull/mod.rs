@@ -104,6 +104,19 @@ pub async fn pull(
     source: &SourceConfig,
     options: &PullOptions,
 ) -> Result<PullReport, PullError> {
+    let report = pull_source(store.clone(), config, source, options).await?;
+    // A pull that ended well, with or without anything new: the source
+    // answers (what the digest's stale-source line reads).
+    store.mark_pulled(&source.name, options.now).await?;
+    Ok(report)
+}
+
+async fn pull_source(
+    store: Arc<Store>,
+    config: &Config,
+    source: &SourceConfig,
+    options: &PullOptions,
+) -> Result<PullReport, PullError> {
     match &source.kind {
         SourceKind::Bitrix24(api) => {
             session::pull_crm::<Bitrix24>(store.as_ref(), config, source, api, options).await
