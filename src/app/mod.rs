@@ -145,6 +145,7 @@ pub fn check_config(config: &Config, path: &Path) -> String {
                 )
             }
             ScheduleJob::Pull { source } => format!("pull of {source}"),
+            ScheduleJob::Cards { team } => format!("cards of {team}'s managers to telegram"),
         };
         out.push_str(&format!("  schedule {}: {job} at {}\n", s.name, s.schedule));
     }

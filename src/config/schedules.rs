@@ -28,6 +28,9 @@ pub enum ScheduleJob {
     Weekly { team: String, deliver: Delivery },
     /// Pull new records from a `[[sources]]` entry.
     Pull { source: String },
+    /// Each manager of the team their own card of the last working day, in
+    /// Telegram.
+    Cards { team: String },
 }
 
 impl ScheduleJob {
@@ -37,6 +40,7 @@ impl ScheduleJob {
             ScheduleJob::Digest { .. } => "digest",
             ScheduleJob::Weekly { .. } => "weekly",
             ScheduleJob::Pull { .. } => "pull",
+            ScheduleJob::Cards { .. } => "cards",
         }
     }
 }

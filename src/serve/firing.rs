@@ -356,6 +356,20 @@ async fn render(
         .date_naive();
     match &sc.job {
         ScheduleJob::Pull { .. } => Ok(Vec::new()),
+        ScheduleJob::Cards { team } => super::cards::cards(store.as_ref(), config, team, now)
+            .await?
+            .into_iter()
+            .map(|card| {
+                let payload = Payload::Telegram {
+                    chat: card.chat,
+                    messages: card.messages,
+                    photos: Vec::new(),
+                    caption: None,
+                    buttons: card.buttons,
+                };
+                payload.row(Recipient::Telegram(card.chat))
+            })
+            .collect(),
         ScheduleJob::Digest { team, deliver } => {
             let team_config = crate::app::team(config, team)?;
             let day =

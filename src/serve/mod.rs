@@ -9,6 +9,7 @@
 //! the instance dies.
 
 pub mod alerts;
+mod cards;
 pub mod firing;
 pub mod http;
 pub mod worker;

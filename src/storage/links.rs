@@ -141,6 +141,32 @@ impl Store {
             .unwrap_or(Redeemed::Unknown))
     }
 
+    /// The Telegram accounts linked to each of `employees` by an invite.
+    pub async fn telegram_ids_of(&self, employees: &[&str]) -> Result<Vec<(String, i64)>> {
+        #[derive(sqlx::FromRow)]
+        struct Linked {
+            employee_id: String,
+            telegram_id: i64,
+        }
+        let rows: Vec<Linked> = super::in_list::InList {
+            pool: &self.pool,
+            dialect: self.dialect(),
+        }
+        .fetch(
+            "SELECT employee_id, telegram_id FROM telegram_links WHERE ",
+            "employee_id",
+            employees,
+            &[],
+            " ORDER BY employee_id, telegram_id",
+            "reading the Telegram links of employees",
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.employee_id, r.telegram_id))
+            .collect())
+    }
+
     /// The employee a Telegram account was linked to.
     pub async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>> {
         let mut sql = "SELECT employee_id FROM telegram_links WHERE telegram_id = ".to_owned();

@@ -30,6 +30,11 @@ pub struct Script {
     /// The messages sent so far, by (chat, message id): what
     /// editMessageText may edit. Ids count from 101.
     pub sent: HashMap<(i64, i64), String>,
+    /// Telegram's flood limit: sendMessage calls beyond this many in any
+    /// second get a 429 with retry_after (0: no limit).
+    pub per_second: usize,
+    /// When the sendMessage calls let through arrived (for `per_second`).
+    pub let_through: std::collections::VecDeque<std::time::Instant>,
 }
 
 pub struct FakeTelegram {
@@ -115,6 +120,22 @@ fn answer(method: &str, body: &str, script: &Mutex<Script>) -> Value {
             json!({"ok": true, "result": fresh})
         }
         "sendmessage" => {
+            if s.per_second > 0 {
+                let now = std::time::Instant::now();
+                while s
+                    .let_through
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t).as_secs_f64() >= 1.0)
+                {
+                    s.let_through.pop_front();
+                }
+                if s.let_through.len() >= s.per_second {
+                    return json!({"ok": false, "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1}});
+                }
+                s.let_through.push_back(now);
+            }
             if s.flood > 0 {
                 s.flood -= 1;
                 return json!({"ok": false, "error_code": 429,

@@ -20,6 +20,7 @@ use crate::storage::Store;
 use crate::words::{Arg, Words};
 
 mod drawing;
+mod notes;
 mod quiet;
 use drawing::{ChartInputs, draw_charts};
 
@@ -121,69 +122,52 @@ fn write_messages(
     Ok((parts, text_path))
 }
 
-/// The digest's bonus section: the month so far, by short names.
-async fn kpi_section(
-    store: &Store,
-    config: &Config,
-    team: &str,
-    day: NaiveDate,
-    now: DateTime<Utc>,
-    words: crate::words::Words<'_>,
-) -> anyhow::Result<crate::report::kpi::KpiSection> {
-    let scope = Scope::Team(team.to_owned());
-    let kpi = crate::report::kpi::build(store, config, &scope, day, now, false).await?;
-    let mut section = crate::report::kpi::section(&kpi, words);
-    for line in &mut section.lines {
-        line.name = crate::report::digest::short_name(&line.name);
-    }
-    Ok(section)
-}
-
-/// Renders the digest of `team` for `day` into `out_dir`.
-/// The day's missed calls and call backs, when the team has a
-/// `missed_callback` alert rule (its minutes judge "in time").
-async fn missed_calls(
+/// Draws the digest's charts off the runtime and writes them as
+/// `<name>-<stem>.png` into the folder; the day's calls read are those of
+/// the people whose pulse is drawn, only.
+async fn write_charts(
     store: &Store,
     config: &Config,
     team: &crate::config::TeamConfig,
-    day: NaiveDate,
-    now: DateTime<Utc>,
-    words: crate::words::Words<'_>,
-) -> anyhow::Result<Option<crate::report::alerts::DayMissed>> {
-    let Some(within) = config.alerts.iter().find_map(|a| match a.rule {
-        crate::config::AlertRule::MissedCallback { within } if a.team == team.id => Some(within),
-        _ => None,
-    }) else {
-        return Ok(None);
-    };
-    let at = crate::calendar::day_range(team.timezone, day).1.min(now);
-    let calls = crate::app::alerts::team_calls(store, config, team, at).await?;
-    Ok(crate::report::alerts::day_missed(
-        &calls, team, within, day, at, words,
-    ))
-}
-
-/// The alerts the team's rules sent on `day`, by rule.
-async fn alerts_sent(
-    store: &Store,
-    config: &Config,
-    team: &crate::config::TeamConfig,
-    day: NaiveDate,
-    words: crate::words::Words<'_>,
-) -> anyhow::Result<Vec<crate::report::alerts::RuleCount>> {
-    let rules: Vec<&'static str> = config
-        .alerts
+    report: crate::report::figures::FiguresReport,
+    (window_funnel, window): (crate::metrics::funnel::Funnel, i64),
+    catalog: &std::sync::Arc<crate::words::Catalog>,
+    (out_dir, stem): (&Path, String),
+) -> anyhow::Result<Vec<PathBuf>> {
+    let (from, to) = (report.period.from, report.period.to);
+    let ids: Vec<String> = drawing::pulse_chart_people(&report)
         .iter()
-        .filter(|a| a.team == team.id)
-        .map(|a| a.rule.name())
+        .map(|e| e.employee_id.clone())
         .collect();
-    if rules.is_empty() {
-        return Ok(Vec::new());
+    let calls = if ids.is_empty() {
+        Vec::new()
+    } else {
+        store.calls_between(from, to, &ids).await?
+    };
+    let success = config.thresholds.success_talk_secs;
+    let team_owned = team.clone();
+    let drawing = catalog.clone();
+    let drawn = tokio::task::spawn_blocking(move || {
+        draw_charts(
+            &report,
+            &calls,
+            &team_owned,
+            ChartInputs {
+                success_secs: success,
+                funnel: (&window_funnel, window),
+                words: drawing.words(team_owned.locale),
+            },
+        )
+    })
+    .await??;
+    tracing::info!(charts = drawn.len(), "drew the digest's charts");
+    let mut charts = Vec::new();
+    for (name, bytes) in drawn {
+        let path = out_dir.join(format!("{name}-{stem}.png"));
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        charts.push(path);
     }
-    let slots = store
-        .firing_slots_of_day(&format!("alert:{}", team.id), &day.to_string())
-        .await?;
-    Ok(crate::report::alerts::day_alerts(&slots, &rules, words))
+    Ok(charts)
 }
 
 pub async fn write_digest(
@@ -212,13 +196,15 @@ pub async fn write_digest(
         window,
         words,
     ));
-    if config.kpi.in_digest && !config.kpi.schemes.is_empty() {
-        model.kpi = Some(kpi_section(store, config, team, day, now, words).await?);
-    }
-    model.missed_calls = missed_calls(store, config, team_config, day, now, words).await?;
-    model.alerts_sent = alerts_sent(store, config, team_config, day, words).await?;
-    model.quiet = quiet::quiet_line(store, &report, team_config, words).await?;
-    model.stale_sources = quiet::stale_sources(store, config, team_config, now, words).await?;
+    notes::add_day_notes(
+        store,
+        config,
+        (team_config, day, now),
+        &report,
+        words,
+        &mut model,
+    )
+    .await?;
     let dir = locale_dir(locale);
     let html = templates.render(&format!("{dir}/digest.telegram.html"), &model)?;
     let text = templates.render(&format!("{dir}/digest.txt"), &model)?;
@@ -243,45 +229,24 @@ pub async fn write_digest(
         None => None,
     };
 
-    // The day's calls of the people whose pulse is drawn, only; a day
-    // nothing happened on has no charts.
-    let (from, to) = (report.period.from, report.period.to);
-    let ids: Vec<String> = drawing::pulse_chart_people(&report)
-        .iter()
-        .map(|e| e.employee_id.clone())
-        .collect();
-    let quiet_day = model.quiet.is_some();
-    let calls = if ids.is_empty() {
-        Vec::new()
-    } else {
-        store.calls_between(from, to, &ids).await?
-    };
-    let success = config.thresholds.success_talk_secs;
-    let team_owned = team_config.clone();
-    let drawing = catalog.clone();
-    let drawn = tokio::task::spawn_blocking(move || {
-        if quiet_day {
-            return Ok(Vec::new());
+    let charts = match model.quiet {
+        // A day nothing happened on has no charts.
+        Some(_) => Vec::new(),
+        None => {
+            let funnel = (window_funnel, window);
+            let written = (out_dir, format!("{team}-{day}"));
+            write_charts(
+                store,
+                config,
+                team_config,
+                report,
+                funnel,
+                &catalog,
+                written,
+            )
+            .await?
         }
-        draw_charts(
-            &report,
-            &calls,
-            &team_owned,
-            ChartInputs {
-                success_secs: success,
-                funnel: (&window_funnel, window),
-                words: drawing.words(team_owned.locale),
-            },
-        )
-    })
-    .await??;
-    tracing::info!(charts = drawn.len(), "drew the digest's charts");
-    let mut charts = Vec::new();
-    for (name, bytes) in drawn {
-        let path = out_dir.join(format!("{name}-{team}-{day}.png"));
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        charts.push(path);
-    }
+    };
     let team_chat = match (chat_model, chat_files) {
         (Some(m), Some((messages, text_path, text))) => Some(Box::new(DigestFiles {
             buttons: buttons(&m, day, words),
@@ -304,7 +269,7 @@ pub async fn write_digest(
         })),
         _ => None,
     };
-    let buttons = match quiet_day {
+    let buttons = match model.quiet.is_some() {
         true => Vec::new(),
         false => buttons(&model, day, words),
     };

@@ -165,7 +165,7 @@ deliver = "telegram"
         "schedules[2].team: is for digest and weekly",
         "schedules[2].timezone: \"Paris\" is not an IANA timezone (try \"Europe/Paris\")",
         "schedules[3].name: is missing",
-        "schedules[3].job: \"report\" is not a job (expected \"digest\", \"weekly\" or \"pull\")",
+        "schedules[3].job: \"report\" is not a job (expected \"digest\", \"weekly\", \"cards\" or \"pull\")",
         "schedules[3].cron: is missing",
         "schedules[4].deliver: nobody of team ny gets the digest in Telegram",
     ] {

@@ -109,6 +109,7 @@ fn schedule(
                 first_team,
             )
         }
+        Some("cards") => cards(issues, &key, &s, known),
         other => {
             let found = match other {
                 None => "is missing".to_owned(),
@@ -116,7 +117,7 @@ fn schedule(
             };
             issues.add(
                 key("job"),
-                format!("{found} (expected \"digest\", \"weekly\" or \"pull\")"),
+                format!("{found} (expected \"digest\", \"weekly\", \"cards\" or \"pull\")"),
             );
             (None, Tz::UTC)
         }
@@ -305,4 +306,30 @@ fn deliver(
         _ => {}
     }
     Some(parsed)
+}
+
+/// `job = "cards"`: a team; Telegram is where they go.
+fn cards(
+    issues: &mut Issues,
+    key: &dyn Fn(&str) -> String,
+    s: &RawSchedule,
+    known: &Known<'_>,
+) -> (Option<ScheduleJob>, Tz) {
+    if s.source.is_some() {
+        issues.add(key("source"), "is for job = \"pull\" (cards are of a team)");
+    }
+    if s.deliver.as_deref().is_some_and(|d| d.trim() != "telegram") {
+        issues.add(
+            key("deliver"),
+            "cards go to each manager's Telegram chat: leave it out, or \"telegram\"",
+        );
+    }
+    if !known.telegram {
+        issues.add(key("job"), "cards go to Telegram: add a [telegram] section");
+    }
+    let team = team(issues, &key("team"), s.team.as_deref(), known.teams);
+    (
+        team.map(|t| ScheduleJob::Cards { team: t.id.clone() }),
+        team.map_or(Tz::UTC, |t| t.timezone),
+    )
 }

@@ -5,6 +5,7 @@
 //! of, its config with schedules, and a guard that ends a serve process.
 
 mod alerts;
+mod cards;
 mod endpoint;
 mod processes;
 mod retry;
