@@ -106,6 +106,7 @@ short-deals_won = Deals
 
 ## Charts
 
+chart-team-day = The team's day — { $day }
 chart-team-pulse = Team pulse — { $day }
 chart-team-funnel = Team funnel: open deals and conversion over { $days } { $days ->
     [one] day

@@ -107,6 +107,7 @@ short-deals_won = Сделки
 
 ## Графики
 
+chart-team-day = День команды — { $day }
 chart-team-pulse = Пульс отдела — { $day }
 chart-team-funnel = Воронка отдела: открытые сделки и конверсия за { $days } { $days ->
     [one] день

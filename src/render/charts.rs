@@ -35,21 +35,21 @@ pub enum ChartError {
     Png(String),
 }
 
-fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
+pub(super) fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
     ChartError::Draw(e.to_string())
 }
 
-const GREEN: RGBColor = RGBColor(46, 160, 67);
-const ORANGE: RGBColor = RGBColor(240, 140, 0);
-const GREY: RGBColor = RGBColor(160, 160, 160);
-const IDLE: RGBColor = RGBColor(255, 220, 220);
-const INK: RGBColor = RGBColor(40, 40, 40);
-const FAINT: RGBColor = RGBColor(225, 225, 225);
-const RED: RGBColor = RGBColor(210, 50, 50);
-const BLUE: RGBColor = RGBColor(52, 120, 200);
+pub(super) const GREEN: RGBColor = RGBColor(46, 160, 67);
+pub(super) const ORANGE: RGBColor = RGBColor(240, 140, 0);
+pub(super) const GREY: RGBColor = RGBColor(160, 160, 160);
+pub(super) const IDLE: RGBColor = RGBColor(255, 220, 220);
+pub(super) const INK: RGBColor = RGBColor(40, 40, 40);
+pub(super) const FAINT: RGBColor = RGBColor(225, 225, 225);
+pub(super) const RED: RGBColor = RGBColor(210, 50, 50);
+pub(super) const BLUE: RGBColor = RGBColor(52, 120, 200);
 
 /// Draws into an RGB buffer and encodes it as PNG.
-fn png(
+pub(super) fn png(
     width: u32,
     height: u32,
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<(), ChartError>,
@@ -77,7 +77,7 @@ fn png(
     Ok(out)
 }
 
-fn text<'a>(size: u32, color: &'a RGBColor) -> TextStyle<'a> {
+pub(super) fn text<'a>(size: u32, color: &'a RGBColor) -> TextStyle<'a> {
     (FAMILY, size).into_font().color(color)
 }
 

@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod email;
 pub mod spreadsheet;
+pub mod swimlane;
 pub mod telegram;
 
 use std::path::PathBuf;

@@ -129,7 +129,8 @@ async fn the_digest_shows_the_figures_and_escapes_names() {
     );
     assert!(html.contains("Activity plan met by 1 of 1"), "{html}");
     // The charts: the team pulse first (the digest's photo), then the funnel,
-    // the plan, and a pulse per person; each a PNG that decodes.
+    // the plan, and the team's day as one swimlane picture; each a PNG that
+    // decodes.
     let names: Vec<String> = files
         .charts
         .iter()
@@ -141,7 +142,7 @@ async fn the_digest_shows_the_figures_and_escapes_names() {
             "heatmap-t-2026-11-16.png",
             "funnel-t-2026-11-16.png",
             "plan-t-2026-11-16.png",
-            "pulse-oneil-t-2026-11-16.png"
+            "swimlane-t-2026-11-16.png"
         ]
     );
     for path in &files.charts {
@@ -159,7 +160,7 @@ async fn the_digest_shows_the_figures_and_escapes_names() {
             info.height
         );
     }
-    // Oneil's pulse: two successful calls (green) and one unanswered (grey), nothing short (orange).
+    // Oneil's lane: two successful calls (green) and one unanswered (grey), nothing short (orange).
     let pulse = std::fs::read(&files.charts[3]).unwrap();
     let mut reader = png::Decoder::new(std::io::Cursor::new(pulse))
         .read_info()
@@ -460,4 +461,69 @@ async fn a_day_nothing_happened_on_is_one_line_and_a_stopped_source_is_named() {
         );
         db.finish().await;
     }
+}
+
+#[tokio::test]
+async fn a_digest_of_fifty_sends_four_pictures_and_the_day_shows_the_worst_twenty() {
+    let db = sqlite().await;
+    // Fifty people, each with a call at 09:00 and one later: an idle gap
+    // each, longer the later their second call.
+    let config = config(49, None);
+    let day0 = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap();
+    let mut calls = Vec::new();
+    for (i, who) in std::iter::once("oneil".to_owned())
+        .chain((0..49).map(|i| format!("p{i}")))
+        .enumerate()
+    {
+        for (k, at) in [day0, day0 + Duration::minutes(60 + 4 * i as i64)]
+            .into_iter()
+            .enumerate()
+        {
+            let key = format!("{who}-{k}");
+            calls.push(
+                Call::new(CallFields {
+                    source: "pbx".into(),
+                    external_id: key.as_str().into(),
+                    employee_id: Some(who.clone()),
+                    agent: None,
+                    direction: Direction::Outbound,
+                    number: format!("79000{i:03}{k}"),
+                    started_at: at,
+                    answered_at: Some(at + Duration::seconds(5)),
+                    ended_at: at + Duration::seconds(95),
+                    talk_seconds: 90,
+                    disposition: Disposition::Answered,
+                    deal_ext: None,
+                    kind: None,
+                    leg_key: key.as_str().into(),
+                })
+                .unwrap(),
+            );
+        }
+    }
+    store_calls(&db, &calls).await;
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+    let files = write_digest(db.store.as_ref(), &config, "t", day(), now, out.path())
+        .await
+        .unwrap();
+    let names: Vec<String> = files
+        .charts
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    let swimlane = files
+        .charts
+        .iter()
+        .find(|p| p.to_string_lossy().contains("swimlane-"))
+        .unwrap();
+    let info = png::Decoder::new(std::io::Cursor::new(std::fs::read(swimlane).unwrap()))
+        .read_info()
+        .unwrap()
+        .info()
+        .clone();
+    // Twenty lanes of 34 pixels under a 100-pixel head, 60 below.
+    assert_eq!(info.height, 100 + 20 * 34 + 60);
+    db.finish().await;
 }

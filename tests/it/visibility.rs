@@ -283,12 +283,12 @@ async fn the_team_chat_gets_the_digest_without_what_managers_may_not_see() {
             .collect()
     };
     assert!(names(&files).iter().any(|n| n.starts_with("heatmap-")));
-    assert!(names(&files).iter().any(|n| n.starts_with("pulse-")));
+    assert!(names(&files).iter().any(|n| n.starts_with("swimlane-")));
     let copied = names(copy);
     assert!(
         copied
             .iter()
-            .all(|n| !n.starts_with("heatmap-") && !n.starts_with("pulse-")),
+            .all(|n| !n.starts_with("heatmap-") && !n.starts_with("swimlane-")),
         "{copied:?}"
     );
     assert!(

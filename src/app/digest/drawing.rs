@@ -1,5 +1,6 @@
-//! The digest's charts: the team pulse heat map, the funnel over its
-//! window, plan vs actual, and a call pulse per manager.
+//! The digest's charts, at most four: the team pulse heat map, the funnel
+//! over its window, plan vs actual, and the team's day as one swimlane
+//! picture.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use crate::domain::Call;
 use crate::metrics::funnel::Funnel;
 use crate::metrics::pulse::HeatRow;
 use crate::render::charts;
+use crate::render::swimlane::{Lane, swimlane_chart};
 use crate::report::digest::{IDLE_ALERT_SECS, short_name};
 use crate::report::figures::{EmployeeFigures, FiguresReport};
 use crate::words::{Arg, Words};
@@ -54,6 +56,29 @@ pub(super) fn pulse_chart_people(report: &FiguresReport) -> Vec<&EmployeeFigures
                 })
         })
         .collect()
+}
+
+/// The most lanes of the team's day.
+const SWIMLANES: usize = 20;
+
+/// The lanes of the team's day: everyone in a small team, in its order;
+/// else those with an idle gap inside the day, the longest idle first, at
+/// most [`SWIMLANES`].
+pub(super) fn swimlane_people(report: &FiguresReport) -> Vec<&EmployeeFigures> {
+    let mut people = pulse_chart_people(report);
+    if report.employees.len() > PULSE_CHARTS_FOR_ALL {
+        let day = report.period.first_day;
+        let idle = |e: &EmployeeFigures| -> i64 {
+            e.pulse
+                .iter()
+                .filter(|p| p.day == day)
+                .flat_map(|p| p.idle_gaps.iter().map(|g| g.seconds()))
+                .sum()
+        };
+        people.sort_by_key(|e| (std::cmp::Reverse(idle(e)), e.employee_id.clone()));
+        people.truncate(SWIMLANES);
+    }
+    people
 }
 
 /// The people the heat map and the plan chart show: a team up to
@@ -188,26 +213,39 @@ pub(super) fn draw_charts(
         t,
         charts::plan_chart(&title, &plan_rows)?,
     ));
-    for e in pulse_chart_people(report) {
-        let Some(pulse) = e.pulse.iter().find(|p| p.day == day) else {
-            continue;
-        };
-        let mine: Vec<Call> = calls
-            .iter()
-            .filter(|c| c.employee_id.as_deref() == Some(e.employee_id.as_str()))
-            .cloned()
-            .collect();
-        let title = words.text(
-            "chart-manager-pulse",
-            &[
-                ("name", Arg::from(e.name.as_str())),
-                ("day", Arg::from(day_words.as_str())),
-            ],
-        );
+    // One picture of the team's day: a lane per manager (those the digest
+    // flags, worst first, in a large team); their own pulse stays behind
+    // `/pulse`.
+    let people = swimlane_people(report);
+    let lanes: Vec<Lane> = people
+        .iter()
+        .filter_map(|e| {
+            let pulse = e.pulse.iter().find(|p| p.day == day)?;
+            Some(Lane {
+                name: short_name(&e.name),
+                pulse,
+                calls: calls
+                    .iter()
+                    .filter(|c| c.employee_id.as_deref() == Some(e.employee_id.as_str()))
+                    .collect(),
+            })
+        })
+        .collect();
+    if !lanes.is_empty() {
+        let left_out = report.employees.len() - lanes.len();
+        let note =
+            (left_out > 0).then(|| words.text("chart-left-out", &[("n", Arg::from(left_out))]));
+        let title = on_day("chart-team-day");
         let t = std::time::Instant::now();
-        let png =
-            charts::pulse_chart(&title, pulse, &mine, tz, success_secs, &pulse_legend(words))?;
-        out.push(timed(format!("pulse-{}", e.employee_id), t, png));
+        let png = swimlane_chart(
+            &title,
+            note.as_deref(),
+            &lanes,
+            tz,
+            success_secs,
+            &pulse_legend(words),
+        )?;
+        out.push(timed("swimlane".to_owned(), t, png));
     }
     Ok(out)
 }

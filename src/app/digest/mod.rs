@@ -135,7 +135,7 @@ async fn write_charts(
     (out_dir, stem): (&Path, String),
 ) -> anyhow::Result<Vec<PathBuf>> {
     let (from, to) = (report.period.from, report.period.to);
-    let ids: Vec<String> = drawing::pulse_chart_people(&report)
+    let ids: Vec<String> = drawing::swimlane_people(&report)
         .iter()
         .map(|e| e.employee_id.clone())
         .collect();
