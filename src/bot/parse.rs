@@ -45,10 +45,12 @@ pub enum Command {
     },
     Team,
     Report(String),
+    /// `from`: the first record listed (its «ещё» button: `+40`).
     Why {
         figure: String,
         who: Option<String>,
         day: Option<NaiveDate>,
+        from: usize,
     },
     Kpi {
         who: Option<String>,
@@ -250,11 +252,19 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Command, ParseError> {
             let Some((figure, rest)) = args.split_first() else {
                 return Err(ParseError::WhyNeedsFigure);
             };
+            let (rest, from) = match rest.split_last() {
+                Some((last, before)) if last.starts_with('+') => match last[1..].parse() {
+                    Ok(from) => (before, from),
+                    Err(_) => (rest, 0),
+                },
+                _ => (rest, 0),
+            };
             let (who, day) = who_and_day(rest, today);
             Command::Why {
                 figure: (*figure).to_owned(),
                 who,
                 day,
+                from,
             }
         }
         "kpi" => match args.split_last() {
@@ -353,7 +363,8 @@ mod tests {
             Ok(Command::Why {
                 figure: "trace".into(),
                 who: Some("Иванов".into()),
-                day: Some(d(11, 16))
+                day: Some(d(11, 16)),
+                from: 0
             })
         );
         assert_eq!(
@@ -412,6 +423,15 @@ mod tests {
             parse("/overdue +40", today),
             Ok(Command::Overdue {
                 who: None,
+                from: 40
+            })
+        );
+        assert_eq!(
+            parse("/why trace Иванов 16.11 +40", today),
+            Ok(Command::Why {
+                figure: "trace".into(),
+                who: Some("Иванов".into()),
+                day: NaiveDate::from_ymd_opt(2026, 11, 16),
                 from: 40
             })
         );

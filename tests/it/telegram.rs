@@ -647,10 +647,11 @@ async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
             "{last}"
         );
     }
-    // The charts: heat map, funnel, plan and three pulse charts, one group.
+    // The charts: heat map, funnel, plan and the team's day, one group
+    // (three pulse charts before, one per flagged manager).
     let groups = fake.calls("sendmediagroup");
     assert_eq!(groups.len(), 1);
-    assert_eq!(groups[0].body.matches("\"type\":\"photo\"").count(), 6);
+    assert_eq!(groups[0].body.matches("\"type\":\"photo\"").count(), 4);
 }
 
 /// The admin chat 7, told in the built-in Russian words.

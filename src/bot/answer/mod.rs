@@ -75,6 +75,9 @@ pub fn mask_number(number: &str) -> String {
     format!("+{country} {code} ***-**-{tail}").replace("+ ", "+")
 }
 
+/// Records listed per `/why` answer; «ещё» lists the next ones.
+const RECORDS_SHOWN: usize = 40;
+
 /// The records behind a figure, one line each (a call: its time, masked
 /// number, talk time and whether it counts), with the call's recording when
 /// its source links one: the viewer may see these calls (`target` checked
@@ -94,7 +97,7 @@ fn record_lines(
         "bot-why-short",
         &[("min", Arg::from(words.duration(locale, success)))],
     );
-    for r in records.iter().take(40) {
+    for r in records.iter().take(RECORDS_SHOWN) {
         match calls.get(&r.id) {
             Some(c) => {
                 let mark = if c.talk_seconds >= success {
@@ -390,16 +393,18 @@ impl Bot<'_> {
                 Ok(person) => self.kpi(person, month.unwrap_or(today), locale).await,
                 Err(r) => refuse(r),
             },
-            Command::Why { figure, who, day } if figure == "?" => {
-                match target(self.config, viewer, who.as_deref()) {
-                    Ok(person) => {
-                        let d = day.unwrap_or(self.last_working_day(person));
-                        Ok(self.why_menu(viewer, person, d, locale))
-                    }
-                    Err(r) => refuse(r),
+            Command::Why {
+                figure, who, day, ..
+            } if figure == "?" => match target(self.config, viewer, who.as_deref()) {
+                Ok(person) => {
+                    let d = day.unwrap_or(self.last_working_day(person));
+                    Ok(self.why_menu(viewer, person, d, locale))
                 }
-            }
-            Command::Why { figure, who, day } if missed::is_missed_callback(&figure) => {
+                Err(r) => refuse(r),
+            },
+            Command::Why {
+                figure, who, day, ..
+            } if missed::is_missed_callback(&figure) => {
                 match self.scope_of(viewer, who.as_deref()) {
                     Ok(scope) => {
                         let d = day.unwrap_or(self.last_working_day(viewer));
@@ -408,15 +413,18 @@ impl Bot<'_> {
                     Err(r) => refuse(r),
                 }
             }
-            Command::Why { figure, who, day } => {
-                match target(self.config, viewer, who.as_deref()) {
-                    Ok(person) => {
-                        let d = day.unwrap_or(self.last_working_day(person));
-                        self.why(person, &figure, d, locale).await
-                    }
-                    Err(r) => refuse(r),
+            Command::Why {
+                figure,
+                who,
+                day,
+                from,
+            } => match target(self.config, viewer, who.as_deref()) {
+                Ok(person) => {
+                    let d = day.unwrap_or(self.last_working_day(person));
+                    self.why(person, (&figure, d, from), locale).await
                 }
-            }
+                Err(r) => refuse(r),
+            },
             Command::Plan { who } => match target(self.config, viewer, who.as_deref()) {
                 Ok(person) => self.plan(person, locale).await,
                 Err(r) => refuse(r),

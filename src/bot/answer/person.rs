@@ -112,11 +112,12 @@ impl Bot<'_> {
         Ok(Reply::html(out))
     }
 
+    /// The rule behind a figure with its numbers, then its records from
+    /// `from`, a page of them, «ещё» for the next.
     pub(super) async fn why(
         &self,
         person: &EmployeeConfig,
-        word: &str,
-        day: NaiveDate,
+        (word, day, from): (&str, NaiveDate, usize),
         locale: Locale,
     ) -> anyhow::Result<Reply> {
         let Some(key) = figure_key(word) else {
@@ -183,10 +184,28 @@ impl Bot<'_> {
                 })
                 .collect();
         }
-        out.push_str(&record_lines(
-            self.words, locale, &records, &calls, tz, success,
-        ));
-        Ok(Reply::html(out))
+        let page = &records[from.min(records.len())..];
+        out.push_str(&record_lines(self.words, locale, page, &calls, tz, success));
+        let mut reply = Reply::html(out);
+        let next = from + super::RECORDS_SHOWN;
+        if next < records.len() {
+            let left = records.len() - next;
+            let label = self.say(
+                locale,
+                "button-more",
+                &[
+                    ("n", Arg::from(left.min(super::RECORDS_SHOWN))),
+                    ("left", Arg::from(left)),
+                ],
+            );
+            let command = format!(
+                "/why {key} {} {} +{next}",
+                person.id,
+                day.format("%d.%m.%Y")
+            );
+            reply.buttons = vec![crate::render::Button::asks(label, command)];
+        }
+        Ok(reply)
     }
 
     pub(super) async fn plan(
