@@ -73,7 +73,8 @@ n = [0]
 def chat(m):
     n[0] += 1
     return m.group(0) + f"\ntelegram_id = {900000 + n[0]}"
-text = re.sub(r'role = "manager"', chat, text)
+# Employees' entries only (a plan names a role too).
+text = re.sub(r'role = "manager"(?=\n(position|team) )', chat, text)
 text = re.sub(r'database_url = .*', f'database_url = "sqlite://{sys.argv[3]}/salespulse-demo.db"', text)
 text = text.split("[[schedules]]")[0]
 text += '''

@@ -92,44 +92,7 @@ pub fn swimlane_chart(
             t += Duration::hours(1);
         }
         for (i, lane) in lanes.iter().enumerate() {
-            let y0 = TOP + LANE_H * i as i32;
-            let y1 = y0 + LANE_H - 4;
-            if i % 2 == 1 {
-                let band = [(0, y0), (LABEL_W, y0 + LANE_H)];
-                root.draw(&Rectangle::new(band, FAINT.filled()))
-                    .map_err(draw_err)?;
-            }
-            root.draw(&Text::new(lane.name.clone(), (10, y0 + 6), text(20, &INK)))
-                .map_err(draw_err)?;
-            for g in &lane.pulse.idle_gaps {
-                root.draw(&Rectangle::new(
-                    [(x(g.start), y0 + 2), (x(g.end), y1)],
-                    IDLE.filled(),
-                ))
-                .map_err(draw_err)?;
-            }
-            for t in [lane.pulse.working_hours.start, lane.pulse.working_hours.end] {
-                root.draw(&PathElement::new(
-                    vec![(x(t), y0), (x(t), y0 + LANE_H)],
-                    BLUE.stroke_width(2),
-                ))
-                .map_err(draw_err)?;
-            }
-            for c in &lane.calls {
-                let color = if !c.is_connected() {
-                    GREY
-                } else if is_successful(c, success_secs) {
-                    GREEN
-                } else {
-                    ORANGE
-                };
-                let (x0, x1) = (x(c.started_at), x(c.ended_at).max(x(c.started_at) + 2));
-                root.draw(&Rectangle::new(
-                    [(x0, y0 + 7), (x1, y1 - 5)],
-                    color.filled(),
-                ))
-                .map_err(draw_err)?;
-            }
+            draw_lane(root, lane, i, &x, success_secs)?;
         }
         // The hours under the lanes.
         let mut t = span_start;
@@ -145,4 +108,53 @@ pub fn swimlane_chart(
         }
         Ok(())
     })
+}
+
+/// One manager's lane, the `i`-th: name, idle gaps, working hours, calls.
+fn draw_lane(
+    root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    lane: &Lane<'_>,
+    i: usize,
+    x: &dyn Fn(DateTime<Utc>) -> i32,
+    success_secs: i64,
+) -> Result<(), ChartError> {
+    let y0 = TOP + LANE_H * i as i32;
+    let y1 = y0 + LANE_H - 4;
+    if i % 2 == 1 {
+        let band = [(0, y0), (LABEL_W, y0 + LANE_H)];
+        root.draw(&Rectangle::new(band, FAINT.filled()))
+            .map_err(draw_err)?;
+    }
+    root.draw(&Text::new(lane.name.clone(), (10, y0 + 6), text(20, &INK)))
+        .map_err(draw_err)?;
+    for g in &lane.pulse.idle_gaps {
+        root.draw(&Rectangle::new(
+            [(x(g.start), y0 + 2), (x(g.end), y1)],
+            IDLE.filled(),
+        ))
+        .map_err(draw_err)?;
+    }
+    for t in [lane.pulse.working_hours.start, lane.pulse.working_hours.end] {
+        root.draw(&PathElement::new(
+            vec![(x(t), y0), (x(t), y0 + LANE_H)],
+            BLUE.stroke_width(2),
+        ))
+        .map_err(draw_err)?;
+    }
+    for c in &lane.calls {
+        let color = if !c.is_connected() {
+            GREY
+        } else if is_successful(c, success_secs) {
+            GREEN
+        } else {
+            ORANGE
+        };
+        let (x0, x1) = (x(c.started_at), x(c.ended_at).max(x(c.started_at) + 2));
+        root.draw(&Rectangle::new(
+            [(x0, y0 + 7), (x1, y1 - 5)],
+            color.filled(),
+        ))
+        .map_err(draw_err)?;
+    }
+    Ok(())
 }
