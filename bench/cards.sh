@@ -36,7 +36,14 @@ class H(http.server.BaseHTTPRequestHandler):
         method = self.path.lower().rsplit("/", 1)[-1]
         out = {"ok": True, "result": True}
         if method == "getme":
-            out = {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "t", "username": "t_bot"}}
+            out = {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "t", "username": "t_bot",
+                   "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False,
+                   "can_connect_to_business": False, "has_main_web_app": False}}
+        elif method == "getupdates":
+            time.sleep(1)
+            out = {"ok": True, "result": []}
+        elif method == "getwebhookinfo":
+            out = {"ok": True, "result": {"url": "", "has_custom_certificate": False, "pending_update_count": 0}}
         elif method == "sendmessage":
             chat = json.loads(body or b"{}").get("chat_id")
             now = time.time()
@@ -94,7 +101,7 @@ tick_secs = 1
 ''' % sys.argv[3]
 open(sys.argv[2], "w").write(text)
 PY
-"$bin" --config "$tmp/cards.toml" check-config > /dev/null
+BENCH_BOT_TOKEN=1:bench "$bin" --config "$tmp/cards.toml" check-config > /dev/null
 # Friday 2026-11-20, 08:59:50 Moscow: the cards of Thursday fire at 09:00.
 BENCH_BOT_TOKEN=1:bench SALESPULSE_TELEGRAM_API_URL="http://127.0.0.1:$port" \
   "$bin" --config "$tmp/cards.toml" serve --clock-start 2026-11-20T05:59:50Z --speed 1 \

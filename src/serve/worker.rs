@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -17,7 +18,7 @@ use teloxide::types::ChatId;
 use super::firing::Payload;
 use crate::delivery::email::{Mailer, SendError};
 use crate::delivery::telegram::{cannot_edit, disable_chat, edit_text, refusal, send_part};
-use crate::storage::{OutboxRow, Recipient, SentMessage, Store};
+use crate::storage::{OutboxRow, Recipient, Sent, SentMessage, Store};
 use crate::words::Arg;
 
 /// How rows are retried.
@@ -69,7 +70,8 @@ pub struct Channels {
 }
 
 enum Outcome {
-    Sent,
+    /// Sent: its parts, and the message its last text part became.
+    Sent(Sent),
     /// The claim ran out and another worker took the row: leave it to them.
     Lost,
     /// Try again later.
@@ -80,6 +82,10 @@ enum Outcome {
     /// when the chat was marked.
     Refused(String),
 }
+
+/// Rows claimed at a time: a morning's cards for hundreds of managers go
+/// with one claim per this many.
+const CLAIM_ROWS: i64 = 16;
 
 /// Claims and sends what is due; returns how many rows it handled.
 #[tracing::instrument(skip_all, fields(worker = %worker))]
@@ -106,16 +112,17 @@ pub async fn work_once(
         tell_admin(channels, &row, &why).await;
     }
     let rows = store
-        .claim_outbox(worker, now, now + length, 4, policy.max_attempts)
+        .claim_outbox(worker, now, now + length, CLAIM_ROWS, policy.max_attempts)
         .await?;
+    let lease = Lease {
+        store: store.as_ref(),
+        worker,
+        clock,
+        length,
+        send_timeout: policy.send_timeout,
+        until: AtomicI64::new((now + length).timestamp_millis()),
+    };
     for row in &rows {
-        let lease = Lease {
-            store: store.as_ref(),
-            worker,
-            clock,
-            length,
-            send_timeout: policy.send_timeout,
-        };
         handle(store, channels, &lease, policy, row).await?;
     }
     Ok(rows.len())
@@ -134,7 +141,7 @@ async fn handle(
     // The claim is renewed before the row is sent (rows wait their turn in
     // the batch) and before each further part of it.
     {
-        let outcome = if !lease.renew(row.id, (row.parts_sent, None)).await {
+        let outcome = if !lease.hold(row.id, row.parts_sent).await {
             Outcome::Lost
         } else {
             match serde_json::from_str::<Payload>(&row.payload) {
@@ -147,8 +154,8 @@ async fn handle(
             Outcome::Lost => {
                 tracing::warn!(recipient = %row.recipient, "the claim ran out: another worker has the row");
             }
-            Outcome::Sent => {
-                if store.outbox_sent(row.id, worker, now).await? {
+            Outcome::Sent(done) => {
+                if store.outbox_sent(row.id, worker, now, done).await? {
                     tracing::info!(schedule = %row.schedule, slot = %row.slot, recipient = %row.recipient, attempts = row.attempts, %now, "delivered");
                     journal(channels, worker, row, now);
                 } else {
@@ -181,9 +188,23 @@ struct Lease<'a> {
     clock: &'a Clock,
     length: Duration,
     send_timeout: std::time::Duration,
+    /// Until when the claim is known to hold (by the clock, epoch ms).
+    until: AtomicI64,
 }
 
 impl Lease<'_> {
+    /// Whether the row may be sent a part of now: without a write while
+    /// the claim holds for longer than a part may take (nobody else can
+    /// have it), else by renewing it.
+    async fn hold(&self, id: i64, parts_sent: i64) -> bool {
+        let needed = self.clock.clock_time(self.send_timeout + LEASE_MARGIN);
+        let until = self.until.load(Ordering::Relaxed);
+        if (self.clock.now() + needed).timestamp_millis() < until {
+            return true;
+        }
+        self.renew(id, (parts_sent, None)).await
+    }
+
     /// Records progress and extends the claim; `false` when it was lost or
     /// ran out: then nothing more of the row may be sent.
     async fn renew(&self, id: i64, progress: (i64, Option<i64>)) -> bool {
@@ -193,7 +214,13 @@ impl Lease<'_> {
             .outbox_progress(id, self.worker, progress, now, now + self.length)
             .await
         {
-            Ok(held) => held,
+            Ok(held) => {
+                if held {
+                    let until = (now + self.length).timestamp_millis();
+                    self.until.store(until, Ordering::Relaxed);
+                }
+                held
+            }
             Err(e) => {
                 tracing::error!(error = %e, "could not renew the claim");
                 false
@@ -210,7 +237,7 @@ async fn send(
     payload: Payload,
 ) -> Outcome {
     match payload {
-        Payload::File { .. } => Outcome::Sent,
+        Payload::File { .. } => Outcome::Sent(Sent::default()),
         Payload::Email { to, from, eml } => {
             let Some(mailer) = &channels.mailer else {
                 return Outcome::Fail("no [email] section in the config".into());
@@ -229,7 +256,7 @@ async fn send(
                 return Outcome::Retry(timed_out(lease.send_timeout));
             };
             match sent.result {
-                Ok(_) => Outcome::Sent,
+                Ok(_) => Outcome::Sent(Sent::default()),
                 Err(e @ (SendError::GaveUp { .. } | SendError::Other { .. })) => {
                     Outcome::Retry(e.to_string())
                 }
@@ -314,7 +341,12 @@ async fn send_telegram(
         return closed;
     }
     let start = usize::try_from(row.parts_sent).unwrap_or(0);
-    for part in start..out.parts() {
+    let parts = out.parts();
+    let mut last_message = None;
+    for part in start..parts {
+        if part > start && !lease.hold(row.id, part as i64).await {
+            return Outcome::Lost;
+        }
         let sent =
             tokio::time::timeout(lease.send_timeout, send_part(bot, ChatId(chat), out, part)).await;
         let Ok(sent) = sent else {
@@ -324,14 +356,19 @@ async fn send_telegram(
             Ok(message) => message,
             Err(e) => return failed_request(channels, store, lease.clock, chat, &e).await,
         };
-        // Recorded after each part: a crash repeats only the part in
-        // flight; a claim lost or run out stops here, before the next
-        // part, and the new holder goes on.
-        if !lease.renew(row.id, (part as i64 + 1, message)).await {
+        last_message = message;
+        // Recorded after each part but the last (whose record is the row
+        // marked sent): a crash repeats only the part in flight; a claim
+        // lost or run out stops here, before the next part, and the new
+        // holder goes on.
+        if part + 1 < parts && !lease.renew(row.id, (part as i64 + 1, message)).await {
             return Outcome::Lost;
         }
     }
-    Outcome::Sent
+    Outcome::Sent(Sent {
+        parts: Some(parts as i64),
+        message_id: last_message,
+    })
 }
 
 /// Edits the message the row `(schedule, slot)` to the same chat became
@@ -377,7 +414,7 @@ async fn edit_telegram(
             .await;
             match edited {
                 Err(_) => Outcome::Retry(timed_out(lease.send_timeout)),
-                Ok(Ok(())) => Outcome::Sent,
+                Ok(Ok(())) => Outcome::Sent(Sent::default()),
                 Ok(Err(e)) if cannot_edit(&e) => {
                     tracing::info!(error = %e, "the message cannot be edited: sending the edit as a new one");
                     send_telegram(store, channels, lease, row, chat, &out).await

@@ -40,7 +40,7 @@ pub use day_figures::{CellParts, DayCell};
 pub use db::SessionLock;
 pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
 pub use open_now::{DueTask, OpenNow, OpenNowQuery, PersonOpen, StuckRow};
-pub use outbox::SentMessage;
+pub use outbox::{Sent, SentMessage};
 pub use statistics::ANALYZE_AFTER_ROWS;
 
 #[derive(Debug, thiserror::Error)]

@@ -27,6 +27,14 @@ struct MessageRow {
     message_id: Option<i64>,
 }
 
+/// What a row came to when it went: its parts and the Telegram message
+/// of its last text part, when known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub parts: Option<i64>,
+    pub message_id: Option<i64>,
+}
+
 /// The Telegram message an outbox row became.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SentMessage {
@@ -371,13 +379,25 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Marks a claimed row sent.
-    pub async fn outbox_sent(&self, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool> {
+    /// Marks a claimed row sent: `done` is the parts it had when it went,
+    /// and the Telegram message its last text part became, when known.
+    pub async fn outbox_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+        done: Sent,
+    ) -> Result<bool> {
         self.update_claimed(
             id,
             worker,
-            "status = 'sent', sent_at = {}, last_error = NULL",
-            &[Value::Int(now.timestamp())],
+            "status = 'sent', sent_at = {}, last_error = NULL, \
+             parts_sent = COALESCE({}, parts_sent), message_id = COALESCE({}, message_id)",
+            &[
+                Value::Int(now.timestamp()),
+                Value::NullInt(done.parts),
+                Value::NullInt(done.message_id),
+            ],
         )
         .await
     }

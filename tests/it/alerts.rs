@@ -183,7 +183,10 @@ async fn outbox_payloads(
             .or(payload["text"].as_str())
             .unwrap()
             .to_owned();
-        store.outbox_sent(r.id, "test", now).await.unwrap();
+        store
+            .outbox_sent(r.id, "test", now, Default::default())
+            .await
+            .unwrap();
         out.push((r.slot, chat, text, payload));
     }
     out.sort_by_key(|(slot, chat, _, _)| (slot.clone(), *chat));
