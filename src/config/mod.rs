@@ -368,6 +368,19 @@ pub struct TelegramConfig {
     pub admin_chat_id: Option<i64>,
     /// Webhook mode instead of long polling, when set.
     pub webhook: Option<WebhookConfig>,
+    /// How the digest goes to a chat.
+    pub format: TelegramFormat,
+}
+
+/// How the digest goes to a chat: `rich` (Bot API 10.2's rich message: a
+/// heading, a native table, the charts inside, the buttons; a server
+/// without the method gets `html` from then on), or `html` (messages, then
+/// the charts as photos).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TelegramFormat {
+    #[default]
+    Rich,
+    Html,
 }
 
 /// Telegram posts updates to `url`; the bot serves them on `listen` and

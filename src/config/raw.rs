@@ -240,6 +240,8 @@ pub struct RawTelegram {
     pub webhook_listen: Option<String>,
     /// The env var holding the secret token each webhook post must carry.
     pub webhook_secret_env: Option<String>,
+    /// `rich` (default) or `html`: how the digest goes to a chat.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,4 +2,5 @@
 //! Telegram and the outbox come beside it.
 
 pub mod email;
+pub mod rich;
 pub mod telegram;

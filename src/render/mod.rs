@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod email;
+pub mod rich;
 pub mod spreadsheet;
 pub mod swimlane;
 pub mod telegram;
@@ -168,10 +169,12 @@ macro_rules! built_in {
 /// The built-in templates, by name: `<locale>/<report>.<form>`.
 const BUILT_IN: &[(&str, &str)] = built_in![
     "ru/digest.telegram.html",
+    "ru/digest.rich.html",
     "ru/digest.txt",
     "ru/manager.telegram.html",
     "ru/manager.txt",
     "en/digest.telegram.html",
+    "en/digest.rich.html",
     "en/digest.txt",
     "en/manager.telegram.html",
     "en/manager.txt",

@@ -38,6 +38,16 @@ pub enum Payload {
     },
     /// Written at the firing; the row records that it was.
     File { files: Vec<String> },
+    /// The digest as rich messages (Bot API `sendRichMessage`), each part's
+    /// pictures named by their index among `fallback`'s photos; `fallback`
+    /// (a `Telegram` payload) goes instead to a chat whose server has no
+    /// rich messages, noted so that its next digests go that way at once.
+    TelegramRich {
+        chat: i64,
+        parts: Vec<crate::delivery::rich::RichRowPart>,
+        buttons: Vec<Button>,
+        fallback: Box<Payload>,
+    },
     /// A new text for the message that the row (`schedule`, `slot`) to
     /// the same chat became: an alert answered ("called back after
     /// 22 min"). Sent as a new message when that one cannot be edited.
@@ -341,6 +351,51 @@ impl Drop for Finished {
     }
 }
 
+/// A digest's rows: for each chat, its messages and photos, or with
+/// `[telegram] format = "rich"` its rich messages with those as the
+/// fallback.
+fn digest_rows(
+    config: &Config,
+    team: &str,
+    files: &crate::app::digest::DigestFiles,
+) -> anyhow::Result<Vec<NewOutboxRow>> {
+    let rich = config
+        .telegram
+        .as_ref()
+        .is_some_and(|t| t.format == crate::config::TelegramFormat::Rich);
+    let group = config.team(team).and_then(|t| t.telegram_chat_id);
+    let parts_of = |files: &crate::app::digest::DigestFiles| match rich {
+        true => crate::app::digest::digest_rich(files),
+        false => Ok(Vec::new()),
+    };
+    let whole = parts_of(files)?;
+    let for_group = match &files.team_chat {
+        Some(copy) => parts_of(copy)?,
+        None => whole.clone(),
+    };
+    crate::app::digest::digest_deliveries(config, team, files)?
+        .into_iter()
+        .map(|(chat, out)| {
+            let plain = Payload::telegram(chat, &out);
+            let parts = if Some(chat) == group {
+                &for_group
+            } else {
+                &whole
+            };
+            let payload = match parts.is_empty() {
+                true => plain,
+                false => Payload::TelegramRich {
+                    chat,
+                    parts: parts.clone(),
+                    buttons: out.buttons.clone(),
+                    fallback: Box::new(plain),
+                },
+            };
+            payload.row(Recipient::Telegram(chat))
+        })
+        .collect()
+}
+
 /// The outbox rows of a firing: the report rendered for each recipient.
 async fn render(
     store: &Arc<Store>,
@@ -387,10 +442,7 @@ async fn render(
                 Delivery::Email => {
                     anyhow::bail!("a digest goes to files or Telegram, not by email")
                 }
-                Delivery::Telegram => crate::app::digest::digest_deliveries(config, team, &files)?
-                    .into_iter()
-                    .map(|(chat, out)| Payload::telegram(chat, &out).row(Recipient::Telegram(chat)))
-                    .collect(),
+                Delivery::Telegram => digest_rows(config, team, &files),
             }
         }
         ScheduleJob::Weekly { team, deliver } => {

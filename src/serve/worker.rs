@@ -16,6 +16,8 @@ use teloxide::adaptors::Throttle;
 use teloxide::types::ChatId;
 
 use super::firing::Payload;
+
+mod rich;
 use crate::delivery::email::{Mailer, SendError};
 use crate::delivery::telegram::{cannot_edit, disable_chat, edit_text, refusal, send_part};
 use crate::storage::{OutboxRow, Recipient, Sent, SentMessage, Store};
@@ -276,6 +278,23 @@ async fn send(
             };
             send_telegram(store, channels, lease, row, chat, &out).await
         }
+        Payload::TelegramRich {
+            chat,
+            parts,
+            buttons,
+            fallback,
+        } => {
+            rich::send_rich_row(
+                store,
+                channels,
+                lease,
+                row,
+                chat,
+                (&parts, &buttons),
+                *fallback,
+            )
+            .await
+        }
         Payload::TelegramEdit {
             chat,
             schedule,
@@ -309,6 +328,17 @@ async fn failed_request(
     let Some(reason) = refusal(e) else {
         return Outcome::Retry(e.to_string());
     };
+    refused_chat(channels, store, clock, chat, reason).await
+}
+
+/// Marks a chat that refuses the bot (the admin told): its rows fail.
+async fn refused_chat(
+    channels: &Channels,
+    store: &Store,
+    clock: &Clock,
+    chat: i64,
+    reason: String,
+) -> Outcome {
     if let Some(bot) = &channels.telegram
         && let Err(e) = disable_chat(
             bot,

@@ -167,6 +167,49 @@ impl Store {
             .collect())
     }
 
+    /// The format a chat was found to need (`html`: its server has no
+    /// rich messages), if one was noted.
+    pub async fn chat_format(&self, chat_id: i64) -> Result<Option<String>> {
+        #[derive(sqlx::FromRow)]
+        struct Format {
+            format: String,
+        }
+        let sql = self
+            .dialect()
+            .numbered("SELECT format FROM chat_formats WHERE chat_id = {}");
+        let rows: Vec<Format> = self
+            .pool
+            .fetch_all(&sql, &[Value::Int(chat_id)])
+            .await
+            .map_err(query_err("reading a chat's format"))?;
+        Ok(rows.into_iter().next().map(|r| r.format))
+    }
+
+    /// Notes the format a chat needs.
+    pub async fn set_chat_format(
+        &self,
+        chat_id: i64,
+        format: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let sql = self.dialect().numbered(
+            "INSERT INTO chat_formats (chat_id, format, noted_at) VALUES ({}, {}, {}) \
+             ON CONFLICT (chat_id) DO UPDATE SET format = excluded.format, noted_at = excluded.noted_at",
+        );
+        self.pool
+            .execute(
+                &sql,
+                &[
+                    Value::Int(chat_id),
+                    Value::Text(format),
+                    Value::Int(now.timestamp()),
+                ],
+            )
+            .await
+            .map_err(query_err("noting a chat's format"))?;
+        Ok(())
+    }
+
     /// The employee a Telegram account was linked to.
     pub async fn telegram_link(&self, telegram_id: i64) -> Result<Option<String>> {
         let mut sql = "SELECT employee_id FROM telegram_links WHERE telegram_id = ".to_owned();

@@ -35,6 +35,9 @@ pub struct Script {
     pub per_second: usize,
     /// When the sendMessage calls let through arrived (for `per_second`).
     pub let_through: std::collections::VecDeque<std::time::Instant>,
+    /// Whether it has `sendRichMessage` (Bot API 10.1+); without it, it
+    /// answers as an older server: 404 "Not Found: method not found".
+    pub rich: bool,
 }
 
 pub struct FakeTelegram {
@@ -162,6 +165,15 @@ fn answer(method: &str, body: &str, script: &Mutex<Script>) -> Value {
                 None => json!({"ok": false, "error_code": 400,
                     "description": "Bad Request: message to edit not found"}),
             }
+        }
+        "sendrichmessage" if s.rich => {
+            let id = 101 + s.sent.len() as i64;
+            s.sent.insert((chat, id), String::new());
+            json!({"ok": true, "result": {"message_id": id, "date": 1_700_000_000,
+                "chat": {"id": chat, "type": "private", "first_name": "U"}}})
+        }
+        "sendrichmessage" => {
+            json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"})
         }
         "sendphoto" => json!({"ok": true, "result": photo_message(chat)}),
         "sendmediagroup" => {

@@ -527,3 +527,47 @@ async fn a_digest_of_fifty_sends_four_pictures_and_the_day_shows_the_worst_twent
     assert_eq!(info.height, 100 + 20 * 34 + 60);
     db.finish().await;
 }
+
+#[tokio::test]
+async fn a_rich_digest_of_five_hundred_splits_by_whole_rows_within_telegrams_limits() {
+    let db = sqlite().await;
+    store_calls(&db, &the_morning()).await;
+    let out = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+    let files = write_digest(
+        db.store.as_ref(),
+        &config(499, None),
+        "t",
+        day(),
+        now,
+        out.path(),
+    )
+    .await
+    .unwrap();
+    // 500 rows and the rest do not fit in 500 blocks: several messages.
+    assert!(files.rich.len() >= 2, "{}", files.rich.len());
+    let mut rows = 0;
+    for (i, path) in files.rich.iter().enumerate() {
+        let part = std::fs::read_to_string(path).unwrap();
+        assert!(
+            salespulse::render::rich::within_limits(&part),
+            "{}: {} characters, {} blocks",
+            path.display(),
+            part.chars().count(),
+            salespulse::render::rich::blocks(&part)
+        );
+        assert_eq!(part.contains("<h3>"), i == 0, "the heading opens the first");
+        assert_eq!(
+            part.contains("tg://photo?id="),
+            i + 1 == files.rich.len(),
+            "the charts close the last"
+        );
+        assert_eq!(
+            part.matches("<table").count(),
+            part.matches("</table>").count()
+        );
+        rows += part.lines().filter(|l| l.starts_with("<tr><td")).count();
+    }
+    assert_eq!(rows, 500, "every manager's row once, whole");
+    db.finish().await;
+}

@@ -568,10 +568,9 @@ mod against_our_fake {
     }
 }
 
-#[tokio::test]
-async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
+/// The 3-manager demo with a team chat and a `[telegram]` section.
+async fn demo_with_team_chat(extra: &str) -> tempfile::TempDir {
     use crate::cli::{salespulse, text};
-    let fake = crate::fake_telegram::start(crate::fake_telegram::Script::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_owned();
     let demo = tokio::task::spawn_blocking(move || {
@@ -596,11 +595,18 @@ async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
         "locale = \"ru\"",
         "locale = \"ru\"\ntelegram_chat_id = -100777",
         1,
-    ) + "\n[telegram]\ntoken_env = \"TEST_BOT_TOKEN\"\nadmin_chat_id = 7\n";
+    ) + "\n[telegram]\ntoken_env = \"TEST_BOT_TOKEN\"\nadmin_chat_id = 7\n"
+        + extra;
     std::fs::write(&config, toml).unwrap();
-    let (path, url) = (dir.path().to_owned(), fake.url.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        salespulse(&path)
+    dir
+}
+
+/// `report digest --deliver telegram` of Friday 20.11, to the Bot API at
+/// `url`.
+async fn deliver_digest(dir: &std::path::Path, url: &str) -> std::process::Output {
+    let (path, url) = (dir.to_owned(), url.to_owned());
+    tokio::task::spawn_blocking(move || {
+        crate::cli::salespulse(&path)
             .env("TEST_BOT_TOKEN", "123:test")
             .env(salespulse::delivery::telegram::API_URL_ENV, url)
             .args([
@@ -621,10 +627,22 @@ async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
             .unwrap()
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn report_digest_goes_to_the_team_chat_from_the_command_line() {
+    use crate::cli::text;
+    let fake = crate::fake_telegram::start(crate::fake_telegram::Script::default()).await;
+    let dir = demo_with_team_chat("format = \"html\"\n").await;
+    let out = deliver_digest(dir.path(), &fake.url).await;
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("chat -100777: Sent"), "{said}");
+    assert!(
+        fake.calls("sendrichmessage").is_empty(),
+        "format = \"html\""
+    );
     let messages = fake.calls("sendmessage");
     assert!(!messages.is_empty());
     assert!(
@@ -660,5 +678,85 @@ fn admin7() -> salespulse::delivery::telegram::AdminChat {
         chat: 7,
         words: std::sync::Arc::new(salespulse::words::Catalog::new(None).unwrap()),
         locale: salespulse::config::Locale::Ru,
+    }
+}
+
+/// A multipart form field's value: after `name="<name>"` and a blank line,
+/// up to the next boundary.
+fn form_field<'b>(body: &'b str, name: &str) -> &'b str {
+    let Some(start) = body.find(&format!("name=\"{name}\"")) else {
+        return "";
+    };
+    let rest = &body[start..];
+    let value = rest.split_once("\r\n\r\n").map_or("", |(_, v)| v);
+    value.split("\r\n--").next().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_digest_goes_as_one_rich_message_or_as_messages_where_the_server_has_none() {
+    use crate::cli::text;
+    // A server with rich messages: one message with the table, the four
+    // charts inside and the buttons; no plain messages, no photos.
+    let fake = crate::fake_telegram::start(crate::fake_telegram::Script {
+        rich: true,
+        ..Default::default()
+    })
+    .await;
+    let dir = demo_with_team_chat("").await;
+    let out = deliver_digest(dir.path(), &fake.url).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("chat -100777: Sent"), "{said}");
+    let rich = fake.calls("sendrichmessage");
+    assert_eq!(rich.len(), 1, "{said}");
+    assert!(fake.calls("sendmessage").is_empty());
+    assert!(fake.calls("sendmediagroup").is_empty());
+    let body = &rich[0].body;
+    assert_eq!(form_field(body, "chat_id"), "-100777");
+    let message: serde_json::Value =
+        serde_json::from_str(form_field(body, "rich_message")).expect("rich_message is JSON");
+    eprintln!(
+        "rich_message: {}",
+        serde_json::to_string_pretty(&message).unwrap()
+    );
+    // InputRichMessage: html, and media of InputRichMessageMedia.
+    let html = message["html"].as_str().unwrap();
+    assert!(html.starts_with("<h3>📊 "), "{html}");
+    assert!(html.contains("<table bordered striped>"), "{html}");
+    assert!(salespulse::render::rich::within_limits(html));
+    let media = message["media"].as_array().unwrap();
+    assert_eq!(media.len(), 4, "{media:?}");
+    for (i, m) in media.iter().enumerate() {
+        let id = format!("chart{i}");
+        assert_eq!(m["id"], id.as_str());
+        assert_eq!(m["media"]["type"], "photo");
+        assert_eq!(m["media"]["media"], format!("attach://{id}"));
+        assert!(
+            html.contains(&format!("<img src=\"tg://photo?id={id}\">")),
+            "{html}"
+        );
+        assert!(
+            body.contains(&format!("name=\"{id}\"; filename=")),
+            "{id} uploaded"
+        );
+    }
+    let markup: serde_json::Value =
+        serde_json::from_str(form_field(body, "reply_markup")).expect("reply_markup is JSON");
+    assert!(
+        markup["inline_keyboard"][0][0]["callback_data"].is_string(),
+        "{markup}"
+    );
+    // Each row's status in a column of its own: seven cells a row.
+    let row = html.lines().find(|l| l.starts_with("<tr><td")).unwrap();
+    assert_eq!(row.matches("<td").count(), 7, "{row}");
+
+    // A server without them ("method not found"): the messages and photos
+    // instead, and the chat noted: the next digest does not try again.
+    let old = crate::fake_telegram::start(crate::fake_telegram::Script::default()).await;
+    for round in 0..2 {
+        let out = deliver_digest(dir.path(), &old.url).await;
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(old.calls("sendrichmessage").len(), 1, "round {round}");
+        assert_eq!(old.calls("sendmediagroup").len(), round + 1);
     }
 }

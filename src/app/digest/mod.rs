@@ -22,7 +22,10 @@ use crate::words::{Arg, Words};
 mod drawing;
 mod notes;
 mod quiet;
+mod telegram;
+
 use drawing::{ChartInputs, draw_charts};
+pub use telegram::{digest_deliveries, digest_outgoing, digest_rich, send_digest, telegram_chats};
 
 pub(super) use drawing::{plan_chart_rows, pulse_legend};
 
@@ -36,6 +39,9 @@ pub struct DigestFiles {
     pub charts: Vec<PathBuf>,
     /// Buttons under the digest.
     pub buttons: Vec<Button>,
+    /// The digest as rich messages (`*.rich.N.html`), the charts inside
+    /// the last.
+    pub rich: Vec<PathBuf>,
     /// The copy for the team's group chat, where managers read it, when it
     /// differs: the groups `[visibility]` hides from managers left out, and
     /// the bonuses unless everyone may see everyone's.
@@ -248,27 +254,28 @@ pub async fn write_digest(
         }
     };
     let team_chat = match (chat_model, chat_files) {
-        (Some(m), Some((messages, text_path, text))) => Some(Box::new(DigestFiles {
-            buttons: buttons(&m, day, words),
-            charts: charts
-                .iter()
-                .filter(|path| {
-                    let name = path
-                        .file_name()
-                        .map(|n| n.to_string_lossy())
-                        .unwrap_or_default();
-                    let kind = name.split('-').next().unwrap_or_default().to_owned();
-                    managers.shows(chart_group(&kind))
-                })
-                .cloned()
-                .collect(),
-            telegram_messages: messages,
-            text: text_path,
-            text_body: text,
-            team_chat: None,
-        })),
+        (Some(m), Some((messages, text_path, text))) => {
+            let charts = charts_shown(&charts, &managers);
+            let stem = format!("digest-{team}-{day}.team-chat");
+            Some(Box::new(DigestFiles {
+                buttons: buttons(&m, day, words),
+                rich: write_rich(&templates, dir, &m, charts.len(), (out_dir, &stem))?,
+                charts,
+                telegram_messages: messages,
+                text: text_path,
+                text_body: text,
+                team_chat: None,
+            }))
+        }
         _ => None,
     };
+    let rich = write_rich(
+        &templates,
+        dir,
+        &model,
+        charts.len(),
+        (out_dir, &format!("digest-{team}-{day}")),
+    )?;
     let buttons = match model.quiet.is_some() {
         true => Vec::new(),
         false => buttons(&model, day, words),
@@ -280,11 +287,53 @@ pub async fn write_digest(
     Ok(DigestFiles {
         buttons,
         charts,
+        rich,
         telegram_messages,
         text: text_path,
         text_body: text,
         team_chat,
     })
+}
+
+/// The charts of groups `view` shows.
+fn charts_shown(charts: &[PathBuf], view: &View) -> Vec<PathBuf> {
+    charts
+        .iter()
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            let kind = name.split('-').next().unwrap_or_default().to_owned();
+            view.shows(chart_group(&kind))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The id of the `i`-th chart inside a rich message (`tg://photo?id=`).
+pub(super) fn chart_id(i: usize) -> String {
+    format!("chart{i}")
+}
+
+/// Writes the digest as rich messages (`<stem>.rich.N.html`, each within
+/// Telegram's limits), its `charts` charts inside the last.
+fn write_rich(
+    templates: &Templates,
+    dir: &str,
+    model: &crate::report::digest::Digest,
+    charts: usize,
+    (out_dir, stem): (&Path, &str),
+) -> anyhow::Result<Vec<PathBuf>> {
+    let ids: Vec<String> = (0..charts).map(chart_id).collect();
+    let parts = crate::render::rich::digest_parts(templates, dir, model, &ids)?;
+    let mut paths = Vec::new();
+    for (i, html) in parts.iter().enumerate() {
+        let path = out_dir.join(format!("{stem}.rich.{}.html", i + 1));
+        std::fs::write(&path, html).with_context(|| format!("cannot write {}", path.display()))?;
+        paths.push(path);
+    }
+    Ok(paths)
 }
 
 /// A person's card in memory: Telegram HTML (whole, to be split), text,
@@ -449,102 +498,7 @@ pub async fn write_manager_card(
         text_body: card.text,
         charts,
         buttons: Vec::new(),
+        rich: Vec::new(),
         team_chat: None,
     })
-}
-
-/// Who gets the team's digest in Telegram: its heads with a `telegram_id`,
-/// and the team's group chat.
-pub fn telegram_chats(config: &Config, team: &str) -> Vec<i64> {
-    let mut chats: Vec<i64> = config
-        .employees
-        .iter()
-        .filter(|e| e.team == team && e.role == crate::domain::Role::Head)
-        .filter_map(|e| e.telegram_id)
-        .collect();
-    chats.extend(config.team(team).and_then(|t| t.telegram_chat_id));
-    chats.dedup();
-    chats
-}
-
-/// Each chat of the team's digest with what it gets: the heads the whole
-/// digest, the team's group chat its own copy when there is one.
-pub fn digest_deliveries(
-    config: &Config,
-    team: &str,
-    files: &DigestFiles,
-) -> anyhow::Result<Vec<(i64, crate::delivery::telegram::Outgoing)>> {
-    let group = config.team(team).and_then(|t| t.telegram_chat_id);
-    let whole = digest_outgoing(files)?;
-    let for_group = match &files.team_chat {
-        Some(copy) => digest_outgoing(copy)?,
-        None => whole.clone(),
-    };
-    Ok(telegram_chats(config, team)
-        .into_iter()
-        .map(|chat| {
-            let out = if Some(chat) == group {
-                for_group.clone()
-            } else {
-                whole.clone()
-            };
-            (chat, out)
-        })
-        .collect())
-}
-
-/// Sends the written digest to the team's Telegram chats: its messages,
-/// then its charts with the headline as the caption; a chat that refuses
-/// the bot is marked at `now`.
-pub async fn send_digest(
-    store: &Store,
-    config: &Config,
-    team: &str,
-    files: &DigestFiles,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Vec<(i64, crate::delivery::telegram::ChatOutcome)>> {
-    use teloxide::requests::RequesterExt;
-    let chats = telegram_chats(config, team);
-    anyhow::ensure!(
-        !chats.is_empty(),
-        "nobody to send the digest of team {team} to: give a head of the team a telegram_id, or the team a telegram_chat_id"
-    );
-    let bot = crate::delivery::telegram::bot(config)?
-        .throttle(teloxide::adaptors::throttle::Limits::default());
-    let admin = crate::delivery::telegram::AdminChat::of(config)?;
-    let mut outcomes = Vec::new();
-    for (chat, out) in digest_deliveries(config, team, files)? {
-        outcomes.extend(
-            crate::delivery::telegram::deliver(&bot, store, admin.as_ref(), &[chat], &out, now)
-                .await?,
-        );
-    }
-    Ok(outcomes)
-}
-
-/// The written digest as it goes to a chat: its messages, then its charts
-/// with the headline as the caption, and the drill-down buttons.
-pub fn digest_outgoing(files: &DigestFiles) -> anyhow::Result<crate::delivery::telegram::Outgoing> {
-    let mut out = crate::delivery::telegram::Outgoing::default();
-    for path in &files.telegram_messages {
-        out.messages.push(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        );
-    }
-    for path in &files.charts {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let png = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        out.photos.push(Chart { name, png });
-    }
-    out.buttons = files.buttons.clone();
-    out.caption = files
-        .text_body
-        .lines()
-        .next()
-        .map(crate::render::telegram::fit_caption);
-    Ok(out)
 }

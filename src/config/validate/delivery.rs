@@ -7,7 +7,9 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 
 use super::super::raw::{RawEmail, RawServe, RawTelegram};
-use super::super::{EmailConfig, ServeConfig, SmtpSecurity, TelegramConfig, WebhookConfig};
+use super::super::{
+    EmailConfig, ServeConfig, SmtpSecurity, TelegramConfig, TelegramFormat, WebhookConfig,
+};
 use super::{Issues, env_secret};
 
 /// A number within `range`, or the default; out of range is named.
@@ -154,10 +156,22 @@ pub(super) fn telegram(
         t.webhook_secret_env,
         env,
     );
+    let format = match t.format.as_deref().map(str::trim) {
+        None | Some("rich") => TelegramFormat::Rich,
+        Some("html") => TelegramFormat::Html,
+        Some(other) => {
+            issues.add(
+                "telegram.format",
+                format!("\"{other}\" is not a format (expected \"rich\" or \"html\")"),
+            );
+            TelegramFormat::Rich
+        }
+    };
     Some(TelegramConfig {
         token: token?,
         admin_chat_id: t.admin_chat_id,
         webhook: webhook?,
+        format,
     })
 }
 

@@ -9,6 +9,7 @@ mod cards;
 mod endpoint;
 mod processes;
 mod retry;
+mod rich;
 mod ticks;
 
 use std::path::{Path, PathBuf};
