@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, ChatKind, InputFile, ParseMode};
@@ -278,7 +277,7 @@ pub async fn run_with(
     })?;
     tracing::info!(username = me.username(), "bot started");
     register_commands(&bot, &state.words).await?;
-    let throttled: Throttle<teloxide::Bot> = bot.throttle(Limits::default());
+    let throttled: Throttle<teloxide::Bot> = bot.throttle(crate::delivery::telegram::limits());
     let mut dispatcher =
         Dispatcher::builder(throttled.clone(), handler_tree::<Throttle<teloxide::Bot>>())
             .dependencies(dptree::deps![state])

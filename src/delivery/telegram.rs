@@ -38,6 +38,17 @@ pub fn bot(config: &Config) -> anyhow::Result<teloxide::Bot> {
     Ok(bot)
 }
 
+/// Telegram's limits with a margin: the `Throttle` adaptor counts its
+/// seconds from its own ticks, so at 30 a second a burst across two of
+/// them can still meet a 429 from a server that counts any second; 25
+/// keeps under it (500 morning cards in about 20 s).
+pub fn limits() -> teloxide::adaptors::throttle::Limits {
+    teloxide::adaptors::throttle::Limits {
+        messages_per_sec_overall: 25,
+        ..teloxide::adaptors::throttle::Limits::default()
+    }
+}
+
 /// Tries per request on network errors and `RetryAfter`.
 const ATTEMPTS: u32 = 4;
 

@@ -91,7 +91,7 @@ pub async fn run(
     let channels = Arc::new(worker::Channels {
         telegram: telegram
             .clone()
-            .map(|b| b.throttle(teloxide::adaptors::throttle::Limits::default())),
+            .map(|b| b.throttle(crate::delivery::telegram::limits())),
         mailer: match &config.email {
             Some(e) => Some(crate::delivery::email::Mailer::new(e)?),
             None => None,

@@ -86,8 +86,7 @@ pub async fn send_digest(
         !chats.is_empty(),
         "nobody to send the digest of team {team} to: give a head of the team a telegram_id, or the team a telegram_chat_id"
     );
-    let bot = crate::delivery::telegram::bot(config)?
-        .throttle(teloxide::adaptors::throttle::Limits::default());
+    let bot = crate::delivery::telegram::bot(config)?.throttle(crate::delivery::telegram::limits());
     let admin = crate::delivery::telegram::AdminChat::of(config)?;
     let rich = config
         .telegram
