@@ -38,13 +38,14 @@ pub fn bot(config: &Config) -> anyhow::Result<teloxide::Bot> {
     Ok(bot)
 }
 
-/// Telegram's limits with a margin: the `Throttle` adaptor counts its
-/// seconds from its own ticks, so at 30 a second a burst across two of
-/// them can still meet a 429 from a server that counts any second; 25
-/// keeps under it (500 morning cards in about 20 s).
+/// Telegram's limits with a margin: the `Throttle` adaptor counts a
+/// request when it lets it go, the server when it arrives, and requests
+/// that wait for a connection arrive together; at 30 (and at 25) a second
+/// such a burst met a 429 from a peer that counts any second (bench
+/// `cards.sh`); 20 keeps under it (500 morning cards in about 25 s).
 pub fn limits() -> teloxide::adaptors::throttle::Limits {
     teloxide::adaptors::throttle::Limits {
-        messages_per_sec_overall: 25,
+        messages_per_sec_overall: 20,
         ..teloxide::adaptors::throttle::Limits::default()
     }
 }
