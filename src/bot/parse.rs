@@ -45,7 +45,7 @@ pub enum Command {
     },
     Team,
     Report(String),
-    /// `from`: the first record listed (its «ещё» button: `+40`).
+    /// `from`: the first record listed (its «ещё 20» button: `+20`).
     Why {
         figure: String,
         who: Option<String>,

@@ -75,8 +75,8 @@ pub fn mask_number(number: &str) -> String {
     format!("+{country} {code} ***-**-{tail}").replace("+ ", "+")
 }
 
-/// Records listed per `/why` answer; «ещё» lists the next ones.
-const RECORDS_SHOWN: usize = 40;
+/// Records listed per `/why` answer; «ещё 20» lists the next ones.
+const RECORDS_SHOWN: usize = 20;
 
 /// The records behind a figure, one line each (a call: its time, masked
 /// number, talk time and whether it counts), with the call's recording when
