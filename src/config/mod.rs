@@ -558,6 +558,22 @@ impl Config {
         self.employees.iter().find(|e| e.id == id)
     }
 
+    /// Whether the digest goes to Telegram as rich messages.
+    pub fn rich_digest(&self) -> bool {
+        self.telegram
+            .as_ref()
+            .is_some_and(|t| t.format == TelegramFormat::Rich)
+    }
+
+    /// The minutes a missed call of `team` is to be called back in: its
+    /// `missed_callback` alert rule's, when it has one.
+    pub fn callback_within(&self, team: &str) -> Option<chrono::Duration> {
+        self.alerts.iter().find_map(|a| match a.rule {
+            AlertRule::MissedCallback { within } if a.team == team => Some(within),
+            _ => None,
+        })
+    }
+
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.name == name)
     }

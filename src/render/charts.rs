@@ -77,6 +77,17 @@ pub(super) fn png(
     Ok(out)
 }
 
+/// A call's bar colour: not answered, short, successful.
+pub(super) fn call_color(c: &Call, success_secs: i64) -> RGBColor {
+    if !c.is_connected() {
+        GREY
+    } else if is_successful(c, success_secs) {
+        GREEN
+    } else {
+        ORANGE
+    }
+}
+
 pub(super) fn text<'a>(size: u32, color: &'a RGBColor) -> TextStyle<'a> {
     (FAMILY, size).into_font().color(color)
 }
@@ -150,13 +161,7 @@ pub fn pulse_chart(
         // The calls.
         let (bar_top, bar_bottom) = (top + 60, bottom - 20);
         for c in calls {
-            let color = if !c.is_connected() {
-                GREY
-            } else if is_successful(c, success_secs) {
-                GREEN
-            } else {
-                ORANGE
-            };
+            let color = call_color(c, success_secs);
             let (x0, x1) = (x(c.started_at), x(c.ended_at).max(x(c.started_at) + 2));
             root.draw(&Rectangle::new(
                 [(x0, bar_top), (x1, bar_bottom)],

@@ -6,10 +6,11 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
 use plotters::prelude::*;
 
-use super::charts::{BLUE, ChartError, FAINT, GREEN, GREY, IDLE, INK, ORANGE, draw_err, png, text};
+use super::charts::{
+    BLUE, ChartError, FAINT, GREEN, GREY, IDLE, INK, ORANGE, call_color, draw_err, png, text,
+};
 use crate::domain::Call;
 use crate::metrics::pulse::DayPulse;
-use crate::metrics::telephony::is_successful;
 
 /// One lane: a name, the day's pulse (working hours, idle gaps) and calls.
 pub struct Lane<'a> {
@@ -142,13 +143,7 @@ fn draw_lane(
         .map_err(draw_err)?;
     }
     for c in &lane.calls {
-        let color = if !c.is_connected() {
-            GREY
-        } else if is_successful(c, success_secs) {
-            GREEN
-        } else {
-            ORANGE
-        };
+        let color = call_color(c, success_secs);
         let (x0, x1) = (x(c.started_at), x(c.ended_at).max(x(c.started_at) + 2));
         root.draw(&Rectangle::new(
             [(x0, y0 + 7), (x1, y1 - 5)],

@@ -359,10 +359,7 @@ fn digest_rows(
     team: &str,
     files: &crate::app::digest::DigestFiles,
 ) -> anyhow::Result<Vec<NewOutboxRow>> {
-    let rich = config
-        .telegram
-        .as_ref()
-        .is_some_and(|t| t.format == crate::config::TelegramFormat::Rich);
+    let rich = config.rich_digest();
     let group = config.team(team).and_then(|t| t.telegram_chat_id);
     let parts_of = |files: &crate::app::digest::DigestFiles| match rich {
         true => crate::app::digest::digest_rich(files),

@@ -51,13 +51,19 @@ daily = { cold_calls = 3 }
 
 fn outbound(key: &str, minute: i64, talk: i64) -> Call {
     let start = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap() + Duration::minutes(minute);
+    call_of("oneil", key, &format!("7900000000{minute}"), start, talk)
+}
+
+/// An outbound call of `who` to `number` at `start`, `talk` seconds long
+/// (0: not answered).
+fn call_of(who: &str, key: &str, number: &str, start: chrono::DateTime<Utc>, talk: i64) -> Call {
     Call::new(CallFields {
         source: "pbx".into(),
         external_id: key.into(),
-        employee_id: Some("oneil".into()),
+        employee_id: Some(who.into()),
         agent: None,
         direction: Direction::Outbound,
-        number: format!("7900000000{minute}"),
+        number: number.into(),
         started_at: start,
         answered_at: None,
         ended_at: start + Duration::seconds(talk + 5),
@@ -479,26 +485,8 @@ async fn a_digest_of_fifty_sends_four_pictures_and_the_day_shows_the_worst_twent
             .into_iter()
             .enumerate()
         {
-            let key = format!("{who}-{k}");
-            calls.push(
-                Call::new(CallFields {
-                    source: "pbx".into(),
-                    external_id: key.as_str().into(),
-                    employee_id: Some(who.clone()),
-                    agent: None,
-                    direction: Direction::Outbound,
-                    number: format!("79000{i:03}{k}"),
-                    started_at: at,
-                    answered_at: Some(at + Duration::seconds(5)),
-                    ended_at: at + Duration::seconds(95),
-                    talk_seconds: 90,
-                    disposition: Disposition::Answered,
-                    deal_ext: None,
-                    kind: None,
-                    leg_key: key.as_str().into(),
-                })
-                .unwrap(),
-            );
+            let (key, number) = (format!("{who}-{k}"), format!("79000{i:03}{k}"));
+            calls.push(call_of(&who, &key, &number, at, 90));
         }
     }
     store_calls(&db, &calls).await;

@@ -59,10 +59,7 @@ async fn missed_calls(
     now: DateTime<Utc>,
     words: crate::words::Words<'_>,
 ) -> anyhow::Result<Option<crate::report::alerts::DayMissed>> {
-    let Some(within) = config.alerts.iter().find_map(|a| match a.rule {
-        crate::config::AlertRule::MissedCallback { within } if a.team == team.id => Some(within),
-        _ => None,
-    }) else {
+    let Some(within) = config.callback_within(&team.id) else {
         return Ok(None);
     };
     let at = crate::calendar::day_range(team.timezone, day).1.min(now);

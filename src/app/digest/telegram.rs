@@ -88,10 +88,7 @@ pub async fn send_digest(
     );
     let bot = crate::delivery::telegram::bot(config)?.throttle(crate::delivery::telegram::limits());
     let admin = crate::delivery::telegram::AdminChat::of(config)?;
-    let rich = config
-        .telegram
-        .as_ref()
-        .is_some_and(|t| t.format == crate::config::TelegramFormat::Rich);
+    let rich = config.rich_digest();
     let group = config.team(team).and_then(|t| t.telegram_chat_id);
     let mut outcomes = Vec::new();
     for (chat, out) in digest_deliveries(config, team, files)? {

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 
 use super::{Bot, Reply};
 use crate::calendar::{day_range, local_day};
-use crate::config::{AlertRule, EmployeeConfig, Locale, TeamConfig};
+use crate::config::{EmployeeConfig, Locale, TeamConfig};
 use crate::metrics::alerts::{Callback, missed_callbacks};
 use crate::render::telegram::escape;
 use crate::report::figures::Scope;
@@ -133,12 +133,7 @@ impl Bot<'_> {
     /// rule's, else the rule's default.
     fn within(&self, team: &TeamConfig) -> Duration {
         self.config
-            .alerts
-            .iter()
-            .find_map(|a| match a.rule {
-                AlertRule::MissedCallback { within } if a.team == team.id => Some(within),
-                _ => None,
-            })
+            .callback_within(&team.id)
             .unwrap_or(Duration::minutes(
                 crate::config::alerts::DEFAULT_WITHIN_MINS,
             ))
