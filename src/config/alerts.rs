@@ -67,3 +67,14 @@ pub const DEFAULT_IDLE_MINS: i64 = 40;
 pub const DEFAULT_MAX_PER_DAY: u32 = 10;
 pub const DEFAULT_BACKLOG_CALLS: i64 = 3;
 pub const DEFAULT_BELOW_PCT: i64 = 70;
+
+impl super::Config {
+    /// The minutes a missed call of `team` is to be called back in: its
+    /// `missed_callback` alert rule's, when it has one.
+    pub fn callback_within(&self, team: &str) -> Option<chrono::Duration> {
+        self.alerts.iter().find_map(|a| match a.rule {
+            AlertRule::MissedCallback { within } if a.team == team => Some(within),
+            _ => None,
+        })
+    }
+}

@@ -8,6 +8,7 @@ pub mod kpi;
 mod raw;
 mod schedules;
 mod secret;
+mod telegram;
 mod validate;
 
 use chrono::{NaiveDate, NaiveTime, Weekday};
@@ -20,6 +21,7 @@ pub use alerts::{AlertConfig, AlertRecipient, AlertRule};
 pub use kpi::{KpiConfig, KpiIndicator, KpiRule, KpiScheme, LeaderboardScope};
 pub use schedules::{DEFAULT_GRACE_HOURS, Delivery, ScheduleConfig, ScheduleJob};
 pub use secret::{Secret, redact_url};
+pub use telegram::TelegramFormat;
 
 /// The commented example that `salespulse init` writes.
 pub const EXAMPLE: &str = include_str!("example.toml");
@@ -372,17 +374,6 @@ pub struct TelegramConfig {
     pub format: TelegramFormat,
 }
 
-/// How the digest goes to a chat: `rich` (Bot API 10.2's rich message: a
-/// heading, a native table, the charts inside, the buttons; a server
-/// without the method gets `html` from then on), or `html` (messages, then
-/// the charts as photos).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TelegramFormat {
-    #[default]
-    Rich,
-    Html,
-}
-
 /// Telegram posts updates to `url`; the bot serves them on `listen` and
 /// refuses any post without the secret token.
 #[derive(Debug, Clone, PartialEq)]
@@ -556,22 +547,6 @@ impl Config {
 
     pub fn employee(&self, id: &str) -> Option<&EmployeeConfig> {
         self.employees.iter().find(|e| e.id == id)
-    }
-
-    /// Whether the digest goes to Telegram as rich messages.
-    pub fn rich_digest(&self) -> bool {
-        self.telegram
-            .as_ref()
-            .is_some_and(|t| t.format == TelegramFormat::Rich)
-    }
-
-    /// The minutes a missed call of `team` is to be called back in: its
-    /// `missed_callback` alert rule's, when it has one.
-    pub fn callback_within(&self, team: &str) -> Option<chrono::Duration> {
-        self.alerts.iter().find_map(|a| match a.rule {
-            AlertRule::MissedCallback { within } if a.team == team => Some(within),
-            _ => None,
-        })
     }
 
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {
