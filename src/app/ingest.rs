@@ -146,7 +146,7 @@ pub async fn store_chunk(
     now: DateTime<Utc>,
 ) -> Result<Upserted, StorageError> {
     match records {
-        Records::Calls(v) => store.upsert_calls(run, &v).await,
+        Records::Calls(v) => store.upsert_call_batch(run, v).await,
         Records::CrmUsers(v) => store.upsert_crm_users(run, &v).await,
         Records::Deals(v) => store.upsert_deals(run, &v).await,
         Records::StageChanges(v) => store.upsert_stage_changes(run, &v).await,

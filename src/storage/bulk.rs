@@ -7,6 +7,7 @@
 //! start.
 
 use std::fs::{File, OpenOptions};
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use super::db::Dialect;
@@ -25,6 +26,77 @@ struct IndexName {
 /// The lock file's hold: the lock goes when this is dropped (or the process dies).
 #[derive(Default)]
 pub(super) struct Hold(std::sync::Mutex<Option<File>>);
+
+/// The keys (hashed) of the calls a bulk load into an empty table has
+/// written, as a bit per hash: a call whose bit is clear is not stored, and
+/// is inserted without looking for its earlier legs; one whose bit is set
+/// is looked up (a few are set by other keys: they are looked up for
+/// nothing). Its size is fixed by the load's expected rows, 32 bits a row.
+/// `None` when no such load runs.
+#[derive(Default)]
+pub(super) struct FreshKeys(std::sync::Mutex<Option<Vec<u64>>>);
+
+impl FreshKeys {
+    fn start(&self, expected_rows: u64) {
+        let bits = (expected_rows.max(1) * 32).next_power_of_two();
+        if let Ok(mut keys) = self.0.lock() {
+            *keys = Some(vec![0; (bits / 64) as usize]);
+        }
+    }
+
+    fn stop(&self) {
+        if let Ok(mut keys) = self.0.lock() {
+            *keys = None;
+        }
+    }
+
+    /// The hash of a record's key.
+    pub(super) fn hash(source: &str, external_id: &str) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        (source, external_id).hash(&mut h);
+        h.finish()
+    }
+
+    /// The word and bit of a hash in `words`.
+    fn place(words: &[u64], hash: u64) -> (usize, u64) {
+        let bit = hash % (words.len() as u64 * 64);
+        ((bit / 64) as usize, 1 << (bit % 64))
+    }
+
+    /// Whether each record of these key hashes may be stored already
+    /// (all, unless a load into an empty table runs); `None` when no such
+    /// load runs.
+    pub(super) fn may_hold(&self, hashes: &[u64]) -> Option<Vec<bool>> {
+        let keys = self.0.lock().ok()?;
+        let words = keys.as_ref()?;
+        Some(
+            hashes
+                .iter()
+                .map(|&h| {
+                    let (w, b) = Self::place(words, h);
+                    words[w] & b != 0
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether a load into an empty table runs.
+    pub(super) fn tracking(&self) -> bool {
+        self.0.lock().map(|k| k.is_some()).unwrap_or(false)
+    }
+
+    /// Notes the key hashes of records written.
+    pub(super) fn add(&self, hashes: &[u64]) {
+        if let Ok(mut keys) = self.0.lock()
+            && let Some(words) = keys.as_mut()
+        {
+            for &h in hashes {
+                let (w, b) = Self::place(words, h);
+                words[w] |= b;
+            }
+        }
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct Count {
@@ -52,7 +124,11 @@ impl Store {
         if expected_rows < held {
             return Ok(false);
         }
-        self.drop_bulk_indexes(table).await
+        let dropped = self.drop_bulk_indexes(table).await?;
+        if dropped && held == 0 && table == "calls" {
+            self.fresh_calls.start(expected_rows);
+        }
+        Ok(dropped)
     }
 
     /// Rebuilds any secondary index that is missing.
@@ -174,6 +250,12 @@ impl Store {
                     None => return Ok(()),
                 }
             };
+            // The sorts of an index build may use the machine's cores.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+            self.pool
+                .execute(&format!("PRAGMA threads = {cores}"), &[])
+                .await
+                .map_err(query_err("building indexes after a bulk load"))?;
             for (name, table, columns) in missing {
                 self.pool
                     .execute(
@@ -189,6 +271,7 @@ impl Store {
     }
 
     pub(super) fn release_bulk_lock(&self) {
+        self.fresh_calls.stop();
         if let Ok(mut hold) = self.bulk_hold.0.lock() {
             *hold = None;
         }

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Store;
+use super::bulk::FreshKeys;
 use super::db::{Dialect, Value};
 use super::in_list::InList;
 use super::records::{StoredCall, leg_ids_text, parse_leg_ids};
@@ -34,22 +35,39 @@ struct Fixup {
 
 impl Store {
     pub async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
+        self.upsert_call_batch(run, rows.to_vec()).await
+    }
+
+    /// [`Store::upsert_calls`] of a batch it may keep (a reader's chunk).
+    pub async fn upsert_call_batch(&self, run: RunId, rows: Vec<Call>) -> Result<Upserted> {
         let mut counts = Upserted::default();
-        // The batch's legs of one call merged first.
+        // The batch's legs of one call merged first: each row's first row
+        // of the same call, then the rows moved into their calls.
+        let first: Vec<usize> = {
+            let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
+            rows.iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    *seen
+                        .entry((row.source.as_str(), row.external_id.as_str()))
+                        .or_insert(i)
+                })
+                .collect()
+        };
         let mut calls: Vec<Call> = Vec::with_capacity(rows.len());
-        let mut at: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
-        for row in rows {
-            let key = (row.source.as_str(), row.external_id.as_str());
-            match at.get(&key) {
-                Some(&i) => {
+        // Where each call's first row went in `calls`.
+        let mut slot = vec![usize::MAX; first.len()];
+        for (i, row) in rows.into_iter().enumerate() {
+            match slot[first[i]] {
+                usize::MAX => {
+                    slot[i] = calls.len();
+                    calls.push(row);
+                }
+                c => {
                     // A further leg of a call of this batch: the call is
                     // counted once, by the upsert below.
                     counts.unchanged += 1;
-                    calls[i].merge_leg(row.clone());
-                }
-                None => {
-                    at.insert(key, calls.len());
-                    calls.push(row.clone());
+                    calls[c].merge_leg(row);
                 }
             }
         }
@@ -60,11 +78,24 @@ impl Store {
             by_source.entry(c.source.as_str()).or_default().push(i);
         }
         let mut stored_of: HashMap<usize, LegRow> = HashMap::new();
+        // A load into an empty table looks up only the calls it wrote.
+        let fresh: Vec<u64> = match self.fresh_calls.tracking() {
+            true => calls
+                .iter()
+                .map(|c| FreshKeys::hash(&c.source, c.external_id.as_str()))
+                .collect(),
+            false => Vec::new(),
+        };
+        let may_hold = self.fresh_calls.may_hold(&fresh);
         for (source, indexes) in &by_source {
             let ids: Vec<&str> = indexes
                 .iter()
+                .filter(|&&i| may_hold.as_ref().is_none_or(|m| m[i]))
                 .map(|&i| calls[i].external_id.as_str())
                 .collect();
+            if ids.is_empty() {
+                continue;
+            }
             let mut found = self.stored_legs(source, &ids).await?;
             for &i in indexes {
                 if let Some(row) = found.remove(calls[i].external_id.as_str()) {
@@ -114,6 +145,7 @@ impl Store {
         }
         counts += self.insert_new(run, &new).await?;
         counts += self.upsert(run, &known).await?;
+        self.fresh_calls.add(&fresh);
         // Where the stored leg stays the better one, the upsert left the row
         // alone: its legs and start still take the batch's legs in.
         for (source, rows) in &fixups {

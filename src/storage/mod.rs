@@ -304,6 +304,8 @@ pub struct Store {
     yardsticks: yardstick::Cache,
     /// The bulk-load lock while this process has indexes down (`bulk.rs`).
     bulk_hold: bulk::Hold,
+    /// The calls a bulk load into an empty table wrote (`bulk.rs`).
+    fresh_calls: bulk::FreshKeys,
     /// Rows written per table since its statistics were gathered (`statistics.rs`).
     written: statistics::Written,
     /// The earliest instant records written lately can change (`day_figures.rs`).
@@ -323,6 +325,7 @@ impl Store {
             pool,
             yardsticks: Default::default(),
             bulk_hold: Default::default(),
+            fresh_calls: Default::default(),
             written: Default::default(),
             dirty: Default::default(),
             open_memo: Default::default(),

@@ -516,46 +516,83 @@ async fn a_digest_of_fifty_sends_four_pictures_and_the_day_shows_the_worst_twent
     db.finish().await;
 }
 
+/// The render config of `extra_people` more, every manager a closer paid
+/// per meeting, with a bonus line per manager in the digest.
+fn config_with_kpi(extra_people: usize) -> Config {
+    let text = config_text(extra_people, None)
+        .replace("team = \"t\"\n", "team = \"t\"\nposition = \"closer\"\n")
+        + r#"
+[kpi]
+in_digest = true
+[[kpi.schemes]]
+position = "closer"
+from = "2026-11"
+[[kpi.schemes.indicators]]
+figure = "meetings"
+rule = "per_unit"
+amount = 500
+"#;
+    Config::parse(&text, std::path::Path::new("render.toml"), &|_| None).unwrap()
+}
+
 #[tokio::test]
 async fn a_rich_digest_of_five_hundred_splits_by_whole_rows_within_telegrams_limits() {
-    let db = sqlite().await;
-    store_calls(&db, &the_morning()).await;
-    let out = tempfile::tempdir().unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
-    let files = write_digest(
-        db.store.as_ref(),
-        &config(499, None),
-        "t",
-        day(),
-        now,
-        out.path(),
-    )
-    .await
-    .unwrap();
-    // 500 rows and the rest do not fit in 500 blocks: several messages.
-    assert!(files.rich.len() >= 2, "{}", files.rich.len());
-    let mut rows = 0;
-    for (i, path) in files.rich.iter().enumerate() {
-        let part = std::fs::read_to_string(path).unwrap();
-        assert!(
-            salespulse::render::rich::within_limits(&part),
-            "{}: {} characters, {} blocks",
-            path.display(),
-            part.chars().count(),
-            salespulse::render::rich::blocks(&part)
-        );
-        assert_eq!(part.contains("<h3>"), i == 0, "the heading opens the first");
-        assert_eq!(
-            part.contains("tg://photo?id="),
-            i + 1 == files.rich.len(),
-            "the charts close the last"
-        );
-        assert_eq!(
-            part.matches("<table").count(),
-            part.matches("</table>").count()
-        );
-        rows += part.lines().filter(|l| l.starts_with("<tr><td")).count();
+    for (config, kpi) in [(config(499, None), false), (config_with_kpi(499), true)] {
+        let db = sqlite().await;
+        store_calls(&db, &the_morning()).await;
+        let out = tempfile::tempdir().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 17, 6, 0, 0).unwrap();
+        let files = write_digest(db.store.as_ref(), &config, "t", day(), now, out.path())
+            .await
+            .unwrap();
+        // 500 rows and the rest do not fit in 500 blocks: several messages,
+        // as few as the limits allow (rows and bonus lines each need two).
+        let parts = files.rich.len();
+        assert!((2..=5).contains(&parts), "{parts} parts, kpi {kpi}");
+        let (mut rows, mut lines, mut table_end) = (0, 0, None);
+        for (i, path) in files.rich.iter().enumerate() {
+            let part = std::fs::read_to_string(path).unwrap();
+            assert!(
+                salespulse::render::rich::within_limits(&part),
+                "{}: {} characters, {} blocks",
+                path.display(),
+                part.chars().count(),
+                salespulse::render::rich::blocks(&part)
+            );
+            assert_eq!(part.contains("<h3>"), i == 0, "the heading opens the first");
+            let closes = part.contains("<tr><th align=\"left\">Total</th>");
+            assert_eq!(
+                part.contains("tg://photo?id="),
+                closes,
+                "the charts follow the table's totals"
+            );
+            if closes {
+                assert_eq!(table_end, None, "the totals once");
+                table_end = Some(i);
+            }
+            assert_eq!(
+                part.matches("<table").count(),
+                part.matches("</table>").count()
+            );
+            for l in part.split("<tr><td").skip(1) {
+                match l.contains("align=\"center\"") {
+                    true => {
+                        assert!(table_end.is_none() || table_end == Some(i), "{l}");
+                        rows += 1;
+                    }
+                    false => {
+                        assert!(table_end.is_some(), "bonus lines after the table: {l}");
+                        lines += 1;
+                    }
+                }
+            }
+            // The funnel and the alerts end the digest.
+            for end in ["<ul>", "📈"] {
+                assert!(!part.contains(end) || i + 1 == parts, "{}", path.display());
+            }
+        }
+        assert_eq!(rows, 500, "every manager's row once, whole");
+        assert_eq!(lines, if kpi { 500 } else { 0 }, "every bonus line once");
+        db.finish().await;
     }
-    assert_eq!(rows, 500, "every manager's row once, whole");
-    db.finish().await;
 }

@@ -227,6 +227,57 @@ async fn legs_of_one_call_from_several_files_are_counted_once_each() {
 }
 
 #[tokio::test]
+async fn a_bulk_load_into_an_empty_table_still_finds_the_legs_it_wrote() {
+    for db in backends().await {
+        let s = db.store.as_ref();
+        let run = s
+            .start_run("pbx", "asterisk", "Master.csv", at(8, 0))
+            .await
+            .unwrap();
+        // SQLite loads in bulk and looks up only the calls the load wrote.
+        let bulk = s.begin_bulk_load("calls", 1_000_000).await.unwrap();
+        assert_eq!(bulk, db.name == "sqlite", "{}", db.name);
+        let other = |i: usize| {
+            let mut c = leg("404", 30, Disposition::Answered);
+            c.external_id = ExternalId::parse(&format!("other.{i}"), "id").unwrap();
+            c
+        };
+        let missed = leg("101", 0, Disposition::NoAnswer);
+        let answered = leg("202", 200, Disposition::Answered);
+        // The call's missed leg in the first batch, its answered leg in the
+        // third, a thousand other calls around them.
+        let first: Vec<Call> = std::iter::once(missed).chain((0..500).map(other)).collect();
+        let second: Vec<Call> = (500..1000).map(other).collect();
+        let third = vec![other(1000), answered];
+        let mut done = Upserted::default();
+        for batch in [first, second, third] {
+            done += s.upsert_call_batch(run, batch).await.unwrap();
+        }
+        s.end_bulk_load().await.unwrap();
+        assert_eq!(
+            (done.inserted, done.updated),
+            (1002, 1),
+            "{}: {done:?}",
+            db.name
+        );
+        assert_eq!(count(s, "calls").await, 1002, "{}", db.name);
+        let stored = s.calls_between(at(0, 0), at(23, 0), &[]).await.unwrap();
+        let call = stored
+            .iter()
+            .find(|c| c.external_id.as_str() == "linked.1")
+            .unwrap();
+        assert_eq!((call.legs, call.talk_seconds), (2, 200), "{}", db.name);
+        // After the load every call is looked up again: nothing changes.
+        let again = s
+            .upsert_call_batch(run, vec![leg("101", 0, Disposition::NoAnswer), other(7)])
+            .await
+            .unwrap();
+        assert_eq!(again.inserted + again.updated, 0, "{}: {again:?}", db.name);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn rejects_are_kept_once_per_line() {
     for db in backends().await {
         let s = db.store.as_ref();

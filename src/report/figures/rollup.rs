@@ -16,7 +16,7 @@ use crate::metrics::hygiene::HygieneTally;
 use crate::metrics::open_work::OpenWork;
 use crate::metrics::pulse::HeatCounts;
 use crate::metrics::telephony::CallTally;
-use crate::storage::{CellParts, DayCell};
+use crate::storage::{CellParts, DayCell, OpenDeals, OpenNow};
 
 /// Days, and people, computed from one load of records when the roll-up
 /// lacks them: a week of a hundred people loads in well under a second and
@@ -416,6 +416,37 @@ fn summed_figures(
     compute::person_figures(config, team, person, families, team_funnel, w)
 }
 
+/// What is open now for `people`; and the open deals per stage of the
+/// `team` (the yardstick of a person's funnel) when it is not them.
+async fn open_work(
+    store: &Store,
+    config: &Config,
+    people: &[String],
+    team: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> Result<(OpenNow, Vec<OpenDeals>), FiguresError> {
+    let stuck_stages = stuck_after(config);
+    let open_stages: Vec<String> = config
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Open)
+        .map(|s| s.id.clone())
+        .collect();
+    let q = OpenNowQuery {
+        employees: people,
+        open_stages: &stuck_stages,
+        now,
+        records: false,
+    };
+    let (open, counts) = tokio::try_join!(store.open_now(&q), async {
+        match team {
+            Some(ids) => store.open_deals_by_stage(ids, &open_stages, now).await,
+            None => Ok(Vec::new()),
+        }
+    })?;
+    Ok((open, counts))
+}
+
 /// The figures of the scope for `[first, last]` from the daily roll-up,
 /// without the records behind them; each day's pulse when `pulse`.
 #[allow(clippy::too_many_arguments)]
@@ -448,34 +479,18 @@ pub(super) async fn build(
         funnel: true,
         pulse,
     };
-    let (mut summed, _, _) =
-        cells(store, config, team, read_people, first, last, now, parts).await?;
     let open_people: Vec<String> = if whole_team {
         team_ids.clone()
     } else {
         people.iter().map(|e| e.id.clone()).collect()
     };
-    let open = store
-        .open_now(&OpenNowQuery {
-            employees: &open_people,
-            open_stages: &stuck_after(config),
-            now,
-            records: false,
-        })
-        .await?;
-    let open_counts = if whole_team {
-        Vec::new()
-    } else {
-        let open_stages: Vec<String> = config
-            .stages
-            .iter()
-            .filter(|s| s.kind == StageKind::Open)
-            .map(|s| s.id.clone())
-            .collect();
-        store
-            .open_deals_by_stage(&team_ids, &open_stages, now)
-            .await?
-    };
+    let yardstick = (!whole_team).then_some(team_ids.as_slice());
+    // The stored days and what is open now are independent questions,
+    // asked together.
+    let ((mut summed, _, _), (open, open_counts)) = tokio::try_join!(
+        cells(store, config, team, read_people, first, last, now, parts),
+        open_work(store, config, &open_people, yardstick, now),
+    )?;
     let w = Window {
         first,
         last,
