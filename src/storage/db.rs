@@ -96,19 +96,23 @@ fn kept(dialect: Dialect, values: usize) -> bool {
     values <= KEPT_PREPARED_VALUES || values + 64 > dialect.max_params()
 }
 
-/// Binds values in order; the same for every query type of both backends.
+/// Binds values in order into arguments sized for them up front (a
+/// batch's tens of thousands of values are not grown into), then makes the
+/// query with `$with`; the same for every query type of both backends.
 macro_rules! bind_values {
-    ($query:expr, $values:expr, $dialect:expr) => {{
-        let mut q = $query.persistent(kept($dialect, $values.len()));
+    ($with:expr, $args:ty, $sql:expr, $values:expr, $dialect:expr) => {{
+        let mut args = <$args>::default();
+        sqlx::Arguments::reserve(&mut args, $values.len(), 0);
         for v in $values {
-            q = match *v {
-                Value::Int(i) => q.bind(i),
-                Value::NullInt(i) => q.bind(i),
-                Value::Text(s) => q.bind(s),
-                Value::NullText(s) => q.bind(s),
-            };
+            match *v {
+                Value::Int(i) => sqlx::Arguments::add(&mut args, i),
+                Value::NullInt(i) => sqlx::Arguments::add(&mut args, i),
+                Value::Text(s) => sqlx::Arguments::add(&mut args, s),
+                Value::NullText(s) => sqlx::Arguments::add(&mut args, s),
+            }
+            .map_err(sqlx::Error::Encode)?;
         }
-        q
+        $with($sql, args).persistent(kept($dialect, $values.len()))
     }};
 }
 
@@ -142,18 +146,26 @@ impl Pool {
 
     pub async fn execute(&self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite { writer: p, .. } => {
-                bind_values!(sqlx::query::<Sqlite>(sql), values, Dialect::Sqlite)
-                    .execute(p)
-                    .await?
-                    .rows_affected()
-            }
-            Pool::Postgres(p) => {
-                bind_values!(sqlx::query::<Postgres>(sql), values, Dialect::Postgres)
-                    .execute(p)
-                    .await?
-                    .rows_affected()
-            }
+            Pool::Sqlite { writer: p, .. } => bind_values!(
+                sqlx::query_with::<Sqlite, _>,
+                sqlx::sqlite::SqliteArguments<'_>,
+                sql,
+                values,
+                Dialect::Sqlite
+            )
+            .execute(p)
+            .await?
+            .rows_affected(),
+            Pool::Postgres(p) => bind_values!(
+                sqlx::query_with::<Postgres, _>,
+                sqlx::postgres::PgArguments,
+                sql,
+                values,
+                Dialect::Postgres
+            )
+            .execute(p)
+            .await?
+            .rows_affected(),
         })
     }
 
@@ -184,13 +196,21 @@ impl Pool {
         match self {
             Pool::Sqlite { writer, readers } => {
                 let p = if writes { writer } else { readers };
-                bind_values!(sqlx::query_as::<Sqlite, T>(sql), values, Dialect::Sqlite)
-                    .fetch_all(p)
-                    .await
+                bind_values!(
+                    sqlx::query_as_with::<Sqlite, T, _>,
+                    sqlx::sqlite::SqliteArguments<'_>,
+                    sql,
+                    values,
+                    Dialect::Sqlite
+                )
+                .fetch_all(p)
+                .await
             }
             Pool::Postgres(p) => {
                 bind_values!(
-                    sqlx::query_as::<Postgres, T>(sql),
+                    sqlx::query_as_with::<Postgres, T, _>,
+                    sqlx::postgres::PgArguments,
+                    sql,
                     values,
                     Dialect::Postgres
                 )
@@ -239,16 +259,26 @@ impl Pool {
 impl Tx {
     pub async fn execute(&mut self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values, Dialect::Sqlite)
-                .execute(&mut **t)
-                .await?
-                .rows_affected(),
-            Tx::Postgres(t) => {
-                bind_values!(sqlx::query::<Postgres>(sql), values, Dialect::Postgres)
-                    .execute(&mut **t)
-                    .await?
-                    .rows_affected()
-            }
+            Tx::Sqlite(t) => bind_values!(
+                sqlx::query_with::<Sqlite, _>,
+                sqlx::sqlite::SqliteArguments<'_>,
+                sql,
+                values,
+                Dialect::Sqlite
+            )
+            .execute(&mut **t)
+            .await?
+            .rows_affected(),
+            Tx::Postgres(t) => bind_values!(
+                sqlx::query_with::<Postgres, _>,
+                sqlx::postgres::PgArguments,
+                sql,
+                values,
+                Dialect::Postgres
+            )
+            .execute(&mut **t)
+            .await?
+            .rows_affected(),
         })
     }
 
@@ -260,20 +290,30 @@ impl Tx {
     ) -> Result<Vec<Option<i64>>, sqlx::Error> {
         use sqlx::Row;
         Ok(match self {
-            Tx::Sqlite(t) => bind_values!(sqlx::query::<Sqlite>(sql), values, Dialect::Sqlite)
-                .fetch_all(&mut **t)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<Option<i64>, _>(0))
-                .collect::<Result<_, _>>()?,
-            Tx::Postgres(t) => {
-                bind_values!(sqlx::query::<Postgres>(sql), values, Dialect::Postgres)
-                    .fetch_all(&mut **t)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<Option<i64>, _>(0))
-                    .collect::<Result<_, _>>()?
-            }
+            Tx::Sqlite(t) => bind_values!(
+                sqlx::query_with::<Sqlite, _>,
+                sqlx::sqlite::SqliteArguments<'_>,
+                sql,
+                values,
+                Dialect::Sqlite
+            )
+            .fetch_all(&mut **t)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<Option<i64>, _>(0))
+            .collect::<Result<_, _>>()?,
+            Tx::Postgres(t) => bind_values!(
+                sqlx::query_with::<Postgres, _>,
+                sqlx::postgres::PgArguments,
+                sql,
+                values,
+                Dialect::Postgres
+            )
+            .fetch_all(&mut **t)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<Option<i64>, _>(0))
+            .collect::<Result<_, _>>()?,
         })
     }
 
