@@ -3,6 +3,8 @@
 # sqlite3's own .import of the same file into a plain table with the same
 # three B-trees as the calls table: the unique id, agent + time, number + time.
 # Usage: bash bench/ingest.sh [ROWS]
+#        REFERENCE=/path/to/an/earlier/salespulse bash bench/ingest.sh
+#                                  # the same load by an earlier build first
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
@@ -20,6 +22,13 @@ ls -l "$data/Master-$rows.csv"
 "$bin" demo --managers 500 --days 1 --end 2026-11-20 --db "$data/config-only.db" \
   --data-dir "$data/demo" --config-out "$data/bench.toml" --out "$data/out" > /dev/null
 rm -f "$data/ingest.db" "$data/ingest.db-wal" "$data/ingest.db-shm"
+
+if [ -n "${REFERENCE:-}" ]; then
+  echo "== the reference build, $REFERENCE"
+  rm -f "$data/reference.db" "$data/reference.db-wal" "$data/reference.db-shm"
+  SALESPULSE_DATABASE_URL="sqlite://$data/reference.db" /usr/bin/time -f "wall %e s, peak memory %M KB" \
+    "$REFERENCE" --config "$data/bench.toml" ingest --source pbx "$data/Master-$rows.csv"
+fi
 
 echo "== salespulse ingest (SQLite, WAL, indexes built after the load)"
 SALESPULSE_DATABASE_URL="sqlite://$data/ingest.db" /usr/bin/time -f "wall %e s, peak memory %M KB" \
