@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use futures_util::future::try_join_all;
 
 use super::db::Value;
 use super::in_list::InList;
@@ -263,22 +262,25 @@ impl<'a> Counter<'a> {
     }
 
     async fn open_tasks(&self) -> Result<Vec<Count>> {
-        let asks = OPEN_TASK_RANGES.map(|open| async move {
-            self.list
-                .fetch::<Count>(
-                    &format!(
-                        "SELECT employee_id, COUNT(*) AS n FROM tasks \
-                         WHERE {open} AND created_at <= {{}} AND "
-                    ),
-                    "employee_id",
-                    &self.people,
-                    &[self.now(), self.now()],
-                    " GROUP BY employee_id",
-                    "counting open tasks",
-                )
-                .await
-        });
-        Ok(try_join_all(asks).await?.into_iter().flatten().collect())
+        let mut counts = Vec::new();
+        for open in OPEN_TASK_RANGES {
+            counts.extend(
+                self.list
+                    .fetch::<Count>(
+                        &format!(
+                            "SELECT employee_id, COUNT(*) AS n FROM tasks \
+                             WHERE {open} AND created_at <= {{}} AND "
+                        ),
+                        "employee_id",
+                        &self.people,
+                        &[self.now(), self.now()],
+                        " GROUP BY employee_id",
+                        "counting open tasks",
+                    )
+                    .await?,
+            );
+        }
+        Ok(counts)
     }
 
     /// Overdue tasks, oldest first: all of them, or with `records` off
@@ -287,24 +289,31 @@ impl<'a> Counter<'a> {
         if !self.q.records {
             return self.oldest_overdue().await;
         }
+        let now = [self.now(), self.now()];
         // `+due_at`: the open tasks are found through the covering index of
         // open work, not through every task due before now.
-        let asks = OPEN_TASK_RANGES.map(|open| async move {
-            self.list
-                .fetch::<TaskDue>(
-                    &format!(
-                        "SELECT employee_id, source, external_id, title, due_at FROM tasks \
-                         WHERE {open} AND +due_at < {{}} AND "
-                    ),
-                    "employee_id",
-                    &self.people,
-                    &[self.now(), self.now()],
-                    "",
-                    "reading overdue tasks",
-                )
-                .await
-        });
-        let mut rows: Vec<TaskDue> = try_join_all(asks).await?.into_iter().flatten().collect();
+        let mut rows: Vec<TaskDue> = Vec::new();
+        for open in OPEN_TASK_RANGES {
+            rows.extend(
+                self.list
+                    .fetch::<TaskDue>(
+                        &format!(
+                            "SELECT employee_id, source, external_id, title, due_at FROM tasks \
+                             WHERE {open} AND +due_at < {{}} AND "
+                        ),
+                        "employee_id",
+                        &self.people,
+                        &now,
+                        "",
+                        if self.q.records {
+                            "reading overdue tasks"
+                        } else {
+                            "counting overdue tasks"
+                        },
+                    )
+                    .await?,
+            );
+        }
         rows.sort_by(|a, b| {
             (a.due_at, &a.source, &a.external_id).cmp(&(b.due_at, &b.source, &b.external_id))
         });
@@ -318,9 +327,10 @@ impl<'a> Counter<'a> {
         let mut counts: HashMap<String, i64> = HashMap::new();
         let mut oldest: HashMap<String, TaskDue> = HashMap::new();
         let order = |t: &TaskDue| (t.due_at, t.source.clone(), t.external_id.clone());
-        let asks = OPEN_TASK_RANGES.map(|open| async move {
-            self.list
-                .fetch::<OldestDue>(
+        for open in OPEN_TASK_RANGES {
+            let rows: Vec<OldestDue> = self
+                .list
+                .fetch(
                     &format!(
                         "SELECT employee_id, source, external_id, title, due_at, n FROM (\
                          SELECT employee_id, source, external_id, title, due_at, \
@@ -335,14 +345,14 @@ impl<'a> Counter<'a> {
                     ") o WHERE k = 1",
                     "counting overdue tasks",
                 )
-                .await
-        });
-        for r in try_join_all(asks).await?.into_iter().flatten() {
-            *counts.entry(r.task.employee_id.clone()).or_default() += r.n;
-            match oldest.get(&r.task.employee_id) {
-                Some(have) if order(have) <= order(&r.task) => {}
-                _ => {
-                    oldest.insert(r.task.employee_id.clone(), r.task);
+                .await?;
+            for r in rows {
+                *counts.entry(r.task.employee_id.clone()).or_default() += r.n;
+                match oldest.get(&r.task.employee_id) {
+                    Some(have) if order(have) <= order(&r.task) => {}
+                    _ => {
+                        oldest.insert(r.task.employee_id.clone(), r.task);
+                    }
                 }
             }
         }
@@ -441,35 +451,11 @@ impl Store {
             },
         };
 
-        // The questions are independent: asked together, on the pool's
-        // connections, the answer takes as long as the slowest of them.
-        let no_stages = q.open_stages.is_empty();
-        let (open_tasks, (overdue, tasks), deals, mut without_task, mut stuck) = tokio::try_join!(
-            counter.open_tasks(),
-            counter.overdue(),
-            async {
-                match no_stages {
-                    true => Ok(Vec::new()),
-                    false => counter.deal_counts().await,
-                }
-            },
-            async {
-                match no_stages || !q.records {
-                    true => Ok(Vec::new()),
-                    false => counter.deals_without_task().await,
-                }
-            },
-            async {
-                match no_stages {
-                    true => Ok(Vec::new()),
-                    false => counter.stuck_deals().await,
-                }
-            },
-        )?;
-        for r in open_tasks {
+        for r in counter.open_tasks().await? {
             person(&mut out.people, r.employee_id).open_tasks += to_usize(r.n);
         }
-        for r in overdue {
+        let (counts, tasks) = counter.overdue().await?;
+        for r in counts {
             person(&mut out.people, r.employee_id).overdue = to_usize(r.n);
         }
         for t in tasks {
@@ -482,19 +468,26 @@ impl Store {
                     due_at: instant(t.due_at)?,
                 });
         }
-        for c in deals {
+        if q.open_stages.is_empty() {
+            return Ok(out);
+        }
+        for c in counter.deal_counts().await? {
             let p = person(&mut out.people, c.employee_id);
             p.open_deals.push((c.stage, to_usize(c.n), c.amount_minor));
             p.without_task += to_usize(c.without_task);
         }
-        without_task.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
-        for d in without_task {
-            person(&mut out.people, d.employee_id)
-                .without_task_deals
-                .push((d.source, d.external_id));
+        if q.records {
+            let mut rows = counter.deals_without_task().await?;
+            rows.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
+            for d in rows {
+                person(&mut out.people, d.employee_id)
+                    .without_task_deals
+                    .push((d.source, d.external_id));
+            }
         }
-        stuck.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
-        for d in stuck {
+        let mut rows = counter.stuck_deals().await?;
+        rows.sort_by(|a, b| (&a.source, &a.external_id).cmp(&(&b.source, &b.external_id)));
+        for d in rows {
             person(&mut out.people, d.employee_id).stuck.push(StuckRow {
                 source: d.source,
                 external_id: d.external_id,

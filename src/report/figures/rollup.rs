@@ -438,12 +438,11 @@ async fn open_work(
         now,
         records: false,
     };
-    let (open, counts) = tokio::try_join!(store.open_now(&q), async {
-        match team {
-            Some(ids) => store.open_deals_by_stage(ids, &open_stages, now).await,
-            None => Ok(Vec::new()),
-        }
-    })?;
+    let open = store.open_now(&q).await?;
+    let counts = match team {
+        Some(ids) => store.open_deals_by_stage(ids, &open_stages, now).await?,
+        None => Vec::new(),
+    };
     Ok((open, counts))
 }
 
@@ -485,12 +484,11 @@ pub(super) async fn build(
         people.iter().map(|e| e.id.clone()).collect()
     };
     let yardstick = (!whole_team).then_some(team_ids.as_slice());
-    // The stored days and what is open now are independent questions,
-    // asked together.
-    let ((mut summed, _, _), (open, open_counts)) = tokio::try_join!(
-        cells(store, config, team, read_people, first, last, now, parts),
-        open_work(store, config, &open_people, yardstick, now),
-    )?;
+    // Asked one after another: concurrent reads each warm a connection's
+    // page cache of their own, which costs memory and saves no time here.
+    let (mut summed, _, _) =
+        cells(store, config, team, read_people, first, last, now, parts).await?;
+    let (open, open_counts) = open_work(store, config, &open_people, yardstick, now).await?;
     let w = Window {
         first,
         last,
