@@ -43,6 +43,7 @@ pub struct Script {
 pub struct FakeTelegram {
     pub url: String,
     pub calls: Arc<Mutex<Vec<Call>>>,
+    script: Arc<Mutex<Script>>,
 }
 
 impl Call {
@@ -61,6 +62,12 @@ impl FakeTelegram {
             .filter(|c| c.method == method)
             .cloned()
             .collect()
+    }
+
+    /// The chat of each message it accepted (not answered 429 or refused).
+    pub fn delivered(&self) -> Vec<i64> {
+        let s = self.script.lock().unwrap();
+        s.sent.keys().map(|(chat, _)| *chat).collect()
     }
 }
 
@@ -190,7 +197,7 @@ pub async fn start(script: Script) -> FakeTelegram {
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let calls: Arc<Mutex<Vec<Call>>> = Arc::default();
     let script = Arc::new(Mutex::new(script));
-    let recorded = calls.clone();
+    let (recorded, kept) = (calls.clone(), script.clone());
     tokio::spawn(async move {
         loop {
             let Ok((socket, _)) = listener.accept().await else {
@@ -275,5 +282,9 @@ pub async fn start(script: Script) -> FakeTelegram {
             });
         }
     });
-    FakeTelegram { url, calls }
+    FakeTelegram {
+        url,
+        calls,
+        script: kept,
+    }
 }
