@@ -90,7 +90,11 @@ impl Store {
         for (source, indexes) in &by_source {
             let ids: Vec<&str> = indexes
                 .iter()
-                .filter(|&&i| may_hold.as_ref().is_none_or(|m| m[i]))
+                .filter(|&&i| {
+                    may_hold
+                        .as_ref()
+                        .is_none_or(|m| m.get(i).copied().unwrap_or(true))
+                })
                 .map(|&i| calls[i].external_id.as_str())
                 .collect();
             if ids.is_empty() {
