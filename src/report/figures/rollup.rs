@@ -426,12 +426,7 @@ async fn open_work(
     now: DateTime<Utc>,
 ) -> Result<(OpenNow, Vec<OpenDeals>), FiguresError> {
     let stuck_stages = stuck_after(config);
-    let open_stages: Vec<String> = config
-        .stages
-        .iter()
-        .filter(|s| s.kind == StageKind::Open)
-        .map(|s| s.id.clone())
-        .collect();
+    let open_stages: Vec<String> = stuck_stages.iter().map(|(s, _)| s.clone()).collect();
     let q = OpenNowQuery {
         employees: people,
         open_stages: &stuck_stages,
