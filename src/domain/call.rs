@@ -159,9 +159,34 @@ impl Call {
 /// A leg's id: a stable 64-bit hash (FNV-1a) of its key, the same in every
 /// version and on every machine.
 pub fn leg_id(key: &str) -> u64 {
-    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    LegId::new().feed(key.as_bytes()).id()
+}
+
+/// [`leg_id`] of a key fed in pieces, without building the key.
+#[derive(Debug, Clone, Copy)]
+pub struct LegId(u64);
+
+impl LegId {
+    pub fn new() -> Self {
+        LegId(0xcbf2_9ce4_8422_2325)
+    }
+
+    /// The id so far with `bytes` added at the end of the key.
+    pub fn feed(self, bytes: &[u8]) -> Self {
+        LegId(bytes.iter().fold(self.0, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        }))
+    }
+
+    pub fn id(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for LegId {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// What the database knows about a number from before: its first contact,

@@ -214,7 +214,7 @@ mod call;
 mod crm;
 mod ids;
 
-pub use call::{Call, CallFields, NumberFacts, NumberHistory, leg_id};
+pub use call::{Call, CallFields, LegId, NumberFacts, NumberHistory, leg_id};
 pub use crm::{Activity, Comment, CrmUser, Deal, StageChange, Task, TaskPostponement};
 pub use ids::{ExternalId, Phone};
 

@@ -9,7 +9,7 @@ use std::io::Read;
 
 use crate::calendar::LocalClock;
 use crate::config::AsteriskRules;
-use crate::domain::{Call, CallFields, Direction, Disposition, plausible_call_seconds};
+use crate::domain::{Call, CallFields, Direction, Disposition, LegId, plausible_call_seconds};
 use crate::sources::Rejected;
 
 use super::fields::{clean, iso_local};
@@ -46,25 +46,27 @@ pub fn channel_peer(channel: &str) -> &str {
     }
 }
 
-/// `*` matches any run of characters; everything else matches itself.
+/// `*` matches any run of characters; everything else matches itself,
+/// ASCII letters in either case.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    let last = pattern.bytes().filter(|b| *b == b'*').count();
+    if last == 0 {
         return pattern.eq_ignore_ascii_case(text);
     }
-    let (text, pattern_lower) = (text.to_ascii_lowercase(), pattern.to_ascii_lowercase());
-    let parts: Vec<&str> = pattern_lower.split('*').collect();
-    let mut rest = text.as_str();
-    for (i, part) in parts.iter().enumerate() {
+    let mut rest = text.as_bytes();
+    for (i, part) in pattern.split('*').map(str::as_bytes).enumerate() {
         if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
+            match rest.get(..part.len()) {
+                Some(head) if head.eq_ignore_ascii_case(part) => rest = &rest[part.len()..],
+                _ => return false,
             }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
+        } else if i == last {
+            return rest.len() >= part.len()
+                && rest[rest.len() - part.len()..].eq_ignore_ascii_case(part);
         } else {
-            match rest.find(part) {
+            match (0..=rest.len().saturating_sub(part.len())).find(|&at| {
+                rest.len() >= part.len() && rest[at..at + part.len()].eq_ignore_ascii_case(part)
+            }) {
                 Some(at) => rest = &rest[at + part.len()..],
                 None => return false,
             }
@@ -214,6 +216,36 @@ pub(crate) fn merge_into(calls: &mut HashMap<String, Call>, call: Call) {
     }
 }
 
+/// The leg id of a row: [`crate::domain::leg_id`] of [`raw_line`], fed
+/// field by field.
+fn row_leg_id(record: &csv::ByteRecord) -> u64 {
+    let ascii = record.as_slice().is_ascii();
+    let mut id = LegId::new();
+    for (i, field) in record.iter().enumerate() {
+        if i > 0 {
+            id = id.feed(b",");
+        }
+        id = match ascii || std::str::from_utf8(field).is_ok() {
+            true => id.feed(field),
+            false => id.feed(String::from_utf8_lossy(field).as_bytes()),
+        };
+    }
+    id.id()
+}
+
+/// `a/b/c`.
+fn slash_joined(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// The row as one line: its fields joined by commas (quotes undone).
 fn raw_line(record: &csv::ByteRecord) -> String {
     let fields: Vec<String> = record
         .iter()
@@ -301,7 +333,7 @@ pub(crate) fn parse_row(
         format!("{}|{}|{}|{}", start.timestamp(), src, dst, channel)
     };
     let leg_key = if !uniqueid.is_empty() {
-        format!("{uniqueid}/{sequence}/{}", channel_peer(&dstchannel))
+        slash_joined(&[&uniqueid, &sequence, channel_peer(&dstchannel)])
     } else {
         raw_line(record)
     };
@@ -323,7 +355,7 @@ pub(crate) fn parse_row(
     };
     // A leg is this row: the same row read again is the same leg, another
     // row of the same channel (a forked CDR) another leg.
-    let leg = crate::domain::leg_id(&raw_line(record));
+    let leg = row_leg_id(record);
     let mut call = Call::new(CallFields {
         source: mapping.source.name.clone(),
         external_id,
@@ -358,10 +390,32 @@ mod tests {
     }
 
     #[test]
+    fn a_rows_leg_id_is_that_of_its_line() {
+        for line in [
+            &b"\"\",\"101\",\"79001234567\",\"from-internal\",\"\",\"SIP/101-1\",\"\",\"Dial\""[..],
+            b"a,\"b,\"\"c\"\"\",,d\xff\xfee,",
+            b"",
+        ] {
+            let mut record = csv::ByteRecord::new();
+            crate::sources::lines::split_fields(line, b',', &mut record);
+            assert_eq!(
+                row_leg_id(&record),
+                crate::domain::leg_id(&raw_line(&record)),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
     fn globs() {
         assert!(glob_match("SIP/trunk-*", "SIP/trunk-0000001"));
         assert!(glob_match("*trunk*", "PJSIP/mytrunk-01"));
         assert!(!glob_match("SIP/trunk-*", "SIP/101-0001"));
         assert!(glob_match("SIP/101-0001", "sip/101-0001"));
+        assert!(glob_match("sip/*-*", "SIP/trunk-01"));
+        assert!(!glob_match("*trunk*x", "trunk"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("ab*ba", "aba"));
     }
 }

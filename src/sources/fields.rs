@@ -9,6 +9,17 @@ use crate::calendar::local_to_utc;
 /// quotes (Asterisk pads some fields, and `, "x"` is not quoted to a CSV
 /// reader because the quote is not the first character).
 pub fn clean(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    // Most fields: ASCII, unpadded or padded with ASCII spaces, unquoted.
+    let bytes = raw.trim_ascii();
+    let plain_end =
+        |b: Option<&u8>| b.is_none_or(|b| *b != b'"' && !char::from(*b).is_whitespace());
+    if bytes.is_ascii()
+        && plain_end(bytes.first())
+        && plain_end(bytes.last())
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let text = match std::str::from_utf8(raw) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(raw).into_owned()),
@@ -130,6 +141,9 @@ mod tests {
         assert_eq!(clean(b"  \"SIP/101-0001\" "), "SIP/101-0001");
         assert_eq!(clean(b"\"say \"\"hi\"\"\""), "say \"hi\"");
         assert_eq!(clean(b" 42 "), "42");
+        assert_eq!(clean(b"\x0b42\x0b"), "42");
+        assert_eq!(clean("\u{a0}42\u{3000}".as_bytes()), "42");
+        assert_eq!(clean(b""), "");
     }
 
     #[test]

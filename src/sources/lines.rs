@@ -86,10 +86,10 @@ struct Physical {
 
 impl Physical {
     fn odd_quotes(&self) -> bool {
-        self.bytes.iter().filter(|b| **b == b'"').count() % 2 == 1
+        memchr::memchr_iter(b'"', &self.bytes).count() % 2 == 1
     }
     fn has_nul(&self) -> bool {
-        self.bytes.contains(&0)
+        memchr::memchr(0, &self.bytes).is_some()
     }
     fn broken(&self) -> Option<Broken> {
         if self.too_long {
@@ -144,7 +144,7 @@ impl<R: BufRead> RecordReader<R> {
                 break;
             }
             any = true;
-            let (take, done) = match available.iter().position(|b| *b == b'\n') {
+            let (take, done) = match memchr::memchr(b'\n', available) {
                 Some(i) => (i, true),
                 None => (available.len(), false),
             };
@@ -197,26 +197,27 @@ impl<R: BufRead> RecordReader<R> {
         let Some(first) = self.pending.pop_front() else {
             return Ok(None);
         };
+        let line = first.no;
         let single = |kind| Piece {
-            line: first.no,
+            line,
             lines: 1,
             kind,
         };
         if let Some(why) = first.broken() {
-            return Ok(Some(single(PieceKind::Broken(why, first.bytes.clone()))));
+            return Ok(Some(single(PieceKind::Broken(why, first.bytes))));
         }
         if first.bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Some(single(PieceKind::Blank)));
         }
         let max_lines = match self.quotes {
-            Quotes::Ignore => return Ok(Some(single(PieceKind::Record(first.bytes.clone())))),
+            Quotes::Ignore => return Ok(Some(single(PieceKind::Record(first.bytes)))),
             _ if !first.odd_quotes() => {
-                return Ok(Some(single(PieceKind::Record(first.bytes.clone()))));
+                return Ok(Some(single(PieceKind::Record(first.bytes))));
             }
             Quotes::OneLine => {
                 return Ok(Some(single(PieceKind::Broken(
                     Broken::UnclosedQuote,
-                    first.bytes.clone(),
+                    first.bytes,
                 ))));
             }
             Quotes::MultiLine { max_lines } => max_lines,
@@ -262,37 +263,47 @@ impl<R: BufRead> RecordReader<R> {
 /// quote is kept as written; elsewhere quotes are ordinary characters).
 pub fn split_fields(text: &[u8], delimiter: u8, record: &mut csv::ByteRecord) {
     record.clear();
-    let mut field = Vec::with_capacity(64);
+    let mut quoted = Vec::new();
     let mut i = 0;
     let n = text.len();
     loop {
-        field.clear();
         if i < n && text[i] == b'"' {
+            // A quoted field: unescaped into its own buffer.
+            quoted.clear();
             i += 1;
             while i < n {
                 if text[i] == b'"' {
                     if text.get(i + 1) == Some(&b'"') {
-                        field.push(b'"');
+                        quoted.push(b'"');
                         i += 2;
                         continue;
                     }
                     i += 1;
                     break;
                 }
-                field.push(text[i]);
+                quoted.push(text[i]);
                 i += 1;
             }
+            let end = next_delimiter(text, i, delimiter);
+            quoted.extend_from_slice(&text[i..end]);
+            record.push_field(&quoted);
+            i = end;
+        } else {
+            // A plain field is a slice of the record as it is.
+            let end = next_delimiter(text, i, delimiter);
+            record.push_field(&text[i..end]);
+            i = end;
         }
-        while i < n && text[i] != delimiter {
-            field.push(text[i]);
-            i += 1;
-        }
-        record.push_field(&field);
         if i >= n {
             break;
         }
         i += 1;
     }
+}
+
+/// Where the field starting at `from` ends: at the next delimiter, or at the end.
+fn next_delimiter(text: &[u8], from: usize, delimiter: u8) -> usize {
+    memchr::memchr(delimiter, &text[from.min(text.len())..]).map_or(text.len(), |at| from + at)
 }
 
 #[cfg(test)]

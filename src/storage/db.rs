@@ -257,6 +257,14 @@ impl Pool {
 }
 
 impl Tx {
+    /// The SQLite connection of the transaction (none on Postgres).
+    pub fn sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        match self {
+            Tx::Sqlite(t) => Some(&mut **t),
+            Tx::Postgres(_) => None,
+        }
+    }
+
     pub async fn execute(&mut self, sql: &str, values: &[Value<'_>]) -> Result<u64, sqlx::Error> {
         Ok(match self {
             Tx::Sqlite(t) => bind_values!(

@@ -23,6 +23,7 @@ mod reads;
 mod records;
 mod runs;
 mod sqlite;
+mod sqlite_rows;
 mod stale_days;
 mod statistics;
 mod upsert;
@@ -63,6 +64,12 @@ pub enum StorageError {
     Query {
         doing: &'static str,
         source: sqlx::Error,
+    },
+    #[error("database error while {doing}: {message} (SQLite code {code})")]
+    Sqlite {
+        doing: &'static str,
+        code: i32,
+        message: String,
     },
 }
 

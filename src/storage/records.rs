@@ -105,6 +105,8 @@ impl StoredCall {
     }
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// Sorted leg ids as stored: 16 hex digits each, comma-separated.
 pub fn leg_ids_text(ids: &[u64]) -> String {
     let mut out = String::with_capacity(ids.len() * 17);
@@ -112,7 +114,9 @@ pub fn leg_ids_text(ids: &[u64]) -> String {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&format!("{id:016x}"));
+        for shift in (0..16).rev() {
+            out.push(char::from(HEX[((id >> (shift * 4)) & 0xf) as usize]));
+        }
     }
     out
 }
@@ -320,4 +324,18 @@ pub fn content_hash(values: &[Value<'_>]) -> i64 {
         }
     }
     h as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leg_ids_are_sixteen_hex_digits_each_and_read_back() {
+        let ids = [0, 1, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef];
+        let text = leg_ids_text(&ids);
+        let expected: Vec<String> = ids.iter().map(|id| format!("{id:016x}")).collect();
+        assert_eq!(text, expected.join(","));
+        assert_eq!(parse_leg_ids(&text), ids);
+    }
 }

@@ -8,6 +8,7 @@ use super::db::{Dialect, Tx, Value};
 use super::in_list::InList;
 use super::records::StoredPostponement;
 use super::records::{CrmTouch, Record, content_hash};
+use super::sqlite_rows;
 use super::upsert_sql::{batch_sql, column_list, stage_update_sql, upsert_sql_returning};
 use super::{Result, RunId, Store, Upserted, query_err};
 use crate::domain::{Activity, Comment, CrmUser, Deal, StageChange, Task, TaskPostponement};
@@ -70,12 +71,10 @@ impl Store {
             .begin()
             .await
             .map_err(query_err("starting a batch"))?;
-        let mut values: Vec<Value<'_>> = Vec::with_capacity(chunk_rows.min(unique.len()) * per_row);
-        let mut full_sql: Option<String> = None;
         let stage = format!("stage_{}", R::TABLE);
         if dialect == Dialect::Sqlite {
-            // SQLite: the batch goes into an in-memory table first, then into
-            // the real one in one statement, in key order.
+            // SQLite: the batch goes into an in-memory table first, row by
+            // row, then into the real one in one statement, in key order.
             // One statement per batch journals each touched page once instead
             // of once per statement, and sorted keys touch few pages.
             tx.execute(
@@ -89,27 +88,33 @@ impl Store {
             .await
             .map_err(query_err("preparing a batch"))?;
         }
-        for chunk in unique.chunks(chunk_rows) {
-            values.clear();
-            push_rows(&mut values, chunk, run);
-            let sql = if chunk.len() == chunk_rows {
-                full_sql.get_or_insert_with(|| batch_sql::<R>(dialect, chunk_rows, &stage))
-            } else {
-                &batch_sql::<R>(dialect, chunk.len(), &stage)
-            };
-            match dialect {
-                Dialect::Sqlite => {
-                    tx.execute(sql, &values)
-                        .await
-                        .map_err(query_err("staging records"))?;
-                }
-                Dialect::Postgres => {
-                    let returned = tx
-                        .fetch_opt_ints(sql, &values)
-                        .await
-                        .map_err(query_err("upserting records"))?;
-                    counts.add_returned(&returned, chunk.len());
-                }
+        if let Some(conn) = tx.sqlite() {
+            sqlite_rows::each_row(
+                conn,
+                &batch_sql::<R>(dialect, 1, &stage),
+                &unique,
+                |row, values| push_rows(values, &[row], run),
+                "staging records",
+            )
+            .await?;
+        } else {
+            // Postgres: multi-row upserts, each handing back what it did.
+            let mut values: Vec<Value<'_>> =
+                Vec::with_capacity(chunk_rows.min(unique.len()) * per_row);
+            let mut full_sql: Option<String> = None;
+            for chunk in unique.chunks(chunk_rows) {
+                values.clear();
+                push_rows(&mut values, chunk, run);
+                let sql = if chunk.len() == chunk_rows {
+                    full_sql.get_or_insert_with(|| batch_sql::<R>(dialect, chunk_rows, &stage))
+                } else {
+                    &batch_sql::<R>(dialect, chunk.len(), &stage)
+                };
+                let returned = tx
+                    .fetch_opt_ints(sql, &values)
+                    .await
+                    .map_err(query_err("upserting records"))?;
+                counts.add_returned(&returned, chunk.len());
             }
         }
         if dialect == Dialect::Sqlite {
@@ -140,22 +145,35 @@ impl Store {
             .begin()
             .await
             .map_err(query_err("starting a batch"))?;
-        let mut values: Vec<Value<'_>> = Vec::with_capacity(chunk_rows.min(rows.len()) * per_row);
-        let mut full_sql: Option<String> = None;
         let mut counts = Upserted::default();
-        for chunk in sorted.chunks(chunk_rows) {
-            values.clear();
-            push_rows(&mut values, chunk, run);
-            let sql = if chunk.len() == chunk_rows {
-                full_sql
-                    .get_or_insert_with(|| upsert_sql_returning::<R>(dialect, chunk_rows, false))
-            } else {
-                &upsert_sql_returning::<R>(dialect, chunk.len(), false)
-            };
-            counts.inserted += tx
-                .execute(sql, &values)
-                .await
-                .map_err(query_err("inserting records"))?;
+        if let Some(conn) = tx.sqlite() {
+            counts.inserted = sqlite_rows::each_row(
+                conn,
+                &upsert_sql_returning::<R>(dialect, 1, false),
+                &sorted,
+                |row, values| push_rows(values, &[row], run),
+                "inserting records",
+            )
+            .await?;
+        } else {
+            let mut values: Vec<Value<'_>> =
+                Vec::with_capacity(chunk_rows.min(rows.len()) * per_row);
+            let mut full_sql: Option<String> = None;
+            for chunk in sorted.chunks(chunk_rows) {
+                values.clear();
+                push_rows(&mut values, chunk, run);
+                let sql = if chunk.len() == chunk_rows {
+                    full_sql.get_or_insert_with(|| {
+                        upsert_sql_returning::<R>(dialect, chunk_rows, false)
+                    })
+                } else {
+                    &upsert_sql_returning::<R>(dialect, chunk.len(), false)
+                };
+                counts.inserted += tx
+                    .execute(sql, &values)
+                    .await
+                    .map_err(query_err("inserting records"))?;
+            }
         }
         tx.commit().await.map_err(query_err("committing a batch"))?;
         counts.unchanged = (rows.len() as u64).saturating_sub(counts.inserted);
