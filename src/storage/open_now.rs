@@ -322,38 +322,46 @@ impl<'a> Counter<'a> {
     }
 
     /// Overdue tasks counted in the database, with each person's oldest
-    /// (by due time, then key), oldest first.
+    /// (by due time, then key), oldest first. Each range is counted from
+    /// the index of open work alone, with its earliest due time; only the
+    /// tasks due at that time are read.
     async fn oldest_overdue(&self) -> Result<(Vec<Count>, Vec<TaskDue>)> {
         let mut counts: HashMap<String, i64> = HashMap::new();
         let mut oldest: HashMap<String, TaskDue> = HashMap::new();
         let order = |t: &TaskDue| (t.due_at, t.source.clone(), t.external_id.clone());
-        for open in OPEN_TASK_RANGES {
+        for (open, same) in OPEN_TASK_RANGES.iter().zip(OLDEST_OF_RANGE) {
             let rows: Vec<OldestDue> = self
                 .list
                 .fetch(
                     &format!(
-                        "SELECT employee_id, source, external_id, title, due_at, n FROM (\
-                         SELECT employee_id, source, external_id, title, due_at, \
-                         ROW_NUMBER() OVER (PARTITION BY employee_id \
-                         ORDER BY due_at, source, external_id) AS k, \
-                         COUNT(*) OVER (PARTITION BY employee_id) AS n FROM tasks \
-                         WHERE {open} AND +due_at < {{}} AND "
+                        "WITH m AS (SELECT employee_id, COUNT(*) AS n, MIN(due_at) AS due, \
+                         {{}} AS at FROM tasks WHERE {open} AND due_at < {{}} AND "
                     ),
                     "employee_id",
                     &self.people,
-                    &[self.now(), self.now()],
-                    ") o WHERE k = 1",
+                    &[self.now(), self.now(), self.now()],
+                    &format!(
+                        " GROUP BY employee_id) SELECT t.employee_id, t.source, t.external_id, \
+                         t.title, t.due_at, m.n FROM m JOIN tasks t \
+                         ON t.employee_id = m.employee_id AND t.due_at = m.due AND {same}"
+                    ),
                     "counting overdue tasks",
                 )
                 .await?;
+            // A person's tasks due at the same earliest time come once each,
+            // with the count beside each.
+            let mut counted: HashMap<String, i64> = HashMap::new();
             for r in rows {
-                *counts.entry(r.task.employee_id.clone()).or_default() += r.n;
+                counted.insert(r.task.employee_id.clone(), r.n);
                 match oldest.get(&r.task.employee_id) {
                     Some(have) if order(have) <= order(&r.task) => {}
                     _ => {
                         oldest.insert(r.task.employee_id.clone(), r.task);
                     }
                 }
+            }
+            for (person, n) in counted {
+                *counts.entry(person).or_default() += n;
             }
         }
         let mut rows: Vec<TaskDue> = oldest.into_values().collect();
@@ -365,6 +373,10 @@ impl<'a> Counter<'a> {
         Ok((counts, rows))
     }
 }
+
+/// The tasks `t` of a range of [`OPEN_TASK_RANGES`], with `m.at` the
+/// instant asked about.
+const OLDEST_OF_RANGE: [&str; 2] = ["t.completed_at IS NULL", "t.completed_at > m.at"];
 
 /// A person's oldest overdue task, and how many they have.
 #[derive(sqlx::FromRow)]
