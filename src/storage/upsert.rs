@@ -134,49 +134,37 @@ impl Store {
         if rows.is_empty() {
             return Ok(Upserted::default());
         }
+        // Postgres upserts every batch, with its counts handed back.
+        if self.dialect() != Dialect::Sqlite {
+            return self.upsert(run, rows).await;
+        }
         let mut sorted: Vec<&R> = rows.iter().collect();
         sorted.sort_unstable_by(|a, b| {
             (a.source(), a.external_id()).cmp(&(b.source(), b.external_id()))
         });
-        let dialect = self.dialect();
-        let (per_row, chunk_rows) = chunking::<R>(dialect);
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(query_err("starting a batch"))?;
-        let mut counts = Upserted::default();
-        if let Some(conn) = tx.sqlite() {
-            counts.inserted = sqlite_rows::each_row(
-                conn,
-                &upsert_sql_returning::<R>(dialect, 1, false),
-                &sorted,
-                |row, values| push_rows(values, &[row], run),
-                "inserting records",
-            )
-            .await?;
-        } else {
-            let mut values: Vec<Value<'_>> =
-                Vec::with_capacity(chunk_rows.min(rows.len()) * per_row);
-            let mut full_sql: Option<String> = None;
-            for chunk in sorted.chunks(chunk_rows) {
-                values.clear();
-                push_rows(&mut values, chunk, run);
-                let sql = if chunk.len() == chunk_rows {
-                    full_sql.get_or_insert_with(|| {
-                        upsert_sql_returning::<R>(dialect, chunk_rows, false)
-                    })
-                } else {
-                    &upsert_sql_returning::<R>(dialect, chunk.len(), false)
-                };
-                counts.inserted += tx
-                    .execute(sql, &values)
-                    .await
-                    .map_err(query_err("inserting records"))?;
-            }
-        }
+        let Some(conn) = tx.sqlite() else {
+            drop(tx);
+            return self.upsert(run, rows).await;
+        };
+        let inserted = sqlite_rows::each_row(
+            conn,
+            &upsert_sql_returning::<R>(Dialect::Sqlite, 1, false),
+            &sorted,
+            |row, values| push_rows(values, &[row], run),
+            "inserting records",
+        )
+        .await?;
         tx.commit().await.map_err(query_err("committing a batch"))?;
-        counts.unchanged = (rows.len() as u64).saturating_sub(counts.inserted);
+        let counts = Upserted {
+            inserted,
+            updated: 0,
+            unchanged: (rows.len() as u64).saturating_sub(inserted),
+        };
         self.note_written(counts, &sorted, None);
         Ok(counts)
     }
