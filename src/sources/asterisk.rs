@@ -16,6 +16,9 @@ use super::fields::{clean, iso_local};
 use super::lines::{PieceKind, Quotes, RecordReader, split_fields};
 use super::{CHUNK_ROWS, Chunk, Mapping, Records};
 
+/// Calls being merged from their legs, by call id.
+pub(crate) type CallsById = HashMap<String, Call, foldhash::fast::RandomState>;
+
 const SRC: usize = 1;
 const DST: usize = 2;
 const DCONTEXT: usize = 3;
@@ -147,7 +150,7 @@ pub fn read<R: Read>(
     );
     let mut clock = LocalClock::new(mapping.source.timezone);
     let mut record = csv::ByteRecord::new();
-    let mut calls: HashMap<String, Call> = HashMap::with_capacity(CHUNK_ROWS);
+    let mut calls = CallsById::with_capacity_and_hasher(CHUNK_ROWS, Default::default());
     let mut rejects = Vec::new();
     let mut unmapped: HashMap<String, u64> = HashMap::new();
     let mut lines = 0u64;
@@ -183,7 +186,7 @@ pub fn read<R: Read>(
         }
         if pieces.is_multiple_of(CHUNK_ROWS as u64) {
             let chunk = Chunk {
-                records: Records::Calls(calls.drain().map(|(_, c)| c).collect()),
+                records: Records::Calls(in_id_order(&mut calls)),
                 rejects: std::mem::take(&mut rejects),
                 rows_read: std::mem::take(&mut lines),
                 bytes_read: reader.bytes_read(),
@@ -195,7 +198,7 @@ pub fn read<R: Read>(
         }
     }
     let chunk = Chunk {
-        records: Records::Calls(calls.drain().map(|(_, c)| c).collect()),
+        records: Records::Calls(in_id_order(&mut calls)),
         rejects,
         rows_read: lines,
         bytes_read: reader.bytes_read(),
@@ -205,9 +208,25 @@ pub fn read<R: Read>(
     Ok(())
 }
 
+/// The calls read so far, taken out in the order of their ids: the store
+/// then finds them sorted, as its unique index wants them.
+fn in_id_order(calls: &mut CallsById) -> Vec<Call> {
+    let mut pairs: Vec<(String, Call)> = calls.drain().collect();
+    // Sorted as (id, place) pairs, then taken: a call is moved once.
+    let mut order: Vec<(&str, usize)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.as_str(), i))
+        .collect();
+    order.sort_unstable();
+    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    let mut slots: Vec<Option<Call>> = pairs.drain(..).map(|(_, c)| Some(c)).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 /// Adds a leg to the calls read so far: a call's legs (one linkedid, else
 /// one uniqueid) are merged, the answered leg wins.
-pub(crate) fn merge_into(calls: &mut HashMap<String, Call>, call: Call) {
+pub(crate) fn merge_into(calls: &mut CallsById, call: Call) {
     match calls.get_mut(call.external_id.as_str()) {
         Some(existing) => existing.merge_leg(call),
         None => {
@@ -405,6 +424,37 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    #[test]
+    fn calls_leave_in_the_order_of_their_ids() {
+        let at = chrono::DateTime::from_timestamp(1_795_000_000, 0).expect("an instant");
+        let mut calls = CallsById::default();
+        for (id, leg) in [("17.9", "a"), ("12.2", "b"), ("13.1", "c"), ("12.2", "d")] {
+            let call = Call::new(CallFields {
+                source: "pbx".into(),
+                external_id: id.into(),
+                employee_id: None,
+                agent: None,
+                direction: Direction::Inbound,
+                number: "79001234567".into(),
+                started_at: at,
+                answered_at: None,
+                ended_at: at,
+                talk_seconds: 0,
+                disposition: Disposition::NoAnswer,
+                deal_ext: None,
+                kind: None,
+                leg_key: leg.into(),
+            })
+            .expect("a call");
+            merge_into(&mut calls, call);
+        }
+        let out = in_id_order(&mut calls);
+        let ids: Vec<&str> = out.iter().map(|c| c.external_id.as_str()).collect();
+        assert_eq!(ids, ["12.2", "13.1", "17.9"]);
+        assert_eq!(out[0].legs, 2, "the legs of 12.2 merged");
+        assert!(calls.is_empty());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! start.
 
 use std::fs::{File, OpenOptions};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 
 use super::db::Dialect;
@@ -52,9 +52,8 @@ impl FreshKeys {
 
     /// The hash of a record's key.
     pub(super) fn hash(source: &str, external_id: &str) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
-        (source, external_id).hash(&mut h);
-        h.finish()
+        // Fixed seed: the bits of one load are set and read by one process.
+        foldhash::fast::FixedState::default().hash_one((source, external_id))
     }
 
     /// The word and bit of a hash in `words`.

@@ -33,6 +33,14 @@ struct Fixup {
     recording_url: Option<String>,
 }
 
+/// A bulk load's batch (`calls` of them) is freed on a blocking thread: the
+/// writer goes on with the next batch meanwhile.
+fn free_beside<T: Send + 'static>(calls: usize, batch: T) {
+    if calls >= 1_000 {
+        tokio::task::spawn_blocking(move || drop(batch));
+    }
+}
+
 impl Store {
     pub async fn upsert_calls(&self, run: RunId, rows: &[Call]) -> Result<Upserted> {
         self.upsert_call_batch(run, rows.to_vec()).await
@@ -44,7 +52,8 @@ impl Store {
         // The batch's legs of one call merged first: each row's first row
         // of the same call, then the rows moved into their calls.
         let first: Vec<usize> = {
-            let mut seen: HashMap<(&str, &str), usize> = HashMap::with_capacity(rows.len());
+            let mut seen: HashMap<(&str, &str), usize, foldhash::fast::RandomState> =
+                HashMap::with_capacity_and_hasher(rows.len(), Default::default());
             rows.iter()
                 .enumerate()
                 .map(|(i, row)| {
@@ -149,6 +158,7 @@ impl Store {
         }
         counts += self.insert_new(run, &new).await?;
         counts += self.upsert(run, &known).await?;
+        free_beside(new.len() + known.len(), (new, known));
         self.fresh_calls.add(&fresh);
         // Where the stored leg stays the better one, the upsert left the row
         // alone: its legs and start still take the batch's legs in.

@@ -96,8 +96,13 @@ impl Dirty {
     pub(super) fn mark_call(&self, caller: Option<&str>, number: &str, at: DateTime<Utc>) {
         let Ok(mut d) = self.0.lock() else { return };
         if let Some(c) = caller {
-            let t = d.callers.entry(c.to_owned()).or_insert(at);
-            *t = (*t).min(at);
+            // A caller seen before is not copied again.
+            match d.callers.get_mut(c) {
+                Some(t) => *t = (*t).min(at),
+                None => {
+                    d.callers.insert(c.to_owned(), at);
+                }
+            }
         }
         // Past the limit the run counts as a bulk load: no need to keep
         // more numbers.

@@ -6,7 +6,7 @@
 //! as in `Master.csv`; calls and rejects are stored in batches, the cursor
 //! right after the rows it covers, so a dropped connection loses nothing.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDateTime;
 use futures_util::future::BoxFuture;
@@ -17,7 +17,7 @@ use crate::calendar::LocalClock;
 use crate::config::{AsteriskDbConfig, Config, SourceConfig};
 use crate::domain::Call;
 use crate::sources::Rejected;
-use crate::sources::asterisk::{merge_into, parse_row};
+use crate::sources::asterisk::{CallsById, merge_into, parse_row};
 use crate::sources::asterisk_db::{CdrDb, CdrRow, Param, Schema, db_error};
 use crate::sources::{CHUNK_ROWS, Mapping, Records};
 use crate::storage::{RunId, RunTotals, Store};
@@ -92,7 +92,7 @@ impl Default for CdrPullTuning {
 /// What is read but not stored yet.
 #[derive(Default)]
 struct Held {
-    calls: HashMap<String, Call>,
+    calls: CallsById,
     rejects: Vec<Rejected>,
     /// `(calldate, id)` of every row held.
     read: Vec<(String, String)>,
