@@ -211,17 +211,24 @@ pub fn read<R: Read>(
 /// The calls read so far, taken out in the order of their ids: the store
 /// then finds them sorted, as its unique index wants them.
 fn in_id_order(calls: &mut CallsById) -> Vec<Call> {
-    let mut pairs: Vec<(String, Call)> = calls.drain().collect();
-    // Sorted as (id, place) pairs, then taken: a call is moved once.
-    let mut order: Vec<(&str, usize)> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, (id, _))| (id.as_str(), i))
-        .collect();
-    order.sort_unstable();
-    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-    let mut slots: Vec<Option<Call>> = pairs.drain(..).map(|(_, c)| Some(c)).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    let mut out: Vec<Call> = calls.drain().map(|(_, c)| c).collect();
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_unstable_by(|&a, &b| out[a].external_id.as_str().cmp(out[b].external_id.as_str()));
+    // Place k takes the call at `order[k]`, in place: each cycle of the
+    // order is walked once, and every call moved once.
+    for first in 0..order.len() {
+        let mut at = first;
+        while order[at] != usize::MAX {
+            let from = order[at];
+            order[at] = usize::MAX;
+            if from == first {
+                break;
+            }
+            out.swap(at, from);
+            at = from;
+        }
+    }
+    out
 }
 
 /// Adds a leg to the calls read so far: a call's legs (one linkedid, else
@@ -430,10 +437,15 @@ mod tests {
     fn calls_leave_in_the_order_of_their_ids() {
         let at = chrono::DateTime::from_timestamp(1_795_000_000, 0).expect("an instant");
         let mut calls = CallsById::default();
-        for (id, leg) in [("17.9", "a"), ("12.2", "b"), ("13.1", "c"), ("12.2", "d")] {
+        // Scrambled: 37 is prime to 1000, so every id comes once, and one twice.
+        let mut legs: Vec<(String, String)> = (0..1000)
+            .map(|i| (format!("{:04}", (i * 37 + 11) % 1000), format!("leg{i}")))
+            .collect();
+        legs.push(("0012".into(), "another".into()));
+        for (id, leg) in legs {
             let call = Call::new(CallFields {
                 source: "pbx".into(),
-                external_id: id.into(),
+                external_id: id,
                 employee_id: None,
                 agent: None,
                 direction: Direction::Inbound,
@@ -445,15 +457,17 @@ mod tests {
                 disposition: Disposition::NoAnswer,
                 deal_ext: None,
                 kind: None,
-                leg_key: leg.into(),
+                leg_key: leg,
             })
             .expect("a call");
             merge_into(&mut calls, call);
         }
         let out = in_id_order(&mut calls);
         let ids: Vec<&str> = out.iter().map(|c| c.external_id.as_str()).collect();
-        assert_eq!(ids, ["12.2", "13.1", "17.9"]);
-        assert_eq!(out[0].legs, 2, "the legs of 12.2 merged");
+        let expected: Vec<String> = (0..1000).map(|i| format!("{i:04}")).collect();
+        assert_eq!(ids, expected);
+        assert_eq!(out[12].legs, 2, "the legs of 0012 merged");
+        assert!(out.iter().enumerate().all(|(i, c)| i == 12 || c.legs == 1));
         assert!(calls.is_empty());
     }
 
