@@ -175,9 +175,7 @@ struct CommentRow {
 pub const POSTPONEMENT_LOOKBACK_DAYS: i64 = 7;
 
 mod earlier;
-mod period;
 
-const TASK_COLUMNS: &str = "source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at";
 const DEAL_COLUMNS: &str = "source, external_id, title, employee_id, owner_ext, stage, amount_minor, currency, \
                             channel, temperature, client_ext, phone, created_at, stage_since, closed_at";
 
@@ -271,7 +269,24 @@ impl<'a> Loader<'a> {
     /// Open deals that did nothing in the period stay in the database:
     /// what is open now is counted there (`open_now`).
     async fn deals(&self, calls: &[Call], numbers: &[&str]) -> Result<Vec<Deal>> {
-        let mut deal_rows = self.people_deals().await?;
+        let q = self.q;
+        let from = Value::Int(q.from.timestamp());
+        let fixed = [from, from, from, Value::Int(q.to.timestamp())];
+        let mut deal_rows: Vec<DealRow> = self
+            .list
+            .fetch(
+                &format!(
+                    "SELECT {DEAL_COLUMNS} FROM deals WHERE (closed_at >= {{}} OR created_at >= {{}} \
+                     OR EXISTS (SELECT 1 FROM stage_changes c WHERE c.deal_ext = deals.external_id \
+                     AND c.source = deals.source AND c.changed_at >= {{}} AND c.changed_at < {{}})) AND "
+                ),
+                "employee_id",
+                &self.people,
+                &fixed,
+                "",
+                "loading deals",
+            )
+            .await?;
         deal_rows.extend(
             self.list
                 .fetch::<DealRow>(
@@ -375,27 +390,22 @@ impl<'a> Loader<'a> {
     /// deals loaded: any created, due, done or moved since it began (what is
     /// open now is counted apart, in `open_now`).
     async fn tasks(&self, deal_ids: &[&str]) -> Result<Vec<Task>> {
-        let since = [Value::Int(self.q.from.timestamp())];
-        let mut rows = self.people_tasks().await?;
-        // The deals' (a few each), in one go.
-        let of_deals = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks WHERE (completed_at >= {{}} OR due_at >= {{}} \
-             OR created_at >= {{}} OR (source, external_id) IN \
+        const TASK_COLUMNS: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at FROM tasks WHERE ";
+        let since_from = Value::Int(self.q.from.timestamp());
+        let recent_tasks = format!(
+            "{TASK_COLUMNS}(completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}} \
+             OR (source, external_id) IN \
              (SELECT source, task_ext FROM task_postponements WHERE changed_at >= {{}})) AND "
         );
-        rows.extend(
-            self.list
-                .fetch::<TaskRow>(
-                    &of_deals,
-                    "deal_ext",
-                    deal_ids,
-                    &[since[0]; 4],
-                    "",
-                    "loading tasks of deals",
-                )
-                .await?,
-        );
-        let rows = once_each(rows, |r: &TaskRow| (&r.source, &r.external_id));
+        let rows: Vec<TaskRow> = self
+            .by_people_and_deals(
+                &recent_tasks,
+                &[since_from, since_from, since_from, since_from],
+                deal_ids,
+                ["loading tasks", "loading tasks of deals"],
+                |r: &TaskRow| (&r.source, &r.external_id),
+            )
+            .await?;
         rows.into_iter()
             .map(|r| {
                 Ok(Task {
