@@ -39,7 +39,7 @@ use crate::sources::Rejected;
 pub use buttons::KeptButton;
 pub use day_figures::{CellParts, DayCell};
 pub use db::SessionLock;
-pub use load::{Dataset, POSTPONEMENT_LOOKBACK_DAYS, ScopeQuery};
+pub use load::{Dataset, FEW_PEOPLE, POSTPONEMENT_LOOKBACK_DAYS, Reading, ScopeQuery};
 pub use open_now::{DueTask, OpenNow, OpenNowQuery, PersonOpen, StuckRow};
 pub use outbox::{Sent, SentMessage};
 pub use statistics::ANALYZE_AFTER_ROWS;

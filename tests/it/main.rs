@@ -19,6 +19,7 @@ mod kpi;
 mod open_now;
 mod periods;
 mod pulls;
+mod readings;
 mod render;
 mod rollup;
 mod serve;

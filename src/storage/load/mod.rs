@@ -26,6 +26,24 @@ pub struct ScopeQuery {
     pub trace_window_secs: i64,
 }
 
+/// How the people's tasks and deals of a period are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// By the number of people (what `load_scope` does): each person for a
+    /// few, each condition for more.
+    Auto,
+    /// One query over each person's records with every condition: cheap
+    /// for a few people, whatever the period.
+    EachPerson,
+    /// A condition at a time, each a range of the people's indexes, and the
+    /// period's moves: cheap for many people, whatever their history.
+    EachCondition,
+}
+
+/// Up to this many people, `Reading::Auto` reads each person's records:
+/// a person's history costs less than the department's moves of a period.
+pub const FEW_PEOPLE: usize = 10;
+
 /// The records of a scope and a period.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -175,7 +193,9 @@ struct CommentRow {
 pub const POSTPONEMENT_LOOKBACK_DAYS: i64 = 7;
 
 mod earlier;
+mod period;
 
+const TASK_COLUMNS: &str = "source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at";
 const DEAL_COLUMNS: &str = "source, external_id, title, employee_id, owner_ext, stage, amount_minor, currency, \
                             channel, temperature, client_ext, phone, created_at, stage_since, closed_at";
 
@@ -184,6 +204,8 @@ struct Loader<'a> {
     list: InList<'a>,
     q: &'a ScopeQuery,
     people: Vec<&'a str>,
+    /// `EachPerson` or `EachCondition`.
+    reading: Reading,
 }
 
 /// Rows fetched twice over (by person, by deal), each kept once by its
@@ -269,24 +291,7 @@ impl<'a> Loader<'a> {
     /// Open deals that did nothing in the period stay in the database:
     /// what is open now is counted there (`open_now`).
     async fn deals(&self, calls: &[Call], numbers: &[&str]) -> Result<Vec<Deal>> {
-        let q = self.q;
-        let from = Value::Int(q.from.timestamp());
-        let fixed = [from, from, from, Value::Int(q.to.timestamp())];
-        let mut deal_rows: Vec<DealRow> = self
-            .list
-            .fetch(
-                &format!(
-                    "SELECT {DEAL_COLUMNS} FROM deals WHERE (closed_at >= {{}} OR created_at >= {{}} \
-                     OR EXISTS (SELECT 1 FROM stage_changes c WHERE c.deal_ext = deals.external_id \
-                     AND c.source = deals.source AND c.changed_at >= {{}} AND c.changed_at < {{}})) AND "
-                ),
-                "employee_id",
-                &self.people,
-                &fixed,
-                "",
-                "loading deals",
-            )
-            .await?;
+        let mut deal_rows = self.people_deals().await?;
         deal_rows.extend(
             self.list
                 .fetch::<DealRow>(
@@ -390,22 +395,21 @@ impl<'a> Loader<'a> {
     /// deals loaded: any created, due, done or moved since it began (what is
     /// open now is counted apart, in `open_now`).
     async fn tasks(&self, deal_ids: &[&str]) -> Result<Vec<Task>> {
-        const TASK_COLUMNS: &str = "SELECT source, external_id, deal_ext, employee_id, owner_ext, title, created_at, due_at, completed_at FROM tasks WHERE ";
-        let since_from = Value::Int(self.q.from.timestamp());
-        let recent_tasks = format!(
-            "{TASK_COLUMNS}(completed_at >= {{}} OR due_at >= {{}} OR created_at >= {{}} \
-             OR (source, external_id) IN \
-             (SELECT source, task_ext FROM task_postponements WHERE changed_at >= {{}})) AND "
+        let mut rows = self.people_tasks().await?;
+        let (recent, fixed) = self.recent_tasks();
+        rows.extend(
+            self.list
+                .fetch::<TaskRow>(
+                    &recent,
+                    "deal_ext",
+                    deal_ids,
+                    &fixed,
+                    "",
+                    "loading tasks of deals",
+                )
+                .await?,
         );
-        let rows: Vec<TaskRow> = self
-            .by_people_and_deals(
-                &recent_tasks,
-                &[since_from, since_from, since_from, since_from],
-                deal_ids,
-                ["loading tasks", "loading tasks of deals"],
-                |r: &TaskRow| (&r.source, &r.external_id),
-            )
-            .await?;
+        let rows = once_each(rows, |r: &TaskRow| (&r.source, &r.external_id));
         rows.into_iter()
             .map(|r| {
                 Ok(Task {
@@ -516,8 +520,19 @@ impl<'a> Loader<'a> {
     }
 }
 
-async fn load_rest(pool: &Pool, q: &ScopeQuery, calls: Vec<Call>) -> Result<Dataset> {
+async fn load_rest(
+    pool: &Pool,
+    q: &ScopeQuery,
+    calls: Vec<Call>,
+    reading: Reading,
+) -> Result<Dataset> {
+    let reading = match reading {
+        Reading::Auto if q.employees.len() <= FEW_PEOPLE => Reading::EachPerson,
+        Reading::Auto => Reading::EachCondition,
+        chosen => chosen,
+    };
     let loader = Loader {
+        reading,
         list: InList {
             pool,
             dialect: pool.dialect(),
@@ -563,12 +578,22 @@ impl Store {
     /// Everything the figures of a scope and a period need, in a fixed
     /// number of indexed queries.
     pub async fn load_scope(&self, query: &ScopeQuery) -> Result<Dataset> {
+        self.load_scope_reading(query, Reading::Auto).await
+    }
+
+    /// `load_scope`, with the people's tasks and deals found as `reading`
+    /// says (each way finds the same records).
+    pub async fn load_scope_reading(
+        &self,
+        query: &ScopeQuery,
+        reading: Reading,
+    ) -> Result<Dataset> {
         if query.employees.is_empty() {
             return Ok(Dataset::default());
         }
         let calls = self
             .calls_between(query.from, query.to, &query.employees)
             .await?;
-        load_rest(&self.pool, query, calls).await
+        load_rest(&self.pool, query, calls, reading).await
     }
 }
