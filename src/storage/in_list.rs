@@ -41,6 +41,49 @@ impl InList<'_> {
         Ok(out)
     }
 
+    /// Runs `WITH <with> AS (VALUES (?), (?), ...) ` + `query` over `items`
+    /// in chunks, each item a row of the list `with` names (e.g.
+    /// `n(number)`); `fixed` values are bound at the `{}` marks of `query`.
+    /// For a lookup per item that stops early (`ORDER BY ... LIMIT 1`),
+    /// which `IN (...)` with `GROUP BY` cannot do.
+    pub(super) async fn fetch_each<T: super::db::AnyRow>(
+        &self,
+        with: &str,
+        query: &str,
+        items: &[&str],
+        fixed: &[Value<'_>],
+        doing: &'static str,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for chunk in items.chunks(self.room(fixed)) {
+            let mut sql = format!("WITH {with} AS (VALUES ");
+            let mut n = 0;
+            for i in 0..chunk.len() {
+                sql.push_str(if i > 0 { ", (" } else { "(" });
+                n += 1;
+                self.dialect.placeholder(&mut sql, n);
+                sql.push(')');
+            }
+            sql.push_str(") ");
+            for (i, part) in query.split("{}").enumerate() {
+                if i > 0 {
+                    n += 1;
+                    self.dialect.placeholder(&mut sql, n);
+                }
+                sql.push_str(part);
+            }
+            let mut values: Vec<Value<'_>> = chunk.iter().map(|s| Value::Text(s)).collect();
+            values.extend_from_slice(fixed);
+            out.extend(
+                self.pool
+                    .fetch_all::<T>(&sql, &values)
+                    .await
+                    .map_err(query_err(doing))?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Runs a writing `head` + `column IN (...)` + `tail` over `items` in
     /// chunks; returns the rows it changed.
     pub(super) async fn execute(

@@ -246,19 +246,20 @@ impl<'a> Loader<'a> {
     }
 
     /// What each number had before the period's end: first contact, first
-    /// success, first deal.
+    /// success (each found walking its calls from the first), first deal.
     async fn number_history(&self, numbers: &[&str]) -> Result<NumberHistory> {
         let to = Value::Int(self.q.to.timestamp());
         let number_rows: Vec<NumberRow> = self
             .list
-            .fetch(
-                "SELECT number, MIN(started_at) AS first_contact, \
-                 MIN(CASE WHEN talk_seconds >= {} THEN started_at END) AS first_success \
-                 FROM calls WHERE started_at < {} AND ",
-                "number",
+            .fetch_each(
+                "n(number)",
+                "SELECT n.number, \
+                 (SELECT c.started_at FROM calls c WHERE c.number = n.number AND c.started_at < {} \
+                 ORDER BY c.started_at LIMIT 1) AS first_contact, \
+                 (SELECT c.started_at FROM calls c WHERE c.number = n.number AND c.started_at < {} \
+                 AND c.talk_seconds >= {} ORDER BY c.started_at LIMIT 1) AS first_success FROM n",
                 numbers,
-                &[Value::Int(self.q.success_secs.max(1)), to],
-                " GROUP BY number",
+                &[to, to, Value::Int(self.q.success_secs.max(1))],
                 "loading number history",
             )
             .await?;
