@@ -267,9 +267,11 @@ impl<'a> Counter<'a> {
             counts.extend(
                 self.list
                     .fetch::<Count>(
+                        // `+created_at`: counted from the index of open
+                        // work, not from every task created before now.
                         &format!(
                             "SELECT employee_id, COUNT(*) AS n FROM tasks \
-                             WHERE {open} AND created_at <= {{}} AND "
+                             WHERE {open} AND +created_at <= {{}} AND "
                         ),
                         "employee_id",
                         &self.people,
