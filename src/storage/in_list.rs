@@ -54,6 +54,7 @@ impl InList<'_> {
         fixed: &[Value<'_>],
         doing: &'static str,
     ) -> Result<Vec<T>> {
+        let started = std::time::Instant::now();
         let mut out = Vec::new();
         for chunk in items.chunks(self.room(fixed)) {
             let mut sql = format!("WITH {with} AS (VALUES ");
@@ -81,6 +82,11 @@ impl InList<'_> {
                     .map_err(query_err(doing))?,
             );
         }
+        tracing::debug!(
+            rows = out.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "{doing}"
+        );
         Ok(out)
     }
 
