@@ -22,23 +22,10 @@ impl InList<'_> {
         tail: &str,
         doing: &'static str,
     ) -> Result<Vec<T>> {
-        let started = std::time::Instant::now();
-        let mut out = Vec::new();
-        for chunk in items.chunks(self.room(fixed)) {
-            let (sql, values) = self.statement(head, column, chunk, fixed, tail);
-            out.extend(
-                self.pool
-                    .fetch_all::<T>(&sql, &values)
-                    .await
-                    .map_err(query_err(doing))?,
-            );
-        }
-        tracing::debug!(
-            rows = out.len(),
-            seconds = started.elapsed().as_secs_f64(),
-            "{doing}"
-        );
-        Ok(out)
+        let statements = items
+            .chunks(self.room(fixed))
+            .map(|chunk| self.statement(head, column, chunk, fixed, tail));
+        self.fetch_statements(statements, doing).await
     }
 
     /// Runs `WITH <with> AS (VALUES (?), (?), ...) ` + `query` over `items`
@@ -54,9 +41,7 @@ impl InList<'_> {
         fixed: &[Value<'_>],
         doing: &'static str,
     ) -> Result<Vec<T>> {
-        let started = std::time::Instant::now();
-        let mut out = Vec::new();
-        for chunk in items.chunks(self.room(fixed)) {
+        let statements = items.chunks(self.room(fixed)).map(|chunk| {
             let mut sql = format!("WITH {with} AS (VALUES ");
             let mut n = 0;
             for i in 0..chunk.len() {
@@ -66,15 +51,23 @@ impl InList<'_> {
                 sql.push(')');
             }
             sql.push_str(") ");
-            for (i, part) in query.split("{}").enumerate() {
-                if i > 0 {
-                    n += 1;
-                    self.dialect.placeholder(&mut sql, n);
-                }
-                sql.push_str(part);
-            }
+            self.push_marked(&mut sql, query, &mut n);
             let mut values: Vec<Value<'_>> = chunk.iter().map(|s| Value::Text(s)).collect();
             values.extend_from_slice(fixed);
+            (sql, values)
+        });
+        self.fetch_statements(statements, doing).await
+    }
+
+    /// Runs each statement and gathers their rows.
+    async fn fetch_statements<'v, T: super::db::AnyRow>(
+        &self,
+        statements: impl Iterator<Item = (String, Vec<Value<'v>>)>,
+        doing: &'static str,
+    ) -> Result<Vec<T>> {
+        let started = std::time::Instant::now();
+        let mut out = Vec::new();
+        for (sql, values) in statements {
             out.extend(
                 self.pool
                     .fetch_all::<T>(&sql, &values)
@@ -129,13 +122,7 @@ impl InList<'_> {
         let mut sql = String::with_capacity(head.len() + chunk.len() * 4 + 64);
         let mut n = 0;
         // Placeholders of fixed values are written by the caller as `{}`.
-        for (i, part) in head.split("{}").enumerate() {
-            if i > 0 {
-                n += 1;
-                self.dialect.placeholder(&mut sql, n);
-            }
-            sql.push_str(part);
-        }
+        self.push_marked(&mut sql, head, &mut n);
         sql.push_str(column);
         sql.push_str(" IN (");
         for i in 0..chunk.len() {
@@ -150,5 +137,16 @@ impl InList<'_> {
         let mut values: Vec<Value<'v>> = fixed.to_vec();
         values.extend(chunk.iter().map(|s| Value::Text(s)));
         (sql, values)
+    }
+
+    /// `text` onto `sql`, each `{}` mark as the next placeholder after `n`.
+    fn push_marked(&self, sql: &mut String, text: &str, n: &mut usize) {
+        for (i, part) in text.split("{}").enumerate() {
+            if i > 0 {
+                *n += 1;
+                self.dialect.placeholder(sql, *n);
+            }
+            sql.push_str(part);
+        }
     }
 }

@@ -8,7 +8,7 @@
 //!   moved from the period's moves; cheap for many people, whatever the
 //!   history kept.
 
-use super::super::db::Value;
+use super::super::db::{AnyRow, Value};
 use super::{DEAL_COLUMNS, DealRow, Loader, Reading, Result, TASK_COLUMNS, TaskRow};
 
 /// `a, b` as `t.a, t.b`.
@@ -21,6 +21,24 @@ fn qualified(table: &str, columns: &str) -> String {
 }
 
 impl Loader<'_> {
+    /// The people's rows of each range: a query (ending in `AND `), the
+    /// column naming the person in it, and its values.
+    async fn each_range<R: AnyRow, const N: usize>(
+        &self,
+        ranges: [(String, &str, &[Value<'_>]); N],
+        doing: &'static str,
+    ) -> Result<Vec<R>> {
+        let mut rows = Vec::new();
+        for (head, column, fixed) in ranges {
+            rows.extend(
+                self.list
+                    .fetch::<R>(&head, column, &self.people, fixed, "", doing)
+                    .await?,
+            );
+        }
+        Ok(rows)
+    }
+
     /// The tasks done, due or created since the period began, or moved in
     /// it, as one query (ending in `AND `) and its values. A task moved
     /// after the period and not created, due or done since it began plays
@@ -68,20 +86,16 @@ impl Loader<'_> {
              AND (t.completed_at IS NULL OR t.completed_at < {{}}) AND ",
             qualified("t", TASK_COLUMNS)
         );
-        let mut rows = Vec::new();
-        for (head, column, fixed) in [
-            (done, "employee_id", &[from][..]),
-            (due, "employee_id", &[from, from][..]),
-            (created, "employee_id", &[from, from, from][..]),
-            (moved, "t.employee_id", &[from, to, from, from, from][..]),
-        ] {
-            rows.extend(
-                self.list
-                    .fetch::<TaskRow>(&head, column, &self.people, fixed, "", "loading tasks")
-                    .await?,
-            );
-        }
-        Ok(rows)
+        self.each_range(
+            [
+                (done, "employee_id", &[from][..]),
+                (due, "employee_id", &[from, from][..]),
+                (created, "employee_id", &[from, from, from][..]),
+                (moved, "t.employee_id", &[from, to, from, from, from][..]),
+            ],
+            "loading tasks",
+        )
+        .await
     }
 
     /// The people's deals of the period (a deal may come more than once).
@@ -117,18 +131,14 @@ impl Loader<'_> {
              AND d.created_at < {{}} AND (d.closed_at IS NULL OR d.closed_at < {{}}) AND ",
             qualified("d", DEAL_COLUMNS)
         );
-        let mut rows = Vec::new();
-        for (head, column, fixed) in [
-            (closed, "employee_id", &[from][..]),
-            (created, "employee_id", &[from, from][..]),
-            (moved, "d.employee_id", &[from, to, from, from][..]),
-        ] {
-            rows.extend(
-                self.list
-                    .fetch::<DealRow>(&head, column, &self.people, fixed, "", "loading deals")
-                    .await?,
-            );
-        }
-        Ok(rows)
+        self.each_range(
+            [
+                (closed, "employee_id", &[from][..]),
+                (created, "employee_id", &[from, from][..]),
+                (moved, "d.employee_id", &[from, to, from, from][..]),
+            ],
+            "loading deals",
+        )
+        .await
     }
 }
